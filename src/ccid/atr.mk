@@ -1,0 +1,1 @@
+# src/ccid: atr area (sources, unit tests and fuzz targets).

@@ -1,0 +1,1 @@
+# src/ccid: descriptor area (sources, unit tests and fuzz targets).

@@ -1,0 +1,1 @@
+# src/ccid: message area (sources, unit tests and fuzz targets).

@@ -1,0 +1,1 @@
+# src/ccid: t1 area (sources, unit tests and fuzz targets).

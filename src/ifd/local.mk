@@ -1,0 +1,70 @@
+# src/ifd: the IFD handler pcscd loads.  Installed as the one real file of
+# the bundle; reader.conf.d entries name this same path (pcscd tells
+# drivers apart by the LIBPATH string).
+bundledir = $(usbdropdir)/$(bundle)/Contents
+drvdir = $(bundledir)/Linux
+drv_LTLIBRARIES = src/ifd/libccidlab.la
+
+# Everything but the entry points, so unit tests can link it.
+noinst_LTLIBRARIES += src/ifd/libifd.la
+src_ifd_libifd_la_SOURCES = \
+	src/ifd/log.h src/ifd/log.c \
+	src/ifd/devname.h src/ifd/devname.c
+src_ifd_libifd_la_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) $(GLIB_CFLAGS)
+
+src_ifd_libccidlab_la_SOURCES = src/ifd/entry.c
+src_ifd_libccidlab_la_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) $(GLIB_CFLAGS)
+src_ifd_libccidlab_la_LIBADD = src/ifd/libifd.la src/ccid/libccidcore.la $(GLIB_LIBS)
+src_ifd_libccidlab_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
+	-Wl,--version-script=$(srcdir)/src/ifd/exports.map -Wl,-z,defs
+EXTRA_src_ifd_libccidlab_la_DEPENDENCIES = $(srcdir)/src/ifd/exports.map
+EXTRA_DIST += src/ifd/exports.map src/ifd/exports.txt
+
+# The bundle holds the one real .so; libtool's .la has no place in it
+# (drvdir has no "exec" in its name, so libtool installs it with the data).
+install-data-hook: install-drop-la
+install-drop-la:
+	rm -f $(DESTDIR)$(drvdir)/libccidlab.la
+# Without the .la, libtool's uninstall cannot name the .so: remove it here.
+uninstall-hook: uninstall-drop-so
+uninstall-drop-so:
+	rm -f $(DESTDIR)$(drvdir)/libccidlab.so
+.PHONY: install-drop-la uninstall-drop-so
+
+# Info.plist: pcscd's USB match list for the bundle.
+bundle_DATA = Info.plist
+Info.plist: $(srcdir)/Info.plist.in Makefile
+	$(AM_V_GEN)$(SED) -e 's|@VERSION[@]|$(VERSION)|g' $(srcdir)/Info.plist.in > $@.tmp && mv $@.tmp $@
+CLEANFILES += Info.plist
+EXTRA_DIST += Info.plist.in
+
+# A bundle staged in the build tree, the way it is installed, for labs and
+# tests: build/bundle/ifd-ccidlab.bundle/Contents/{Info.plist,Linux/libccidlab.so}.
+all-local: stage-bundle
+stage-bundle: src/ifd/libccidlab.la Info.plist
+	@mkdir -p bundle/$(bundle)/Contents/Linux
+	@cp -f Info.plist bundle/$(bundle)/Contents/Info.plist
+	@cp -f src/ifd/.libs/libccidlab.so bundle/$(bundle)/Contents/Linux/libccidlab.so
+.PHONY: stage-bundle
+clean-local: clean-bundle
+clean-bundle:
+	rm -rf bundle
+.PHONY: clean-bundle
+
+# The export list is a contract: exactly the ten IFDH functions.
+TESTS += tests/integration/exports.sh
+EXTRA_DIST += tests/integration/exports.sh
+
+# The sample reader.conf.d file: every entry commented out.
+readerconf_DATA = reader.conf.d/ccidlab
+reader.conf.d/ccidlab: $(srcdir)/reader.conf.d/ccidlab.in Makefile
+	$(AM_V_GEN)mkdir -p reader.conf.d && \
+	$(SED) -e 's|@drvdir[@]|$(drvdir)|g' $(srcdir)/reader.conf.d/ccidlab.in > $@.tmp && mv $@.tmp $@
+CLEANFILES += reader.conf.d/ccidlab
+EXTRA_DIST += reader.conf.d/ccidlab.in
+
+check_PROGRAMS += tests/unit/test_devname
+tests_unit_test_devname_SOURCES = tests/unit/test_devname.c
+tests_unit_test_devname_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_devname_LDADD = src/ifd/libifd.la $(GLIB_LIBS)
+TESTS += tests/unit/test_devname

@@ -1,0 +1,27 @@
+/* ccidlab — `ccidlab lab`: a private pcscd for one command. */
+#ifndef CCIDLAB_TOOLS_LAB_H
+#define CCIDLAB_TOOLS_LAB_H
+
+#include <sys/types.h>
+
+int lab_main(int argc, char **argv);
+
+/* What the pcscd child needs to build its private view of the system. */
+typedef struct lab_ns_plan {
+	const char *run_dir;	/* bind-mounted over pcscd's IPC dir */
+	const char *drivers_dir;	/* bind-mounted over pcscd's USB drop dir */
+	const char *ipc_dir;	/* pcscd's compiled-in IPC dir (/run/pcscd) */
+	const char *drop_dir;	/* pcscd's compiled-in drop dir */
+	const char *log_path;	/* pcscd's stdout and stderr */
+	char *const *argv;	/* pcscd and its arguments */
+	const char *preload;	/* LD_PRELOAD for pcscd, or NULL */
+	uid_t uid;		/* the caller's ids, mapped to root when not root */
+	gid_t gid;
+} lab_ns_plan;
+
+/* Runs in the forked child: enters a private mount namespace (and a user
+ * namespace when not root), mounts the plan and execs pcscd.  Returns only
+ * on failure, after writing the reason to the log. */
+void lab_ns_exec_pcscd(const lab_ns_plan *plan);
+
+#endif

@@ -1,0 +1,70 @@
+# ccidlab — helpers for the TAP integration tests (sourced).
+: "${top_srcdir:?run through make check}" "${top_builddir:?run through make check}"
+
+CCIDLAB="$top_builddir/src/tools/ccidlab"
+DRIVER="$top_builddir/bundle/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so"
+TEST_NAME=$(basename "$0" .sh)
+LOG_DIR="$top_builddir/tests/integration"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ccidlab-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$LOG_DIR"
+
+tap_n=0
+tap_failed=0
+plan() { echo "1..$1"; }
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
+not_ok() { tap_n=$((tap_n + 1)); tap_failed=1; echo "not ok $tap_n - $*"; }
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+check() { # check "description" command...
+	desc=$1; shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $*"; }
+
+# lab NAME [lab options] -- CMD...: runs a lab, keeping pcscd's log as
+# tests/integration/<test>.<NAME>.pcscd.log (kept always: a failing test
+# points at it).
+lab() {
+	name=$1; shift
+	"$CCIDLAB" lab --quiet --driver "$DRIVER" --keep-log "$LOG_DIR/$TEST_NAME.$name.pcscd.log" "$@"
+}
+# lab_bg NAME [lab options] -- CMD...: the same in the background; LAB_PID
+# is ccidlab's own pid (not a subshell's), for tests that signal it.
+lab_bg() {
+	name=$1; shift
+	"$CCIDLAB" lab --quiet --driver "$DRIVER" --keep-log "$LOG_DIR/$TEST_NAME.$name.pcscd.log" "$@" &
+	LAB_PID=$!
+}
+lab_log() { echo "$LOG_DIR/$TEST_NAME.$1.pcscd.log"; }
+
+# reader_conf FILE FRIENDLYNAME DEVICENAME: one reader.conf.d entry on the
+# installed LIBPATH string, which a lab maps to the driver under test.
+reader_conf() {
+	cat > "$1" <<EOC
+FRIENDLYNAME "$2"
+DEVICENAME   $3
+LIBPATH      /usr/lib/pcsc/drivers/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so
+EOC
+}
+
+# alive PID: true while that process exists and is not a zombie.
+not_alive() { ! alive "$1"; }
+alive() {
+	[ -n "$1" ] && [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# wait_for COND_CMD... : polls up to 10 s for a condition.
+wait_for() {
+	i=0
+	while [ $i -lt 1000 ]; do
+		"$@" && return 0
+		sleep 0.01
+		i=$((i + 1))
+	done
+	return 1
+}
+
+finish() {
+	[ "$tap_failed" -eq 0 ] || diag "pcscd logs: $LOG_DIR/$TEST_NAME.*.pcscd.log"
+	exit 0
+}

@@ -1,0 +1,64 @@
+# tests: GTest unit tests (GLib prints TAP by default since 2.62), integration tests against a real private pcscd
+# (through `ccidlab lab`), and fuzz corpus replays.  Everything speaks TAP.
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+TEST_EXTENSIONS = .sh
+SH_LOG_DRIVER = $(LOG_DRIVER)
+SH_LOG_COMPILER = $(SHELL)
+
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	CCIDLAB_DATA='$(abs_top_srcdir)/tests/data'; export CCIDLAB_DATA; \
+	CCIDLAB_READERS_TSV='$(abs_top_srcdir)/tests/data/readers.tsv'; export CCIDLAB_READERS_TSV; \
+	CCIDLAB_LAB_PRELOAD='$(SAN_PRELOAD)'; export CCIDLAB_LAB_PRELOAD; \
+	FUZZ_TARGETS='$(FUZZ_TARGETS)'; export FUZZ_TARGETS; \
+	PYTHON3='$(PYTHON3)'; export PYTHON3; \
+	ASAN_OPTIONS='abort_on_error=0:detect_leaks=1'; export ASAN_OPTIONS; \
+	UBSAN_OPTIONS='print_stacktrace=1:halt_on_error=1'; export UBSAN_OPTIONS; \
+	G_DEBUG=fatal-criticals; export G_DEBUG;
+
+# Unit tests take the core as a convenience library and GLib's GTest.
+UNIT_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+UNIT_LDADD = src/ccid/libccidcore.la $(GLIB_LIBS)
+
+check_PROGRAMS += tests/unit/test_result
+tests_unit_test_result_SOURCES = tests/unit/test_result.c
+tests_unit_test_result_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_result_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_result
+
+# Fuzz targets: with --enable-fuzzing they link libFuzzer; without it a
+# small replay main runs the same files once each.  `make check` replays
+# every target's corpus (tests/fuzz/corpus/<target>/) in both builds.
+if ENABLE_FUZZING
+FUZZ_MAIN =
+else
+FUZZ_MAIN = tests/fuzz/replay_main.c
+endif
+FUZZ_CORE_LIBS = src/ccid/libccidcore.la
+EXTRA_DIST += tests/fuzz/replay_main.c tests/fuzz/corpus tests/fuzz/README
+TESTS += tests/fuzz/replay.sh
+EXTRA_DIST += tests/fuzz/replay.sh
+
+# Integration tests: a real pcscd in a private namespace, per test.
+INTEGRATION_TESTS = \
+	tests/integration/lab-basics.sh \
+	tests/integration/lab-isolation.sh \
+	tests/integration/driver-load.sh
+TESTS += $(INTEGRATION_TESTS)
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data
+
+# Fuzz campaign on request: make fuzz FUZZ_SECONDS=600 (needs --enable-fuzzing).
+FUZZ_SECONDS = 60
+fuzz: $(check_PROGRAMS)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz-work/$$t; \
+		echo "== $$t ($(FUZZ_SECONDS) s)"; \
+		tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			fuzz-work/$$t $(srcdir)/tests/fuzz/corpus/$$t || exit 1; \
+	done
+.PHONY: fuzz
+clean-local: clean-fuzz
+clean-fuzz:
+	rm -rf fuzz-work tests/integration/*.pcscd.log
+.PHONY: clean-fuzz
