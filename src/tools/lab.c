@@ -347,6 +347,24 @@ static int block_signals(lab *l)
 	return l->sigfd < 0 ? -1 : 0;
 }
 
+/* Run from a build tree (build/src/tools/ccidlab), the lab takes the bundle
+ * staged beside it (build/bundle/...); installed, the installed one. */
+static char *default_driver(void)
+{
+	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+	if (exe != NULL) {
+		g_autofree char *tools = g_path_get_dirname(exe);
+		g_autofree char *staged = g_build_filename(tools, "..", "..", "bundle",
+							   "ifd-ccidlab.bundle", "Contents", "Linux",
+							   "libccidlab.so", NULL);
+		if (g_file_test(staged, G_FILE_TEST_IS_REGULAR) &&
+		    g_str_has_suffix(tools, "/src/tools"))
+			return g_steal_pointer(&staged);
+	}
+	return g_build_filename(USBDROPDIR, "ifd-ccidlab.bundle", "Contents", "Linux",
+				"libccidlab.so", NULL);
+}
+
 static gboolean parse_args(lab_opts *o, int argc, char **argv)
 {
 	g_autoptr(GError) err = NULL;
@@ -354,7 +372,7 @@ static gboolean parse_args(lab_opts *o, int argc, char **argv)
 		{ "conf", 'c', 0, G_OPTION_ARG_FILENAME, &o->conf,
 		  "reader.conf.d directory (or one file) for the private pcscd", "DIR" },
 		{ "driver", 'D', 0, G_OPTION_ARG_FILENAME, &o->driver,
-		  "libccidlab.so to load (default: $CCIDLAB_DRIVER, else the installed one)", "PATH" },
+		  "libccidlab.so to load (default: $CCIDLAB_DRIVER, else the build tree's or the installed one)", "PATH" },
 		{ "keep-log", 'k', 0, G_OPTION_ARG_FILENAME, &o->keep_log,
 		  "copy pcscd's log to FILE when the lab ends", "FILE" },
 		{ "pcscd", 0, 0, G_OPTION_ARG_FILENAME, &o->pcscd,
@@ -390,8 +408,7 @@ static gboolean parse_args(lab_opts *o, int argc, char **argv)
 	if (o->driver == NULL)
 		o->driver = g_strdup(g_getenv("CCIDLAB_DRIVER"));
 	if (o->driver == NULL)
-		o->driver = g_build_filename(USBDROPDIR, "ifd-ccidlab.bundle", "Contents", "Linux",
-					     "libccidlab.so", NULL);
+		o->driver = default_driver();
 	if (o->pcscd == NULL)
 		o->pcscd = g_strdup(PCSCD_PATH);
 	if (o->preload == NULL)
