@@ -21,7 +21,7 @@ DEVICENAME   emu:generic-short-poll:mode=poll
 LIBPATH      /usr/lib/pcsc/drivers/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so
 
 FRIENDLYNAME "a typo"
-DEVICENAME   emu:generic short
+DEVICENAME   emu:generic:slots
 LIBPATH      /usr/lib/pcsc/drivers/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so
 EOC
 

@@ -19,6 +19,42 @@ gboolean lab_copy_file(const char *from, const char *to, GError **error)
 	return g_file_copy(src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error);
 }
 
+/* pcscd's reader.conf lexer takes a key, then a quoted string or a token
+ * of [A-Za-z0-9=/-._@:]; anything else makes pcscd (1.9.9) refuse the
+ * whole directory and exit.  Say which line, before pcscd says less. */
+static gboolean value_ok(const char *v)
+{
+	if (v[0] == '"') {
+		const char *end = strchr(v + 1, '"');
+		return end != NULL && end[1] == '\0';
+	}
+	for (; *v != '\0'; v++)
+		if (!g_ascii_isalnum(*v) && strchr("=/-._@:", *v) == NULL)
+			return FALSE;
+	return TRUE;
+}
+
+static gboolean check_conf_text(const char *path, const char *text, GError **error)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		g_autofree char *line = g_strstrip(g_strdup(lines[i]));
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		char *sp = line + strcspn(line, " \t");
+		const char *value = sp + strspn(sp, " \t");
+		*sp = '\0';
+		if (value[0] != '\0' && !value_ok(value)) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+				    "%s:%u: %s value '%s' is neither a quoted string nor a token of "
+				    "[A-Za-z0-9=/-._@:]; pcscd would refuse the whole directory",
+				    path, i + 1, line, value);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 static gboolean copy_conf_file(const char *path, const char *dir, gsize *total, GError **error)
 {
 	GStatBuf st;
@@ -33,6 +69,9 @@ static gboolean copy_conf_file(const char *path, const char *dir, gsize *total, 
 			    "the configuration is over %d bytes", LAB_CONF_MAX_BYTES);
 		return FALSE;
 	}
+	g_autofree char *text = NULL;
+	if (!g_file_get_contents(path, &text, NULL, error) || !check_conf_text(path, text, error))
+		return FALSE;
 	g_autofree char *base = g_path_get_basename(path);
 	g_autofree char *to = g_build_filename(dir, base, NULL);
 	return lab_copy_file(path, to, error);

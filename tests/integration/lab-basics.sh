@@ -2,7 +2,7 @@
 # `ccidlab lab`: exit status, environment, and no pcscd left behind
 # whatever happens to the command or to ccidlab.
 . "$top_srcdir/tests/integration/lib.sh"
-plan 17
+plan 18
 
 # The command records the lab's pcscd pid so that we can check it is gone.
 cat > "$WORK/record.sh" <<'EOC'
@@ -78,4 +78,10 @@ chmod +x "$WORK/mute-pcscd"
 rc=$?
 check "a pcscd that never answers is given up after --timeout ($rc)" \
 	sh -c "[ $rc -eq 125 ] && grep -q 'did not answer' '$WORK/mute.err'"
+mkdir -p "$WORK/badconf"
+printf 'FRIENDLYNAME "Typo"\nDEVICENAME   emu:generic t1\nLIBPATH      /x/libccidlab.so\n' > "$WORK/badconf/typo"
+"$CCIDLAB" lab --quiet --driver "$DRIVER" --conf "$WORK/badconf" -- true 2> "$WORK/badconf.err"
+rc=$?
+check "a reader.conf line pcscd cannot lex is named before pcscd starts ($rc)" \
+	sh -c "[ $rc -eq 125 ] && grep -q 'typo:2: DEVICENAME value .emu:generic t1. is neither' '$WORK/badconf.err'"
 finish
