@@ -44,9 +44,16 @@ EXTRA_DIST += tests/fuzz/replay.sh
 INTEGRATION_TESTS = \
 	tests/integration/lab-basics.sh \
 	tests/integration/lab-isolation.sh \
-	tests/integration/driver-load.sh
+	tests/integration/driver-load.sh \
+	tests/integration/emu-listing.sh \
+	tests/integration/emu-readertest.sh \
+	tests/integration/emu-attrs.sh \
+	tests/integration/emu-shutdown.sh \
+	tests/integration/emu-badinput.sh \
+	tests/integration/emu-events.sh
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \
+	tests/integration/clients
 
 # Fuzz campaign on request: make fuzz FUZZ_SECONDS=600 (needs --enable-fuzzing).
 FUZZ_SECONDS = 60

@@ -1,13 +1,8 @@
 /* ccidlab — the IFD handler v3 entry points pcscd binds.
  *
  * These ten functions are the only symbols the driver exports
- * (src/ifd/exports.map).  They turn pcscd's calls into reader-layer calls
- * and the results into IFD_* codes; nothing else lives here.
- *
- * This build has no reader model yet (the emulator and the USB transport
- * come later), so every DEVICENAME is refused, each with a log line in
- * pcscd's log that says why, and every per-reader call answers as pcscd
- * expects for a Lun it never opened.
+ * (src/ifd/exports.map).  They find the reader of a Lun, call the host
+ * engine, and turn its results into IFD_* codes; nothing else lives here.
  */
 #include "config.h"
 
@@ -15,34 +10,17 @@
 
 #include <ifdhandler.h>
 
-#include "ifd/devname.h"
+#include "ifd/caps.h"
+#include "ifd/control.h"
 #include "ifd/log.h"
+#include "ifd/reader.h"
+#include "ifd/result.h"
 
-/* pcscd numbers readers of one LIBPATH 0..n-1 and asks this before each
- * new one: answer for the most reader contexts any pcscd can hold. */
-#define IFD_MAX_READERS 255
-
-#define LUN_READER(lun) ((unsigned)((lun) >> 16))
 #define LUN_SLOT(lun) ((unsigned)((lun) & 0xFFFF))
 
 RESPONSECODE IFDHCreateChannelByName(DWORD Lun, LPSTR DeviceName)
 {
-	ifd_devname dn;
-	char why[256];
-
-	if (ifd_devname_parse(DeviceName, &dn, why, sizeof why) != 0) {
-		ifd_error("Lun 0x%lX: DEVICENAME '%s' refused: %s", (unsigned long)Lun,
-			  DeviceName ? DeviceName : "(null)", why);
-		return IFD_COMMUNICATION_ERROR;
-	}
-	if (dn.scheme == IFD_DEVNAME_USB) {
-		ifd_error("Lun 0x%lX: DEVICENAME '%s' refused: this build has no USB transport",
-			  (unsigned long)Lun, DeviceName);
-		return IFD_COMMUNICATION_ERROR;
-	}
-	ifd_error("Lun 0x%lX: DEVICENAME '%s' refused: this build has no reader emulator",
-		  (unsigned long)Lun, DeviceName);
-	return IFD_COMMUNICATION_ERROR;
+	return ifd_reader_open(Lun, DeviceName);
 }
 
 RESPONSECODE IFDHCreateChannel(DWORD Lun, DWORD Channel)
@@ -54,81 +32,125 @@ RESPONSECODE IFDHCreateChannel(DWORD Lun, DWORD Channel)
 	return IFD_COMMUNICATION_ERROR;
 }
 
-static RESPONSECODE unknown_lun(const char *func, DWORD Lun)
-{
-	ifd_log(IFD_LOG_ERROR, func, "Lun 0x%lX (reader %u slot %u) is not open", (unsigned long)Lun,
-		LUN_READER(Lun), LUN_SLOT(Lun));
-	return IFD_COMMUNICATION_ERROR;
-}
-
 RESPONSECODE IFDHCloseChannel(DWORD Lun)
 {
-	return unknown_lun(__func__, Lun);
-}
-
-static RESPONSECODE put_byte(PDWORD Length, PUCHAR Value, UCHAR b)
-{
-	if (Length == NULL || Value == NULL || *Length < 1)
-		return IFD_ERROR_INSUFFICIENT_BUFFER;
-	Value[0] = b;
-	*Length = 1;
-	return IFD_SUCCESS;
+	return ifd_reader_close(Lun);
 }
 
 RESPONSECODE IFDHGetCapabilities(DWORD Lun, DWORD Tag, PDWORD Length, PUCHAR Value)
 {
-	/* Driver-wide answers, whatever the Lun: pcscd asks them while it
-	 * numbers readers, before any channel is open. */
-	switch (Tag) {
-	case TAG_IFD_SIMULTANEOUS_ACCESS:
-		return put_byte(Length, Value, IFD_MAX_READERS);
-	case TAG_IFD_THREAD_SAFE:
-		return put_byte(Length, Value, 1);
-	default:
-		break;
-	}
-	if (Length != NULL)
-		*Length = 0;
-	return unknown_lun(__func__, Lun);
+	return ifd_caps_get(Lun, Tag, Length, Value);
 }
 
 RESPONSECODE IFDHSetCapabilities(DWORD Lun, DWORD Tag, DWORD Length, PUCHAR Value)
 {
-	return unknown_lun(__func__, Lun);
+	return ifd_caps_set(Lun, Tag, Length, Value);
 }
 
 RESPONSECODE IFDHSetProtocolParameters(DWORD Lun, DWORD Protocol, UCHAR Flags, UCHAR PTS1,
 				       UCHAR PTS2, UCHAR PTS3)
 {
-	return unknown_lun(__func__, Lun);
+	ifd_reader *r = ifd_reader_get(Lun);
+	if (r == NULL)
+		return IFD_COMMUNICATION_ERROR;
+	/* pcscd passes SCARD_PROTOCOL_T0 (1) or SCARD_PROTOCOL_T1 (2). */
+	unsigned t = Protocol == SCARD_PROTOCOL_T1 ? 1 : Protocol == SCARD_PROTOCOL_T0 ? 0 : 99;
+	if (t == 99)
+		return IFD_PROTOCOL_NOT_SUPPORTED;
+	int rc = host_slot_set_protocol(r->host, LUN_SLOT(Lun), t);
+	if (rc == CCID_E_UNSUPPORTED)
+		return IFD_PROTOCOL_NOT_SUPPORTED;
+	if (rc != CCID_OK)
+		ifd_error("reader %u slot %u: T=%u: %s", r->number, LUN_SLOT(Lun), t,
+			  ccid_result_name(rc));
+	return ifd_result(rc);
 }
 
 RESPONSECODE IFDHPowerICC(DWORD Lun, DWORD Action, PUCHAR Atr, PDWORD AtrLength)
 {
+	ifd_reader *r = ifd_reader_get(Lun);
+	unsigned slot = LUN_SLOT(Lun);
+	size_t len = 0;
+	DWORD cap = AtrLength != NULL ? *AtrLength : 0;
+
 	if (AtrLength != NULL)
 		*AtrLength = 0;
-	unknown_lun(__func__, Lun);
-	return IFD_ERROR_POWER_ACTION;
+	if (r == NULL)
+		return IFD_COMMUNICATION_ERROR;
+	if (r->removed)
+		return IFD_NO_SUCH_DEVICE;
+	int rc;
+	switch (Action) {
+	case IFD_POWER_DOWN:
+		rc = host_slot_power_off(r->host, slot);
+		return rc == CCID_E_NO_DEVICE ? IFD_NO_SUCH_DEVICE :
+		       rc == CCID_OK ? IFD_SUCCESS : IFD_ERROR_POWER_ACTION;
+	case IFD_POWER_UP:
+	case IFD_RESET:
+		rc = host_slot_power_on(r->host, slot, Atr, cap, &len);
+		if (rc != CCID_OK) {
+			ifd_info("reader %u slot %u: power up: %s", r->number, slot,
+				 ccid_result_name(rc));
+			return rc == CCID_E_NO_DEVICE ? IFD_NO_SUCH_DEVICE : IFD_ERROR_POWER_ACTION;
+		}
+		*AtrLength = (DWORD)len;
+		return IFD_SUCCESS;
+	default:
+		return IFD_NOT_SUPPORTED;
+	}
 }
 
 RESPONSECODE IFDHTransmitToICC(DWORD Lun, SCARD_IO_HEADER SendPci, PUCHAR TxBuffer,
 			       DWORD TxLength, PUCHAR RxBuffer, PDWORD RxLength,
 			       PSCARD_IO_HEADER RecvPci)
 {
+	ifd_reader *r = ifd_reader_get(Lun);
+	size_t got = 0;
+	DWORD cap = RxLength != NULL ? *RxLength : 0;
+
 	if (RxLength != NULL)
 		*RxLength = 0;
-	return unknown_lun(__func__, Lun);
+	if (r == NULL || RxLength == NULL || TxBuffer == NULL)
+		return IFD_COMMUNICATION_ERROR;
+	if (r->removed)
+		return IFD_NO_SUCH_DEVICE;
+	int rc = host_slot_transmit(r->host, LUN_SLOT(Lun), TxBuffer, TxLength, RxBuffer, cap,
+				    &got);
+	if (rc != CCID_OK) {
+		ifd_info("reader %u slot %u: transmit: %s", r->number, LUN_SLOT(Lun),
+			 ccid_result_name(rc));
+		return ifd_result(rc);
+	}
+	*RxLength = (DWORD)got;
+	if (RecvPci != NULL)
+		RecvPci->Protocol = SendPci.Protocol;
+	return IFD_SUCCESS;
 }
 
 RESPONSECODE IFDHControl(DWORD Lun, DWORD dwControlCode, PUCHAR TxBuffer, DWORD TxLength,
 			 PUCHAR RxBuffer, DWORD RxLength, LPDWORD pdwBytesReturned)
 {
-	if (pdwBytesReturned != NULL)
-		*pdwBytesReturned = 0;
-	return unknown_lun(__func__, Lun);
+	return ifd_control(Lun, dwControlCode, TxBuffer, TxLength, RxBuffer, RxLength,
+			   pdwBytesReturned);
 }
 
 RESPONSECODE IFDHICCPresence(DWORD Lun)
 {
-	return unknown_lun(__func__, Lun);
+	ifd_reader *r = ifd_reader_get(Lun);
+	unsigned slot = LUN_SLOT(Lun);
+	ccid_icc_status icc = CCID_ICC_ABSENT;
+
+	if (r == NULL)
+		return IFD_COMMUNICATION_ERROR;
+	if (r->removed || r->gone)
+		return IFD_NO_SUCH_DEVICE;
+	if (r->mode == IFD_MODE_EVENT)
+		return ifd_events_present(r, slot) ? IFD_ICC_PRESENT : IFD_ICC_NOT_PRESENT;
+	/* Polling-only: ask the device, as pcscd's poll of a real reader does. */
+	int rc = host_slot_status(r->host, slot, &icc);
+	if (rc == CCID_E_NO_DEVICE)
+		return IFD_NO_SUCH_DEVICE;
+	if (rc != CCID_OK)
+		return IFD_COMMUNICATION_ERROR;
+	return icc == CCID_ICC_ABSENT ? IFD_ICC_NOT_PRESENT : IFD_ICC_PRESENT;
 }

@@ -9,12 +9,19 @@ drv_LTLIBRARIES = src/ifd/libccidlab.la
 noinst_LTLIBRARIES += src/ifd/libifd.la
 src_ifd_libifd_la_SOURCES = \
 	src/ifd/log.h src/ifd/log.c \
-	src/ifd/devname.h src/ifd/devname.c
+	src/ifd/devname.h src/ifd/devname.c \
+	src/ifd/result.h src/ifd/result.c \
+	src/ifd/reader.h src/ifd/reader.c \
+	src/ifd/emuspec.c \
+	src/ifd/events.c \
+	src/ifd/caps.h src/ifd/caps.c \
+	src/ifd/control.h src/ifd/control.c
 src_ifd_libifd_la_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) $(GLIB_CFLAGS)
 
 src_ifd_libccidlab_la_SOURCES = src/ifd/entry.c
 src_ifd_libccidlab_la_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) $(GLIB_CFLAGS)
-src_ifd_libccidlab_la_LIBADD = src/ifd/libifd.la src/ccid/libccidcore.la $(GLIB_LIBS)
+IFD_LIBS = src/ifd/libifd.la src/host/libhost.la src/emu/libemu.la src/ccid/libccidcore.la
+src_ifd_libccidlab_la_LIBADD = $(IFD_LIBS) $(GLIB_LIBS)
 src_ifd_libccidlab_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/src/ifd/exports.map -Wl,-z,defs
 EXTRA_src_ifd_libccidlab_la_DEPENDENCIES = $(srcdir)/src/ifd/exports.map
@@ -66,5 +73,6 @@ EXTRA_DIST += reader.conf.d/ccidlab.in
 check_PROGRAMS += tests/unit/test_devname
 tests_unit_test_devname_SOURCES = tests/unit/test_devname.c
 tests_unit_test_devname_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_devname_LDADD = src/ifd/libifd.la $(GLIB_LIBS)
+tests_unit_test_devname_LDADD = $(IFD_LIBS) $(GLIB_LIBS)
+tests_unit_test_devname_CPPFLAGS = $(AM_CPPFLAGS) $(PCSC_CFLAGS)
 TESTS += tests/unit/test_devname

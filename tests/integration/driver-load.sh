@@ -1,7 +1,8 @@
 #!/bin/sh
 # pcscd, in a lab, loads the built driver from reader.conf.d entries: it
-# binds IFDH v3, and every refused DEVICENAME is named in pcscd's log with
-# the reason, while pcscd keeps serving clients.
+# binds IFDH v3, opens the good reader (two slots), and every refused
+# DEVICENAME is named in pcscd's log with the reason, while pcscd keeps
+# serving clients.
 . "$top_srcdir/tests/integration/lib.sh"
 plan 9
 conf="$WORK/conf"
@@ -33,12 +34,13 @@ check "an unknown scheme is named with the valid choices" \
 	grep -q "DEVICENAME 'nope:xyz' refused: unknown scheme 'nope' (valid: emu, usb)" "$log"
 check "a field that is not key=value is named" \
 	grep -q "DEVICENAME 'emu:generic:slots' refused: field 'slots' is not key=value" "$log"
-check "a well-formed emu: DEVICENAME is refused with the reason" \
-	grep -q "DEVICENAME 'emu:generic-t1-irq:slots=2' refused: this build has no reader emulator" "$log"
+check "the emulated reader opens with its two slots" \
+	grep -q "'emu:generic-t1-irq:slots=2' open: generic-t1-irq#.*, 2 slot(s), event mode" "$log"
 check "a CHANNELID-only entry is refused with the reason" \
 	grep -q "CHANNELID 0x10 refused: ccidlab readers need a DEVICENAME" "$log"
 check "pcscd reports each refused reader and goes on" \
-	[ "$(grep -c 'init failed' "$log")" -eq 4 ]
-check "pcsc_scan reached the private pcscd and found no reader" grep -q "No reader found" "$WORK/scan.out"
-check "pyscard listed zero readers" grep -qx 0 "$WORK/py.out"
+	[ "$(grep -c 'init failed' "$log")" -eq 3 ]
+check "pcsc_scan lists the two slots" \
+	sh -c "grep -q 'Emu reader 00 00' '$WORK/scan.out' && grep -q 'Emu reader 00 01' '$WORK/scan.out'"
+check "pyscard lists two readers" grep -qx 2 "$WORK/py.out"
 finish

@@ -1,0 +1,58 @@
+/* ccidlab — the reader quirk table (see quirks.h).  Data only: add a row,
+ * not a branch. */
+#include <stddef.h>
+
+#include "ccid/quirks.h"
+
+#define ANY_BCD 0x0000u, 0xFFFFu
+
+static const ccid_quirk quirks[] = {
+	/* Driven at extended APDU level whatever dwFeatures says, as the
+	 * reference driver does (libccid-reference.md §2, exchange levels). */
+	{ 0x076B, 0x3031, ANY_BCD, CCID_LEVEL_EXTENDED_APDU, 0, "HID OMNIKEY 3x21" },
+	{ 0x076B, 0x6632, ANY_BCD, CCID_LEVEL_EXTENDED_APDU, 0, "HID OMNIKEY 6121" },
+	{ 0x076B, 0x3A21, ANY_BCD, CCID_LEVEL_EXTENDED_APDU, 0, "HID Aviator" },
+	{ 0x046A, 0x00A7, ANY_BCD, CCID_LEVEL_EXTENDED_APDU, 0, "Cherry Smart Terminal xx44" },
+	{ 0x0BF8, 0x1024, ANY_BCD, CCID_LEVEL_EXTENDED_APDU, 0, "Fujitsu Smartcard Reader D323" },
+	{ 0x2F7C, 0x6007, ANY_BCD, CCID_LEVEL_EXTENDED_APDU, 0, "Diebold Nixdorf PN7362AU" },
+	/* Firmware 1.00 only. */
+	{ 0x046A, 0x00A1, 0x0100, 0x0100, CCID_LEVEL_EXTENDED_APDU, 0, "Cherry KC 1000 SC" },
+	/* Driven at short APDU level whatever dwFeatures says (same source). */
+	{ 0x0D46, 0x3010, ANY_BCD, CCID_LEVEL_SHORT_APDU, 0, "Kobil TriBank" },
+	/* Class descriptor attached to the last endpoint. */
+	{ 0x0B97, 0x7762, ANY_BCD, CCID_QUIRK_LEVEL_KEEP,
+	  CCID_QUIRK_DESC_AFTER_ENDPOINTS | CCID_QUIRK_NO_PPS | CCID_QUIRK_SPLIT_64,
+	  "O2Micro OZ776" },
+	{ 0x0B97, 0x7772, ANY_BCD, CCID_QUIRK_LEVEL_KEEP,
+	  CCID_QUIRK_DESC_AFTER_ENDPOINTS | CCID_QUIRK_NO_PPS | CCID_QUIRK_SPLIT_64,
+	  "O2Micro OZ776 (7772)" },
+	{ 0x0C4B, 0x0300, ANY_BCD, CCID_QUIRK_LEVEL_KEEP, CCID_QUIRK_DESC_AFTER_ENDPOINTS,
+	  "Reiner SCT cyberJack pinpad(a)" },
+	{ 0x1B0E, 0x1078, ANY_BCD, CCID_QUIRK_LEVEL_KEEP, CCID_QUIRK_DESC_AFTER_ENDPOINTS,
+	  "Bludrive II CCID" },
+};
+
+const ccid_quirk *ccid_quirks_table(unsigned *count)
+{
+	if (count != NULL)
+		*count = (unsigned)(sizeof quirks / sizeof quirks[0]);
+	return quirks;
+}
+
+const ccid_quirk *ccid_quirks_find(uint16_t idVendor, uint16_t idProduct, uint16_t bcdDevice)
+{
+	for (size_t i = 0; i < sizeof quirks / sizeof quirks[0]; i++) {
+		const ccid_quirk *q = &quirks[i];
+		if (q->idVendor == idVendor && q->idProduct == idProduct &&
+		    bcdDevice >= q->bcdDevice_min && bcdDevice <= q->bcdDevice_max)
+			return q;
+	}
+	return NULL;
+}
+
+ccid_exchange_level ccid_quirks_level(const ccid_quirk *q, ccid_exchange_level level)
+{
+	if (q == NULL || q->level == CCID_QUIRK_LEVEL_KEEP)
+		return level;
+	return (ccid_exchange_level)q->level;
+}

@@ -1,0 +1,237 @@
+/* ccidlab — a reader over a transport: opening it from its descriptors,
+ * and the one command/response loop every CCID exchange goes through. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ccid/errmap.h"
+#include "ccid/rates.h"
+#include "host/reader_priv.h"
+
+#define CONFIG_DESC_MAX 4096
+
+static int read_descriptors(host_reader *r, char *why, size_t why_len)
+{
+	uint8_t buf[CONFIG_DESC_MAX];
+	size_t len = 0;
+	ccid_interface ifaces[8];
+	size_t n = 0;
+
+	int rc = r->t.ops->config_descriptor(r->t.dev, buf, sizeof buf, &len);
+	if (rc != CCID_OK) {
+		snprintf(why, why_len, "cannot read the configuration descriptor: %s",
+			 ccid_result_name(rc));
+		return rc;
+	}
+	rc = ccid_descriptor_parse_config(buf, len, ifaces, G_N_ELEMENTS(ifaces), &n);
+	if (rc != CCID_OK || n == 0) {
+		snprintf(why, why_len, "no CCID interface in the configuration descriptor: %s",
+			 rc != CCID_OK ? ccid_result_name(rc) : "none found");
+		return rc != CCID_OK ? rc : CCID_E_MALFORMED;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (ifaces[i].kind != CCID_KIND_CCID)
+			continue;
+		r->iface = ifaces[i];
+		return CCID_OK;
+	}
+	snprintf(why, why_len, "only ICCD interfaces (control-pipe protocol) are offered");
+	return CCID_E_UNSUPPORTED;
+}
+
+/* GET_DATA_RATES / GET_CLOCK_FREQUENCIES: a stall or junk only loses the
+ * list; the descriptor's dwMaxDataRate still bounds the choice. */
+static void read_list(host_reader *r, uint8_t bRequest, unsigned declared, uint32_t *out,
+		      size_t *n_out)
+{
+	uint8_t reply[4 * 256];
+	size_t len = 0;
+	unsigned flags = 0;
+
+	*n_out = 0;
+	if (r->t.ops->control(r->t.dev, bRequest, 0, reply, sizeof reply, &len,
+			      r->timeout_ms) != CCID_OK)
+		return;
+	ccid_rates_decode(reply, len, declared, out, HOST_MAX_RATES, n_out, &flags);
+}
+
+host_reader *host_reader_open(transport t, char *why, size_t why_len)
+{
+	if (transport_check(t.ops) != CCID_OK) {
+		snprintf(why, why_len, "transport %s lacks a mandatory member",
+			 t.ops && t.ops->name ? t.ops->name : "(null)");
+		return NULL;
+	}
+	host_reader *r = g_new0(host_reader, 1);
+	r->t = t;
+	r->timeout_ms = HOST_DEFAULT_TIMEOUT_MS;
+	g_mutex_init(&r->lock);
+	if (t.ops->info(t.dev, &r->info) != CCID_OK)
+		memset(&r->info, 0, sizeof r->info);
+	if (read_descriptors(r, why, why_len) != CCID_OK) {
+		host_reader_close(r);
+		return NULL;
+	}
+	const ccid_class_desc *d = &r->iface.desc;
+	if (r->iface.facts.max_block_payload == 0) {
+		snprintf(why, why_len, "dwMaxCCIDMessageLength %u leaves no room for data",
+			 d->dwMaxCCIDMessageLength);
+		host_reader_close(r);
+		return NULL;
+	}
+	r->limits.dwMaxCCIDMessageLength = d->dwMaxCCIDMessageLength;
+	r->limits.bMaxSlotIndex = d->bMaxSlotIndex;
+	read_list(r, CCID_REQ_GET_DATA_RATES, d->bNumDataRatesSupported, r->rates, &r->n_rates);
+	read_list(r, CCID_REQ_GET_CLOCK_FREQUENCIES, d->bNumClockSupported, r->clocks,
+		  &r->n_clocks);
+	r->slots = g_new0(host_slot, r->iface.facts.slot_count);
+	for (unsigned i = 0; i < r->iface.facts.slot_count; i++)
+		r->slots[i].protocol = -1;
+	r->scratch_cap = d->dwMaxCCIDMessageLength;
+	r->scratch = g_malloc(r->scratch_cap);
+	r->answer_cap = d->dwMaxCCIDMessageLength;
+	r->answer = g_malloc(r->answer_cap);
+	return r;
+}
+
+void host_reader_close(host_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->t.ops != NULL && r->t.ops->close != NULL)
+		r->t.ops->close(r->t.dev);
+	g_mutex_clear(&r->lock);
+	g_free(r->slots);
+	g_free(r->scratch);
+	g_free(r->answer);
+	g_free(r);
+}
+
+const ccid_interface *host_reader_interface(const host_reader *r)
+{
+	return &r->iface;
+}
+
+const transport_info *host_reader_info(const host_reader *r)
+{
+	return &r->info;
+}
+
+unsigned host_reader_slots(const host_reader *r)
+{
+	return r->iface.facts.slot_count;
+}
+
+bool host_reader_has_interrupt(const host_reader *r)
+{
+	return r->iface.has_interrupt_in && r->t.ops->interrupt_in != NULL;
+}
+
+const uint32_t *host_reader_rates(const host_reader *r, size_t *n)
+{
+	*n = r->n_rates;
+	return r->rates;
+}
+
+const uint32_t *host_reader_clocks(const host_reader *r, size_t *n)
+{
+	*n = r->n_clocks;
+	return r->clocks;
+}
+
+void host_reader_set_timeout(host_reader *r, unsigned ms)
+{
+	r->timeout_ms = ms ? ms : HOST_DEFAULT_TIMEOUT_MS;
+}
+
+void host_reader_set_trace(host_reader *r, host_trace_fn cb, void *data)
+{
+	g_mutex_lock(&r->lock);
+	r->trace = cb;
+	r->trace_data = data;
+	g_mutex_unlock(&r->lock);
+}
+
+void host_reader_stats(const host_reader *r, host_stats *out)
+{
+	g_mutex_lock((GMutex *)&r->lock);
+	*out = r->stats;
+	g_mutex_unlock((GMutex *)&r->lock);
+}
+
+static unsigned remaining_ms(gint64 deadline)
+{
+	gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+	return left > 0 ? (unsigned)left : 0;
+}
+
+/* Reads answers until the command's own: drops stale ones (CCID_E_STALE,
+ * bounded), waits out time extensions (each grants multiplier x timeout,
+ * bounded in total by HOST_MAX_WAIT_MS). */
+static int read_answer(host_reader *r, const ccid_msg *cmd, uint8_t *buf, size_t cap,
+		       ccid_msg *rsp)
+{
+	gint64 start = g_get_monotonic_time();
+	unsigned first = r->pending_mult ? r->pending_mult : 1;
+	gint64 deadline = start + (gint64)r->timeout_ms * 1000 * first;
+	gint64 hard_end = start + (gint64)HOST_MAX_WAIT_MS * 1000;
+	unsigned stale = 0;
+
+	r->pending_mult = 0;
+
+	for (;;) {
+		size_t len = 0;
+		unsigned wait = remaining_ms(deadline);
+		if (wait == 0)
+			return CCID_E_TIMEOUT;
+		int rc = r->t.ops->bulk_in(r->t.dev, buf, cap, &len, wait);
+		if (rc != CCID_OK)
+			return rc;
+		if (r->trace != NULL)
+			r->trace(r->trace_data, 1, buf, len);
+		rc = ccid_message_check(cmd, buf, len, &r->limits, rsp, NULL);
+		if (rc == CCID_E_STALE && ++stale <= HOST_MAX_STALE) {
+			r->stats.stale_dropped++;
+			continue;
+		}
+		if (rc == CCID_R_TIME_EXTENSION) {
+			unsigned mult = ccid_message_time_extension(rsp);
+			r->stats.time_extensions++;
+			deadline = g_get_monotonic_time() +
+				   (gint64)r->timeout_ms * 1000 * (mult ? mult : 1);
+			if (deadline > hard_end)
+				deadline = hard_end;
+			continue;
+		}
+		if (rc != CCID_OK)
+			return rc;
+		return ccid_errmap_result(cmd->bMessageType, CCID_OK, rsp->p.rdr.bStatus,
+					  rsp->p.rdr.bError);
+	}
+}
+
+int host_command_locked(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, ccid_msg *rsp)
+{
+	size_t len = 0;
+
+	cmd->bSeq = r->next_seq++;
+	r->stats.commands++;
+	int rc = ccid_message_encode(cmd, r->scratch, r->scratch_cap, &len);
+	if (rc != CCID_OK)
+		return rc;
+	if (r->trace != NULL)
+		r->trace(r->trace_data, 0, r->scratch, len);
+	rc = r->t.ops->bulk_out(r->t.dev, r->scratch, len, r->timeout_ms);
+	if (rc != CCID_OK)
+		return rc;
+	return read_answer(r, cmd, buf, cap, rsp);
+}
+
+int host_command(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, ccid_msg *rsp)
+{
+	g_mutex_lock(&r->lock);
+	int rc = host_command_locked(r, cmd, buf, cap, rsp);
+	g_mutex_unlock(&r->lock);
+	return rc;
+}

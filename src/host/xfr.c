@@ -1,0 +1,182 @@
+/* ccidlab — APDUs at the reader's exchange level: the pure engines of
+ * src/ccid/ run over XfrBlock exchanges bound here. */
+#include "config.h"
+
+#include <string.h>
+
+#include "ccid/exchange.h"
+#include "ccid/t0.h"
+#include "host/reader_priv.h"
+
+typedef struct xfr_ctx {
+	host_reader *r;
+	unsigned slot;
+	uint8_t *buf;		/* one whole answer message */
+	size_t cap;
+	bool whole;		/* give the engine the header too (exchange.c) */
+} xfr_ctx;
+
+/* One XfrBlock; the reader's lock is held by the caller for the whole APDU. */
+static int xfr_exchange(void *ctx, const uint8_t *tx, size_t tx_len, uint32_t hint, uint8_t *rx,
+			size_t rx_cap, size_t *rx_len)
+{
+	xfr_ctx *x = ctx;
+	ccid_msg cmd, rsp;
+
+	ccid_message_init(&cmd, CCID_PC_TO_RDR_XFR_BLOCK, (uint8_t)x->slot, 0);
+	cmd.dwLength = (uint32_t)tx_len;
+	cmd.abData = tx;
+	cmd.p.xfr.wLevelParameter = (uint16_t)hint;
+	int rc = host_command_locked(x->r, &cmd, x->buf, x->cap, &rsp);
+	if (rc != CCID_OK)
+		return rc;
+	size_t n = x->whole ? CCID_HEADER_SIZE + rsp.dwLength : rsp.dwLength;
+	const uint8_t *src = x->whole ? x->buf : rsp.abData;
+	if (n > rx_cap)
+		return CCID_E_BUFFER;
+	memmove(rx, src, n);
+	*rx_len = n;
+	return CCID_OK;
+}
+
+/* A card's time request (T=1 S(WTX), T=0 NULL): the next read waits longer. */
+static void xfr_extend(void *ctx, unsigned multiplier)
+{
+	xfr_ctx *x = ctx;
+	x->r->stats.wtx++;
+	x->r->pending_mult = multiplier ? multiplier : 1;
+}
+
+static ccid_xfer make_xfer(xfr_ctx *x)
+{
+	ccid_xfer xf = { .exchange = xfr_exchange, .extend_time = xfr_extend, .ctx = x };
+	return xf;
+}
+
+static int transmit_locked(host_reader *r, unsigned slot, const uint8_t *apdu, size_t len,
+			   uint8_t *rsp, size_t cap, size_t *rsp_len)
+{
+	host_slot *s = &r->slots[slot];
+	xfr_ctx x = { .r = r, .slot = slot, .buf = r->answer, .cap = r->answer_cap };
+	ccid_xfer xf = make_xfer(&x);
+	uint32_t max_msg = r->iface.desc.dwMaxCCIDMessageLength;
+
+	switch (r->iface.facts.level) {
+	case CCID_LEVEL_SHORT_APDU:
+	case CCID_LEVEL_EXTENDED_APDU: {
+		/* The engine needs a header's room past the response. */
+		x.whole = true;
+		g_autofree uint8_t *tmp = g_malloc(cap + CCID_HEADER_SIZE);
+		int rc = ccid_exchange_transmit(&xf, r->iface.facts.level, max_msg, apdu, len, tmp,
+						cap + CCID_HEADER_SIZE, rsp_len);
+		if (rc == CCID_OK)
+			memcpy(rsp, tmp, *rsp_len);
+		return rc;
+	}
+	case CCID_LEVEL_TPDU:
+		if (s->protocol == 1)
+			return ccid_t1_host_transceive(&s->t1, &xf, apdu, len, rsp, cap, rsp_len);
+		return ccid_t0_transceive(&xf, CCID_T0_LEVEL_TPDU, apdu, len, rsp, cap, rsp_len);
+	case CCID_LEVEL_CHARACTER:
+		if (s->protocol == 1)
+			return CCID_E_UNSUPPORTED;	/* T=1 needs a TPDU reader here */
+		return ccid_t0_transceive(&xf, CCID_T0_LEVEL_CHAR, apdu, len, rsp, cap, rsp_len);
+	}
+	return CCID_E_UNSUPPORTED;
+}
+
+int host_slot_transmit(host_reader *r, unsigned slot, const uint8_t *apdu, size_t len,
+		       uint8_t *rsp, size_t cap, size_t *rsp_len)
+{
+	if (slot >= r->iface.facts.slot_count)
+		return CCID_E_BAD_SLOT;
+	host_slot *s = &r->slots[slot];
+	if (s->atr_len == 0)
+		return CCID_R_ICC_INACTIVE;
+	/* Nobody chose: the card's default protocol (ISO 7816-3 §6.3.1). */
+	if (s->protocol < 0) {
+		int rc = host_slot_set_protocol(r, slot, s->atr_ok ? s->parsed.default_protocol : 0);
+		if (rc != CCID_OK)
+			return rc;
+	}
+	g_mutex_lock(&r->lock);
+	int rc = transmit_locked(r, slot, apdu, len, rsp, cap, rsp_len);
+	g_mutex_unlock(&r->lock);
+	return rc;
+}
+
+int host_t1_negotiate(host_reader *r, unsigned slot, unsigned ifsd)
+{
+	xfr_ctx x = { .r = r, .slot = slot, .buf = r->answer, .cap = r->answer_cap };
+	ccid_xfer xf = make_xfer(&x);
+
+	g_mutex_lock(&r->lock);
+	int rc = ccid_t1_host_negotiate_ifsd(&r->slots[slot].t1, &xf, ifsd);
+	g_mutex_unlock(&r->lock);
+	/* A card that ignores S(IFS) keeps IFSD 32: the link still works. */
+	return rc == CCID_E_RETRIES ? CCID_OK : rc;
+}
+
+static int data_command(host_reader *r, uint8_t type, unsigned slot, const uint8_t *in,
+			size_t len, uint8_t *out, size_t cap, size_t *out_len)
+{
+	ccid_msg cmd, rsp;
+
+	if (slot >= r->iface.facts.slot_count)
+		return CCID_E_BAD_SLOT;
+	ccid_message_init(&cmd, type, (uint8_t)slot, 0);
+	cmd.dwLength = (uint32_t)len;
+	cmd.abData = in;
+	g_mutex_lock(&r->lock);
+	int rc = host_command_locked(r, &cmd, r->answer, r->answer_cap, &rsp);
+	if (rc == CCID_OK) {
+		if (rsp.dwLength > cap)
+			rc = CCID_E_BUFFER;
+		else {
+			memcpy(out, rsp.abData, rsp.dwLength);
+			*out_len = rsp.dwLength;
+		}
+	}
+	g_mutex_unlock(&r->lock);
+	return rc;
+}
+
+int host_escape(host_reader *r, unsigned slot, const uint8_t *in, size_t len, uint8_t *out,
+		size_t cap, size_t *out_len)
+{
+	return data_command(r, CCID_PC_TO_RDR_ESCAPE, slot, in, len, out, cap, out_len);
+}
+
+int host_secure(host_reader *r, unsigned slot, const uint8_t *in, size_t len, uint8_t *out,
+		size_t cap, size_t *out_len)
+{
+	return data_command(r, CCID_PC_TO_RDR_SECURE, slot, in, len, out, cap, out_len);
+}
+
+int host_interrupt_wait(host_reader *r, unsigned timeout_ms, ccid_interrupt *out)
+{
+	uint8_t buf[1 + (CCID_MAX_SLOTS + 3) / 4];
+	size_t len = 0;
+
+	if (!host_reader_has_interrupt(r))
+		return CCID_E_UNSUPPORTED;
+	int rc = r->t.ops->interrupt_in(r->t.dev, buf, sizeof buf, &len, timeout_ms);
+	if (rc != CCID_OK)
+		return rc;
+	if (len == 0) {
+		memset(out, 0, sizeof *out);
+		return CCID_OK;
+	}
+	/* Read without the reader's lock: the hook is set before the
+	 * interrupt thread starts and cleared after it stops. */
+	host_trace_fn trace = r->trace;
+	if (trace != NULL)
+		trace(r->trace_data, 2, buf, len);
+	return ccid_message_interrupt_decode(buf, len, r->iface.facts.slot_count, out);
+}
+
+void host_interrupt_stop(host_reader *r)
+{
+	if (host_reader_has_interrupt(r))
+		r->t.ops->interrupt_stop(r->t.dev);
+}

@@ -1,0 +1,186 @@
+/* ccidlab — event mode: the interrupt pipe, and what pcscd's polling
+ * threads wait on.
+ *
+ * pcscd runs one polling thread per slot, each calling our wait function
+ * with its own Lun; an interrupt message is read once, by one thread per
+ * reader (this file's), and fanned out to per-slot report queues.  A slot
+ * whose NotifySlotChange says "changed" while its present bit equals what
+ * pcscd last saw had a card removed and put back between two looks: both
+ * edges are queued, so pcscd counts both (issue 5, "no edge is lost").
+ * IFDHICCPresence answers from the queue without a round trip; only the
+ * slot's own polling thread consumes a report, so a presence check made
+ * by another pcscd thread (SCardConnect's power-up) cannot swallow one.
+ */
+#include "config.h"
+
+#include <ifdhandler.h>
+
+#include "ifd/log.h"
+#include "ifd/reader.h"
+
+#define IRQ_SLICE_MS 1000	/* the interrupt thread checks for quit this often */
+
+static bool last_state(const ifd_slot *s)
+{
+	gpointer tail = g_queue_peek_tail((GQueue *)&s->reports);
+	return tail != NULL ? GPOINTER_TO_INT(tail) == 2 : s->reported_present;
+}
+
+/* Called with r->ev_lock held. */
+static void queue_state(ifd_slot *s, bool present)
+{
+	/* Reports are stored as 1 (absent) and 2 (present): never NULL. */
+	g_queue_push_tail(&s->reports, GINT_TO_POINTER(present ? 2 : 1));
+}
+
+static void dispatch_notify(ifd_reader *r, const ccid_notify *n)
+{
+	g_mutex_lock(&r->ev_lock);
+	for (unsigned i = 0; i < r->n_slots && i < n->nslots; i++) {
+		ifd_slot *s = &r->slots[i];
+		bool present = ccid_message_notify_present(n, i);
+		bool changed = ccid_message_notify_changed(n, i);
+		if (changed)
+			s->changes++;
+		if (present != last_state(s))
+			queue_state(s, present);
+		else if (changed) {
+			/* Gone and back (or back and gone) between two looks. */
+			queue_state(s, !present);
+			queue_state(s, present);
+		}
+	}
+	g_cond_broadcast(&r->ev_cond);
+	g_mutex_unlock(&r->ev_lock);
+}
+
+static gpointer irq_main(gpointer data)
+{
+	ifd_reader *r = data;
+
+	for (;;) {
+		ccid_interrupt in;
+		g_mutex_lock(&r->ev_lock);
+		bool quit = r->irq_quit;
+		g_mutex_unlock(&r->ev_lock);
+		if (quit)
+			break;
+		int rc = host_interrupt_wait(r->host, IRQ_SLICE_MS, &in);
+		if (rc == CCID_E_TIMEOUT)
+			continue;
+		if (rc == CCID_E_NO_DEVICE) {
+			ifd_error("reader %u: device gone", r->number);
+			g_mutex_lock(&r->ev_lock);
+			r->gone = true;
+			g_cond_broadcast(&r->ev_cond);
+			g_mutex_unlock(&r->ev_lock);
+			break;
+		}
+		if (rc != CCID_OK) {
+			ifd_error("reader %u: interrupt pipe: %s", r->number, ccid_result_name(rc));
+			g_usleep(100 * 1000);	/* a broken pipe must not spin */
+			continue;
+		}
+		if (in.bMessageType == CCID_RDR_TO_PC_NOTIFY_SLOT_CHANGE)
+			dispatch_notify(r, &in.u.notify);
+		else if (in.bMessageType == CCID_RDR_TO_PC_HARDWARE_ERROR)
+			ifd_error("reader %u: HardwareError slot %u code 0x%02X", r->number,
+				  in.u.hw.bSlot, in.u.hw.bHardwareErrorCode);
+	}
+	return NULL;
+}
+
+void ifd_events_start(ifd_reader *r)
+{
+	ccid_interrupt stale;
+
+	/* Messages queued before we opened (the cards a reader starts with)
+	 * describe edges older than the first look below: drop them, or a
+	 * "changed" bit would read as a remove-and-reinsert pcscd never had. */
+	for (unsigned n = 0; n < 1024 && host_interrupt_wait(r->host, 0, &stale) == CCID_OK &&
+			      stale.bMessageType != 0; n++)
+		;
+	/* pcscd's first look: the slots as they are now. */
+	for (unsigned i = 0; i < r->n_slots; i++) {
+		ccid_icc_status icc = CCID_ICC_ABSENT;
+		if (host_slot_status(r->host, i, &icc) == CCID_OK)
+			r->slots[i].reported_present = icc != CCID_ICC_ABSENT;
+	}
+	r->irq_thread = g_thread_new("ccidlab-irq", irq_main, r);
+}
+
+void ifd_events_stop(ifd_reader *r)
+{
+	if (r->irq_thread == NULL)
+		return;
+	g_mutex_lock(&r->ev_lock);
+	r->irq_quit = true;
+	g_mutex_unlock(&r->ev_lock);
+	host_interrupt_stop(r->host);
+	g_thread_join(r->irq_thread);
+	r->irq_thread = NULL;
+}
+
+long ifd_events_wait(unsigned long lun, int timeout_ms)
+{
+	ifd_reader *r = ifd_reader_get(lun);
+	if (r == NULL)
+		return IFD_COMMUNICATION_ERROR;
+	ifd_slot *s = &r->slots[lun & 0xFFFF];
+	gint64 end = g_get_monotonic_time() + (gint64)(timeout_ms > 0 ? timeout_ms : 0) * 1000;
+
+	g_mutex_lock(&r->ev_lock);
+	s->waiter = g_thread_self();
+	while (!s->stop && g_queue_is_empty(&s->reports) && !r->gone)
+		if (!g_cond_wait_until(&r->ev_cond, &r->ev_lock, end))
+			break;
+	/* The stop is sticky until a wait has seen it (pcscd may ask for it
+	 * while its thread is elsewhere). */
+	s->stop = false;
+	bool gone = r->gone;
+	g_mutex_unlock(&r->ev_lock);
+	return gone ? IFD_NO_SUCH_DEVICE : IFD_SUCCESS;
+}
+
+long ifd_events_stop_wait(unsigned long lun)
+{
+	ifd_reader *r = ifd_reader_get(lun);
+	if (r == NULL)
+		return IFD_COMMUNICATION_ERROR;
+	g_mutex_lock(&r->ev_lock);
+	r->slots[lun & 0xFFFF].stop = true;
+	g_cond_broadcast(&r->ev_cond);
+	g_mutex_unlock(&r->ev_lock);
+	return IFD_SUCCESS;
+}
+
+bool ifd_events_present(ifd_reader *r, unsigned slot)
+{
+	ifd_slot *s = &r->slots[slot];
+	bool present;
+
+	g_mutex_lock(&r->ev_lock);
+	gpointer head = g_queue_peek_head(&s->reports);
+	if (head == NULL) {
+		present = s->reported_present;
+	} else {
+		present = GPOINTER_TO_INT(head) == 2;
+		if (s->waiter == NULL || s->waiter == g_thread_self()) {
+			g_queue_pop_head(&s->reports);
+			s->reported_present = present;
+		}
+	}
+	g_mutex_unlock(&r->ev_lock);
+	return present;
+}
+
+bool ifd_events_present_peek(ifd_reader *r, unsigned slot)
+{
+	ifd_slot *s = &r->slots[slot];
+
+	g_mutex_lock(&r->ev_lock);
+	gpointer head = g_queue_peek_head(&s->reports);
+	bool present = head != NULL ? GPOINTER_TO_INT(head) == 2 : s->reported_present;
+	g_mutex_unlock(&r->ev_lock);
+	return present;
+}

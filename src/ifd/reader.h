@@ -1,0 +1,92 @@
+/* ccidlab — the driver's readers, as pcscd numbers them.
+ *
+ * One ifd_reader per reader number (Lun >> 16), whatever the order pcscd
+ * opens them in; its slots are Lun & 0xFFFF.  A reader owns its host
+ * engine (src/host/), and for an emulated reader a reference on the
+ * device model.  In event mode a thread reads the interrupt pipe and
+ * turns every NotifySlotChange into per-slot reports for pcscd.
+ */
+#ifndef CCIDLAB_IFD_READER_H
+#define CCIDLAB_IFD_READER_H
+
+#include <stdbool.h>
+
+#include <glib.h>
+
+#include "emu/device.h"
+#include "host/host.h"
+
+#define IFD_MAX_READERS 255	/* pcscd asks TAG_IFD_SIMULTANEOUS_ACCESS */
+
+typedef enum ifd_mode {
+	IFD_MODE_EVENT,		/* interrupt pipe: pcscd sleeps in our wait */
+	IFD_MODE_POLL,		/* pcscd polls IFDHICCPresence every 400 ms */
+} ifd_mode;
+
+typedef struct ifd_slot {
+	bool open;		/* pcscd has a channel on this slot */
+	/* Event mode, under ev_lock: states pcscd has still to see (each a
+	 * gboolean present), oldest first; the last state it saw; the sticky
+	 * stop; the thread that waits for this slot (it alone consumes). */
+	GQueue reports;
+	bool reported_present;
+	bool stop;
+	GThread *waiter;
+	unsigned long changes;	/* NotifySlotChange bits seen, for traces */
+} ifd_slot;
+
+typedef struct ifd_reader {
+	unsigned number;	/* Lun >> 16 */
+	char *devname;
+	char *name;		/* for logs and edges */
+	ifd_mode mode;
+	bool escape_allowed;
+	host_reader *host;
+	emu_device *emu;	/* NULL for a real reader */
+	unsigned n_slots;
+	ifd_slot *slots;
+	unsigned open_slots;
+	bool removed;		/* TAG_IFD_DEVICE_REMOVED was set */
+	char *scenario;		/* scenario=FILE: a timeline run from the open */
+	emu_timeline *timeline;
+	emu_timeline_run *timeline_run;
+
+	GMutex ev_lock;
+	GCond ev_cond;
+	GThread *irq_thread;
+	bool irq_quit;
+	bool gone;		/* the device vanished (CCID_E_NO_DEVICE) */
+} ifd_reader;
+
+/* The reader of a Lun, or NULL.  Readers live from the first channel of a
+ * number to the close of its last slot; pcscd never calls a Lun after
+ * closing it, so the pointer stays valid during the call. */
+ifd_reader *ifd_reader_get(unsigned long lun);
+
+/* Opens the slot of lun on `devname`: the reader is made on its first
+ * slot (emulated: from the DEVICENAME; later: USB), further slots attach.
+ * Returns an IFD_* code and logs the reason of any refusal. */
+long ifd_reader_open(unsigned long lun, const char *devname);
+long ifd_reader_close(unsigned long lun);
+
+/* Emulated readers (emuspec.c): the device, its host engine and mode. */
+long ifd_emu_open(ifd_reader *r, const char *devname);
+/* Starts the reader's scenario, if it has one (emuspec.c). */
+void ifd_emu_start_scenario(ifd_reader *r);
+/* A new reference on the device of the open emulated reader called
+ * `name`, or NULL (timelines name readers). */
+emu_device *ifd_reader_find_emu(const char *name);
+
+/* Event mode (events.c). */
+void ifd_events_start(ifd_reader *r);
+void ifd_events_stop(ifd_reader *r);
+/* The functions pcscd gets for TAG_IFD_POLLING_THREAD_WITH_TIMEOUT and
+ * TAG_IFD_STOP_POLLING_THREAD. */
+long ifd_events_wait(unsigned long lun, int timeout_ms);
+long ifd_events_stop_wait(unsigned long lun);
+/* IFDHICCPresence in event mode: from the reports, no round trip. */
+bool ifd_events_present(ifd_reader *r, unsigned slot);
+/* The same, consuming nothing (attributes). */
+bool ifd_events_present_peek(ifd_reader *r, unsigned slot);
+
+#endif

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""ccidlab — card events through SCardGetStatusChange (TAP).
+
+usage: events.py READER:START(present|empty):EDGES:END(present|empty) ...
+
+For each reader: the state seen at start-up, then every change until the
+reader's event counter (the high 16 bits of dwEventState) stops moving for
+5 s, or 60 s pass.  The counter must end at exactly EDGES, the number of
+edges its scenario injects, and the state at END.
+"""
+import sys
+import time
+
+import pcsc
+from smartcard import scard as S
+
+QUIET_S = 5.0
+LIMIT_S = 60.0
+
+
+def main():
+    specs = [a.split(":") for a in sys.argv[1:]]
+    pcsc.plan(3 * len(specs))
+    ctx = pcsc.context()
+    names = [pcsc.find(ctx, sp[0]) for sp in specs]
+    states = [(n, S.SCARD_STATE_UNAWARE) for n in names]
+    rv, states = S.SCardGetStatusChange(ctx, 0, states)
+    pcsc.check(rv, "SCardGetStatusChange")
+    for sp, (name, ev, atr) in zip(specs, states):
+        present = bool(ev & S.SCARD_STATE_PRESENT)
+        pcsc.ok(present == (sp[1] == "present"), "%s starts %s" % (name, sp[1]),
+                "dwEventState 0x%08X" % ev)
+    wakeups = [0] * len(specs)
+    last_change = time.monotonic()
+    start = last_change
+    while time.monotonic() - last_change < QUIET_S and time.monotonic() - start < LIMIT_S:
+        current = [(n, ev & ~S.SCARD_STATE_CHANGED) for (n, ev, atr) in states]
+        rv, new = S.SCardGetStatusChange(ctx, 1000, current)
+        if rv == S.SCARD_E_TIMEOUT:
+            continue
+        pcsc.check(rv, "SCardGetStatusChange")
+        for i, ((n, old, _), (_, ev, _)) in enumerate(zip(states, new)):
+            if ev & S.SCARD_STATE_CHANGED:
+                wakeups[i] += 1
+        states = new
+        last_change = time.monotonic()
+    for i, (sp, (name, ev, atr)) in enumerate(zip(specs, states)):
+        counter = ev >> 16
+        pcsc.ok(counter == int(sp[2]), "%s: the event counter rose by exactly %s (%d), "
+                "%d wakeups" % (name, sp[2], counter, wakeups[i]))
+        present = bool(ev & S.SCARD_STATE_PRESENT)
+        pcsc.ok(present == (sp[3] == "present"), "%s ends %s" % (name, sp[3]),
+                "dwEventState 0x%08X" % ev)
+    S.SCardReleaseContext(ctx)
+    pcsc.done()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except RuntimeError as e:
+        print("Bail out! %s" % e)
