@@ -10,12 +10,26 @@ AM_TESTS_ENVIRONMENT = \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
 	CCIDLAB_DATA='$(abs_top_srcdir)/tests/data'; export CCIDLAB_DATA; \
 	CCIDLAB_READERS_TSV='$(abs_top_srcdir)/tests/data/readers.tsv'; export CCIDLAB_READERS_TSV; \
-	CCIDLAB_LAB_PRELOAD='$(SAN_PRELOAD)'; export CCIDLAB_LAB_PRELOAD; \
+	CCIDLAB_LAB_PRELOAD='$(LAB_PRELOAD)'; export CCIDLAB_LAB_PRELOAD; \
 	FUZZ_TARGETS='$(FUZZ_TARGETS)'; export FUZZ_TARGETS; \
 	PYTHON3='$(PYTHON3)'; export PYTHON3; \
 	ASAN_OPTIONS='abort_on_error=0:detect_leaks=1'; export ASAN_OPTIONS; \
 	UBSAN_OPTIONS='print_stacktrace=1:halt_on_error=1'; export UBSAN_OPTIONS; \
 	G_DEBUG=fatal-criticals; export G_DEBUG;
+
+# Sanitizer builds preload ASan's runtime into pcscd (it is not
+# instrumented) so that it can load the instrumented driver, and with it a
+# gettext stand-in: see tests/lab/nogettext.c for the deadlock it avoids.
+if ENABLE_SANITIZERS
+check_LTLIBRARIES = tests/lab/libnogettext.la
+tests_lab_libnogettext_la_SOURCES = tests/lab/nogettext.c
+tests_lab_libnogettext_la_CFLAGS = -std=gnu11 $(WARN_CFLAGS) -Wno-missing-prototypes
+tests_lab_libnogettext_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+LAB_PRELOAD = $(SAN_PRELOAD) $(abs_top_builddir)/tests/lab/.libs/libnogettext.so
+else
+LAB_PRELOAD =
+endif
+EXTRA_DIST += tests/lab/nogettext.c
 
 # Unit tests take the core as a convenience library and GLib's GTest.
 UNIT_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)

@@ -139,9 +139,56 @@ static char *field_hex(const char *s, guint max_digits, guint32 *out)
 	return NULL;
 }
 
+/* Decimal parsing without GLib's g_ascii_string_to_*(): those build a
+ * translated error message (gettext) even when no GError is asked for, and
+ * inside pcscd under AddressSanitizer gettext's lock was seen to deadlock.
+ * Digits only (a '-' for signed), no spaces, within [min, max]. */
+static bool dec_parse(const char *s, bool sign_ok, gint64 min, guint64 max, guint64 *mag,
+		      bool *neg)
+{
+	*neg = sign_ok && *s == '-';
+	if (*neg)
+		s++;
+	if (*s == '\0' || strlen(s) > 20)
+		return false;
+	guint64 v = 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		guint d = (guint)(*s - '0');
+		if (v > (G_MAXUINT64 - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	if (*neg ? v > (guint64)(-(min + 1)) + 1 : v > max)
+		return false;
+	*mag = v;
+	return true;
+}
+
+static bool dec_unsigned(const char *s, guint64 min, guint64 max, guint64 *out)
+{
+	guint64 v;
+	bool neg;
+	if (!dec_parse(s, false, 0, max, &v, &neg) || v < min)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool dec_signed(const char *s, gint64 min, gint64 max, gint64 *out)
+{
+	guint64 v;
+	bool neg;
+	if (!dec_parse(s, true, min, (guint64)max, &v, &neg))
+		return false;
+	*out = neg ? -(gint64)(v - 1) - 1 : (gint64)v;
+	return true;
+}
+
 static char *field_uint(const char *s, guint64 min, guint64 max, guint64 *out)
 {
-	if (!g_ascii_string_to_unsigned(s, 10, min, max, out, NULL))
+	if (!dec_unsigned(s, min, max, out))
 		return g_strdup_printf("\"%s\" is not a decimal number in %" G_GUINT64_FORMAT
 				       "..%" G_GUINT64_FORMAT,
 				       s, min, max);
@@ -208,7 +255,7 @@ static char *field_reply(const char *s, bool *supported, GArray *values)
 		return g_strdup_printf("%u values, at most %u", n, EMU_CATALOGUE_MAX_REPLY_VALUES);
 	for (guint i = 0; i < n; i++) {
 		gint64 v = 0;
-		if (!g_ascii_string_to_signed(items[i], 10, G_MININT32, G_MAXUINT32, &v, NULL))
+		if (!dec_signed(items[i], G_MININT32, G_MAXUINT32, &v))
 			return g_strdup_printf("value %u \"%s\" is not a 32-bit decimal (and the "
 					       "text is no known error message)",
 					       i + 1, items[i]);
@@ -628,7 +675,7 @@ static gint find_by_source(const emu_catalogue *c, const char *key)
 	size_t src_len = strlen(key);
 	guint64 ordinal = 0;
 	if (colon != NULL) {
-		if (!g_ascii_string_to_unsigned(colon + 1, 10, 1, G_MAXUINT, &ordinal, NULL))
+		if (!dec_unsigned(colon + 1, 1, G_MAXUINT, &ordinal))
 			return -1;
 		src_len = (size_t)(colon - key);
 	}

@@ -137,6 +137,7 @@ long ifd_reader_open(unsigned long lun, const char *devname)
 	if (fresh != NULL) {
 		ifd_info("reader %u: '%s' open: %s, %u slot(s), %s mode", n, r->devname, r->name,
 			 r->n_slots, r->mode == IFD_MODE_EVENT ? "event" : "polling-only");
+		ifd_ctl_reader_opened(r);
 		ifd_emu_start_scenario(r);
 	}
 	return IFD_SUCCESS;
@@ -164,6 +165,9 @@ long ifd_reader_close(unsigned long lun)
 	g_mutex_lock(&table_lock);
 	table[n] = NULL;
 	g_mutex_unlock(&table_lock);
+	/* The interrupt thread traces frames: it ends before the server does. */
+	ifd_events_stop(r);
+	ifd_ctl_reader_closing(r);
 	ifd_info("reader %u: '%s' closed", n, r->devname);
 	reader_free(r);
 	return IFD_SUCCESS;
@@ -179,4 +183,21 @@ emu_device *ifd_reader_find_emu(const char *name)
 			dev = emu_device_ref(table[i]->emu);
 	g_mutex_unlock(&table_lock);
 	return dev;
+}
+
+size_t ifd_reader_foreach_info(void (*fill)(const ifd_reader *r, ctl_reader_info *out),
+			       ctl_reader_info *out, size_t cap)
+{
+	size_t n = 0;
+
+	g_mutex_lock(&table_lock);
+	for (unsigned i = 0; i < IFD_MAX_READERS; i++) {
+		if (table[i] == NULL)
+			continue;
+		if (n < cap)
+			fill(table[i], &out[n]);
+		n++;
+	}
+	g_mutex_unlock(&table_lock);
+	return n;
 }

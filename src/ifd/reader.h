@@ -13,6 +13,7 @@
 
 #include <glib.h>
 
+#include "ctl/directory.h"
 #include "emu/device.h"
 #include "host/host.h"
 
@@ -76,6 +77,16 @@ void ifd_emu_start_scenario(ifd_reader *r);
 /* A new reference on the device of the open emulated reader called
  * `name`, or NULL (timelines name readers). */
 emu_device *ifd_reader_find_emu(const char *name);
+
+/* Calls fill(r, &out[i]) for each open reader, by number, with the table
+ * locked; returns how many there are (may exceed cap). */
+size_t ifd_reader_foreach_info(void (*fill)(const ifd_reader *r, ctl_reader_info *out),
+			       ctl_reader_info *out, size_t cap);
+
+/* The control server (ctl_glue.c): started by the first open reader,
+ * stopped when the last one closes. */
+void ifd_ctl_reader_opened(ifd_reader *r);
+void ifd_ctl_reader_closing(ifd_reader *r);
 
 /* Event mode (events.c). */
 void ifd_events_start(ifd_reader *r);

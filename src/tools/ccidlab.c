@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tools/ctl_cmds.h"
 #include "tools/lab.h"
 
 typedef struct subcommand {
@@ -23,6 +24,18 @@ static int help_main(int argc, char **argv);
 
 static const subcommand subcommands[] = {
 	{ "lab", lab_main, "run a command against a private pcscd with ccidlab's driver" },
+	{ "list", cli_list_main, "list the driver's readers, slots, cards and faults" },
+	{ "insert", cli_insert_main, "insert a card into an emulated slot" },
+	{ "remove", cli_remove_main, "remove the card of an emulated slot" },
+	{ "swap", cli_swap_main, "replace the card of an emulated slot" },
+	{ "mute", cli_mute_main, "make a slot's card give no ATR" },
+	{ "unmute", cli_unmute_main, "make a mute card answer again" },
+	{ "fault", cli_fault_main, "set or clear an emulated reader's faults" },
+	{ "scenario", cli_scenario_main, "run, stop or show timeline files" },
+	{ "storm", cli_storm_main, "random card edges at a rate; storm stop|status" },
+	{ "events", cli_events_main, "follow the timestamped edge stream" },
+	{ "trace", cli_trace_main, "trace a reader's CCID frames; trace off" },
+	{ "profiles", cli_profiles_main, "search the emulated reader profiles" },
 	{ "version", version_main, "print the version" },
 	{ "help", help_main, "list the subcommands" },
 };

@@ -214,6 +214,12 @@ static int start_cmd(lab *l)
 		snprintf(pidbuf, sizeof pidbuf, "%d", (int)l->pcscd);
 		setenv("PCSCLITE_CSOCK_NAME", l->socket_path, 1);
 		setenv("CCIDLAB_LAB_DIR", l->dir, 1);
+		{
+			/* The control socket (ccidlab-ctl(7)) sits beside pcscd's own
+			 * in the private IPC dir. */
+			g_autofree char *ctl = g_build_filename(l->run_dir, "ccidlab.sock", NULL);
+			setenv("CCIDLAB_CTL_SOCKET", ctl, 1);
+		}
 		setenv("CCIDLAB_PCSCD_PID", pidbuf, 1);
 		setenv("CCIDLAB_PCSCD_LOG", l->log_path, 1);
 		execvp(l->o.cmd[0], l->o.cmd);

@@ -4,7 +4,10 @@ src_tools_ccidlab_SOURCES = \
 	src/tools/ccidlab.c \
 	src/tools/lab.h src/tools/lab.c \
 	src/tools/lab_ns.c \
-	src/tools/labfiles.h src/tools/labfiles.c
-src_tools_ccidlab_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+	src/tools/labfiles.h src/tools/labfiles.c \
+	src/tools/ctl_cmds.h src/tools/ctl_cli.h src/tools/ctl_cli.c \
+	src/tools/ctl_readers.c src/tools/ctl_fault.c src/tools/ctl_scenario.c \
+	src/tools/ctl_storm.c src/tools/ctl_events.c src/tools/profiles.c
+src_tools_ccidlab_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
 src_tools_ccidlab_CPPFLAGS = $(AM_CPPFLAGS) -DUSBDROPDIR='"$(usbdropdir)"'
-src_tools_ccidlab_LDADD = $(GLIB_LIBS)
+src_tools_ccidlab_LDADD = $(CTL_LIBS) $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS)

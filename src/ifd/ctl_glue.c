@@ -1,0 +1,83 @@
+/* ccidlab — the control server's life inside the driver: started with the
+ * first reader, stopped with the last, fed the reader table through
+ * ctl_directory and every CCID frame through the host engine's trace hook.
+ *
+ * The socket sits beside pcscd's own (in its IPC directory), so a lab's
+ * private namespace isolates it; CCIDLAB_CTL_LISTEN in pcscd's
+ * environment moves it, and CCIDLAB_CTL_GROUP opens it to a group (0660).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "ctl/server.h"
+#include "ifd/log.h"
+#include "ifd/reader.h"
+
+static GMutex glue_lock;
+static ctl_server *server;	/* under glue_lock */
+static unsigned users;
+
+/* The hook runs on pcscd's threads; the server pointer only changes with
+ * no reader open, so it is read without the lock. */
+static void trace_frame(void *data, int dir, const uint8_t *buf, size_t len)
+{
+	ifd_reader *r = data;
+	ctl_server_trace_frame(g_atomic_pointer_get(&server), r->number,
+			       dir == 0 ? CTL_TRACE_OUT : CTL_TRACE_IN, buf, len);
+}
+
+static void fill_info(const ifd_reader *r, ctl_reader_info *out)
+{
+	memset(out, 0, sizeof *out);
+	out->number = r->number;
+	out->n_slots = r->n_slots;
+	g_strlcpy(out->name, r->name ? r->name : "", sizeof out->name);
+	g_strlcpy(out->devname, r->devname ? r->devname : "", sizeof out->devname);
+	if (r->emu != NULL) {
+		g_strlcpy(out->profile, emu_device_profile(r->emu)->name, sizeof out->profile);
+		out->emu = emu_device_ref(r->emu);
+	}
+	g_strlcpy(out->mode, r->mode == IFD_MODE_EVENT ? "event" : "poll", sizeof out->mode);
+}
+
+static size_t directory_list(void *data, ctl_reader_info *out, size_t cap)
+{
+	return ifd_reader_foreach_info(fill_info, out, cap);
+}
+
+static const ctl_directory directory = { .list = directory_list };
+
+void ifd_ctl_reader_opened(ifd_reader *r)
+{
+	g_autoptr(GError) err = NULL;
+
+	host_reader_set_trace(r->host, trace_frame, r);
+	g_mutex_lock(&glue_lock);
+	if (users++ == 0) {
+		const char *path = g_getenv("CCIDLAB_CTL_LISTEN");
+		g_autofree char *def = g_build_filename(PCSCD_IPCDIR, "ccidlab.sock", NULL);
+		ctl_server_opts opts = { .group = g_getenv("CCIDLAB_CTL_GROUP") };
+		ctl_server *s = ctl_server_start(path ? path : def, &directory, &opts, &err);
+		if (s == NULL)
+			ifd_error("control socket not available: %s", err->message);
+		else
+			ifd_info("control socket %s", path ? path : def);
+		g_atomic_pointer_set(&server, s);
+	}
+	g_mutex_unlock(&glue_lock);
+}
+
+void ifd_ctl_reader_closing(ifd_reader *r)
+{
+	g_mutex_lock(&glue_lock);
+	ctl_server *s = NULL;
+	if (users > 0 && --users == 0) {
+		s = g_atomic_pointer_get(&server);
+		g_atomic_pointer_set(&server, NULL);
+	}
+	g_mutex_unlock(&glue_lock);
+	/* Stopped outside every driver lock: the server thread may be inside
+	 * directory_list, which takes the reader table's lock. */
+	ctl_server_stop(s);
+}
