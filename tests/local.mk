@@ -83,3 +83,16 @@ clean-local: clean-fuzz
 clean-fuzz:
 	rm -rf fuzz-work tests/integration/*.pcscd.log
 .PHONY: clean-fuzz
+
+# Every unit test under valgrind (a build without --enable-sanitizers):
+# make check-valgrind.  Leaks that are "definitely lost" fail the run.
+VALGRIND = valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	--show-leak-kinds=definite --track-origins=yes -q
+check-valgrind: $(check_PROGRAMS)
+	@fail=0; for t in $(filter tests/unit/%,$(TESTS)); do \
+		if ( $(AM_TESTS_ENVIRONMENT) G_SLICE=always-malloc G_DEBUG=gc-friendly \
+			$(VALGRIND) ./$$t ) > $$t.valgrind.log 2>&1; then \
+			echo "PASS: valgrind $$t"; \
+		else echo "FAIL: valgrind $$t (see $$t.valgrind.log)"; fail=1; fi; \
+	done; exit $$fail
+.PHONY: check-valgrind

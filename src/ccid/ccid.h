@@ -11,5 +11,15 @@
 #include "ccid/result.h"
 #include "ccid/bytes.h"
 #include "ccid/xfer.h"
+#include "ccid/descriptor.h"
+#include "ccid/rates.h"
+#include "ccid/quirks.h"
+#include "ccid/message.h"
+#include "ccid/errmap.h"
+#include "ccid/exchange.h"
+#include "ccid/atr.h"
+#include "ccid/pps.h"
+#include "ccid/t0.h"
+#include "ccid/t1.h"
 
 #endif

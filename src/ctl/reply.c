@@ -76,7 +76,11 @@ char *ctl_reply_error(bool has_id, int64_t id, ctl_error code, const char *messa
 	const char *name = ctl_error_name(code);
 	json_builder_add_string_value(b, name != NULL ? name : "failed");
 	json_builder_set_member_name(b, "message");
-	json_builder_add_string_value(b, message != NULL ? message : "");
+	/* Messages may quote what the peer sent (json-glib's parse errors do,
+	 * and they keep a lone \ud800 as invalid UTF-8): a reply must stay
+	 * valid JSON. */
+	g_autofree char *valid = g_utf8_make_valid(message != NULL ? message : "", -1);
+	json_builder_add_string_value(b, valid);
 	json_builder_end_object(b);
 	return ctl_line_finish(b, NULL);
 }

@@ -240,6 +240,13 @@ static bool get_string(JsonNode *n, const char *what, char **out, GError **error
 	}
 	const char *s = json_node_get_string(n);
 	size_t len = strlen(s);
+	if (!g_utf8_validate(s, -1, NULL)) {
+		/* json-glib decodes a lone surrogate escape (\ud800) to bytes that
+		 * are not UTF-8. */
+		g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST,
+			    "\"%s\" is not valid UTF-8 (a lone surrogate escape?): send text", what);
+		return false;
+	}
 	size_t cap = strcmp(what, "data") == 0 ? CTL_MAX_SCENARIO_DATA : CTL_MAX_STRING;
 	if (len == 0 || len > cap) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST,

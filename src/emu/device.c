@@ -160,6 +160,7 @@ static void cmd_power_on(cmd_ctx *c)
 		return;
 	}
 	s->powered = true;
+	s->pps_window = true;
 	s->clock_stopped = false;
 	s->protocol = emu_card_protocol(s->card) == 1 ? 1 : 0;
 	params_from_atr(s, atr, len);
@@ -251,6 +252,19 @@ static void cmd_xfr_block(cmd_ctx *c)
 		int rc;
 		const uint8_t *in = c->cmd->abData;
 		size_t len = c->cmd->dwLength;
+		bool pps = s->pps_window && len > 0 && in[0] == 0xFF;
+		s->pps_window = false;
+		if (pps) {
+			/* A TPDU or character-level reader passes the PPS bytes
+			 * through (CCID 1.1 §6.1.4); a card that does not take
+			 * them stays silent, and the reader reports it mute. */
+			rc = emu_card_pps(s->card, in, len, buf, CCID_EXTENDED_RESPONSE_MAX, &n);
+			if (rc == CCID_OK && n > 0)
+				data(c, buf, n);
+			else
+				fail(c, CCID_ERR_ICC_MUTE);
+			return;
+		}
 		switch (dev->facts.level) {
 		case CCID_LEVEL_TPDU:
 			if (s->protocol == 1)

@@ -27,6 +27,10 @@ typedef struct emu_latched {
 typedef struct emu_slot {
 	emu_card *card;		/* NULL: empty */
 	bool powered;
+	/* ISO 7816-3 §9.1: right after the ATR the reader may send a PPS
+	 * request (PPSS 0xFF) before any exchange; closed by the first other
+	 * exchange. */
+	bool pps_window;
 	bool clock_stopped;
 	unsigned protocol;
 	uint8_t params[EMU_PARAMS_T1_LEN];	/* abProtocolDataStructure */

@@ -7,3 +7,24 @@ src_host_libhost_la_SOURCES = \
 	src/host/reader.c src/host/slot.c src/host/xfr.c
 src_host_libhost_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 
+
+# The host engine against the emulator, in process (issue 4's matrix,
+# profile and fault tests).
+HOST_EMU_LDADD = src/host/libhost.la src/emu/libemu.la src/ccid/libccidcore.la $(GLIB_LIBS)
+check_PROGRAMS += tests/unit/test_host_matrix
+tests_unit_test_host_matrix_SOURCES = tests/unit/test_host_matrix.c tests/unit/host_emu_fixture.h
+tests_unit_test_host_matrix_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_host_matrix_LDADD = $(HOST_EMU_LDADD)
+TESTS += tests/unit/test_host_matrix
+
+check_PROGRAMS += tests/unit/test_host_profiles
+tests_unit_test_host_profiles_SOURCES = tests/unit/test_host_profiles.c tests/unit/host_emu_fixture.h
+tests_unit_test_host_profiles_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_host_profiles_LDADD = $(HOST_EMU_LDADD)
+TESTS += tests/unit/test_host_profiles
+
+check_PROGRAMS += tests/unit/test_host_faults
+tests_unit_test_host_faults_SOURCES = tests/unit/test_host_faults.c tests/unit/host_emu_fixture.h
+tests_unit_test_host_faults_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_host_faults_LDADD = $(HOST_EMU_LDADD)
+TESTS += tests/unit/test_host_faults

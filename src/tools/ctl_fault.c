@@ -29,10 +29,14 @@ static int fault_run(const cli_common *common, const char *cmd, const char *read
 		g_autoptr(JsonObject) o = cli_call(c, common, q, &rc);
 		if (o != NULL && common->json)
 			cli_print_json(o);
-		else if (o != NULL && set)
-			printf("fault %s on reader %u (%s) %s%d\n",
+		else if (o != NULL && set) {
+			char where[32] = "every slot";
+			if (slot >= 0)
+				g_snprintf(where, sizeof where, "slot %d", slot);
+			printf("fault %s on reader %u (%s), %s\n",
 			       json_object_get_string_member_with_default(o, "fault", what), r->number,
-			       r->name, slot < 0 ? "" : "slot ", slot < 0 ? -1 : slot);
+			       r->name, where);
+		}
 		else if (o != NULL)
 			printf("cleared %" G_GINT64_FORMAT " fault(s) on reader %u (%s)\n",
 			       json_object_get_int_member_with_default(o, "cleared", 0), r->number,

@@ -9,7 +9,8 @@
 
 static void print_faults(JsonObject *o, const char *indent)
 {
-	JsonArray *f = json_object_get_array_member(o, "faults");
+	JsonNode *n = json_object_get_member(o, "faults");
+	JsonArray *f = n != NULL && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
 	if (f == NULL || json_array_get_length(f) == 0)
 		return;
 	printf("%sfaults:", indent);
@@ -53,8 +54,9 @@ int cli_list_main(int argc, char **argv)
 	for (guint i = 0; i < rs.v->len; i++) {
 		cli_reader *r = g_ptr_array_index(rs.v, i);
 		JsonObject *o = r->obj;
+		const char *profile = json_object_get_string_member_with_default(o, "profile", "");
 		printf("%u: %s  reader %u, %s, %s mode, %s\n", r->index, r->name, r->number,
-		       json_object_get_string_member_with_default(o, "profile", "?"),
+		       profile[0] ? profile : "no profile",
 		       json_object_get_string_member_with_default(o, "mode", "?"),
 		       json_object_get_boolean_member_with_default(o, "emulated", FALSE)
 			       ? "emulated"
@@ -65,13 +67,13 @@ int cli_list_main(int argc, char **argv)
 		for (unsigned k = 0; k < r->n_slots; k++) {
 			JsonObject *s = json_array_get_object_element(slots, k);
 			const char *card = json_object_get_string_member_with_default(s, "card", "");
-			printf("   slot %u  Lun 0x%05" G_GINT64_MODIFIER "X  %-7s %s%s%s  edges %" G_GINT64_FORMAT
-			       " observed %" G_GINT64_FORMAT "\n",
+			printf("   slot %u  Lun 0x%05" G_GINT64_MODIFIER "X  %-7s  edges %" G_GINT64_FORMAT
+			       ", observed %" G_GINT64_FORMAT "%s%s\n",
 			       k, json_object_get_int_member_with_default(s, "lun", 0),
 			       json_object_get_string_member_with_default(s, "state", "?"),
-			       card[0] ? "card " : "", card, card[0] ? "," : "",
 			       json_object_get_int_member_with_default(s, "edges", 0),
-			       json_object_get_int_member_with_default(s, "observed", 0));
+			       json_object_get_int_member_with_default(s, "observed", 0),
+			       card[0] ? ", card " : "", card);
 			if (r->pcsc[k] != NULL)
 				printf("           pcscd: \"%s\"\n", r->pcsc[k]);
 			print_faults(s, "           ");

@@ -96,7 +96,7 @@ static int storm_start(int argc, char **argv)
 		{ "min-hold-ms", 0, 0, G_OPTION_ARG_INT, &min_hold,
 		  "a slot keeps its state at least this long", "M" },
 		{ "burst", 0, 0, G_OPTION_ARG_INT, &burst, "each event hits K distinct slots", "K" },
-		{ "burst-gap-us", 0, 0, G_OPTION_ARG_INT, &gap, "µs between the edges of a burst",
+		{ "burst-gap-us", 0, 0, G_OPTION_ARG_INT, &gap, "microseconds between the edges of a burst",
 		  "G" },
 		{ "card", 0, 0, G_OPTION_ARG_STRING, &card, "card spec inserted (default readertest)",
 		  "SPEC" },

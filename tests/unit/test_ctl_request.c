@@ -198,7 +198,7 @@ static void test_version_and_request_are_checked(void)
 	g_assert_cmpint(id, ==, 9);
 	g_assert_nonnull(strstr(m, "\"v\":1"));
 	const char *nov = "{\"req\":\"hello\"}";
-	g_autofree char *m2 = parse_fails(nov, strlen(nov), CTL_ERROR_BAD_VERSION, NULL);
+	g_free(parse_fails(nov, strlen(nov), CTL_ERROR_BAD_VERSION, NULL));
 	const char *unk = "{\"v\":1,\"req\":\"explode\"}";
 	g_autofree char *m3 = parse_fails(unk, strlen(unk), CTL_ERROR_UNKNOWN_REQUEST, NULL);
 	g_assert_nonnull(strstr(m3, "storm-stop"));
@@ -248,7 +248,7 @@ static void test_oversized_line_is_refused(void)
 	size_t n = CTL_LINE_MAX;
 	char *line = g_malloc(n);
 	memset(line, ' ', n);
-	g_autofree char *m = parse_fails(line, n, CTL_ERROR_LINE_TOO_LONG, NULL);
+	g_free(parse_fails(line, n, CTL_ERROR_LINE_TOO_LONG, NULL));
 	g_free(line);
 	g_autofree char *big = g_strnfill(CTL_MAX_STRING + 1, 'a');
 	g_autofree char *req =

@@ -18,6 +18,10 @@
 
 #define T_MS 5000u
 
+/* This program, for the other-uid peer (not /proc/self/exe: under
+ * valgrind that is valgrind). */
+static char *self_path;
+
 /* ---- a fake directory: reader 0 (1 slot), reader 2 (generic-ext-multi),
  * reader 5 (a "real" reader, no emu) ---- */
 
@@ -126,6 +130,12 @@ static JsonObject *call_ok(ctl_client *c, const char *req, const char *members)
 	return o;
 }
 
+/* A call whose reply is not needed. */
+static void call_done(ctl_client *c, const char *req, const char *members)
+{
+	json_object_unref(call_ok(c, req, members));
+}
+
 static void call_fails(ctl_client *c, const char *req, const char *members, ctl_error code)
 {
 	g_autoptr(GError) err = NULL;
@@ -202,20 +212,20 @@ static void test_list_shows_readers_slots_and_faults(fixture *f, gconstpointer d
 
 static void test_slot_requests_change_the_slot(fixture *f, gconstpointer data)
 {
-	g_autoptr(JsonObject) a = call_ok(f->c, "insert", "\"reader\":0,\"card\":\"readertest,t1\"");
+	call_done(f->c, "insert", "\"reader\":0,\"card\":\"readertest,t1\"");
 	g_assert_cmpstr(slot_state(f->c, 0, 0), ==, "present");
-	g_autoptr(JsonObject) b = call_ok(f->c, "mute", "\"reader\":0,\"slot\":0");
+	call_done(f->c, "mute", "\"reader\":0,\"slot\":0");
 	g_assert_cmpstr(slot_state(f->c, 0, 0), ==, "mute");
-	g_autoptr(JsonObject) c = call_ok(f->c, "unmute", "\"reader\":\"lab-0\"");
+	call_done(f->c, "unmute", "\"reader\":\"lab-0\"");
 	g_assert_cmpstr(slot_state(f->c, 0, 0), ==, "present");
-	g_autoptr(JsonObject) d = call_ok(f->c, "swap", "\"reader\":0,\"card\":\"echo\"");
+	call_done(f->c, "swap", "\"reader\":0,\"card\":\"echo\"");
 	g_autoptr(JsonObject) l = call_ok(f->c, "list", NULL);
 	JsonObject *s0 = json_array_get_object_element(
 		json_object_get_array_member(find_reader(l, 0), "slots"), 0);
 	g_assert_cmpstr(json_object_get_string_member(s0, "card"), ==, "echo");
 	/* insert, mute, unmute, swap (2 edges) */
 	g_assert_cmpint(json_object_get_int_member(s0, "edges"), ==, 5);
-	g_autoptr(JsonObject) e = call_ok(f->c, "remove", "\"reader\":0");
+	call_done(f->c, "remove", "\"reader\":0");
 	g_assert_cmpstr(slot_state(f->c, 0, 0), ==, "absent");
 
 	/* What is wrong, in the protocol's terms. */
@@ -225,7 +235,7 @@ static void test_slot_requests_change_the_slot(fixture *f, gconstpointer data)
 	call_fails(f->c, "insert", "\"reader\":0,\"slot\":3,\"card\":\"echo\"", CTL_ERROR_NOT_FOUND);
 	call_fails(f->c, "insert", "\"reader\":5,\"card\":\"echo\"", CTL_ERROR_NOT_EMULATED);
 	call_fails(f->c, "insert", "\"reader\":0,\"card\":\"no-such-app\"", CTL_ERROR_BAD_REQUEST);
-	g_autoptr(JsonObject) g = call_ok(f->c, "insert", "\"reader\":2,\"slot\":1,\"card\":\"echo\"");
+	call_done(f->c, "insert", "\"reader\":2,\"slot\":1,\"card\":\"echo\"");
 	call_fails(f->c, "insert", "\"reader\":2,\"slot\":1,\"card\":\"echo\"", CTL_ERROR_BAD_STATE);
 	g_assert_cmpstr(slot_state(f->c, 2, 1), ==, "present");
 	g_assert_cmpstr(slot_state(f->c, 2, 0), ==, "absent");
@@ -235,7 +245,7 @@ static void test_faults_are_set_listed_and_cleared(fixture *f, gconstpointer dat
 {
 	g_autoptr(JsonObject) a = call_ok(f->c, "fault-set", "\"reader\":0,\"fault\":\"slow:500@3\"");
 	g_assert_cmpstr(json_object_get_string_member(a, "fault"), ==, "slow:500@3");
-	g_autoptr(JsonObject) b = call_ok(f->c, "fault-set", "\"reader\":2,\"slot\":1,\"fault\":\"timeout\"");
+	call_done(f->c, "fault-set", "\"reader\":2,\"slot\":1,\"fault\":\"timeout\"");
 	call_fails(f->c, "fault-set", "\"reader\":0,\"slot\":4,\"fault\":\"timeout\"", CTL_ERROR_NOT_FOUND);
 
 	g_autoptr(JsonObject) l = call_ok(f->c, "list", NULL);
@@ -277,9 +287,9 @@ static void test_subscribe_streams_edges_in_order(fixture *f, gconstpointer data
 	uint64_t start = (uint64_t)json_object_get_int_member(s, "seq");
 	int64_t t0 = emu_events_now_ns();
 
-	g_autoptr(JsonObject) a = call_ok(f->c, "insert", "\"reader\":0,\"card\":\"echo\"");
-	g_autoptr(JsonObject) b = call_ok(f->c, "insert", "\"reader\":2,\"slot\":1,\"card\":\"echo\"");
-	g_autoptr(JsonObject) c = call_ok(f->c, "remove", "\"reader\":0");
+	call_done(f->c, "insert", "\"reader\":0,\"card\":\"echo\"");
+	call_done(f->c, "insert", "\"reader\":2,\"slot\":1,\"card\":\"echo\"");
+	call_done(f->c, "remove", "\"reader\":0");
 
 	static const struct { int reader; int slot; const char *state; } want[] = {
 		{ 0, 0, "present" }, { 2, 1, "present" }, { 0, 0, "absent" },
@@ -301,12 +311,12 @@ static void test_subscribe_streams_edges_in_order(fixture *f, gconstpointer data
 	g_autoptr(ctl_client) again = ctl_client_connect(f->path, T_MS, &err);
 	g_assert_no_error(err);
 	g_autofree char *since = g_strdup_printf("\"since\":%" G_GUINT64_FORMAT, start);
-	g_autoptr(JsonObject) s2 = call_ok(again, "subscribe", since);
+	call_done(again, "subscribe", since);
 	for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
 		g_autoptr(JsonObject) ev = next_edge(again);
 		g_assert_cmpstr(json_object_get_string_member(ev, "state"), ==, want[i].state);
 	}
-	g_autoptr(JsonObject) u = call_ok(again, "unsubscribe", NULL);
+	call_done(again, "unsubscribe", NULL);
 }
 
 static void test_storm_outlives_its_client(fixture *f, gconstpointer data)
@@ -363,7 +373,7 @@ static void test_storm_outlives_its_client(fixture *f, gconstpointer data)
 
 static void test_storm_stop_ends_it(fixture *f, gconstpointer data)
 {
-	g_autoptr(JsonObject) st = call_ok(f->c, "storm", "\"rate\":50,\"duration_ms\":60000");
+	call_done(f->c, "storm", "\"rate\":50,\"duration_ms\":60000");
 	g_autoptr(JsonObject) s = call_ok(f->c, "storm-stop", NULL);
 	g_assert_cmpint(json_object_get_int_member(s, "stopped"), ==, 1);
 	g_autoptr(JsonObject) s2 = call_ok(f->c, "storm-status", NULL);
@@ -371,7 +381,7 @@ static void test_storm_stop_ends_it(fixture *f, gconstpointer data)
 	g_assert_cmpstr(json_object_get_string_member(one, "state"), ==, "stopped");
 	/* A storm still running when the server stops is stopped with it
 	 * (teardown). */
-	g_autoptr(JsonObject) st2 = call_ok(f->c, "storm", "\"rate\":50,\"duration_ms\":60000");
+	call_done(f->c, "storm", "\"rate\":50,\"duration_ms\":60000");
 }
 
 static void test_scenario_runs_its_steps(fixture *f, gconstpointer data)
@@ -385,7 +395,7 @@ static void test_scenario_runs_its_steps(fixture *f, gconstpointer data)
 	gint64 id = json_object_get_int_member(ld, "scenario");
 	g_assert_cmpint(json_object_get_int_member(ld, "steps"), ==, 3);
 	g_autofree char *which = g_strdup_printf("\"scenario\":%" G_GINT64_FORMAT, id);
-	g_autoptr(JsonObject) go = call_ok(f->c, "scenario-start", which);
+	call_done(f->c, "scenario-start", which);
 	JsonObject *one = NULL;
 	g_autoptr(JsonObject) s = NULL;
 	for (int i = 0; i < 300; i++) {
@@ -418,8 +428,8 @@ static void test_trace_streams_frames(fixture *f, gconstpointer data)
 
 	g_autofree char *file = g_build_filename(f->dir, "trace.jsonl", NULL);
 	g_autofree char *fm = g_strdup_printf("\"reader\":2,\"file\":\"%s\"", file);
-	g_autoptr(JsonObject) a = call_ok(f->c, "trace-on", "\"reader\":0");
-	g_autoptr(JsonObject) b = call_ok(f->c, "trace-on", fm);
+	call_done(f->c, "trace-on", "\"reader\":0");
+	call_done(f->c, "trace-on", fm);
 	call_fails(f->c, "trace-on", "\"file\":\"relative.jsonl\"", CTL_ERROR_BAD_REQUEST);
 	call_fails(f->c, "trace-on", "\"reader\":44", CTL_ERROR_NOT_FOUND);
 
@@ -441,7 +451,7 @@ static void test_trace_streams_frames(fixture *f, gconstpointer data)
 
 	/* The file got reader 2's frame only; the hello makes sure the
 	 * drain has run (one thread, in order). */
-	g_autoptr(JsonObject) h = call_ok(f->c, "hello", NULL);
+	call_done(f->c, "hello", NULL);
 	g_autofree char *text = NULL;
 	g_assert_true(g_file_get_contents(file, &text, NULL, NULL));
 	g_assert_nonnull(strstr(text, "\"reader\":2"));
@@ -473,7 +483,7 @@ static void test_bad_lines_get_errors(fixture *f, gconstpointer data)
 		g_assert_nonnull(strstr(reply, want));
 	}
 	/* The connection still serves. */
-	g_autoptr(JsonObject) h = call_ok(f->c, "hello", NULL);
+	call_done(f->c, "hello", NULL);
 
 	/* An oversized line: one error, then the server closes. */
 	g_autoptr(ctl_client) big = ctl_client_connect(f->path, T_MS, &err);
@@ -515,12 +525,12 @@ static void test_client_that_does_not_read_is_dropped(fixture *f, gconstpointer 
 	/* Subscribes, then never reads while a storm floods it. */
 	g_autoptr(ctl_client) slow = ctl_client_connect(f->path, T_MS, &err);
 	g_assert_no_error(err);
-	g_autoptr(JsonObject) s = call_ok(slow, "subscribe", NULL);
-	g_autoptr(JsonObject) st = call_ok(f->c, "storm", "\"rate\":20000,\"duration_ms\":1500,\"seed\":1");
+	call_done(slow, "subscribe", NULL);
+	call_done(f->c, "storm", "\"rate\":20000,\"duration_ms\":1500,\"seed\":1");
 	gint64 t0 = g_get_monotonic_time();
 	/* Meanwhile the server answers others promptly. */
 	while (g_get_monotonic_time() - t0 < 1200 * 1000) {
-		g_autoptr(JsonObject) h = call_ok(f->c, "hello", NULL);
+		call_done(f->c, "hello", NULL);
 		g_usleep(50000);
 	}
 	/* The slow client was disconnected: draining it ends in EOF. */
@@ -539,7 +549,7 @@ static void test_client_limit_is_enforced(fixture *f, gconstpointer data)
 	start_server(f, &opts);
 	g_autoptr(ctl_client) second = ctl_client_connect(f->path, T_MS, &err);
 	g_assert_no_error(err);
-	g_autoptr(JsonObject) h = call_ok(second, "hello", NULL);
+	call_done(second, "hello", NULL);
 	g_autoptr(ctl_client) third = ctl_client_connect(f->path, T_MS, &err);
 	g_assert_no_error(err);
 	call_fails(third, "hello", NULL, CTL_ERROR_LIMIT);
@@ -557,23 +567,19 @@ static void test_other_uid_is_refused(fixture *f, gconstpointer data)
 	pid_t pid = fork();
 	g_assert_cmpint(pid, >=, 0);
 	if (pid == 0) {
+		/* exec, so that the child neither inherits this process's
+		 * threads' state nor shows up in valgrind's leak report. */
 		if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
 			_exit(10);
-		GError *err = NULL;
-		ctl_client *c = ctl_client_connect(f->path, T_MS, &err);
-		if (c == NULL)
-			_exit(11);
-		JsonObject *req = ctl_client_request_new("hello");
-		JsonObject *o = ctl_client_call(c, req, T_MS, &err);
-		json_object_unref(req);
-		_exit(o == NULL && g_error_matches(err, CTL_ERROR, CTL_ERROR_PERMISSION) ? 0 : 12);
+		execl(self_path, self_path, "--peer-hello", f->path, (char *)NULL);
+		_exit(13);
 	}
 	int status = 0;
 	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
 	g_assert_true(WIFEXITED(status));
 	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
 	/* And the server serves its own uid still. */
-	g_autoptr(JsonObject) h = call_ok(f->c, "hello", NULL);
+	call_done(f->c, "hello", NULL);
 }
 
 static void test_socket_file_is_guarded(fixture *f, gconstpointer data)
@@ -616,8 +622,23 @@ static void test_socket_file_is_guarded(fixture *f, gconstpointer data)
 	g_assert_cmpuint(st.st_gid, ==, 0);
 }
 
+/* The other-uid peer: 0 when the server refused it with permission-denied. */
+static int peer_hello(const char *path)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(ctl_client) c = ctl_client_connect(path, T_MS, &err);
+	if (c == NULL)
+		return 11;
+	g_autoptr(JsonObject) req = ctl_client_request_new("hello");
+	g_autoptr(JsonObject) o = ctl_client_call(c, req, T_MS, &err);
+	return o == NULL && g_error_matches(err, CTL_ERROR, CTL_ERROR_PERMISSION) ? 0 : 12;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "--peer-hello") == 0)
+		return peer_hello(argv[2]);
+	self_path = g_canonicalize_filename(argv[0], NULL);
 	g_test_init(&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add(path, fixture, NULL, setup, fn, teardown)
 #define ADD_NOSTART(path, fn) g_test_add(path, fixture, "no-start", setup, fn, teardown)
@@ -637,5 +658,7 @@ int main(int argc, char **argv)
 	ADD_NOSTART("/ctl/server/client-limit-is-enforced", test_client_limit_is_enforced);
 	ADD("/ctl/server/other-uid-is-refused", test_other_uid_is_refused);
 	ADD_NOSTART("/ctl/server/socket-file-is-guarded", test_socket_file_is_guarded);
-	return g_test_run();
+	int rc = g_test_run();
+	g_free(self_path);
+	return rc;
 }
