@@ -64,7 +64,10 @@ INTEGRATION_TESTS = \
 	tests/integration/emu-attrs.sh \
 	tests/integration/emu-shutdown.sh \
 	tests/integration/emu-badinput.sh \
-	tests/integration/emu-events.sh
+	tests/integration/emu-events.sh \
+	tests/integration/ctl-requests.sh \
+	tests/integration/ctl-robust.sh \
+	tests/integration/ctl-storm.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \
 	tests/integration/clients
