@@ -199,6 +199,31 @@ static long card_attr(ifd_reader *r, unsigned slot, DWORD Tag, PDWORD Length, PU
 	}
 }
 
+/* The null reader: one slot, its ATR, the polling tags of its mode. */
+static long null_tag(ifd_reader *r, DWORD Tag, PDWORD Length, PUCHAR Value)
+{
+	bool event = r->mode == IFD_MODE_EVENT;
+
+	switch (Tag) {
+	case TAG_IFD_SLOTS_NUMBER:
+		return put_u8(Length, Value, 1);
+	case TAG_IFD_SLOT_THREAD_SAFE:
+		return put_u8(Length, Value, 1);
+	case TAG_IFD_ATR:
+	case SCARD_ATTR_ATR_STRING:
+		return Length != NULL && Value != NULL ? ifd_null_atr(r, Length, Value)
+						      : IFD_ERROR_INSUFFICIENT_BUFFER;
+	case TAG_IFD_POLLING_THREAD_WITH_TIMEOUT:
+		return event ? put_fn(Length, Value, (void *)ifd_events_wait) : IFD_ERROR_TAG;
+	case TAG_IFD_STOP_POLLING_THREAD:
+		return event ? put_fn(Length, Value, (void *)ifd_events_stop_wait) : IFD_ERROR_TAG;
+	case TAG_IFD_POLLING_THREAD_KILLABLE:
+		return event ? put_u8(Length, Value, 0) : IFD_ERROR_TAG;
+	default:
+		return IFD_ERROR_TAG;
+	}
+}
+
 long ifd_caps_get(unsigned long lun, DWORD Tag, PDWORD Length, PUCHAR Value)
 {
 	/* Driver-wide answers, whatever the Lun: pcscd asks them while it
@@ -215,6 +240,8 @@ long ifd_caps_get(unsigned long lun, DWORD Tag, PDWORD Length, PUCHAR Value)
 		return IFD_COMMUNICATION_ERROR;
 	}
 	unsigned slot = (unsigned)(lun & 0xFFFF);
+	if (r->null_reader)
+		return null_tag(r, Tag, Length, Value);
 	long rc = pcscd_tag(r, slot, Tag, Length, Value);
 	if (rc < 0)
 		rc = vendor_attr(r, Tag, Length, Value);

@@ -189,6 +189,8 @@ long ifd_control(unsigned long lun, DWORD code, const UCHAR *tx, DWORD tx_len, P
 	*returned = 0;
 	if (r == NULL)
 		return IFD_COMMUNICATION_ERROR;
+	if (r->null_reader)
+		return IFD_ERROR_NOT_SUPPORTED;
 	if (code == CM_IOCTL_GET_FEATURE_REQUEST)
 		return features(r, rx, rx_len, returned);
 	if (code == IOCTL_FEATURE(FEATURE_GET_TLV_PROPERTIES))

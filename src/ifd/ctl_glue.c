@@ -34,6 +34,8 @@ static void fill_info(const ifd_reader *r, ctl_reader_info *out)
 	out->n_slots = r->n_slots;
 	g_strlcpy(out->name, r->name ? r->name : "", sizeof out->name);
 	g_strlcpy(out->devname, r->devname ? r->devname : "", sizeof out->devname);
+	if (r->null_reader)
+		g_strlcpy(out->profile, "null", sizeof out->profile);
 	if (r->emu != NULL) {
 		g_strlcpy(out->profile, emu_device_profile(r->emu)->name, sizeof out->profile);
 		out->emu = emu_device_ref(r->emu);
@@ -52,7 +54,8 @@ void ifd_ctl_reader_opened(ifd_reader *r)
 {
 	g_autoptr(GError) err = NULL;
 
-	host_reader_set_trace(r->host, trace_frame, r);
+	if (r->host != NULL)
+		host_reader_set_trace(r->host, trace_frame, r);
 	g_mutex_lock(&glue_lock);
 	if (users++ == 0) {
 		const char *path = g_getenv("CCIDLAB_CTL_LISTEN");

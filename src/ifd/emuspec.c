@@ -301,6 +301,12 @@ long ifd_emu_open(ifd_reader *r, const char *devname)
 	transport t;
 
 	bool ok = spec_parse(&s, devname, why, sizeof why);
+	if (ok && strcmp(s.profile, "null") == 0) {
+		r->name = s.name ? g_strdup(s.name) : NULL;
+		long rc = ifd_null_open(r, g_strcmp0(s.mode, "poll") == 0);
+		spec_clear(&s);
+		return rc;
+	}
 	emu_device *dev = ok ? make_device(r, &s, why, sizeof why) : NULL;
 	spec_clear(&s);
 	if (dev == NULL) {

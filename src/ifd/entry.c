@@ -55,8 +55,10 @@ RESPONSECODE IFDHSetProtocolParameters(DWORD Lun, DWORD Protocol, UCHAR Flags, U
 		return IFD_COMMUNICATION_ERROR;
 	/* pcscd passes SCARD_PROTOCOL_T0 (1) or SCARD_PROTOCOL_T1 (2). */
 	unsigned t = Protocol == SCARD_PROTOCOL_T1 ? 1 : Protocol == SCARD_PROTOCOL_T0 ? 0 : 99;
-	if (t == 99)
+	if (t == 99 || (r->null_reader && t != 1))
 		return IFD_PROTOCOL_NOT_SUPPORTED;
+	if (r->null_reader)
+		return IFD_SUCCESS;
 	int rc = host_slot_set_protocol(r->host, LUN_SLOT(Lun), t);
 	if (rc == CCID_E_UNSUPPORTED)
 		return IFD_PROTOCOL_NOT_SUPPORTED;
@@ -79,6 +81,11 @@ RESPONSECODE IFDHPowerICC(DWORD Lun, DWORD Action, PUCHAR Atr, PDWORD AtrLength)
 		return IFD_COMMUNICATION_ERROR;
 	if (r->removed)
 		return IFD_NO_SUCH_DEVICE;
+	if (r->null_reader) {
+		if (AtrLength != NULL)
+			*AtrLength = cap;
+		return ifd_null_power(r, Action, Atr, AtrLength);
+	}
 	int rc;
 	switch (Action) {
 	case IFD_POWER_DOWN:
@@ -114,6 +121,10 @@ RESPONSECODE IFDHTransmitToICC(DWORD Lun, SCARD_IO_HEADER SendPci, PUCHAR TxBuff
 		return IFD_COMMUNICATION_ERROR;
 	if (r->removed)
 		return IFD_NO_SUCH_DEVICE;
+	if (r->null_reader) {
+		*RxLength = cap;
+		return ifd_null_transmit(TxBuffer, TxLength, RxBuffer, RxLength);
+	}
 	int rc = host_slot_transmit(r->host, LUN_SLOT(Lun), TxBuffer, TxLength, RxBuffer, cap,
 				    &got);
 	if (rc != CCID_OK) {
@@ -144,7 +155,7 @@ RESPONSECODE IFDHICCPresence(DWORD Lun)
 		return IFD_COMMUNICATION_ERROR;
 	if (r->removed || r->gone)
 		return IFD_NO_SUCH_DEVICE;
-	if (r->mode == IFD_MODE_EVENT)
+	if (r->mode == IFD_MODE_EVENT || r->null_reader)
 		return ifd_events_present(r, slot) ? IFD_ICC_PRESENT : IFD_ICC_NOT_PRESENT;
 	/* Polling-only: ask the device, as pcscd's poll of a real reader does. */
 	int rc = host_slot_status(r->host, slot, &icc);

@@ -94,6 +94,11 @@ void ifd_events_start(ifd_reader *r)
 {
 	ccid_interrupt stale;
 
+	if (r->null_reader) {
+		/* A card that never moves: no pipe to read, waits only end. */
+		r->slots[0].reported_present = true;
+		return;
+	}
 	/* Messages queued before we opened (the cards a reader starts with)
 	 * describe edges older than the first look below: drop them, or a
 	 * "changed" bit would read as a remove-and-reinsert pcscd never had. */

@@ -16,7 +16,8 @@ src_ifd_libifd_la_SOURCES = \
 	src/ifd/events.c \
 	src/ifd/caps.h src/ifd/caps.c \
 	src/ifd/control.h src/ifd/control.c \
-	src/ifd/ctl_glue.c
+	src/ifd/ctl_glue.c \
+	src/ifd/null_reader.c
 src_ifd_libifd_la_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
 
 src_ifd_libccidlab_la_SOURCES = src/ifd/entry.c

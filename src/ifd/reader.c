@@ -82,10 +82,12 @@ static long reader_new(unsigned n, const char *devname, ifd_reader **out)
 		reader_free(r);
 		return rc;
 	}
-	r->n_slots = host_reader_slots(r->host);
+	r->n_slots = r->null_reader ? r->n_slots_null : host_reader_slots(r->host);
 	r->slots = g_new0(ifd_slot, r->n_slots);
 	for (unsigned i = 0; i < r->n_slots; i++)
 		g_queue_init(&r->slots[i].reports);
+	if (r->null_reader)
+		r->slots[0].reported_present = true;	/* its card never leaves */
 	if (r->mode == IFD_MODE_EVENT)
 		ifd_events_start(r);
 	*out = r;
@@ -151,7 +153,7 @@ long ifd_reader_close(unsigned long lun)
 	if (r == NULL)
 		return IFD_COMMUNICATION_ERROR;
 	/* pcscd closes a channel after its polling thread is gone. */
-	if (!r->removed)
+	if (!r->removed && !r->null_reader)
 		host_slot_power_off(r->host, slot);
 	g_mutex_lock(&r->ev_lock);
 	if (r->slots[slot].open) {

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include <glib.h>
+#include <ifdhandler.h>
 
 #include "ctl/directory.h"
 #include "emu/device.h"
@@ -48,6 +49,10 @@ typedef struct ifd_reader {
 	ifd_slot *slots;
 	unsigned open_slots;
 	bool removed;		/* TAG_IFD_DEVICE_REMOVED was set */
+	/* emu:null: answers from the IFD layer itself (null_reader.c). */
+	bool null_reader;
+	bool null_powered;
+	unsigned n_slots_null;
 	char *scenario;		/* scenario=FILE: a timeline run from the open */
 	emu_timeline *timeline;
 	emu_timeline_run *timeline_run;
@@ -72,6 +77,12 @@ long ifd_reader_close(unsigned long lun);
 
 /* Emulated readers (emuspec.c): the device, its host engine and mode. */
 long ifd_emu_open(ifd_reader *r, const char *devname);
+/* The null reader (null_reader.c): pcscd's own cost, for benchmarks. */
+long ifd_null_open(ifd_reader *r, bool poll);
+long ifd_null_power(ifd_reader *r, DWORD action, PUCHAR atr, PDWORD len);
+long ifd_null_atr(ifd_reader *r, PDWORD len, PUCHAR value);
+long ifd_null_transmit(const uint8_t *tx, DWORD tx_len, uint8_t *rx, PDWORD rx_len);
+
 /* Starts the reader's scenario, if it has one (emuspec.c). */
 void ifd_emu_start_scenario(ifd_reader *r);
 /* A new reference on the device of the open emulated reader called
