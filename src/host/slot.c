@@ -66,7 +66,8 @@ static int power_on_once(host_reader *r, unsigned slot, uint8_t select, host_slo
 		return rc;
 	if (rsp.dwLength > CCID_ATR_MAX)
 		return CCID_E_TOO_LONG;
-	memcpy(s->atr, rsp.abData, rsp.dwLength);
+	if (rsp.dwLength > 0)
+		memcpy(s->atr, rsp.abData, rsp.dwLength);
 	s->atr_len = rsp.dwLength;
 	return CCID_OK;
 }

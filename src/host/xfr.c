@@ -34,7 +34,8 @@ static int xfr_exchange(void *ctx, const uint8_t *tx, size_t tx_len, uint32_t hi
 	const uint8_t *src = x->whole ? x->buf : rsp.abData;
 	if (n > rx_cap)
 		return CCID_E_BUFFER;
-	memmove(rx, src, n);
+	if (n > 0)	/* an empty DataBlock has no abData at all */
+		memmove(rx, src, n);
 	*rx_len = n;
 	return CCID_OK;
 }
@@ -133,7 +134,8 @@ static int data_command(host_reader *r, uint8_t type, unsigned slot, const uint8
 		if (rsp.dwLength > cap)
 			rc = CCID_E_BUFFER;
 		else {
-			memcpy(out, rsp.abData, rsp.dwLength);
+			if (rsp.dwLength > 0)
+				memcpy(out, rsp.abData, rsp.dwLength);
 			*out_len = rsp.dwLength;
 		}
 	}

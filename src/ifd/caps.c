@@ -24,7 +24,8 @@ static long put(PDWORD Length, PUCHAR Value, const void *data, size_t n)
 			*Length = (DWORD)n;
 		return IFD_ERROR_INSUFFICIENT_BUFFER;
 	}
-	memcpy(Value, data, n);
+	if (n > 0)
+		memcpy(Value, data, n);
 	*Length = (DWORD)n;
 	return IFD_SUCCESS;
 }
@@ -52,6 +53,20 @@ static long put_fn(PDWORD Length, PUCHAR Value, void *fn)
 	return put(Length, Value, &fn, sizeof fn);
 }
 
+/* Event mode hands pcscd our wait and stop functions; polling-only mode
+ * answers IFD_ERROR_TAG to all three, so pcscd polls (DESIGN.md).  Never
+ * killable: the stop function ends a wait cleanly. */
+static long polling_tag(bool event, DWORD Tag, PDWORD Length, PUCHAR Value)
+{
+	if (!event)
+		return IFD_ERROR_TAG;
+	if (Tag == TAG_IFD_POLLING_THREAD_WITH_TIMEOUT)
+		return put_fn(Length, Value, (void *)ifd_events_wait);
+	if (Tag == TAG_IFD_STOP_POLLING_THREAD)
+		return put_fn(Length, Value, (void *)ifd_events_stop_wait);
+	return put_u8(Length, Value, 0);
+}
+
 /* The tags pcscd itself asks (pcscd-driver-facts §3.2). */
 static long pcscd_tag(ifd_reader *r, unsigned slot, DWORD Tag, PDWORD Length, PUCHAR Value)
 {
@@ -70,12 +85,9 @@ static long pcscd_tag(ifd_reader *r, unsigned slot, DWORD Tag, PDWORD Length, PU
 		atr = host_slot_atr(r->host, slot, &atr_len);
 		return put(Length, Value, atr, atr_len);
 	case TAG_IFD_POLLING_THREAD_WITH_TIMEOUT:
-		return event ? put_fn(Length, Value, (void *)ifd_events_wait) : IFD_ERROR_TAG;
 	case TAG_IFD_STOP_POLLING_THREAD:
-		return event ? put_fn(Length, Value, (void *)ifd_events_stop_wait) : IFD_ERROR_TAG;
 	case TAG_IFD_POLLING_THREAD_KILLABLE:
-		/* Never killable: the stop function ends a wait cleanly. */
-		return event ? put_u8(Length, Value, 0) : IFD_ERROR_TAG;
+		return polling_tag(event, Tag, Length, Value);
 	case TAG_IFD_DEVICE_REMOVED:
 		return put_u8(Length, Value, 1);
 	default:
@@ -214,11 +226,9 @@ static long null_tag(ifd_reader *r, DWORD Tag, PDWORD Length, PUCHAR Value)
 		return Length != NULL && Value != NULL ? ifd_null_atr(r, Length, Value)
 						      : IFD_ERROR_INSUFFICIENT_BUFFER;
 	case TAG_IFD_POLLING_THREAD_WITH_TIMEOUT:
-		return event ? put_fn(Length, Value, (void *)ifd_events_wait) : IFD_ERROR_TAG;
 	case TAG_IFD_STOP_POLLING_THREAD:
-		return event ? put_fn(Length, Value, (void *)ifd_events_stop_wait) : IFD_ERROR_TAG;
 	case TAG_IFD_POLLING_THREAD_KILLABLE:
-		return event ? put_u8(Length, Value, 0) : IFD_ERROR_TAG;
+		return polling_tag(event, Tag, Length, Value);
 	default:
 		return IFD_ERROR_TAG;
 	}
