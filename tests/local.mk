@@ -65,6 +65,7 @@ INTEGRATION_TESTS = \
 	tests/integration/emu-shutdown.sh \
 	tests/integration/emu-badinput.sh \
 	tests/integration/emu-events.sh \
+	tests/integration/emu-logging.sh \
 	tests/integration/ctl-requests.sh \
 	tests/integration/ctl-robust.sh \
 	tests/integration/ctl-storm.sh

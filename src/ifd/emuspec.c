@@ -23,7 +23,7 @@
 #include "ifd/log.h"
 #include "ifd/reader.h"
 
-#define EMU_KEYS "mode, slots, card, card0..cardN, latch, keypad, escape, name, scenario"
+#define EMU_KEYS "mode, slots, card, card0..cardN, latch, keypad, escape, name, scenario, log"
 #define EMU_MAX_SLOTS 16	/* pcscd 1.9.9 holds 16 reader contexts in all */
 #define CONF_MAX_BYTES (1 << 20)
 
@@ -120,6 +120,17 @@ static bool spec_set(emu_spec *s, const char *key, const char *value, bool from_
 	} else if (strcmp(key, "name") == 0) {
 		g_free(s->name);
 		s->name = g_strdup(value);
+	} else if (strcmp(key, "log") == 0) {
+		/* The driver's verbosity (log.h), for the whole process: pcscd
+		 * loads one driver for every reader. */
+		char *end = NULL;
+		unsigned long v = strtoul(value, &end, 0);
+		if (end == value || *end != '\0' || v > 15) {
+			g_snprintf(why, why_len, "log=%s: valid values are 0..15 (1 critical, 2 info, "
+				   "4 comm, 8 periodic)", value);
+			return false;
+		}
+		ifd_log_set_mask((unsigned)v);
 	} else if (strcmp(key, "scenario") == 0) {
 		g_free(s->scenario);
 		s->scenario = g_strdup(value);

@@ -155,10 +155,16 @@ RESPONSECODE IFDHICCPresence(DWORD Lun)
 		return IFD_COMMUNICATION_ERROR;
 	if (r->removed || r->gone)
 		return IFD_NO_SUCH_DEVICE;
-	if (r->mode == IFD_MODE_EVENT || r->null_reader)
-		return ifd_events_present(r, slot) ? IFD_ICC_PRESENT : IFD_ICC_NOT_PRESENT;
+	if (r->mode == IFD_MODE_EVENT || r->null_reader) {
+		bool present = ifd_events_present(r, slot);
+		ifd_periodic("reader %u slot %u: %s (reported)", r->number, slot,
+			     present ? "present" : "absent");
+		return present ? IFD_ICC_PRESENT : IFD_ICC_NOT_PRESENT;
+	}
 	/* Polling-only: ask the device, as pcscd's poll of a real reader does. */
 	int rc = host_slot_status(r->host, slot, &icc);
+	ifd_periodic("reader %u slot %u: %s", r->number, slot,
+		     rc != CCID_OK ? ccid_result_name(rc) : icc == CCID_ICC_ABSENT ? "absent" : "present");
 	if (rc == CCID_E_NO_DEVICE)
 		return IFD_NO_SUCH_DEVICE;
 	if (rc != CCID_OK)

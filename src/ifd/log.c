@@ -14,6 +14,40 @@
 
 static ifd_log_sink sink_fn;
 static void *sink_data;
+static int mask = -1;	/* -1: not read from the environment yet */
+
+unsigned ifd_log_mask(void)
+{
+	int m = __atomic_load_n(&mask, __ATOMIC_RELAXED);
+	if (m >= 0)
+		return (unsigned)m;
+	const char *env = getenv("CCIDLAB_LOG_LEVEL");
+	char *end = NULL;
+	unsigned long v = env != NULL ? strtoul(env, &end, 0) : IFD_LOGCAT_DEFAULT;
+	if (env != NULL && (end == env || *end != '\0' || v > 15))
+		v = IFD_LOGCAT_DEFAULT;	/* a typo must not silence errors */
+	__atomic_store_n(&mask, (int)v, __ATOMIC_RELAXED);
+	return (unsigned)v;
+}
+
+void ifd_log_set_mask(unsigned m)
+{
+	__atomic_store_n(&mask, (int)(m & 15), __ATOMIC_RELAXED);
+}
+
+void ifd_log_frame(unsigned reader, const char *dir, const uint8_t *buf, size_t len)
+{
+	char hex[3 * 64 + 1];
+	size_t n = len < 64 ? len : 64;
+
+	if (!(ifd_log_mask() & IFD_LOGCAT_COMM))
+		return;
+	for (size_t i = 0; i < n; i++)
+		snprintf(hex + 3 * i, 4, "%02X ", buf[i]);
+	hex[3 * n] = '\0';
+	ifd_log(IFD_LOG_DEBUG, "frame", "reader %u %s %zu: %s%s", reader, dir, len, hex,
+		len > n ? "..." : "");
+}
 
 void ifd_log_set_sink(ifd_log_sink sink, void *data)
 {
