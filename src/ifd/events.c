@@ -136,6 +136,13 @@ long ifd_events_wait(unsigned long lun, int timeout_ms)
 
 	g_mutex_lock(&r->ev_lock);
 	s->waiter = g_thread_self();
+	/* pcscd has looked at the head report: it is counted now. */
+	if (s->shown) {
+		gpointer head = g_queue_pop_head(&s->reports);
+		if (head != NULL)
+			s->reported_present = GPOINTER_TO_INT(head) == 2;
+		s->shown = false;
+	}
 	while (!s->stop && g_queue_is_empty(&s->reports) && !r->gone)
 		if (!g_cond_wait_until(&r->ev_cond, &r->ev_lock, end))
 			break;
@@ -159,6 +166,11 @@ long ifd_events_stop_wait(unsigned long lun)
 	return IFD_SUCCESS;
 }
 
+/* A report leaves the queue only when the slot's event thread comes back
+ * to wait after it was shown: pcscd's event loop may look several times
+ * between two waits (its own check, and the one inside IFDPowerICC that
+ * answers "removed" without calling us), and every look must see the
+ * same state, or an edge is answered to a look that does not count it. */
 bool ifd_events_present(ifd_reader *r, unsigned slot)
 {
 	ifd_slot *s = &r->slots[slot];
@@ -170,10 +182,8 @@ bool ifd_events_present(ifd_reader *r, unsigned slot)
 		present = s->reported_present;
 	} else {
 		present = GPOINTER_TO_INT(head) == 2;
-		if (s->waiter == NULL || s->waiter == g_thread_self()) {
-			g_queue_pop_head(&s->reports);
-			s->reported_present = present;
-		}
+		if (s->waiter == NULL || s->waiter == g_thread_self())
+			s->shown = true;
 	}
 	g_mutex_unlock(&r->ev_lock);
 	return present;

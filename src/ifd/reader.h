@@ -34,6 +34,9 @@ typedef struct ifd_slot {
 	bool reported_present;
 	bool stop;
 	GThread *waiter;
+	/* The head report was shown to the slot's event thread: its next
+	 * wait retires it (events.c). */
+	bool shown;
 	unsigned long changes;	/* NotifySlotChange bits seen, for traces */
 } ifd_slot;
 

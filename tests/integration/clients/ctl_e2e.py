@@ -44,7 +44,7 @@ def edge(sub, reader, slot, state, source):
 
 
 def main():
-    pcsc.plan(16)
+    pcsc.plan(17)
     c = ctl.Ctl()
     sub = ctl.Subscriber()
     ctx = pcsc.context()
@@ -143,6 +143,23 @@ def main():
     st = c.req("storm-status", storm=rep.get("storm"))
     pcsc.ok(rep["ok"] and stop["ok"] and st["storms"][0]["state"] == "stopped",
             "storm-stop ends a running storm", st)
+
+    # Remove and reinsert between two looks of pcscd (the removal's
+    # NotifySlotChange is dropped): the driver still shows pcscd both
+    # edges, so the event counter rises by 2.
+    ev = reader_name(names, "ev")
+    cli("insert", "ev", "--card", "readertest")
+    pcsc_state(ctx, ev, True)
+    rv, st = S.SCardGetStatusChange(ctx, 0, [(ev, S.SCARD_STATE_UNAWARE)])
+    c0 = st[0][1] >> 16
+    cli("fault", "set", "ev", "drop-notify@1")
+    cli("remove", "ev")
+    cli("insert", "ev", "--card", "readertest")
+    time.sleep(1.0)
+    rv, st = S.SCardGetStatusChange(ctx, 0, [(ev, S.SCARD_STATE_UNAWARE)])
+    c1 = st[0][1] >> 16
+    pcsc.ok(c1 == c0 + 2 and st[0][1] & S.SCARD_STATE_PRESENT,
+            "a remove and reinsert seen as one notification still counts two edges (%d -> %d)" % (c0, c1))
 
     # Bad lines get error replies; the connection and the server live on.
     b = ctl.Ctl()
