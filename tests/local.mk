@@ -68,7 +68,9 @@ INTEGRATION_TESTS = \
 	tests/integration/emu-logging.sh \
 	tests/integration/ctl-requests.sh \
 	tests/integration/ctl-robust.sh \
-	tests/integration/ctl-storm.sh
+	tests/integration/ctl-storm.sh \
+	tests/integration/check-events.sh \
+	tests/integration/legacy-client.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \
 	tests/integration/clients
@@ -100,3 +102,5 @@ check-valgrind: $(check_PROGRAMS)
 		else echo "FAIL: valgrind $$t (see $$t.valgrind.log)"; fail=1; fi; \
 	done; exit $$fail
 .PHONY: check-valgrind
+
+include tests/bench.mk

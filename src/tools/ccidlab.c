@@ -5,8 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tools/bench.h"
+#include "tools/check_events.h"
 #include "tools/ctl_cmds.h"
 #include "tools/lab.h"
+#include "tools/legacy_client.h"
 
 typedef struct subcommand {
 	const char *name;
@@ -35,6 +38,9 @@ static const subcommand subcommands[] = {
 	{ "storm", cli_storm_main, "random card edges at a rate; storm stop|status" },
 	{ "events", cli_events_main, "follow the timestamped edge stream" },
 	{ "trace", cli_trace_main, "trace a reader's CCID frames; trace off" },
+	{ "legacy-wait", legacy_wait_main, "watch readers like pre-1.8.24 libpcsclite" },
+	{ "check-events", check_events_main, "check when SCardGetStatusChange callers learn of each edge" },
+	{ "bench", bench_main, "print benchmark figures, each a ratio to a same-run baseline" },
 	{ "profiles", cli_profiles_main, "search the emulated reader profiles" },
 	{ "version", version_main, "print the version" },
 	{ "help", help_main, "list the subcommands" },

@@ -7,7 +7,14 @@ src_tools_ccidlab_SOURCES = \
 	src/tools/labfiles.h src/tools/labfiles.c \
 	src/tools/ctl_cmds.h src/tools/ctl_cli.h src/tools/ctl_cli.c \
 	src/tools/ctl_readers.c src/tools/ctl_fault.c src/tools/ctl_scenario.c \
-	src/tools/ctl_storm.c src/tools/ctl_events.c src/tools/profiles.c
+	src/tools/ctl_storm.c src/tools/ctl_events.c src/tools/profiles.c \
+	src/tools/legacy_client.h src/tools/legacy_client.c src/tools/legacy_wire.h \
+	src/tools/legacy_wire.c src/tools/legacy_cmd.c \
+	src/tools/bench.h src/tools/bench_main.c src/tools/bench_stats.c src/tools/bench_apdu.c \
+	src/tools/bench_wakeup.c src/tools/bench_open.c \
+	src/tools/check_events.h src/tools/check_events.c src/tools/check_truth.c \
+	src/tools/check_monitor.c src/tools/check_legacy.c src/tools/check_stimuli.c \
+	src/tools/check_oracle.c src/tools/check_report.c
 src_tools_ccidlab_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
 src_tools_ccidlab_CPPFLAGS = $(AM_CPPFLAGS) -DUSBDROPDIR='"$(usbdropdir)"'
 src_tools_ccidlab_LDADD = $(CTL_LIBS) $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS)

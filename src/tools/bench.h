@@ -1,0 +1,59 @@
+/* ccidlab — `ccidlab bench`: programs that print figures, never timed
+ * tests.  Every figure is a ratio against a baseline measured in the same
+ * run (the null reader's floor, or pcscd's own share of a latency), so
+ * that the numbers mean the same on a slow and a fast machine.
+ *
+ * bench_main.c parses the arguments, writes the reader.conf.d a suite
+ * needs and runs the suites; each suite lives in its own file:
+ *   bench_apdu.c    APDU round trip through pcscd (libpcsclite)
+ *   bench_wakeup.c  edge to wakeup in event and polling-only mode, scale
+ *   bench_open.c    IFDHCreateChannelByName to ready, driver in-process
+ *   bench_stats.c   clocks, percentiles, the figure lines
+ */
+#ifndef CCIDLAB_TOOLS_BENCH_H
+#define CCIDLAB_TOOLS_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+int bench_main(int argc, char **argv);
+
+typedef struct bench_opts {
+	char *driver;		/* libccidlab.so for the open suite */
+	int apdu_iterations;	/* timed APDUs per reader and case */
+	int ext_iterations;	/* timed 64 KiB APDUs per reader */
+	int open_readers;	/* readers opened at once (N) */
+	int open_rounds;	/* rounds of N opens per profile */
+	int wakeup_seconds;	/* event-mode storm length */
+	int poll_seconds;	/* polling-only storm length */
+	int scale_edges;	/* edges of the scale storm */
+	int clients;		/* client threads */
+	unsigned seed;		/* storm seed */
+} bench_opts;
+
+/* ---- bench_stats.c ---- */
+
+/* CLOCK_MONOTONIC in ns: the clock of the driver's edge timestamps. */
+uint64_t bench_now_ns(void);
+
+/* Sorts v (n values) in place. */
+void bench_sort(double *v, size_t n);
+/* The q-quantile (0..1) of sorted v, nearest rank; 0 for n == 0. */
+double bench_quantile(const double *sorted, size_t n, double q);
+
+/* "met", "NOT met" */
+const char *bench_verdict(bool met);
+
+/* ---- suites: 0 when they ran (targets missed included), else 1 ---- */
+
+/* Readers "bench-null", "bench-apdu", "bench-t1", "bench-t0", "bench-ext". */
+int bench_apdu_run(const bench_opts *o);
+/* No lab needed: loads the driver in this process. */
+int bench_open_run(const bench_opts *o);
+/* 16 readers "bench-evNN" (event mode) or "bench-plNN" (polling-only). */
+int bench_wakeup_run(const bench_opts *o, bool poll);
+/* The event-mode readers, with scale_edges edges. */
+int bench_scale_run(const bench_opts *o);
+
+#endif

@@ -1,0 +1,230 @@
+/* ccidlab — `ccidlab bench`: arguments, the reader.conf.d of each suite,
+ * and the suites in order (see bench.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "tools/bench.h"
+
+/* pcscd allows 16 reader contexts (PCSCLITE_MAX_READERS_CONTEXTS, slots
+ * included): one lab holds the readers of a few suites only. */
+#define MAX_CONF_READERS 16
+#define WAKEUP_READERS 16
+
+typedef struct conf_reader {
+	char *friendly;
+	char *devname;
+} conf_reader;
+
+static const char *const suite_names[] = { "apdu", "open", "wakeup-event", "wakeup-poll", "scale" };
+
+static bool known_suite(const char *s)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(suite_names); i++)
+		if (strcmp(s, suite_names[i]) == 0)
+			return true;
+	return false;
+}
+
+static void add_reader(GArray *a, const char *friendly, const char *devname)
+{
+	for (guint i = 0; i < a->len; i++)
+		if (strcmp(g_array_index(a, conf_reader, i).friendly, friendly) == 0)
+			return;
+	conf_reader r = { g_strdup(friendly), g_strdup(devname) };
+	g_array_append_val(a, r);
+}
+
+static void conf_reader_clear(gpointer p)
+{
+	conf_reader *r = p;
+	g_free(r->friendly);
+	g_free(r->devname);
+}
+
+/* The readers each suite finds by FRIENDLYNAME (and by name= in the
+ * driver's edge stream). */
+static void suite_readers(const char *suite, GArray *a)
+{
+	if (strcmp(suite, "apdu") == 0) {
+		add_reader(a, "bench-null", "emu:null:name=bench-null");
+		add_reader(a, "bench-apdu", "emu:generic-apdu-irq:name=bench-apdu:card=readertest@t1");
+		add_reader(a, "bench-t1", "emu:generic-t1-irq:name=bench-t1:card=readertest@t1");
+		add_reader(a, "bench-t0", "emu:generic-t1-irq:name=bench-t0:card=readertest@t0");
+		add_reader(a, "bench-ext",
+			   "emu:generic-ext-multi:slots=1:name=bench-ext:card=readertest@t1");
+	} else if (strcmp(suite, "wakeup-event") == 0 || strcmp(suite, "scale") == 0) {
+		for (int i = 0; i < WAKEUP_READERS; i++) {
+			g_autofree char *f = g_strdup_printf("bench-ev%02d", i);
+			g_autofree char *d = g_strdup_printf("emu:generic-apdu-irq:name=%s:card=none", f);
+			add_reader(a, f, d);
+		}
+	} else if (strcmp(suite, "wakeup-poll") == 0) {
+		for (int i = 0; i < WAKEUP_READERS; i++) {
+			g_autofree char *f = g_strdup_printf("bench-pl%02d", i);
+			g_autofree char *d = g_strdup_printf("emu:generic-short-poll:name=%s:card=none", f);
+			add_reader(a, f, d);
+		}
+	}
+}
+
+static int write_conf(const char *dir, char **suites)
+{
+	g_autoptr(GArray) a = g_array_new(FALSE, FALSE, sizeof(conf_reader));
+	g_array_set_clear_func(a, conf_reader_clear);
+	for (char **s = suites; *s != NULL; s++)
+		suite_readers(*s, a);
+	if (a->len > MAX_CONF_READERS) {
+		fprintf(stderr, "ccidlab bench: these suites need %u readers; pcscd takes %d: "
+			"run them in separate labs\n", a->len, MAX_CONF_READERS);
+		return 2;
+	}
+	if (g_mkdir_with_parents(dir, 0755) != 0) {
+		fprintf(stderr, "ccidlab bench: %s: %s\n", dir, g_strerror(errno));
+		return 1;
+	}
+	g_autofree char *libpath = g_build_filename(USBDROPDIR, "ifd-ccidlab.bundle", "Contents",
+						    "Linux", "libccidlab.so", NULL);
+	for (guint i = 0; i < a->len; i++) {
+		const conf_reader *r = &g_array_index(a, conf_reader, i);
+		g_autofree char *path = g_build_filename(dir, r->friendly, NULL);
+		g_autofree char *text = g_strdup_printf("FRIENDLYNAME \"%s\"\nDEVICENAME   %s\n"
+							"LIBPATH      %s\n", r->friendly, r->devname,
+							libpath);
+		g_autoptr(GError) err = NULL;
+		if (!g_file_set_contents(path, text, -1, &err)) {
+			fprintf(stderr, "ccidlab bench: %s\n", err->message);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void print_command(int argc, char **argv)
+{
+	printf("command: ccidlab");
+	for (int i = 0; i < argc; i++)
+		printf(" %s", argv[i]);
+	printf("\n");
+}
+
+int bench_main(int argc, char **argv)
+{
+	bench_opts o = {
+		.apdu_iterations = 10000, .ext_iterations = 60, .open_readers = 16,
+		.open_rounds = 20, .wakeup_seconds = 5, .poll_seconds = 15,
+		.scale_edges = 10000, .clients = 8, .seed = 2018,
+	};
+	g_autofree char *conf = NULL;
+	gint64 seed = o.seed;
+	GOptionEntry entries[] = {
+		{ "write-conf", 0, 0, G_OPTION_ARG_FILENAME, &conf,
+		  "write the reader.conf.d the suites need into DIR, then exit", "DIR" },
+		{ "driver", 'D', 0, G_OPTION_ARG_FILENAME, &o.driver,
+		  "libccidlab.so for the open suite (default: $CCIDLAB_DRIVER, else the installed one)", "PATH" },
+		{ "iterations", 'n', 0, G_OPTION_ARG_INT, &o.apdu_iterations,
+		  "timed APDUs per reader and case (default 10000)", "N" },
+		{ "ext-iterations", 0, 0, G_OPTION_ARG_INT, &o.ext_iterations,
+		  "timed 64 KiB APDUs per reader (default 60)", "N" },
+		{ "open-readers", 0, 0, G_OPTION_ARG_INT, &o.open_readers,
+		  "readers opened at once (default 16)", "N" },
+		{ "open-rounds", 0, 0, G_OPTION_ARG_INT, &o.open_rounds,
+		  "rounds of opens per profile (default 20)", "N" },
+		{ "event-seconds", 0, 0, G_OPTION_ARG_INT, &o.wakeup_seconds,
+		  "event-mode storm length (default 5)", "S" },
+		{ "poll-seconds", 0, 0, G_OPTION_ARG_INT, &o.poll_seconds,
+		  "polling-only storm length (default 15)", "S" },
+		{ "scale-edges", 0, 0, G_OPTION_ARG_INT, &o.scale_edges,
+		  "edges of the scale storm (default 10000)", "N" },
+		{ "clients", 0, 0, G_OPTION_ARG_INT, &o.clients,
+		  "client threads in SCardGetStatusChange (default 8)", "N" },
+		{ "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "storm seed (default 2018)", "N" },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("SUITE...");
+	g_autoptr(GError) err = NULL;
+	int full_argc = argc;
+	char **full_argv = argv;
+
+	g_option_context_set_summary(ctx,
+		"Prints benchmark figures, each as a ratio to a baseline measured in the\n"
+		"same run.  Suites: apdu (readers bench-null, -apdu, -t1, -t0, -ext),\n"
+		"open (the driver in-process, no pcscd), wakeup-event and scale (16\n"
+		"readers bench-ev00..15), wakeup-poll (16 readers bench-pl00..15).\n"
+		"Run it inside `ccidlab lab --conf DIR`, with DIR from --write-conf.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	/* Keep argv for the "command:" line: parsing shifts the pointers of
+	 * a copy (it frees none of the strings). */
+	g_autofree char **view = g_new0(char *, (size_t)argc + 1);
+	for (int i = 0; i < argc; i++)
+		view[i] = argv[i];
+	if (!g_option_context_parse(ctx, &argc, &view, &err)) {
+		fprintf(stderr, "ccidlab bench: %s\n", err->message);
+		g_free(o.driver);
+		return 2;
+	}
+	o.seed = (unsigned)seed;
+	if (argc < 2) {
+		fprintf(stderr, "ccidlab bench: name at least one suite (apdu, open, wakeup-event, "
+			"wakeup-poll, scale)\n");
+		g_free(o.driver);
+		return 2;
+	}
+	for (int i = 1; i < argc; i++)
+		if (!known_suite(view[i])) {
+			fprintf(stderr, "ccidlab bench: unknown suite '%s' (apdu, open, wakeup-event, "
+				"wakeup-poll, scale)\n", view[i]);
+			g_free(o.driver);
+			return 2;
+		}
+	/* Limits on what comes from outside: enough for stable figures, small
+	 * enough that a run stays bounded. */
+	if (o.apdu_iterations < 100 || o.apdu_iterations > 1000000 || o.ext_iterations < 5 ||
+	    o.ext_iterations > 10000 || o.open_readers < 1 || o.open_readers > 256 ||
+	    o.open_rounds < 1 || o.open_rounds > 10000 || o.wakeup_seconds < 1 ||
+	    o.wakeup_seconds > 600 || o.poll_seconds < 3 || o.poll_seconds > 600 ||
+	    o.scale_edges < 100 || o.scale_edges > 2000000 || o.clients < 1 || o.clients > 64 ||
+	    seed < 0 || seed > G_MAXUINT32) {
+		fprintf(stderr, "ccidlab bench: an option is out of range (see --help)\n");
+		g_free(o.driver);
+		return 2;
+	}
+	if (conf != NULL) {
+		int rc = write_conf(conf, view + 1);
+		g_free(o.driver);
+		return rc;
+	}
+	if (o.driver == NULL)
+		o.driver = g_strdup(g_getenv("CCIDLAB_DRIVER"));
+	if (o.driver == NULL)
+		/* The installed driver, as a lab would load it. */
+		o.driver = g_build_filename(USBDROPDIR, "ifd-ccidlab.bundle", "Contents", "Linux",
+					    "libccidlab.so", NULL);
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	print_command(full_argc, full_argv);
+	int status = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *s = view[i];
+		int rc;
+		if (strcmp(s, "apdu") == 0)
+			rc = bench_apdu_run(&o);
+		else if (strcmp(s, "open") == 0)
+			rc = bench_open_run(&o);
+		else if (strcmp(s, "wakeup-event") == 0)
+			rc = bench_wakeup_run(&o, false);
+		else if (strcmp(s, "wakeup-poll") == 0)
+			rc = bench_wakeup_run(&o, true);
+		else
+			rc = bench_scale_run(&o);
+		if (rc != 0)
+			status = 1;
+	}
+	g_free(o.driver);
+	return status;
+}

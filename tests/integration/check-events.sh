@@ -1,0 +1,54 @@
+#!/bin/sh
+# The event delivery checker (issue 7): a lab of 8 readers, event mode
+# and polling-only, one of them with 4 slots; a 7 s seeded storm and a
+# burst sweep (gap 0..2000 us in 10 us steps); 8 libpcsclite monitors of
+# mixed kinds.  Debian's pcscd loses no wakeup and is never late, in
+# both modes, and its event counters move by the edges it could see.
+. "$top_srcdir/tests/integration/lib.sh"
+plan 6
+conf="$WORK/conf"
+mkdir -p "$conf"
+reader_conf "$conf/e0" "ev0" "emu:generic-apdu-irq:name=ev0:card=none"
+reader_conf "$conf/e1" "ev1" "emu:generic-apdu-irq:name=ev1:card=readertest"
+reader_conf "$conf/e2" "ev2" "emu:generic-t1-irq:name=ev2:card=none"
+reader_conf "$conf/e3" "ev3" "emu:generic-ext-multi:name=ev3:card=none"
+i=0
+while [ $i -lt 4 ]; do
+	reader_conf "$conf/p$i" "po$i" "emu:generic-short-poll:name=po$i:card=none:mode=poll"
+	i=$((i + 1))
+done
+# min-hold 500 ms: a storm edge outlives a poll period, so that both
+# modes get judged edges; the sweep's bursts (every 60 ms) do not.
+lab run --conf "$conf" -- "$CCIDLAB" check-events --json --quiet --clients 8 \
+	--storm 10 --duration 7 --seed 7 --min-hold-ms 500 \
+	--burst-sweep --sweep-step-us 10 --sweep-max-us 2000 --sweep-step-ms 60 \
+	> "$WORK/report.json" 2> "$WORK/stderr"
+rc=$?
+[ $rc -eq 0 ] || diag "exit $rc: $(head -c 2000 "$WORK/stderr")"
+check "check-events passes (exit $rc)" [ $rc -eq 0 ]
+"$PYTHON3" - "$WORK/report.json" > "$WORK/facts" 2>&1 <<'EOP'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("verdict", "modes", "clients", "counters", "worst", "edges", "bound_ms", "slots"):
+    assert k in d, k
+m = d["modes"]
+for mode in ("event", "poll"):
+    s = m[mode]
+    for f in ("edges", "p50_ms", "p90_ms", "p99_ms", "max_ms", "late", "lost", "phantom"):
+        assert f in s, (mode, f)
+    print(mode, s["edges"], s["lost"], s["late"], s["phantom"], "%.3f" % s["p50_ms"],
+          "%.3f" % s["p99_ms"])
+print("counters", "ok" if d["counters"]["ok"] else "bad", len(d["counters"]["slots"]))
+print("errors", sum(sum(c["errors"].values()) for c in d["clients"]))
+EOP
+[ -s "$WORK/facts" ] && diag "$(cat "$WORK/facts")"
+set -- $(grep '^event ' "$WORK/facts"); ev_edges=$2 ev_lost=$3 ev_late=$4
+set -- $(grep '^poll ' "$WORK/facts"); po_edges=$2 po_lost=$3 po_late=$4
+check "the report parses as JSON with its fields" grep -q '^counters' "$WORK/facts"
+check "event mode: edges judged ($ev_edges), 0 lost, 0 late" \
+	sh -c "[ '${ev_edges:-0}' -gt 100 ] && [ '$ev_lost' = 0 ] && [ '$ev_late' = 0 ]"
+check "polling-only mode: edges judged ($po_edges), 0 lost, 0 late" \
+	sh -c "[ '${po_edges:-0}' -gt 20 ] && [ '$po_lost' = 0 ] && [ '$po_late' = 0 ]"
+check "the event counters moved by the edges pcscd could see" grep -q '^counters ok 1[0-9]' "$WORK/facts"
+check "no unexpected SCARD_E_* return" grep -qx 'errors 0' "$WORK/facts"
+finish
