@@ -70,6 +70,7 @@ INTEGRATION_TESTS = \
 	tests/integration/ctl-robust.sh \
 	tests/integration/ctl-storm.sh \
 	tests/integration/check-events.sh \
+	tests/integration/check-control.sh \
 	tests/integration/legacy-client.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \

@@ -204,6 +204,44 @@ static void print_row(FILE *out, const char *mode, const char *kind, const check
 		s->late, s->lost, s->phantom, errors, s->superseded);
 }
 
+/* Latency histogram of one mode, drawn in the terminal: log-spaced
+ * buckets, a bar of '#' scaled to the fullest one. */
+static void print_histogram(FILE *out, const char *mode, const GArray *lat)
+{
+	static const double upper_ms[] = { 0.25, 0.5, 1, 2, 5, 10, 50, 100, 200, 400, 450, 1000,
+					   5000 };
+	enum { N = G_N_ELEMENTS(upper_ms) + 1, WIDTH = 50 };
+	guint64 count[N] = { 0 }, top = 0;
+
+	if (lat->len == 0)
+		return;
+	for (guint i = 0; i < lat->len; i++) {
+		double ms = g_array_index(lat, gint64, i) / 1e6;
+		unsigned b = 0;
+		while (b < N - 1 && ms >= upper_ms[b])
+			b++;
+		count[b]++;
+	}
+	for (unsigned b = 0; b < N; b++)
+		top = MAX(top, count[b]);
+	fprintf(out, "\n%s mode, edge to wakeup (libpcsclite clients, %u wakeups):\n", mode,
+		lat->len);
+	for (unsigned b = 0; b < N; b++) {
+		if (count[b] == 0)
+			continue;
+		char label[32];
+		if (b < N - 1)
+			g_snprintf(label, sizeof label, "< %g ms", upper_ms[b]);
+		else
+			g_snprintf(label, sizeof label, ">= %g ms", upper_ms[N - 2]);
+		unsigned len = (unsigned)((count[b] * WIDTH + top - 1) / top);
+		char bar[WIDTH + 1];
+		memset(bar, '#', len);
+		bar[len] = '\0';
+		fprintf(out, "  %12s %7" G_GUINT64_FORMAT " %s\n", label, count[b], bar);
+	}
+}
+
 void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_monitor **mons,
 		       unsigned n_mons, const check_result *r, const check_verdict *v)
 {
@@ -228,6 +266,12 @@ void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_mon
 		check_stats all;
 		merged_sorted(r, k, false, &all);
 		print_row(out, check_mode_name(k), "= all libpcsclite clients", &all, 0);
+		g_array_unref(all.latency_ns);
+	}
+	for (unsigned k = 0; k < CHECK_MODE_COUNT; k++) {
+		check_stats all;
+		merged_sorted(r, k, false, &all);
+		print_histogram(out, check_mode_name(k), all.latency_ns);
 		g_array_unref(all.latency_ns);
 	}
 	for (guint i = 0; i < r->groups->len; i++) {
