@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ccid/result.h"
+#include "ccid/quirks.h"
 #include "emu/device_priv.h"
 
 static gint next_id = 0;
@@ -72,6 +73,12 @@ emu_device *emu_device_new(const emu_profile *p, GError **error)
 	dev->profile = emu_profile_copy(p);
 	g_strlcpy(dev->name, p->name != NULL ? p->name : "emu", sizeof dev->name);
 	dev->desc = desc;
+	/* The reader behaves as the real one does: where the quirk table
+	 * knows its firmware runs another exchange level than its descriptor
+	 * claims, so does the emulation (and the host engine, which reads the
+	 * same table, agrees with it). */
+	const ccid_quirk *q = ccid_quirks_find(p->idVendor, p->idProduct, p->bcdDevice);
+	facts.level = ccid_quirks_level(q, facts.level);
 	dev->facts = facts;
 	g_mutex_init(&dev->lock);
 	g_cond_init(&dev->cond);

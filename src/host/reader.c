@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ccid/errmap.h"
+#include "ccid/quirks.h"
 #include "ccid/rates.h"
 #include "host/reader_priv.h"
 
@@ -80,6 +81,13 @@ host_reader *host_reader_open(transport t, char *why, size_t why_len)
 		host_reader_close(r);
 		return NULL;
 	}
+	/* Firmware that runs another exchange level than its descriptor
+	 * says, or needs other care (CCID quirk table, keyed by VID/PID and
+	 * bcdDevice). */
+	const ccid_quirk *q = ccid_quirks_find(r->info.idVendor, r->info.idProduct,
+					       r->info.bcdDevice);
+	r->iface.facts.level = ccid_quirks_level(q, r->iface.facts.level);
+	r->quirk_flags = q != NULL ? q->flags : 0;
 	r->limits.dwMaxCCIDMessageLength = d->dwMaxCCIDMessageLength;
 	r->limits.bMaxSlotIndex = d->bMaxSlotIndex;
 	read_list(r, CCID_REQ_GET_DATA_RATES, d->bNumDataRatesSupported, r->rates, &r->n_rates);

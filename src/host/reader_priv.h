@@ -27,6 +27,7 @@ struct host_reader {
 	uint32_t clocks[HOST_MAX_RATES];
 	size_t n_clocks;
 	unsigned timeout_ms;
+	uint32_t quirk_flags;	/* CCID_QUIRK_* of this reader, 0 for most */
 
 	GMutex lock;		/* one command in flight (CCID 1.1 §5.3) */
 	uint8_t next_seq;

@@ -5,6 +5,7 @@
 
 #include "ccid/errmap.h"
 #include "ccid/pps.h"
+#include "ccid/quirks.h"
 #include "host/reader_priv.h"
 
 #define SLOT_MSG_MAX (CCID_HEADER_SIZE + 300)
@@ -284,6 +285,7 @@ int host_slot_set_protocol(host_reader *r, unsigned slot, unsigned protocol)
 			return rc;
 		fidi = dec.fidi;
 		if (dec.action == CCID_PPS_NEEDED && !reader_does_pps(r) &&
+		    !(r->quirk_flags & CCID_QUIRK_NO_PPS) &&
 		    (rc = run_pps(r, slot, &dec, &fidi)) != CCID_OK)
 			return rc;
 		/* Even a reader that configures itself from the ATR is told the
