@@ -71,7 +71,11 @@ INTEGRATION_TESTS = \
 	tests/integration/ctl-storm.sh \
 	tests/integration/check-events.sh \
 	tests/integration/check-control.sh \
-	tests/integration/legacy-client.sh
+	tests/integration/legacy-client.sh \
+	tests/integration/usbsim-api.sh \
+	tests/integration/usbsim-libccid.sh \
+	tests/integration/usbsim-libccid-events.sh \
+	tests/integration/usbsim-libccid-catalogue.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \
 	tests/integration/clients

@@ -40,6 +40,9 @@ typedef struct lab_opts {
 	char *keep_log;
 	char *pcscd;
 	char *preload;
+	char *usbsim;		/* CCIDLAB_USBSIM for pcscd, with the shim preloaded */
+	char *usbsim_lib;
+	char **bundles;		/* more bundle dirs for the private drop dir */
 	int timeout_s;
 	gboolean quiet;
 	char **cmd;
@@ -169,6 +172,8 @@ static int start_pcscd(lab *l)
 	}
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
+		if (l->o.usbsim != NULL)
+			setenv("CCIDLAB_USBSIM", l->o.usbsim, 1);
 		lab_ns_exec_pcscd(&plan);
 		_exit(127);
 	}
@@ -298,6 +303,38 @@ static void finish(lab *l)
 		lab_remove_tree(l->dir);
 }
 
+/* --bundle: another driver's bundle (Contents/Info.plist,
+ * Contents/Linux/DRIVER.so), copied whole into the private drop dir.  Regular
+ * files and directories only, LAB_BUNDLE_MAX_DEPTH deep. */
+#define LAB_BUNDLE_MAX_DEPTH 8
+static gboolean copy_tree(const char *from, const char *to, int depth, GError **error)
+{
+	if (depth > LAB_BUNDLE_MAX_DEPTH) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_LOOP, "%s: too deep", from);
+		return FALSE;
+	}
+	if (g_mkdir(to, 0755) != 0 && errno != EEXIST) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", to,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	g_autoptr(GDir) dir = g_dir_open(from, 0, error);
+	if (dir == NULL)
+		return FALSE;
+	for (const char *name; (name = g_dir_read_name(dir)) != NULL;) {
+		g_autofree char *src = g_build_filename(from, name, NULL);
+		g_autofree char *dst = g_build_filename(to, name, NULL);
+		gboolean ok = TRUE;
+		if (g_file_test(src, G_FILE_TEST_IS_DIR))
+			ok = copy_tree(src, dst, depth + 1, error);
+		else if (g_file_test(src, G_FILE_TEST_IS_REGULAR))
+			ok = lab_copy_file(src, dst, error);
+		if (!ok)
+			return FALSE;
+	}
+	return TRUE;
+}
+
 static int prepare(lab *l)
 {
 	g_autoptr(GError) err = NULL;
@@ -328,6 +365,16 @@ static int prepare(lab *l)
 	if (!lab_stage_bundle(l->o.driver, l->drivers_dir, &err)) {
 		fprintf(stderr, "ccidlab lab: --driver %s: %s\n", l->o.driver, err->message);
 		return -1;
+	}
+	for (size_t i = 0; l->o.bundles != NULL && l->o.bundles[i] != NULL; i++) {
+		g_autofree char *base = g_path_get_basename(l->o.bundles[i]);
+		g_autofree char *to = g_build_filename(l->drivers_dir, base, NULL);
+		if (!g_file_test(l->o.bundles[i], G_FILE_TEST_IS_DIR) ||
+		    !copy_tree(l->o.bundles[i], to, 0, &err)) {
+			fprintf(stderr, "ccidlab lab: --bundle %s: %s\n", l->o.bundles[i],
+				err ? err->message : "not a directory");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -371,6 +418,22 @@ static char *default_driver(void)
 				"libccidlab.so", NULL);
 }
 
+/* The usbsim shim: staged in the build tree beside this binary
+ * (build/src/usbsim/.libs/), else installed in $(pkglibdir). */
+static char *default_usbsim_lib(void)
+{
+	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+	if (exe != NULL) {
+		g_autofree char *tools = g_path_get_dirname(exe);
+		g_autofree char *staged = g_build_filename(tools, "..", "usbsim", ".libs",
+							   "libccidlab-usbsim.so", NULL);
+		if (g_file_test(staged, G_FILE_TEST_IS_REGULAR) &&
+		    g_str_has_suffix(tools, "/src/tools"))
+			return g_steal_pointer(&staged);
+	}
+	return g_build_filename(PKGLIBDIR, "libccidlab-usbsim.so", NULL);
+}
+
 static gboolean parse_args(lab_opts *o, int argc, char **argv)
 {
 	g_autoptr(GError) err = NULL;
@@ -385,6 +448,14 @@ static gboolean parse_args(lab_opts *o, int argc, char **argv)
 		  "pcscd binary (default: " PCSCD_PATH ")", "PATH" },
 		{ "preload", 0, 0, G_OPTION_ARG_STRING, &o->preload,
 		  "LD_PRELOAD for pcscd (default: $CCIDLAB_LAB_PRELOAD)", "LIBS" },
+		{ "usbsim", 0, 0, G_OPTION_ARG_STRING, &o->usbsim,
+		  "preload libccidlab-usbsim.so into pcscd with CCIDLAB_USBSIM=SPEC (emulated USB readers)",
+		  "SPEC" },
+		{ "usbsim-lib", 0, 0, G_OPTION_ARG_FILENAME, &o->usbsim_lib,
+		  "the usbsim shim (default: $CCIDLAB_USBSIM_LIB, else the build tree's or the installed one)",
+		  "PATH" },
+		{ "bundle", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->bundles,
+		  "copy another driver's bundle DIR into the private drop dir (repeatable)", "DIR" },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &o->timeout_s,
 		  "seconds to wait for pcscd to answer (default 15)", "S" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "say nothing unless something fails",
@@ -419,6 +490,19 @@ static gboolean parse_args(lab_opts *o, int argc, char **argv)
 		o->pcscd = g_strdup(PCSCD_PATH);
 	if (o->preload == NULL)
 		o->preload = g_strdup(g_getenv("CCIDLAB_LAB_PRELOAD"));
+	if (o->usbsim != NULL) {
+		if (o->usbsim_lib == NULL)
+			o->usbsim_lib = g_strdup(g_getenv("CCIDLAB_USBSIM_LIB"));
+		if (o->usbsim_lib == NULL)
+			o->usbsim_lib = default_usbsim_lib();
+		/* After the others (a sanitizer runtime must come first): any
+		 * preloaded object still precedes the libusb the driver loads. */
+		char *both = o->preload != NULL && o->preload[0] != '\0'
+				     ? g_strdup_printf("%s %s", o->preload, o->usbsim_lib)
+				     : g_strdup(o->usbsim_lib);
+		g_free(o->preload);
+		o->preload = both;
+	}
 	return TRUE;
 }
 
@@ -429,6 +513,9 @@ static void lab_clear(lab *l)
 	g_free(l->o.keep_log);
 	g_free(l->o.pcscd);
 	g_free(l->o.preload);
+	g_free(l->o.usbsim);
+	g_free(l->o.usbsim_lib);
+	g_strfreev(l->o.bundles);
 	g_strfreev(l->o.cmd);
 	g_free(l->dir);
 	g_free(l->run_dir);

@@ -1,0 +1,106 @@
+/* ccidlab — usbsim: emulated CCID readers behind the libusb-1.0 API
+ * (issue 8).  libccidlab-usbsim.so is LD_PRELOADed into a program that
+ * links libusb-1.0 (pcscd with Debian's libccid); its libusb_* symbols
+ * come first, so the unmodified driver sees the emulated readers of
+ * $CCIDLAB_USBSIM as USB devices (config.c documents the syntax).
+ *
+ * The types are libusb's public ones (<libusb-1.0/libusb.h>); the header
+ * only names struct libusb_context, libusb_device and
+ * libusb_device_handle, so this file gives them their bodies.
+ *
+ * Threads: one process-wide GMutex (usbsim_lock) guards the device table,
+ * the contexts, reference counts and the transfers' state; it is never
+ * held across a transport call or a user callback.
+ */
+#ifndef CCIDLAB_USBSIM_USBSIM_H
+#define CCIDLAB_USBSIM_USBSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <glib.h>
+#include <libusb-1.0/libusb.h>
+
+#include "emu/device.h"
+#include "host/transport.h"
+
+/* At most this many emulated devices, and hotplug registrations. */
+#define USBSIM_MAX_DEVICES 64u
+#define USBSIM_MAX_HOTPLUG 32u
+/* libusb's own default for handle_events without a timeout. */
+#define USBSIM_EVENTS_TIMEOUT_MS 60000u
+/* A transfer with timeout 0 (libusb: none) waits in slices of this, so
+ * that a cancel or a process exit is seen. */
+#define USBSIM_SLICE_MS 250u
+
+/* One emulated USB device: lives for the whole process (the hardware
+ * outlasts libusb_exit), like a reader on the bus. */
+typedef struct usbsim_dev {
+	char name[64];
+	emu_device *emu;
+	transport t;
+	transport_info info;
+	uint8_t config[EMU_PROFILE_CONFIG_DESC_MAX];
+	size_t config_len;
+	uint8_t bus, address, port;
+	bool interface_claimed;
+	bool has_serial;
+} usbsim_dev;
+
+struct libusb_device {
+	struct libusb_context *ctx;
+	usbsim_dev *dev;
+	int refs;		/* under usbsim_lock */
+};
+
+struct libusb_device_handle {
+	struct libusb_device *device;
+	int claimed;		/* bitmask of claimed interfaces */
+};
+
+struct libusb_context {
+	GCond cond;		/* a transfer completed (with usbsim_lock) */
+	GQueue done;		/* struct libusb_transfer *: completed, callback not yet run */
+	unsigned in_flight;
+	struct usbsim_hotplug {
+		bool used;
+		int handle;
+		int events, vendor, product, dev_class;
+		libusb_hotplug_callback_fn cb;
+		void *user;
+	} hotplug[USBSIM_MAX_HOTPLUG];
+	int next_hotplug;
+};
+
+extern GMutex usbsim_lock;
+
+/* core.c: ctx, or the default context for NULL (NULL when there is
+ * none); call with usbsim_lock held. */
+struct libusb_context *usbsim_context(struct libusb_context *ctx);
+
+/* config.c: the device table, built once from $CCIDLAB_USBSIM. */
+size_t usbsim_devices(usbsim_dev ***out);
+
+/* desc.c */
+void usbsim_device_descriptor(const usbsim_dev *d, struct libusb_device_descriptor *out);
+int usbsim_parse_config(const uint8_t *buf, size_t len, struct libusb_config_descriptor **out);
+/* String descriptor index → text ("" when none): 1 manufacturer,
+ * 2 product, 3 serial. */
+const char *usbsim_string(const usbsim_dev *d, uint8_t index);
+
+/* xfer.c: a transport result as a libusb error code. */
+int usbsim_result_to_libusb(int ccid_rc);
+/* One bulk or interrupt message on endpoint (its direction bit decides);
+ * timeout 0: none (waits in USBSIM_SLICE_MS slices).  *cancel, when set,
+ * ends an IN wait with LIBUSB_ERROR_INTERRUPTED. */
+int usbsim_pipe_transfer(usbsim_dev *d, unsigned char endpoint, bool interrupt,
+			 unsigned char *data, int length, int *transferred, unsigned timeout,
+			 volatile const bool *cancel);
+
+/* Says, once per name, that a call is not emulated (stderr). */
+void usbsim_unsupported(const char *call);
+/* Diagnostics on stderr when $CCIDLAB_USBSIM_DEBUG is set. */
+void usbsim_debug(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+#endif

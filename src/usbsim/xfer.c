@@ -1,0 +1,198 @@
+/* ccidlab — usbsim: synchronous transfers.  Bulk goes to the emulated
+ * reader's bulk pipes, interrupt to its interrupt pipe; control serves
+ * the standard GET_DESCRIPTOR and GET_STATUS requests from the profile
+ * and passes class requests on the interface (CCID 1.1 §5.3: ABORT,
+ * GET_CLOCK_FREQUENCIES, GET_DATA_RATES) to the emulator.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ccid/result.h"
+#include "usbsim/usbsim.h"
+
+int usbsim_result_to_libusb(int rc)
+{
+	switch (rc) {
+	case CCID_OK:
+		return LIBUSB_SUCCESS;
+	case CCID_E_TIMEOUT:
+		return LIBUSB_ERROR_TIMEOUT;
+	case CCID_E_NO_DEVICE:
+		return LIBUSB_ERROR_NO_DEVICE;
+	case CCID_E_BUFFER:
+		return LIBUSB_ERROR_OVERFLOW;
+	case CCID_E_UNSUPPORTED:
+		return LIBUSB_ERROR_PIPE;	/* a stall */
+	default:
+		return LIBUSB_ERROR_IO;
+	}
+}
+
+void usbsim_unsupported(const char *call)
+{
+	static GMutex lock;
+	static GHashTable *said;
+
+	g_mutex_lock(&lock);
+	if (said == NULL)
+		said = g_hash_table_new(g_str_hash, g_str_equal);
+	bool first = g_hash_table_add(said, (gpointer)call);
+	g_mutex_unlock(&lock);
+	if (first)
+		fprintf(stderr, "usbsim: %s is not emulated by libccidlab-usbsim "
+			"(returns LIBUSB_ERROR_NOT_SUPPORTED)\n", call);
+}
+
+/* One whole bulk or interrupt message; timeout 0 is libusb's "none". */
+int usbsim_pipe_transfer(usbsim_dev *d, unsigned char endpoint, bool interrupt,
+			 unsigned char *data, int length, int *transferred, unsigned timeout,
+			 volatile const bool *cancel)
+{
+	size_t len = 0;
+	int rc;
+
+	if (length < 0)
+		return LIBUSB_ERROR_INVALID_PARAM;
+	if (!(endpoint & LIBUSB_ENDPOINT_IN)) {
+		if (interrupt)
+			return LIBUSB_ERROR_NOT_FOUND;	/* CCID has no interrupt-OUT */
+		rc = d->t.ops->bulk_out(d->t.dev, data, (size_t)length,
+					timeout ? timeout : USBSIM_EVENTS_TIMEOUT_MS);
+		len = rc == CCID_OK ? (size_t)length : 0;
+	} else {
+		gint64 end = g_get_monotonic_time() + (gint64)timeout * 1000;
+		for (;;) {
+			unsigned slice = USBSIM_SLICE_MS;
+			if (timeout != 0) {
+				gint64 left = (end - g_get_monotonic_time()) / 1000;
+				if (left <= 0) {
+					rc = CCID_E_TIMEOUT;
+					break;
+				}
+				if (left < slice)
+					slice = (unsigned)left;
+			}
+			if (interrupt && d->t.ops->interrupt_in == NULL)
+				return LIBUSB_ERROR_NOT_FOUND;
+			rc = interrupt ? d->t.ops->interrupt_in(d->t.dev, data, (size_t)length, &len,
+								slice)
+				       : d->t.ops->bulk_in(d->t.dev, data, (size_t)length, &len,
+							   slice);
+			/* interrupt_in's len 0 is a stale stop (transport.h): wait on. */
+			if (rc == CCID_OK && (len > 0 || !interrupt))
+				break;
+			if (rc != CCID_OK && rc != CCID_E_TIMEOUT)
+				break;
+			if (cancel != NULL && *cancel)
+				return LIBUSB_ERROR_INTERRUPTED;
+		}
+	}
+	if (transferred != NULL)
+		*transferred = (int)len;
+	return usbsim_result_to_libusb(rc);
+}
+
+int libusb_bulk_transfer(libusb_device_handle *h, unsigned char endpoint, unsigned char *data,
+			 int length, int *transferred, unsigned int timeout)
+{
+	if (h == NULL)
+		return LIBUSB_ERROR_INVALID_PARAM;
+	return usbsim_pipe_transfer(h->device->dev, endpoint, false, data, length, transferred,
+				    timeout, NULL);
+}
+
+int libusb_interrupt_transfer(libusb_device_handle *h, unsigned char endpoint,
+			      unsigned char *data, int length, int *transferred,
+			      unsigned int timeout)
+{
+	if (h == NULL)
+		return LIBUSB_ERROR_INVALID_PARAM;
+	return usbsim_pipe_transfer(h->device->dev, endpoint, true, data, length, transferred,
+				    timeout, NULL);
+}
+
+/* GET_DESCRIPTOR (USB 2.0 §9.4.3) from the profile. */
+static int get_descriptor(usbsim_dev *d, uint16_t wValue, uint16_t wIndex, unsigned char *data,
+			  uint16_t wLength)
+{
+	uint8_t buf[256];
+	size_t n = 0;
+	uint8_t type = (uint8_t)(wValue >> 8), index = (uint8_t)wValue;
+
+	if (type == LIBUSB_DT_DEVICE) {
+		struct libusb_device_descriptor dd;
+		usbsim_device_descriptor(d, &dd);
+		uint8_t raw[18] = { 18, 1, (uint8_t)dd.bcdUSB, (uint8_t)(dd.bcdUSB >> 8), 0, 0, 0,
+				    dd.bMaxPacketSize0, (uint8_t)dd.idVendor,
+				    (uint8_t)(dd.idVendor >> 8), (uint8_t)dd.idProduct,
+				    (uint8_t)(dd.idProduct >> 8), (uint8_t)dd.bcdDevice,
+				    (uint8_t)(dd.bcdDevice >> 8), dd.iManufacturer, dd.iProduct,
+				    dd.iSerialNumber, 1 };
+		memcpy(buf, raw, sizeof raw);
+		n = sizeof raw;
+	} else if (type == LIBUSB_DT_CONFIG && index == 0) {
+		memcpy(buf, d->config, d->config_len);
+		n = d->config_len;
+	} else if (type == LIBUSB_DT_STRING && index == 0) {
+		uint8_t langs[4] = { 4, 3, 0x09, 0x04 };	/* English (US) */
+		memcpy(buf, langs, sizeof langs);
+		n = sizeof langs;
+	} else if (type == LIBUSB_DT_STRING) {
+		const char *s = usbsim_string(d, index);
+		size_t k = strlen(s);
+		(void)wIndex;	/* one language */
+		if (k == 0 || k > 126)
+			return LIBUSB_ERROR_PIPE;
+		buf[0] = (uint8_t)(2 + 2 * k);
+		buf[1] = LIBUSB_DT_STRING;
+		for (size_t i = 0; i < k; i++) {
+			buf[2 + 2 * i] = (uint8_t)s[i];
+			buf[3 + 2 * i] = 0;
+		}
+		n = 2 + 2 * k;
+	} else {
+		return LIBUSB_ERROR_PIPE;
+	}
+	if (n > wLength)
+		n = wLength;
+	memcpy(data, buf, n);
+	return (int)n;
+}
+
+int libusb_control_transfer(libusb_device_handle *h, uint8_t bmRequestType, uint8_t bRequest,
+			    uint16_t wValue, uint16_t wIndex, unsigned char *data,
+			    uint16_t wLength, unsigned int timeout)
+{
+	if (h == NULL || (wLength > 0 && data == NULL))
+		return LIBUSB_ERROR_INVALID_PARAM;
+	usbsim_dev *d = h->device->dev;
+	uint8_t type = bmRequestType & 0x60, recipient = bmRequestType & 0x1f;
+	bool in = bmRequestType & LIBUSB_ENDPOINT_IN;
+
+	if (type == LIBUSB_REQUEST_TYPE_STANDARD && in &&
+	    bRequest == LIBUSB_REQUEST_GET_DESCRIPTOR)
+		return get_descriptor(d, wValue, wIndex, data, wLength);
+	if (type == LIBUSB_REQUEST_TYPE_STANDARD && in && bRequest == LIBUSB_REQUEST_GET_STATUS) {
+		if (wLength < 2)
+			return LIBUSB_ERROR_PIPE;
+		data[0] = data[1] = 0;
+		return 2;
+	}
+	if (type == LIBUSB_REQUEST_TYPE_CLASS && recipient == LIBUSB_RECIPIENT_INTERFACE) {
+		if ((wIndex & 0xff) != d->info.bInterfaceNumber)
+			return LIBUSB_ERROR_PIPE;
+		size_t len = 0;
+		int rc = d->t.ops->control(d->t.dev, bRequest, wValue, in ? data : NULL,
+					   in ? wLength : 0, &len,
+					   timeout ? timeout : USBSIM_EVENTS_TIMEOUT_MS);
+		if (rc != CCID_OK)
+			return usbsim_result_to_libusb(rc);
+		return in ? (int)len : 0;
+	}
+	fprintf(stderr, "usbsim: control request bmRequestType 0x%02x bRequest 0x%02x "
+		"wValue 0x%04x wIndex 0x%04x is not emulated: stalled\n",
+		bmRequestType, bRequest, wValue, wIndex);
+	return LIBUSB_ERROR_PIPE;
+}
