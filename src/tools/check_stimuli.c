@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tools/check_events.h"
 
@@ -50,11 +51,28 @@ static gint64 storm_start(ctl_client *c, const check_truth *t, double rate, unsi
 	return json_object_get_int_member_with_default(o, "storm", -1);
 }
 
+/* A live progress line on a terminal: edges applied and elapsed time. */
+static void progress(bool show, JsonObject *storm)
+{
+	if (!show)
+		return;
+	if (storm == NULL) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	fprintf(stderr, "\r\033[K  storm: %" G_GINT64_FORMAT " edges applied, %.1f / %.1f s",
+		json_object_get_int_member_with_default(storm, "applied", 0),
+		json_object_get_int_member_with_default(storm, "elapsed_ms", 0) / 1000.0,
+		json_object_get_int_member_with_default(storm, "duration_ms", 0) / 1000.0);
+	fflush(stderr);
+}
+
 /* Polls storm-status until the storm is no longer running, within
  * budget_ms. */
-static bool storm_wait(ctl_client *c, gint64 id, unsigned budget_ms, GError **error)
+static bool storm_wait(ctl_client *c, gint64 id, unsigned budget_ms, bool quiet, GError **error)
 {
 	gint64 deadline = g_get_monotonic_time() + (gint64)budget_ms * 1000;
+	bool show = !quiet && isatty(STDERR_FILENO);
 	for (;;) {
 		JsonObject *q = ctl_client_request_new("storm-status");
 		json_object_set_int_member(q, "storm", id);
@@ -67,8 +85,11 @@ static bool storm_wait(ctl_client *c, gint64 id, unsigned budget_ms, GError **er
 					  ? json_array_get_object_element(a, 0)
 					  : NULL;
 		if (one == NULL ||
-		    strcmp(json_object_get_string_member_with_default(one, "state", ""), "running") != 0)
+		    strcmp(json_object_get_string_member_with_default(one, "state", ""), "running") != 0) {
+			progress(show, NULL);
 			return true;
+		}
+		progress(show, one);
 		if (g_get_monotonic_time() > deadline) {
 			g_set_error(error, CTL_ERROR, CTL_ERROR_TIMEOUT,
 				    "storm %" G_GINT64_FORMAT " still running after %u ms", id, budget_ms);
@@ -147,7 +168,7 @@ bool check_stimuli_run(ctl_client *c, const check_truth *t, const check_stimuli 
 			fprintf(stderr, "check-events: storm %.1f edges/s for %.1f s, seed %u\n",
 				s->storm_rate, s->duration_s, s->seed);
 		gint64 id = storm_start(c, t, s->storm_rate, ms, s->seed, s->min_hold_ms, 0, 0, error);
-		if (id < 0 || !storm_wait(c, id, ms + 10000, error))
+		if (id < 0 || !storm_wait(c, id, ms + 10000, quiet, error))
 			return false;
 	}
 	if (s->burst_sweep) {
@@ -177,7 +198,7 @@ bool check_stimuli_run(ctl_client *c, const check_truth *t, const check_stimuli 
 			if (left > 0)
 				g_usleep((gulong)left);
 		}
-		if (last >= 0 && !storm_wait(c, last, s->sweep_step_ms + 10000, error))
+		if (last >= 0 && !storm_wait(c, last, s->sweep_step_ms + 10000, quiet, error))
 			return false;
 	}
 	return true;
