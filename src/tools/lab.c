@@ -172,8 +172,13 @@ static int start_pcscd(lab *l)
 	}
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
-		if (l->o.usbsim != NULL)
+		if (l->o.usbsim != NULL) {
+			/* The shim serves the control socket where the command's
+			 * CCIDLAB_CTL_SOCKET points (libccid starts none). */
+			g_autofree char *ctl = g_build_filename(l->run_dir, "ccidlab.sock", NULL);
 			setenv("CCIDLAB_USBSIM", l->o.usbsim, 1);
+			setenv("CCIDLAB_USBSIM_CTL", ctl, 1);
+		}
 		lab_ns_exec_pcscd(&plan);
 		_exit(127);
 	}

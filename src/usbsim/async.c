@@ -91,6 +91,8 @@ int libusb_submit_transfer(struct libusb_transfer *tr)
 		usbsim_unsupported("libusb_submit_transfer (control/isochronous/stream types)");
 		return LIBUSB_ERROR_NOT_SUPPORTED;
 	}
+	if (usbsim_handle_dead(tr->dev_handle))
+		return LIBUSB_ERROR_NO_DEVICE;
 	g_mutex_lock(&usbsim_lock);
 	if (p->in_flight) {
 		g_mutex_unlock(&usbsim_lock);
@@ -150,9 +152,11 @@ static int handle(struct libusb_context *ctx, int *completed, gint64 until)
 		g_mutex_unlock(&usbsim_lock);
 		return LIBUSB_ERROR_INVALID_PARAM;
 	}
-	while (g_queue_is_empty(&ctx->done) && !(completed != NULL && *completed))
+	while (g_queue_is_empty(&ctx->done) && g_queue_is_empty(&ctx->hotplug_pending) &&
+	       !(completed != NULL && *completed))
 		if (!g_cond_wait_until(&ctx->cond, &usbsim_lock, until))
 			break;
+	usbsim_hotplug_dispatch_locked(ctx);
 	while (!g_queue_is_empty(&ctx->done)) {
 		struct libusb_transfer *tr = g_queue_pop_head(&ctx->done);
 		PRIV(tr)->in_flight = false;

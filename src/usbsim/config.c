@@ -204,6 +204,8 @@ static void build(void)
 				err ? err->message : "refused");
 			continue;
 		}
+		d->index = (unsigned)n_table;
+		d->number = -1;
 		table[n_table++] = d;
 		usbsim_debug("device %s: %04x:%04x bus %u address %u", d->name, d->info.idVendor,
 			     d->info.idProduct, d->bus, d->address);
@@ -217,6 +219,9 @@ size_t usbsim_devices(usbsim_dev ***out)
 	if (g_once_init_enter(&once)) {
 		build();
 		g_once_init_leave(&once, 1);
+		/* After the table is published: both read it. */
+		usbsim_plug_start();
+		usbsim_ctl_start();
 	}
 	*out = table;
 	return n_table;

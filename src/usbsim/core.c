@@ -27,10 +27,12 @@ int libusb_init(libusb_context **ctx)
 		if (default_refs++ == 0) {
 			default_ctx = g_new0(struct libusb_context, 1);
 			g_cond_init(&default_ctx->cond);
+			usbsim_contexts = g_list_prepend(usbsim_contexts, default_ctx);
 		}
 	} else {
 		*ctx = g_new0(struct libusb_context, 1);
 		g_cond_init(&(*ctx)->cond);
+		usbsim_contexts = g_list_prepend(usbsim_contexts, *ctx);
 	}
 	g_mutex_unlock(&usbsim_lock);
 	usbsim_debug("libusb_init");
@@ -41,9 +43,14 @@ void libusb_exit(libusb_context *ctx)
 {
 	g_mutex_lock(&usbsim_lock);
 	if (ctx == NULL) {
-		if (default_refs > 0 && --default_refs == 0)
+		if (default_refs > 0 && --default_refs == 0) {
+			usbsim_contexts = g_list_remove(usbsim_contexts, default_ctx);
+			g_queue_clear_full(&default_ctx->hotplug_pending, g_free);
 			g_clear_pointer(&default_ctx, g_free);
-		ctx = NULL;
+		}
+	} else {
+		usbsim_contexts = g_list_remove(usbsim_contexts, ctx);
+		g_queue_clear_full(&ctx->hotplug_pending, g_free);
 	}
 	g_mutex_unlock(&usbsim_lock);
 	if (ctx != NULL) {
@@ -65,14 +72,18 @@ ssize_t libusb_get_device_list(libusb_context *ctx, libusb_device ***list)
 	if (list == NULL)
 		return LIBUSB_ERROR_INVALID_PARAM;
 	libusb_device **l = g_new0(libusb_device *, n + 1);
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		l[i] = g_new0(libusb_device, 1);
-		l[i]->ctx = usbsim_context(ctx);
-		l[i]->dev = devs[i];
-		l[i]->refs = 1;
+		if (usbsim_gone(devs[i]))
+			continue;	/* unplugged: not on the bus */
+		l[k] = g_new0(libusb_device, 1);
+		l[k]->ctx = usbsim_context(ctx);
+		l[k]->dev = devs[i];
+		l[k]->refs = 1;
+		k++;
 	}
 	*list = l;
-	return (ssize_t)n;
+	return (ssize_t)k;
 }
 
 void libusb_free_device_list(libusb_device **list, int unref_devices)
@@ -137,8 +148,11 @@ int libusb_open(libusb_device *dev, libusb_device_handle **handle)
 {
 	if (dev == NULL || handle == NULL)
 		return LIBUSB_ERROR_INVALID_PARAM;
+	if (usbsim_gone(dev->dev))
+		return LIBUSB_ERROR_NO_DEVICE;
 	libusb_device_handle *h = g_new0(libusb_device_handle, 1);
 	h->device = libusb_ref_device(dev);
+	h->generation = g_atomic_int_get(&dev->dev->generation);
 	*handle = h;
 	usbsim_debug("open %s", dev->dev->name);
 	return LIBUSB_SUCCESS;
@@ -174,6 +188,8 @@ int libusb_claim_interface(libusb_device_handle *h, int n)
 
 	if (h == NULL || n < 0 || n > 31)
 		return LIBUSB_ERROR_INVALID_PARAM;
+	if (usbsim_handle_dead(h))
+		return LIBUSB_ERROR_NO_DEVICE;
 	if (!has_interface(h->device->dev, n))
 		return LIBUSB_ERROR_NOT_FOUND;
 	g_mutex_lock(&usbsim_lock);
@@ -186,6 +202,8 @@ int libusb_claim_interface(libusb_device_handle *h, int n)
 		h->device->dev->interface_claimed = true;
 	}
 	g_mutex_unlock(&usbsim_lock);
+	if (rc == LIBUSB_SUCCESS)
+		usbsim_ctl_claimed(h->device->dev);
 	return rc;
 }
 
@@ -300,8 +318,8 @@ const char *libusb_strerror(int code)
 	}
 }
 
-/* ---- hotplug: registration only (usbsim devices never come or go yet);
- * ENUMERATE reports the present devices, as libusb does. */
+/* ---- hotplug registration; ENUMERATE reports the present devices, as
+ * libusb does.  Unplug and replug events come from plug.c. */
 
 static bool hotplug_match(const struct usbsim_hotplug *r, const usbsim_dev *d)
 {

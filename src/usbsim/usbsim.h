@@ -38,6 +38,11 @@
  * outlasts libusb_exit), like a reader on the bus. */
 typedef struct usbsim_dev {
 	char name[64];
+	unsigned index;		/* in the table (list order) */
+	/* The control plane's reader number: pcscd's, which it gives its
+	 * readers in the order their driver opens them; learned at the
+	 * device's first claim (ctl.c).  Atomic; -1 before. */
+	gint number;
 	emu_device *emu;
 	transport t;
 	transport_info info;
@@ -46,6 +51,13 @@ typedef struct usbsim_dev {
 	uint8_t bus, address, port;
 	bool interface_claimed;
 	bool has_serial;
+	/* Unplugged (the emulator's device-gone fault): leaves the device
+	 * list, open fails with LIBUSB_ERROR_NO_DEVICE.  plug.c; atomic. */
+	gint gone;
+	/* Bumped at every replug: a handle opened before an unplug stays
+	 * dead (LIBUSB_ERROR_NO_DEVICE) after the replug, as with libusb,
+	 * where the device that comes back is a new one.  Atomic. */
+	gint generation;
 } usbsim_dev;
 
 struct libusb_device {
@@ -57,6 +69,7 @@ struct libusb_device {
 struct libusb_device_handle {
 	struct libusb_device *device;
 	int claimed;		/* bitmask of claimed interfaces */
+	int generation;		/* the device's at open */
 };
 
 struct libusb_context {
@@ -71,6 +84,7 @@ struct libusb_context {
 		void *user;
 	} hotplug[USBSIM_MAX_HOTPLUG];
 	int next_hotplug;
+	GQueue hotplug_pending;	/* struct usbsim_hotplug_event *, under usbsim_lock */
 };
 
 extern GMutex usbsim_lock;
@@ -81,6 +95,27 @@ struct libusb_context *usbsim_context(struct libusb_context *ctx);
 
 /* config.c: the device table, built once from $CCIDLAB_USBSIM. */
 size_t usbsim_devices(usbsim_dev ***out);
+
+/* ctl.c: starts the control server at $CCIDLAB_USBSIM_CTL when set;
+ * usbsim_ctl_trace passes one bulk message to its trace stream. */
+void usbsim_ctl_start(void);
+void usbsim_ctl_trace(const usbsim_dev *d, bool in, const uint8_t *buf, size_t len);
+void usbsim_ctl_claimed(usbsim_dev *d);
+
+/* plug.c: unplug and replug.  usbsim_plug_start watches the devices'
+ * device-gone fault (set and cleared through the control plane or the
+ * emulator API) and turns its edges into hotplug LEFT / ARRIVED events
+ * for every context; usbsim_plug_set does the same directly. */
+void usbsim_plug_start(void);
+void usbsim_plug_set(usbsim_dev *d, bool present);
+bool usbsim_gone(const usbsim_dev *d);
+/* The handle's device was unplugged since it was opened. */
+bool usbsim_handle_dead(const struct libusb_device_handle *h);
+/* Runs the hotplug callbacks queued for ctx; usbsim_lock held (dropped
+ * around each callback). */
+void usbsim_hotplug_dispatch_locked(struct libusb_context *ctx);
+/* The live contexts (for hotplug delivery); under usbsim_lock. */
+extern GList *usbsim_contexts;
 
 /* desc.c */
 void usbsim_device_descriptor(const usbsim_dev *d, struct libusb_device_descriptor *out);

@@ -91,6 +91,8 @@ int usbsim_pipe_transfer(usbsim_dev *d, unsigned char endpoint, bool interrupt,
 	}
 	if (transferred != NULL)
 		*transferred = (int)len;
+	if (rc == CCID_OK && len > 0 && !interrupt)
+		usbsim_ctl_trace(d, endpoint & LIBUSB_ENDPOINT_IN, data, len);
 	return usbsim_result_to_libusb(rc);
 }
 
@@ -99,6 +101,8 @@ int libusb_bulk_transfer(libusb_device_handle *h, unsigned char endpoint, unsign
 {
 	if (h == NULL)
 		return LIBUSB_ERROR_INVALID_PARAM;
+	if (usbsim_handle_dead(h))
+		return LIBUSB_ERROR_NO_DEVICE;
 	return usbsim_pipe_transfer(h->device->dev, endpoint, false, data, length, transferred,
 				    timeout, NULL);
 }
@@ -109,6 +113,8 @@ int libusb_interrupt_transfer(libusb_device_handle *h, unsigned char endpoint,
 {
 	if (h == NULL)
 		return LIBUSB_ERROR_INVALID_PARAM;
+	if (usbsim_handle_dead(h))
+		return LIBUSB_ERROR_NO_DEVICE;
 	return usbsim_pipe_transfer(h->device->dev, endpoint, true, data, length, transferred,
 				    timeout, NULL);
 }
@@ -170,6 +176,9 @@ int libusb_control_transfer(libusb_device_handle *h, uint8_t bmRequestType, uint
 	usbsim_dev *d = h->device->dev;
 	uint8_t type = bmRequestType & 0x60, recipient = bmRequestType & 0x1f;
 	bool in = bmRequestType & LIBUSB_ENDPOINT_IN;
+
+	if (usbsim_handle_dead(h))
+		return LIBUSB_ERROR_NO_DEVICE;
 
 	if (type == LIBUSB_REQUEST_TYPE_STANDARD && in &&
 	    bRequest == LIBUSB_REQUEST_GET_DESCRIPTOR)

@@ -1,11 +1,13 @@
 #!/bin/sh
 # libccidlab-usbsim.so under its libusb-1.0 API: descriptors, handles,
 # bulk/control/interrupt transfers, the async API, error names, an
-# unemulated call and hotplug enumeration (tests/unit/test_usbsim_api.c,
-# linked with the real libusb and run with the shim preloaded).
+# unemulated call, hotplug enumeration, and unplug/replug through the
+# shim's control socket (tests/unit/test_usbsim_api.c, linked with the
+# real libusb and run with the shim preloaded).
 . "$top_srcdir/tests/integration/lib.sh"
 SHIM="$top_builddir/src/usbsim/.libs/libccidlab-usbsim.so"
 LD_PRELOAD="${CCIDLAB_LAB_PRELOAD:+$CCIDLAB_LAB_PRELOAD }$SHIM" \
+CCIDLAB_USBSIM_CTL="$WORK/ctl.sock" USBSIM_TEST_CCIDLAB="$CCIDLAB" \
 CCIDLAB_USBSIM="generic-apdu-irq:card=readertest,t1;generic-short-poll:card=none:bus=3:address=9" \
 	"$top_builddir/tests/unit/test_usbsim_api" 2> "$WORK/stderr"
 rc=$?

@@ -1,11 +1,15 @@
 /* ccidlab — libccidlab-usbsim.so through the libusb-1.0 API, as a driver
  * calls it: linked with the real libusb, run with the shim preloaded
  * (tests/integration/usbsim-api.sh sets LD_PRELOAD and CCIDLAB_USBSIM to
- * "generic-apdu-irq:card=readertest,t1;generic-short-poll:card=none:bus=3:address=9").
- * Prints TAP.
+ * "generic-apdu-irq:card=readertest,t1;generic-short-poll:card=none:bus=3:address=9",
+ * CCIDLAB_USBSIM_CTL to a socket path and USBSIM_TEST_CCIDLAB to the
+ * ccidlab command, which unplugs and replugs a device through the control
+ * socket).  Prints TAP.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include <libusb-1.0/libusb.h>
 
@@ -35,6 +39,40 @@ static int on_hotplug(libusb_context *ctx, libusb_device *dev, libusb_hotplug_ev
 	return 0;
 }
 
+static int lefts, comebacks;
+static int on_plug(libusb_context *ctx, libusb_device *dev, libusb_hotplug_event ev, void *u)
+{
+	(void)ctx;
+	(void)u;
+	if (libusb_get_device_address(dev) != 2)
+		return 0;
+	if (ev == LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT)
+		lefts++;
+	else
+		comebacks++;
+	return 0;
+}
+
+/* `ccidlab fault ARGS` on the shim's control socket. */
+static int ccidlab_fault(const char *args)
+{
+	char cmd[1024];
+	const char *tool = getenv("USBSIM_TEST_CCIDLAB"), *sock = getenv("CCIDLAB_USBSIM_CTL");
+	if (tool == NULL || sock == NULL)
+		return -1;
+	snprintf(cmd, sizeof cmd, "'%s' fault --socket='%s' %s >&2", tool, sock, args);
+	return system(cmd);
+}
+
+/* Handles events until *flag is set, for 3 s at most. */
+static void wait_flag(libusb_context *ctx, const int *flag)
+{
+	for (int i = 0; i < 30 && *flag == 0; i++) {
+		struct timeval tv = { 0, 100000 };
+		libusb_handle_events_timeout_completed(ctx, &tv, NULL);
+	}
+}
+
 /* One CCID command and its answer on the bulk pipes (CCID 1.1 §6). */
 static int exchange(libusb_device_handle *h, const unsigned char *cmd, int len,
 		    unsigned char *rsp, int cap)
@@ -54,7 +92,7 @@ int main(void)
 	libusb_device **list;
 	unsigned char buf[512];
 
-	printf("1..24\n");
+	printf("1..33\n");
 	ok(libusb_init(&ctx) == 0, "libusb_init");
 	ssize_t cnt = libusb_get_device_list(ctx, &list);
 	ok(cnt == 2, "two devices listed");
@@ -137,6 +175,38 @@ int main(void)
 					    LIBUSB_HOTPLUG_MATCH_ANY, on_hotplug, NULL, &hh) == 0 &&
 	   arrivals == 2, "hotplug ENUMERATE reports both devices");
 	libusb_hotplug_deregister_callback(ctx, hh);
+
+	/* Unplug and replug (the emulator's device-gone fault, set and
+	 * cleared through the control socket). */
+	ok(libusb_hotplug_register_callback(ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED |
+					    LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT, 0,
+					    LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY,
+					    LIBUSB_HOTPLUG_MATCH_ANY, on_plug, NULL, &hh) == 0 &&
+	   ccidlab_fault("set usbsim-0 device-gone") == 0, "device-gone set on the control socket");
+	wait_flag(ctx, &lefts);
+	ok(lefts == 1 && comebacks == 0, "hotplug DEVICE_LEFT once");
+	got = 0;
+	ok(libusb_bulk_transfer(h, 0x01, (unsigned char *)"\x65\0\0\0\0\0\x09\0\0\0", 10, &got,
+				1000) == LIBUSB_ERROR_NO_DEVICE, "bulk: LIBUSB_ERROR_NO_DEVICE");
+	libusb_device **l2;
+	ssize_t c2 = libusb_get_device_list(ctx, &l2);
+	ok(c2 == 1 && libusb_get_device_address(l2[0]) == 9, "the unplugged device left the list");
+	libusb_free_device_list(l2, 1);
+	ok(libusb_open(list[0], &h2) == LIBUSB_ERROR_NO_DEVICE, "open: LIBUSB_ERROR_NO_DEVICE");
+	ok(ccidlab_fault("clear usbsim-0 device-gone") == 0, "device-gone cleared");
+	wait_flag(ctx, &comebacks);
+	ok(comebacks == 1 && lefts == 1, "hotplug DEVICE_ARRIVED once");
+	ok(libusb_bulk_transfer(h, 0x01, (unsigned char *)"\x65\0\0\0\0\0\x0a\0\0\0", 10, &got,
+				1000) == LIBUSB_ERROR_NO_DEVICE,
+	   "a handle from before the unplug stays dead (LIBUSB_ERROR_NO_DEVICE)");
+	libusb_hotplug_deregister_callback(ctx, hh);
+	libusb_release_interface(h, 0);
+	libusb_close(h);
+	h = NULL;
+	ok(libusb_open(list[0], &h) == 0 && libusb_claim_interface(h, 0) == 0 &&
+	   exchange(h, (const unsigned char *)"\x65\0\0\0\0\0\x0b\0\0\0", 10, buf,
+		    sizeof buf) == 10 && buf[0] == 0x81,
+	   "replugged: a new handle talks (GetSlotStatus)");
 	libusb_release_interface(h, 0);
 	libusb_close(h);
 	libusb_free_device_list(list, 1);

@@ -1,0 +1,90 @@
+/* ccidlab — usbsim: the control socket (ccidlab-ctl(7)) inside the shim.
+ *
+ * When $CCIDLAB_USBSIM_CTL names a socket path, the shim starts the same
+ * control server as ccidlab's driver, over a directory of its emulated
+ * USB devices, so that `ccidlab insert/remove/storm/fault/events` drive
+ * them unchanged while an unmodified driver (libccid) talks to them
+ * through libusb.  The directory is the device table, which never changes
+ * after it is built.  A reader's number is pcscd's (the CLI finds pcscd's
+ * reader names by it, "NAME 01 00"): pcscd numbers its readers in the
+ * order it creates them, and libccid claims a device's interface while
+ * pcscd creates its reader, so the order of first claims gives the
+ * numbers.  This holds for readers declared at pcscd's start; a reader
+ * pcscd removes and adds again keeps its first number here.
+ *
+ * The server lives as long as the process: the devices do (usbsim.h), and
+ * stopping a GLib thread from an atexit handler of a process that may
+ * still run other threads is not safe.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl/server.h"
+#include "usbsim/usbsim.h"
+
+static ctl_server *server;
+
+static size_t directory_list(void *data, ctl_reader_info *out, size_t cap)
+{
+	usbsim_dev **devs;
+	size_t n = usbsim_devices(&devs);
+
+	(void)data;
+	for (size_t i = 0; i < n && i < cap; i++) {
+		usbsim_dev *d = devs[i];
+		ctl_reader_info *r = &out[i];
+		memset(r, 0, sizeof *r);
+		/* Not claimed yet: a number out of pcscd's way. */
+		gint number = g_atomic_int_get(&d->number);
+		r->number = number >= 0 ? (unsigned)number : USBSIM_MAX_DEVICES + d->index;
+		r->n_slots = emu_device_slot_count(d->emu);
+		g_strlcpy(r->name, d->name, sizeof r->name);
+		/* The DEVICENAME a reader.conf.d entry gives libccid for it. */
+		g_snprintf(r->devname, sizeof r->devname, "usb:%04x/%04x:libusb-1.0:%u:%u:%u",
+			   d->info.idVendor, d->info.idProduct, d->bus, d->address,
+			   d->info.bInterfaceNumber);
+		g_strlcpy(r->profile, emu_device_profile(d->emu)->name, sizeof r->profile);
+		/* libccid reads card events on the interrupt pipe when there is
+		 * one; pcscd polls it otherwise. */
+		g_strlcpy(r->mode, d->t.ops->interrupt_in != NULL ? "event" : "poll",
+			  sizeof r->mode);
+		r->emu = emu_device_ref(d->emu);
+	}
+	return n;
+}
+
+static const ctl_directory directory = { .list = directory_list };
+
+void usbsim_ctl_start(void)
+{
+	const char *path = g_getenv("CCIDLAB_USBSIM_CTL");
+	g_autoptr(GError) err = NULL;
+
+	if (path == NULL || *path == '\0')
+		return;
+	ctl_server_opts opts = { .group = g_getenv("CCIDLAB_CTL_GROUP") };
+	g_atomic_pointer_set(&server, ctl_server_start(path, &directory, &opts, &err));
+	if (server == NULL)
+		fprintf(stderr, "usbsim: control socket not available: %s\n", err->message);
+	else
+		usbsim_debug("control socket %s", path);
+}
+
+void usbsim_ctl_claimed(usbsim_dev *d)
+{
+	static gint next;
+
+	if (g_atomic_int_get(&d->number) >= 0)
+		return;
+	g_mutex_lock(&usbsim_lock);
+	if (d->number < 0)
+		g_atomic_int_set(&d->number, next++);
+	g_mutex_unlock(&usbsim_lock);
+}
+
+void usbsim_ctl_trace(const usbsim_dev *d, bool in, const uint8_t *buf, size_t len)
+{
+	ctl_server_trace_frame(g_atomic_pointer_get(&server), (unsigned)g_atomic_int_get(&d->number), in ? CTL_TRACE_IN : CTL_TRACE_OUT, buf, len);
+}

@@ -1,0 +1,53 @@
+#!/bin/sh
+# SCardGetAttrib through pcscd and Debian's libccid on usbsim devices:
+# every attribute libccid answers must agree with the profile's
+# descriptors (device, CCID class, strings) and the card; the ones it
+# does not answer are listed (tests/integration/clients/usbsim_attrs.py).
+. "$top_srcdir/tests/integration/lib.sh"
+CCID_BUNDLE=/usr/lib/pcsc/drivers/ifd-ccid.bundle
+CCID_LIB=$CCID_BUNDLE/Contents/Linux/libccid.so
+if [ ! -f "$CCID_LIB" ]; then
+	echo "1..0 # SKIP Debian's libccid is not installed ($CCID_LIB)"
+	exit 0
+fi
+cp -r "$CCID_BUNDLE" "$WORK/" || exit 1
+"$PYTHON3" - "$WORK/ifd-ccid.bundle/Contents/Info.plist" <<'EOP' || exit 1
+import sys
+path = sys.argv[1]
+s = open(path).read()
+for key, val in (("ifdVendorID", "0x1209"), ("ifdProductID", "0x0002"),
+                 ("ifdFriendlyName", "ccidlab usbsim")):
+    i = s.index("<array>", s.index("<key>%s</key>" % key)) + len("<array>")
+    s = s[:i] + "\n\t\t<string>%s</string>" % val + s[i:]
+open(path, "w").write(s)
+EOP
+# NAME PROFILE VID/PID CARD
+cat > "$WORK/list" <<'EOL'
+ApduT1 generic-apdu-irq 1209/0002 readertest,t1
+TpduT1 generic-t1-irq 1209/0002 readertest,t1
+Poll generic-short-poll 1209/0002 readertest,t0
+Acr38u ACR38U-CCID.txt 072f/90cc readertest,t0
+Acr1281 ACS_ACR1281U.txt@1 072f/2224 readertest,t1
+Rutoken Aktiv_Rutoken_ECP.txt@1 0a89/0030 readertest,t1
+EOL
+conf="$WORK/conf"
+mkdir -p "$conf"
+USBSIM= readers= addr=2
+while read -r name profile id card; do
+	USBSIM="$USBSIM${USBSIM:+;}$profile:name=$name:card=$card"
+	cat > "$conf/$name" <<EOC
+FRIENDLYNAME "$name"
+DEVICENAME   usb:$id:libusb-1.0:1:$addr:0
+LIBPATH      $CCID_LIB
+EOC
+	readers="$readers $name"
+	addr=$((addr + 1))
+done < "$WORK/list"
+cd "$top_srcdir/tests/integration/clients" || exit 1
+# shellcheck disable=SC2086
+USBSIM_SPEC="$USBSIM" USBSIM_SHIM="$top_builddir/src/usbsim/.libs/libccidlab-usbsim.so" \
+	lab main --conf "$conf" --bundle "$WORK/ifd-ccid.bundle" --usbsim "$USBSIM" -- \
+	"$PYTHON3" usbsim_attrs.py $readers
+rc=$?
+[ "$rc" -eq 0 ] || echo "# the lab ended with status $rc; pcscd log: $(lab_log main)"
+exit 0
