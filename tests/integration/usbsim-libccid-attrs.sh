@@ -43,11 +43,20 @@ EOC
 	readers="$readers $name"
 	addr=$((addr + 1))
 done < "$WORK/list"
+# The client loads the shim itself (ctypes): in a sanitizer build that
+# shim is instrumented, so the client needs the runtimes first too.
+cat > "$WORK/py.sh" <<EOC
+#!/bin/sh
+if [ -n "\${CCIDLAB_LAB_PRELOAD:-}" ]; then
+	export LD_PRELOAD="\$CCIDLAB_LAB_PRELOAD" ASAN_OPTIONS=detect_leaks=0
+fi
+exec "$PYTHON3" "\$@"
+EOC
 cd "$top_srcdir/tests/integration/clients" || exit 1
 # shellcheck disable=SC2086
 USBSIM_SPEC="$USBSIM" USBSIM_SHIM="$top_builddir/src/usbsim/.libs/libccidlab-usbsim.so" \
 	lab main --conf "$conf" --bundle "$WORK/ifd-ccid.bundle" --usbsim "$USBSIM" -- \
-	"$PYTHON3" usbsim_attrs.py $readers
+	sh "$WORK/py.sh" usbsim_attrs.py $readers
 rc=$?
 [ "$rc" -eq 0 ] || echo "# the lab ended with status $rc; pcscd log: $(lab_log main)"
 exit 0
