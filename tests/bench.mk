@@ -11,6 +11,15 @@ BENCH_DRIVER = $(abs_top_builddir)/bundle/ifd-ccidlab.bundle/Contents/Linux/libc
 BENCH_DIR = $(abs_top_builddir)/bench-work
 BENCH_LABS = "apdu open" "wakeup-event scale" "wakeup-poll"
 BENCH_ARGS =
+# Debian's libccid on usbsim as a peer (issue 8): its own labs, pcscd with
+# the shim preloaded and a copy of libccid's bundle that lists the usbsim
+# id.  apdu-libccid puts ccidlab's null floor and its APDU-level and T=1
+# readers beside libccid's on the same profiles; wakeup-libccid storms 16
+# libccid readers through the shim's control socket.  Reader open times
+# come from each lab's pcscd log (tests/bench-open-log.awk says how).
+BENCH_LIBCCID_LABS = apdu-libccid wakeup-libccid
+BENCH_USBSIM_LIB = $(abs_top_builddir)/src/usbsim/.libs/libccidlab-usbsim.so
+EXTRA_DIST += tests/bench-libccid-bundle.sh tests/bench-open-log.awk
 
 bench: all $(check_LTLIBRARIES)
 	@rm -rf '$(BENCH_DIR)' && mkdir -p '$(BENCH_DIR)' || exit 1; \
@@ -26,6 +35,27 @@ bench: all $(check_LTLIBRARIES)
 			--conf "$$conf" -- '$(BENCH_CCIDLAB)' bench --driver '$(BENCH_DRIVER)' \
 			$(BENCH_ARGS) $$suites || status=1; \
 	done; \
+	sh '$(abs_top_srcdir)/tests/bench-libccid-bundle.sh' '$(BENCH_DIR)'; rc=$$?; \
+	if [ $$rc -eq 77 ]; then \
+		echo; echo "libccid is not installed: no libccid figures"; \
+	elif [ $$rc -ne 0 ]; then \
+		status=1; \
+	else for suite in $(BENCH_LIBCCID_LABS); do \
+		conf='$(BENCH_DIR)'/conf-$$suite; \
+		'$(BENCH_CCIDLAB)' bench --write-conf "$$conf" $$suite || exit 1; \
+		echo; \
+		echo "\$$ ccidlab lab --conf $$conf --bundle $(BENCH_DIR)/ifd-ccid.bundle" \
+			"--usbsim '$$(cat "$$conf.usbsim")' -- ccidlab bench $(BENCH_ARGS) $$suite"; \
+		CCIDLAB_LAB_PRELOAD='$(LAB_PRELOAD)' '$(BENCH_CCIDLAB)' lab --quiet \
+			--driver '$(BENCH_DRIVER)' --bundle '$(BENCH_DIR)'/ifd-ccid.bundle \
+			--usbsim "$$(cat "$$conf.usbsim")" --usbsim-lib '$(BENCH_USBSIM_LIB)' \
+			--keep-log '$(BENCH_DIR)'/pcscd-$$suite.log \
+			--conf "$$conf" -- '$(BENCH_CCIDLAB)' bench --driver '$(BENCH_DRIVER)' \
+			$(BENCH_ARGS) $$suite || status=1; \
+		echo; \
+		echo "== Reader open, pcscd log of this lab (RFInitializeReader to the reader's thread; µs)"; \
+		awk -f '$(abs_top_srcdir)/tests/bench-open-log.awk' '$(BENCH_DIR)'/pcscd-$$suite.log; \
+	done; fi; \
 	echo; echo "pcscd logs: $(BENCH_DIR)/pcscd-*.log"; \
 	exit $$status
 .PHONY: bench

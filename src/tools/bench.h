@@ -49,6 +49,11 @@ const char *bench_verdict(bool met);
 
 /* Readers "bench-null", "bench-apdu", "bench-t1", "bench-t0", "bench-ext". */
 int bench_apdu_run(const bench_opts *o);
+/* Debian's libccid on usbsim: readers "bench-null" (ccidlab), "bench-lc-apdu",
+ * "bench-lc-t1" (libccid). */
+int bench_apdu_libccid_run(const bench_opts *o);
+/* 16 libccid readers "bench-lc-evNN" on usbsim devices of the same names. */
+int bench_wakeup_libccid_run(const bench_opts *o);
 /* No lab needed: loads the driver in this process. */
 int bench_open_run(const bench_opts *o);
 /* 16 readers "bench-evNN" (event mode) or "bench-plNN" (polling-only). */

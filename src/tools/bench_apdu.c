@@ -203,6 +203,82 @@ static void print_case(bench_reader *rs, size_t n, const apdu_case *c, GArray **
 	}
 }
 
+/* Debian's libccid on usbsim (issue 8): the same emulated profiles and
+ * cards as bench-apdu and bench-t1 (which run beside them), behind the
+ * libusb API, in the same pcscd and the same rounds as ccidlab's null
+ * reader (the floor).  No targets: these are a peer's figures. */
+int bench_apdu_libccid_run(const bench_opts *o)
+{
+	bench_reader rs[] = {
+		{ "null (floor)", "bench-null", 0.0 },
+		{ "ccidlab APDU-level", "bench-apdu", 0.0 },
+		{ "libccid APDU-level", "bench-lc-apdu", 0.0 },
+		{ "ccidlab T=1 TPDU", "bench-t1", 0.0 },
+		{ "libccid T=1 TPDU", "bench-lc-t1", 0.0 },
+	};
+	const size_t n = G_N_ELEMENTS(rs);
+	SCARDCONTEXT ctx;
+	LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx);
+	int status = 1;
+	g_autofree uint8_t *rsp = NULL;
+
+	printf("\n== APDU round trip, libccid on usbsim (SCardTransmit, one client; "
+	       "floor: ccidlab's emu:null in the same pcscd)\n");
+	if (rv != SCARD_S_SUCCESS) {
+		fprintf(stderr, "ccidlab bench apdu-libccid: SCardEstablishContext: %s\n",
+			pcsc_stringify_error(rv));
+		return 1;
+	}
+	char *list = NULL;
+	DWORD len = SCARD_AUTOALLOCATE;
+	rv = SCardListReaders(ctx, NULL, (LPSTR)&list, &len);
+	if (rv != SCARD_S_SUCCESS) {
+		fprintf(stderr, "ccidlab bench apdu-libccid: SCardListReaders: %s\n",
+			pcsc_stringify_error(rv));
+		SCardReleaseContext(ctx);
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		rs[i].name = find_reader(list, len, rs[i].friendly);
+	SCardFreeMemory(ctx, list);
+	for (size_t i = 0; i < n; i++)
+		if (rs[i].name != NULL)
+			connect_reader(ctx, &rs[i]);
+	if (!rs[0].ok) {
+		fprintf(stderr, "ccidlab bench apdu-libccid: no null reader 'bench-null': no floor, "
+			"no figures\n");
+		goto out;
+	}
+	DWORD cap = MAX_BUFFER_SIZE;
+	rsp = g_malloc(cap);
+	apdu_case cases[2];
+	make_case1(&cases[0]);
+	make_case4(&cases[1], "case 4, 255 bytes each way (80 36 00 FF FF ... FF)", 255);
+	for (size_t k = 0; k < G_N_ELEMENTS(cases); k++) {
+		GArray *us[G_N_ELEMENTS(rs)];
+		for (size_t i = 0; i < n; i++)
+			us[i] = g_array_new(FALSE, FALSE, sizeof(double));
+		time_case(rs, n, &cases[k], o->apdu_iterations, BATCH, us, rsp, cap);
+		print_case(rs, n, &cases[k], us, false);
+		for (size_t i = 0; i < n; i++)
+			g_array_unref(us[i]);
+		case_free(&cases[k]);
+	}
+	unsigned errors = 0;
+	for (size_t i = 0; i < n; i++)
+		errors += rs[i].errors;
+	printf("  wrong answers or errors: %u (each is left out of the figures)\n", errors);
+	status = 0;
+out:
+	for (size_t i = 0; i < n; i++) {
+		if (rs[i].ok)
+			SCardDisconnect(rs[i].card, SCARD_LEAVE_CARD);
+		g_free(rs[i].name);
+	}
+	SCardReleaseContext(ctx);
+	return status;
+}
+
 int bench_apdu_run(const bench_opts *o)
 {
 	bench_reader rs[] = {

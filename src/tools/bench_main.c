@@ -19,9 +19,15 @@
 typedef struct conf_reader {
 	char *friendly;
 	char *devname;
+	char *usbsim;	/* the usbsim device of a libccid reader, else NULL */
 } conf_reader;
 
-static const char *const suite_names[] = { "apdu", "open", "wakeup-event", "wakeup-poll", "scale" };
+/* libccid as Debian installs it; the lab's --bundle copy (with the
+ * usbsim test id in its Info.plist) lands at the same path. */
+#define LIBCCID_PATH "/usr/lib/pcsc/drivers/ifd-ccid.bundle/Contents/Linux/libccid.so"
+
+static const char *const suite_names[] = { "apdu", "open", "wakeup-event", "wakeup-poll", "scale",
+					    "apdu-libccid", "wakeup-libccid" };
 
 static bool known_suite(const char *s)
 {
@@ -36,7 +42,19 @@ static void add_reader(GArray *a, const char *friendly, const char *devname)
 	for (guint i = 0; i < a->len; i++)
 		if (strcmp(g_array_index(a, conf_reader, i).friendly, friendly) == 0)
 			return;
-	conf_reader r = { g_strdup(friendly), g_strdup(devname) };
+	conf_reader r = { g_strdup(friendly), g_strdup(devname), NULL };
+	g_array_append_val(a, r);
+}
+
+/* A libccid reader on usbsim device SPEC (name=FRIENDLY added).  The shim
+ * gives bus 1, addresses 2, 3... in the order of its list, which is the
+ * order of the usbsim readers here: the DEVICENAME is written later. */
+static void add_usbsim_reader(GArray *a, const char *friendly, const char *spec)
+{
+	for (guint i = 0; i < a->len; i++)
+		if (strcmp(g_array_index(a, conf_reader, i).friendly, friendly) == 0)
+			return;
+	conf_reader r = { g_strdup(friendly), NULL, g_strdup_printf("%s:name=%s", spec, friendly) };
 	g_array_append_val(a, r);
 }
 
@@ -45,6 +63,7 @@ static void conf_reader_clear(gpointer p)
 	conf_reader *r = p;
 	g_free(r->friendly);
 	g_free(r->devname);
+	g_free(r->usbsim);
 }
 
 /* The readers each suite finds by FRIENDLYNAME (and by name= in the
@@ -63,6 +82,17 @@ static void suite_readers(const char *suite, GArray *a)
 			g_autofree char *f = g_strdup_printf("bench-ev%02d", i);
 			g_autofree char *d = g_strdup_printf("emu:generic-apdu-irq:name=%s:card=none", f);
 			add_reader(a, f, d);
+		}
+	} else if (strcmp(suite, "apdu-libccid") == 0) {
+		add_reader(a, "bench-null", "emu:null:name=bench-null");
+		add_reader(a, "bench-apdu", "emu:generic-apdu-irq:name=bench-apdu:card=readertest@t1");
+		add_reader(a, "bench-t1", "emu:generic-t1-irq:name=bench-t1:card=readertest@t1");
+		add_usbsim_reader(a, "bench-lc-apdu", "generic-apdu-irq:card=readertest,t1");
+		add_usbsim_reader(a, "bench-lc-t1", "generic-t1-irq:card=readertest,t1");
+	} else if (strcmp(suite, "wakeup-libccid") == 0) {
+		for (int i = 0; i < WAKEUP_READERS; i++) {
+			g_autofree char *f = g_strdup_printf("bench-lc-ev%02d", i);
+			add_usbsim_reader(a, f, "generic-apdu-irq:card=none");
 		}
 	} else if (strcmp(suite, "wakeup-poll") == 0) {
 		for (int i = 0; i < WAKEUP_READERS; i++) {
@@ -90,14 +120,33 @@ static int write_conf(const char *dir, char **suites)
 	}
 	g_autofree char *libpath = g_build_filename(USBDROPDIR, "ifd-ccidlab.bundle", "Contents",
 						    "Linux", "libccidlab.so", NULL);
+	g_autoptr(GString) usbsim = g_string_new(NULL);
+	unsigned address = 2;
 	for (guint i = 0; i < a->len; i++) {
 		const conf_reader *r = &g_array_index(a, conf_reader, i);
 		g_autofree char *path = g_build_filename(dir, r->friendly, NULL);
+		g_autofree char *devname = NULL;
+		if (r->usbsim != NULL) {
+			devname = g_strdup_printf("usb:1209/0002:libusb-1.0:1:%u:0", address++);
+			g_string_append_printf(usbsim, "%s%s", usbsim->len ? ";" : "", r->usbsim);
+		}
 		g_autofree char *text = g_strdup_printf("FRIENDLYNAME \"%s\"\nDEVICENAME   %s\n"
-							"LIBPATH      %s\n", r->friendly, r->devname,
-							libpath);
+							"LIBPATH      %s\n", r->friendly,
+							devname ? devname : r->devname,
+							r->usbsim ? LIBCCID_PATH : libpath);
 		g_autoptr(GError) err = NULL;
 		if (!g_file_set_contents(path, text, -1, &err)) {
+			fprintf(stderr, "ccidlab bench: %s\n", err->message);
+			return 1;
+		}
+	}
+	/* The CCIDLAB_USBSIM spec for `ccidlab lab --usbsim`, beside DIR
+	 * (pcscd would read a file inside it as a reader). */
+	if (usbsim->len > 0) {
+		g_autofree char *path = g_strconcat(dir, ".usbsim", NULL);
+		g_autoptr(GError) err = NULL;
+		g_string_append_c(usbsim, '\n');
+		if (!g_file_set_contents(path, usbsim->str, -1, &err)) {
 			fprintf(stderr, "ccidlab bench: %s\n", err->message);
 			return 1;
 		}
@@ -155,7 +204,10 @@ int bench_main(int argc, char **argv)
 		"Prints benchmark figures, each as a ratio to a baseline measured in the\n"
 		"same run.  Suites: apdu (readers bench-null, -apdu, -t1, -t0, -ext),\n"
 		"open (the driver in-process, no pcscd), wakeup-event and scale (16\n"
-		"readers bench-ev00..15), wakeup-poll (16 readers bench-pl00..15).\n"
+		"readers bench-ev00..15), wakeup-poll (16 readers bench-pl00..15);\n"
+		"Debian's libccid on usbsim (--write-conf also writes DIR.usbsim, the\n"
+		"spec for `ccidlab lab --usbsim`): apdu-libccid (bench-null, -apdu,\n"
+		"-t1 and libccid's bench-lc-apdu, -t1), wakeup-libccid (bench-lc-ev00..15).\n"
 		"Run it inside `ccidlab lab --conf DIR`, with DIR from --write-conf.");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	/* Keep argv for the "command:" line: parsing shifts the pointers of
@@ -171,14 +223,14 @@ int bench_main(int argc, char **argv)
 	o.seed = (unsigned)seed;
 	if (argc < 2) {
 		fprintf(stderr, "ccidlab bench: name at least one suite (apdu, open, wakeup-event, "
-			"wakeup-poll, scale)\n");
+			"wakeup-poll, scale, apdu-libccid, wakeup-libccid)\n");
 		g_free(o.driver);
 		return 2;
 	}
 	for (int i = 1; i < argc; i++)
 		if (!known_suite(view[i])) {
 			fprintf(stderr, "ccidlab bench: unknown suite '%s' (apdu, open, wakeup-event, "
-				"wakeup-poll, scale)\n", view[i]);
+				"wakeup-poll, scale, apdu-libccid, wakeup-libccid)\n", view[i]);
 			g_free(o.driver);
 			return 2;
 		}
@@ -220,6 +272,10 @@ int bench_main(int argc, char **argv)
 			rc = bench_wakeup_run(&o, false);
 		else if (strcmp(s, "wakeup-poll") == 0)
 			rc = bench_wakeup_run(&o, true);
+		else if (strcmp(s, "apdu-libccid") == 0)
+			rc = bench_apdu_libccid_run(&o);
+		else if (strcmp(s, "wakeup-libccid") == 0)
+			rc = bench_wakeup_libccid_run(&o);
 		else
 			rc = bench_scale_run(&o);
 		if (rc != 0)

@@ -647,6 +647,17 @@ int bench_wakeup_run(const bench_opts *o, bool poll)
 		   false, &p);
 }
 
+/* Debian's libccid on usbsim (issue 8): the same storm on 16
+ * generic-apdu-irq devices of the shim, whose control socket serves the
+ * edge stream; libccid reads NotifySlotChange on the interrupt pipe. */
+int bench_wakeup_libccid_run(const bench_opts *o)
+{
+	storm_plan p = { .rate = 300.0, .duration_ms = (unsigned)o->wakeup_seconds * 1000,
+			 .min_hold_ms = 20, .bound_ms = 50.0, .target_p99_ms = 0.0 };
+	return run(o, "Edge to wakeup, event mode, libccid on usbsim (generic-apdu-irq; "
+		   "late > 50 ms)", "bench-lc-ev", false, &p);
+}
+
 int bench_scale_run(const bench_opts *o)
 {
 	/* 1000 edges/s over the readers, each state held 10 ms at least. */

@@ -10,7 +10,9 @@ if [ ! -f "$CCID_LIB" ]; then
 	echo "1..0 # SKIP Debian's libccid is not installed ($CCID_LIB)"
 	exit 0
 fi
-cp -r "$CCID_BUNDLE" "$WORK/" || exit 1
+# -L: Debian ships Contents/Info.plist as a link to /etc/libccid_Info.plist;
+# the copy must be a file of our own, or the edit below would write there.
+cp -rL "$CCID_BUNDLE" "$WORK/" || exit 1
 "$PYTHON3" - "$WORK/ifd-ccid.bundle/Contents/Info.plist" <<'EOP' || exit 1
 import sys
 path = sys.argv[1]
