@@ -19,7 +19,7 @@ BENCH_ARGS =
 # come from each lab's pcscd log (tests/bench-open-log.awk says how).
 BENCH_LIBCCID_LABS = apdu-libccid wakeup-libccid
 BENCH_USBSIM_LIB = $(abs_top_builddir)/src/usbsim/.libs/libccidlab-usbsim.so
-EXTRA_DIST += tests/bench-libccid-bundle.sh tests/bench-open-log.awk
+EXTRA_DIST += tests/libccid-bundle.sh tests/bench-open-log.awk
 
 bench: all $(check_LTLIBRARIES)
 	@rm -rf '$(BENCH_DIR)' && mkdir -p '$(BENCH_DIR)' || exit 1; \
@@ -35,7 +35,7 @@ bench: all $(check_LTLIBRARIES)
 			--conf "$$conf" -- '$(BENCH_CCIDLAB)' bench --driver '$(BENCH_DRIVER)' \
 			$(BENCH_ARGS) $$suites || status=1; \
 	done; \
-	sh '$(abs_top_srcdir)/tests/bench-libccid-bundle.sh' '$(BENCH_DIR)'; rc=$$?; \
+	sh '$(abs_top_srcdir)/tests/libccid-bundle.sh' '$(BENCH_DIR)'; rc=$$?; \
 	if [ $$rc -eq 77 ]; then \
 		echo; echo "libccid is not installed: no libccid figures"; \
 	elif [ $$rc -ne 0 ]; then \

@@ -10,19 +10,8 @@ if [ ! -f "$CCID_LIB" ]; then
 	echo "1..0 # SKIP Debian's libccid is not installed ($CCID_LIB)"
 	exit 0
 fi
-# -L: Debian ships Contents/Info.plist as a link to /etc/libccid_Info.plist;
-# the copy must be a file of our own, or the edit below would write there.
-cp -rL "$CCID_BUNDLE" "$WORK/" || exit 1
-"$PYTHON3" - "$WORK/ifd-ccid.bundle/Contents/Info.plist" <<'EOP' || exit 1
-import sys
-path = sys.argv[1]
-s = open(path).read()
-for key, val in (("ifdVendorID", "0x1209"), ("ifdProductID", "0x0002"),
-                 ("ifdFriendlyName", "ccidlab usbsim")):
-    i = s.index("<array>", s.index("<key>%s</key>" % key)) + len("<array>")
-    s = s[:i] + "\n\t\t<string>%s</string>" % val + s[i:]
-open(path, "w").write(s)
-EOP
+# The bundle copy, with 1209:0002 added (tests/libccid-bundle.sh).
+sh "$top_srcdir/tests/libccid-bundle.sh" "$WORK" || exit 1
 # NAME PROFILE VID/PID CARD
 cat > "$WORK/list" <<'EOL'
 ApduT1 generic-apdu-irq 1209/0002 readertest,t1

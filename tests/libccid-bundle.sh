@@ -1,8 +1,8 @@
 #!/bin/sh
-# make bench: copies Debian's libccid bundle into DIR with the usbsim
+# Tests and make bench: copies Debian's libccid bundle into DIR with the usbsim
 # built-in profiles' id 1209:0002 (pid.codes test id) first in its
 # Info.plist's three parallel arrays: libccid opens only the devices
-# listed there (as tests/integration/usbsim-libccid.sh does).
+# listed there.
 # Exit 77 when libccid is not installed.
 set -e
 src=/usr/lib/pcsc/drivers/ifd-ccid.bundle
