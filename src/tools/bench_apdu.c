@@ -203,6 +203,27 @@ static void print_case(bench_reader *rs, size_t n, const apdu_case *c, GArray **
 	}
 }
 
+/* Case 1 and case 4 with 255 bytes, timed on every reader in turn and
+ * printed against the first (the floor). */
+static void short_cases(bench_reader *rs, size_t n, int iterations, uint8_t *rsp, DWORD cap)
+{
+	apdu_case cases[2];
+	g_autofree GArray **us = g_new0(GArray *, n);
+
+	make_case1(&cases[0]);
+	make_case4(&cases[1], "case 4, 255 bytes each way (80 36 00 FF FF ... FF)", 255);
+	for (size_t k = 0; k < G_N_ELEMENTS(cases); k++) {
+		for (size_t i = 0; i < n; i++)
+			us[i] = g_array_new(FALSE, FALSE, sizeof(double));
+		time_case(rs, n, &cases[k], iterations, BATCH, us, rsp, cap);
+		print_case(rs, n, &cases[k], us, false);
+		for (size_t i = 0; i < n; i++)
+			g_array_unref(us[i]);
+		case_free(&cases[k]);
+	}
+}
+
+
 /* Debian's libccid on usbsim (issue 8): the same emulated profiles and
  * cards as bench-apdu and bench-t1 (which run beside them), behind the
  * libusb API, in the same pcscd and the same rounds as ccidlab's null
@@ -251,19 +272,7 @@ int bench_apdu_libccid_run(const bench_opts *o)
 	}
 	DWORD cap = MAX_BUFFER_SIZE;
 	rsp = g_malloc(cap);
-	apdu_case cases[2];
-	make_case1(&cases[0]);
-	make_case4(&cases[1], "case 4, 255 bytes each way (80 36 00 FF FF ... FF)", 255);
-	for (size_t k = 0; k < G_N_ELEMENTS(cases); k++) {
-		GArray *us[G_N_ELEMENTS(rs)];
-		for (size_t i = 0; i < n; i++)
-			us[i] = g_array_new(FALSE, FALSE, sizeof(double));
-		time_case(rs, n, &cases[k], o->apdu_iterations, BATCH, us, rsp, cap);
-		print_case(rs, n, &cases[k], us, false);
-		for (size_t i = 0; i < n; i++)
-			g_array_unref(us[i]);
-		case_free(&cases[k]);
-	}
+	short_cases(rs, n, o->apdu_iterations, rsp, cap);
 	unsigned errors = 0;
 	for (size_t i = 0; i < n; i++)
 		errors += rs[i].errors;
@@ -330,19 +339,7 @@ int bench_apdu_run(const bench_opts *o)
 
 	DWORD cap = MAX_BUFFER_SIZE_EXTENDED;
 	rsp = g_malloc(cap);
-	apdu_case cases[2];
-	make_case1(&cases[0]);
-	make_case4(&cases[1], "case 4, 255 bytes each way (80 36 00 FF FF ... FF)", 255);
-	for (size_t k = 0; k < G_N_ELEMENTS(cases); k++) {
-		GArray *us[G_N_ELEMENTS(rs)];
-		for (size_t i = 0; i < n; i++)
-			us[i] = g_array_new(FALSE, FALSE, sizeof(double));
-		time_case(rs, n, &cases[k], o->apdu_iterations, BATCH, us, rsp, cap);
-		print_case(rs, n, &cases[k], us, false);
-		for (size_t i = 0; i < n; i++)
-			g_array_unref(us[i]);
-		case_free(&cases[k]);
-	}
+	short_cases(rs, n, o->apdu_iterations, rsp, cap);
 
 	apdu_case big;
 	make_case4(&big, "64 KiB extended, case 4: 65535 bytes each way (80 36 FF FF 00 FF FF ... FF FF)",
