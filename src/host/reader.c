@@ -31,12 +31,17 @@ static int read_descriptors(host_reader *r, char *why, size_t why_len)
 			 rc != CCID_OK ? ccid_result_name(rc) : "none found");
 		return rc != CCID_OK ? rc : CCID_E_MALFORMED;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (ifaces[i].kind != CCID_KIND_CCID)
-			continue;
-		r->iface = ifaces[i];
-		return CCID_OK;
-	}
+	/* The transport's own interface (a composite device has others, a
+	 * multi-interface reader other CCID ones); else the first CCID one. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			if (ifaces[i].kind != CCID_KIND_CCID || ifaces[i].bAlternateSetting != 0)
+				continue;
+			if (pass == 0 && ifaces[i].bInterfaceNumber != r->info.bInterfaceNumber)
+				continue;
+			r->iface = ifaces[i];
+			return CCID_OK;
+		}
 	snprintf(why, why_len, "only ICCD interfaces (control-pipe protocol) are offered");
 	return CCID_E_UNSUPPORTED;
 }

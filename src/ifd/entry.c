@@ -165,9 +165,17 @@ RESPONSECODE IFDHICCPresence(DWORD Lun)
 	int rc = host_slot_status(r->host, slot, &icc);
 	ifd_periodic("reader %u slot %u: %s", r->number, slot,
 		     rc != CCID_OK ? ccid_result_name(rc) : icc == CCID_ICC_ABSENT ? "absent" : "present");
-	if (rc == CCID_E_NO_DEVICE)
+	if (rc == CCID_E_NO_DEVICE) {
+		r->gone = true;
 		return IFD_NO_SUCH_DEVICE;
+	}
 	if (rc != CCID_OK)
 		return IFD_COMMUNICATION_ERROR;
-	return icc == CCID_ICC_ABSENT ? IFD_ICC_NOT_PRESENT : IFD_ICC_PRESENT;
+	bool present = icc != CCID_ICC_ABSENT;
+	if (r->polled_present != NULL && r->polled_present[slot] != present) {
+		/* Only this slot's polling thread asks: no lock needed. */
+		r->polled_present[slot] = present;
+		ifd_observed_edge(r, slot, present);
+	}
+	return present ? IFD_ICC_PRESENT : IFD_ICC_NOT_PRESENT;
 }

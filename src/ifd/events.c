@@ -15,10 +15,21 @@
 
 #include <ifdhandler.h>
 
+#include "emu/events.h"
 #include "ifd/log.h"
 #include "ifd/reader.h"
 
 #define IRQ_SLICE_MS 1000	/* the interrupt thread checks for quit this often */
+/* Edge-log ids of real readers: above any emulated device's id. */
+#define OBSERVED_ID_BASE 0x40000000u
+
+void ifd_observed_edge(ifd_reader *r, unsigned slot, bool present)
+{
+	if (r->emu != NULL || r->null_reader)
+		return;	/* the emulator logs its own edges and observations */
+	emu_events_record(OBSERVED_ID_BASE + r->number, r->name ? r->name : "usb", slot,
+			  present ? EMU_EVENT_PRESENT : EMU_EVENT_ABSENT, EMU_EVENT_SRC_OBSERVED);
+}
 
 static bool last_state(const ifd_slot *s)
 {
@@ -42,12 +53,15 @@ static void dispatch_notify(ifd_reader *r, const ccid_notify *n)
 		bool changed = ccid_message_notify_changed(n, i);
 		if (changed)
 			s->changes++;
-		if (present != last_state(s))
+		if (present != last_state(s)) {
 			queue_state(s, present);
-		else if (changed) {
+			ifd_observed_edge(r, i, present);
+		} else if (changed) {
 			/* Gone and back (or back and gone) between two looks. */
 			queue_state(s, !present);
 			queue_state(s, present);
+			ifd_observed_edge(r, i, !present);
+			ifd_observed_edge(r, i, present);
 		}
 	}
 	g_cond_broadcast(&r->ev_cond);

@@ -17,14 +17,17 @@ src_ifd_libifd_la_SOURCES = \
 	src/ifd/caps.h src/ifd/caps.c \
 	src/ifd/control.h src/ifd/control.c \
 	src/ifd/ctl_glue.c \
-	src/ifd/null_reader.c
-src_ifd_libifd_la_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
+	src/ifd/null_reader.c \
+	src/ifd/usbconf.h src/ifd/usbconf.c \
+	src/ifd/usbopen.c
+src_ifd_libifd_la_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) \
+	$(LIBUSB_CFLAGS) -DSYSCONFDIR='"$(sysconfdir)"'
 
 src_ifd_libccidlab_la_SOURCES = src/ifd/entry.c
 src_ifd_libccidlab_la_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) $(GLIB_CFLAGS)
-IFD_LIBS = src/ifd/libifd.la src/ctl/libctl.la src/host/libhost.la src/emu/libemu.la \
-	src/ccid/libccidcore.la
-src_ifd_libccidlab_la_LIBADD = $(IFD_LIBS) $(JSON_LIBS) $(GLIB_LIBS)
+IFD_LIBS = src/ifd/libifd.la src/ctl/libctl.la src/host/libhost.la src/usb/libusbtransport.la \
+	src/emu/libemu.la src/ccid/libccidcore.la
+src_ifd_libccidlab_la_LIBADD = $(IFD_LIBS) $(JSON_LIBS) $(LIBUSB_LIBS) $(GLIB_LIBS)
 src_ifd_libccidlab_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/src/ifd/exports.map -Wl,-z,defs
 EXTRA_src_ifd_libccidlab_la_DEPENDENCIES = $(srcdir)/src/ifd/exports.map
@@ -76,6 +79,6 @@ EXTRA_DIST += reader.conf.d/ccidlab.in
 check_PROGRAMS += tests/unit/test_devname
 tests_unit_test_devname_SOURCES = tests/unit/test_devname.c
 tests_unit_test_devname_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_devname_LDADD = $(IFD_LIBS) $(JSON_LIBS) $(GLIB_LIBS)
+tests_unit_test_devname_LDADD = $(IFD_LIBS) $(JSON_LIBS) $(LIBUSB_LIBS) $(GLIB_LIBS)
 tests_unit_test_devname_CPPFLAGS = $(AM_CPPFLAGS) $(PCSC_CFLAGS)
 TESTS += tests/unit/test_devname

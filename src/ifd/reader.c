@@ -50,6 +50,7 @@ static void reader_free(ifd_reader *r)
 	for (unsigned i = 0; r->slots != NULL && i < r->n_slots; i++)
 		g_queue_clear(&r->slots[i].reports);
 	g_free(r->slots);
+	g_free(r->polled_present);
 	g_mutex_clear(&r->ev_lock);
 	g_cond_clear(&r->ev_cond);
 	g_free(r->devname);
@@ -67,17 +68,12 @@ static long reader_new(unsigned n, const char *devname, ifd_reader **out)
 			  why);
 		return IFD_COMMUNICATION_ERROR;
 	}
-	if (dn.scheme == IFD_DEVNAME_USB) {
-		ifd_error("reader %u: DEVICENAME '%s' refused: this build has no USB transport", n,
-			  devname);
-		return IFD_COMMUNICATION_ERROR;
-	}
 	ifd_reader *r = g_new0(ifd_reader, 1);
 	r->number = n;
 	r->devname = g_strdup(devname);
 	g_mutex_init(&r->ev_lock);
 	g_cond_init(&r->ev_cond);
-	long rc = ifd_emu_open(r, devname);
+	long rc = dn.scheme == IFD_DEVNAME_USB ? ifd_usb_open(r, devname) : ifd_emu_open(r, devname);
 	if (rc != IFD_SUCCESS) {
 		reader_free(r);
 		return rc;
@@ -88,6 +84,8 @@ static long reader_new(unsigned n, const char *devname, ifd_reader **out)
 		g_queue_init(&r->slots[i].reports);
 	if (r->null_reader)
 		r->slots[0].reported_present = true;	/* its card never leaves */
+	if (r->mode == IFD_MODE_POLL && r->emu == NULL && !r->null_reader)
+		r->polled_present = g_new0(bool, r->n_slots);
 	if (r->mode == IFD_MODE_EVENT)
 		ifd_events_start(r);
 	*out = r;

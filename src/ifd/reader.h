@@ -65,6 +65,7 @@ typedef struct ifd_reader {
 	GThread *irq_thread;
 	bool irq_quit;
 	bool gone;		/* the device vanished (CCID_E_NO_DEVICE) */
+	bool *polled_present;	/* polling mode, real reader: last answer per slot */
 } ifd_reader;
 
 /* The reader of a Lun, or NULL.  Readers live from the first channel of a
@@ -80,6 +81,13 @@ long ifd_reader_close(unsigned long lun);
 
 /* Emulated readers (emuspec.c): the device, its host engine and mode. */
 long ifd_emu_open(ifd_reader *r, const char *devname);
+/* Real USB readers (usbopen.c): src/usb's transport under the host engine.
+ * IFD_NO_SUCH_DEVICE when nothing matches the name. */
+long ifd_usb_open(ifd_reader *r, const char *devname);
+/* Real readers have no emulator to log their edges: the driver records
+ * what it observes (a NotifySlotChange, a polled change) in the edge log,
+ * source "observed", so the control socket's subscribers see them. */
+void ifd_observed_edge(ifd_reader *r, unsigned slot, bool present);
 /* The null reader (null_reader.c): pcscd's own cost, for benchmarks. */
 long ifd_null_open(ifd_reader *r, bool poll);
 long ifd_null_power(ifd_reader *r, DWORD action, PUCHAR atr, PDWORD len);

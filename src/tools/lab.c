@@ -176,8 +176,12 @@ static int start_pcscd(lab *l)
 			/* The shim serves the control socket where the command's
 			 * CCIDLAB_CTL_SOCKET points (libccid starts none). */
 			g_autofree char *ctl = g_build_filename(l->run_dir, "ccidlab.sock", NULL);
+			/* ccidlab's own driver on usbsim devices serves its socket
+			 * (the edges it observes) beside it. */
+			g_autofree char *drv = g_build_filename(l->run_dir, "ccidlab-driver.sock", NULL);
 			setenv("CCIDLAB_USBSIM", l->o.usbsim, 1);
 			setenv("CCIDLAB_USBSIM_CTL", ctl, 1);
+			setenv("CCIDLAB_CTL_LISTEN", drv, 1);
 		}
 		lab_ns_exec_pcscd(&plan);
 		_exit(127);
@@ -229,6 +233,11 @@ static int start_cmd(lab *l)
 			 * in the private IPC dir. */
 			g_autofree char *ctl = g_build_filename(l->run_dir, "ccidlab.sock", NULL);
 			setenv("CCIDLAB_CTL_SOCKET", ctl, 1);
+			if (l->o.usbsim != NULL) {
+				g_autofree char *drv =
+					g_build_filename(l->run_dir, "ccidlab-driver.sock", NULL);
+				setenv("CCIDLAB_DRIVER_SOCKET", drv, 1);
+			}
 		}
 		setenv("CCIDLAB_PCSCD_PID", pidbuf, 1);
 		setenv("CCIDLAB_PCSCD_LOG", l->log_path, 1);

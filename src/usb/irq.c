@@ -1,0 +1,156 @@
+/* ccidlab — the interrupt pipe: one asynchronous transfer, kept
+ * submitted across waits.
+ *
+ * The transfer is submitted once and stays in flight when a wait times
+ * out, so a NotifySlotChange that arrives between two waits is held by
+ * libusb, not lost to a resubmission gap.  Waits run libusb's event loop
+ * with the transfer's "completed" flag (any thread may be the one that
+ * runs the callback: sync bulk transfers of other readers share the
+ * context).  interrupt_stop is sticky and never blocks: it raises a flag
+ * the wait looks at every slice and cancels the transfer, which wakes the
+ * event loop.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "ccid/result.h"
+#include "usb/usb_priv.h"
+
+#define SLICE_US 100000		/* a stop is seen within this, even unwoken */
+#define CLEAR_MS 1000		/* close waits this long for a cancelled transfer */
+
+static void LIBUSB_CALL irq_done(struct libusb_transfer *t)
+{
+	usb_iface *u = t->user_data;
+	u->irq_done = 1;
+}
+
+void usb_irq_init(usb_iface *u)
+{
+	g_mutex_init(&u->irq_lock);
+	if (u->ccid.has_interrupt_in)
+		u->irq = libusb_alloc_transfer(0);
+}
+
+static int submit(usb_iface *u)
+{
+	if (u->irq == NULL)
+		return CCID_E_TRANSPORT;
+	u->irq_done = 0;
+	libusb_fill_interrupt_transfer(u->irq, u->d->h, u->ccid.interrupt_in.bEndpointAddress,
+				       u->irq_buf, USB_IRQ_MAX, irq_done, u, 0);
+	int rc = usb_dev_check(u->d, libusb_submit_transfer(u->irq));
+	if (rc != LIBUSB_SUCCESS)
+		return usb_result(rc);
+	u->irq_pending = true;
+	return CCID_OK;
+}
+
+/* Runs libusb's events until the transfer completes, the stop flag rises
+ * or `end` (monotonic µs) passes. */
+static void pump(usb_iface *u, gint64 end)
+{
+	libusb_context *c = usb_ctx();
+
+	while (!u->irq_done && !atomic_load(&u->irq_stop) && !atomic_load(&u->d->gone)) {
+		gint64 left = end - g_get_monotonic_time();
+		if (left <= 0)
+			break;
+		if (left > SLICE_US)
+			left = SLICE_US;
+		struct timeval tv = { .tv_sec = 0, .tv_usec = (suseconds_t)left };
+		int rc = libusb_handle_events_timeout_completed(c, &tv, &u->irq_done);
+		if (rc != LIBUSB_SUCCESS && rc != LIBUSB_ERROR_INTERRUPTED)
+			g_usleep((gulong)left);	/* a broken event loop must not spin */
+	}
+}
+
+/* The completed transfer, as transport.h's interrupt_in result. */
+static int finish(usb_iface *u, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct libusb_transfer *t = u->irq;
+
+	u->irq_pending = false;
+	switch (t->status) {
+	case LIBUSB_TRANSFER_COMPLETED:
+		if (t->actual_length < 0 || (size_t)t->actual_length > cap)
+			return CCID_E_BUFFER;
+		memcpy(buf, t->buffer, (size_t)t->actual_length);
+		*len = (size_t)t->actual_length;
+		return CCID_OK;
+	case LIBUSB_TRANSFER_NO_DEVICE:
+		atomic_store(&u->d->gone, true);
+		return CCID_E_NO_DEVICE;
+	case LIBUSB_TRANSFER_CANCELLED:
+		/* Our own stop cancels.  A cancel whose stop was already seen
+		 * brought no message: the next wait submits again. */
+		return atomic_exchange(&u->irq_stop, false) ? CCID_OK : CCID_E_TIMEOUT;
+	case LIBUSB_TRANSFER_STALL:
+		libusb_clear_halt(u->d->h, u->ccid.interrupt_in.bEndpointAddress);
+		return CCID_E_TRANSPORT;
+	case LIBUSB_TRANSFER_OVERFLOW:
+		return CCID_E_BUFFER;
+	default:
+		return CCID_E_TRANSPORT;
+	}
+}
+
+int usb_irq_wait(usb_iface *u, uint8_t *buf, size_t cap, size_t *len, unsigned timeout_ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	int rc = CCID_OK;
+
+	*len = 0;
+	g_mutex_lock(&u->irq_lock);
+	if (atomic_exchange(&u->irq_stop, false))
+		goto out;
+	if (atomic_load(&u->d->gone)) {
+		rc = CCID_E_NO_DEVICE;
+		goto out;
+	}
+	if (!u->irq_pending && (rc = submit(u)) != CCID_OK)
+		goto out;
+	pump(u, end);
+	if (u->irq_done)
+		rc = finish(u, buf, cap, len);
+	else if (atomic_load(&u->d->gone))
+		rc = CCID_E_NO_DEVICE;	/* another pipe of the device saw it go */
+	else if (atomic_exchange(&u->irq_stop, false))
+		rc = CCID_OK;	/* stopped; the transfer stays in flight */
+	else
+		rc = CCID_E_TIMEOUT;
+out:
+	g_mutex_unlock(&u->irq_lock);
+	return rc;
+}
+
+void usb_irq_stop(usb_iface *u)
+{
+	atomic_store(&u->irq_stop, true);
+	/* Wakes the event loop at once; harmless when nothing is in flight
+	 * (LIBUSB_ERROR_NOT_FOUND). */
+	if (u->irq != NULL)
+		libusb_cancel_transfer(u->irq);
+}
+
+void usb_irq_clear(usb_iface *u)
+{
+	g_mutex_lock(&u->irq_lock);
+	if (u->irq != NULL && u->irq_pending) {
+		libusb_cancel_transfer(u->irq);
+		atomic_store(&u->irq_stop, false);
+		pump(u, g_get_monotonic_time() + CLEAR_MS * 1000);
+		if (!u->irq_done) {
+			/* Freeing a transfer libusb still holds would corrupt
+			 * it: leave it (a device that never completes a cancel
+			 * is already broken). */
+			u->irq = NULL;
+		}
+	}
+	if (u->irq != NULL)
+		libusb_free_transfer(u->irq);
+	u->irq = NULL;
+	g_mutex_unlock(&u->irq_lock);
+	g_mutex_clear(&u->irq_lock);
+}
