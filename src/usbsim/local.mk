@@ -9,6 +9,7 @@ src_usbsim_libccidlab_usbsim_la_SOURCES = \
 	src/usbsim/core.c \
 	src/usbsim/desc.c \
 	src/usbsim/xfer.c \
+	src/usbsim/usbfault.c \
 	src/usbsim/async.c \
 	src/usbsim/ctl.c \
 	src/usbsim/plug.c \
