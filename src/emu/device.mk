@@ -27,4 +27,10 @@ tests_unit_test_emu_faults_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_emu_faults_LDADD = $(EMU_UNIT_LDADD)
 TESTS += tests/unit/test_emu_faults
 
+check_PROGRAMS += tests/unit/test_usbfault
+tests_unit_test_usbfault_SOURCES = tests/unit/test_usbfault.c
+tests_unit_test_usbfault_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_usbfault_LDADD = $(EMU_UNIT_LDADD)
+TESTS += tests/unit/test_usbfault
+
 EXTRA_DIST += tests/data/emu/device-scenario.ini tests/data/emu/device-bad-scenario.ini
