@@ -337,7 +337,10 @@ int libusb_set_auto_detach_kernel_driver(libusb_device_handle *h, int enable)
 
 int libusb_has_capability(uint32_t capability)
 {
-	return capability == LIBUSB_CAP_HAS_CAPABILITY || capability == LIBUSB_CAP_HAS_HOTPLUG;
+	/* As libusb on Linux; kernel-driver detach is there (a no-op: no
+	 * kernel driver binds an emulated device). */
+	return capability == LIBUSB_CAP_HAS_CAPABILITY || capability == LIBUSB_CAP_HAS_HOTPLUG ||
+	       capability == LIBUSB_CAP_SUPPORTS_DETACH_KERNEL_DRIVER;
 }
 
 void libusb_set_debug(libusb_context *ctx, int level)
