@@ -1,8 +1,11 @@
-/* ccidlab — usbsim: synchronous transfers.  Bulk goes to the emulated
- * reader's bulk pipes, interrupt to its interrupt pipe; control serves
+/* ccidlab — usbsim: synchronous transfers.  The endpoint address picks
+ * the pipe, as on a real device: the CCID interface's bulk-OUT, bulk-IN
+ * and interrupt-IN go to the emulated reader's pipes, a composite
+ * device's extra endpoint NAKs, any other is not found.  Control serves
  * the standard GET_DESCRIPTOR and GET_STATUS requests from the profile
  * and passes class requests on the interface (CCID 1.1 §5.3: ABORT,
- * GET_CLOCK_FREQUENCIES, GET_DATA_RATES) to the emulator.
+ * GET_CLOCK_FREQUENCIES, GET_DATA_RATES) to the emulator.  Every pipe
+ * meets its USB transfer faults first (usbfault.c).
  */
 #include "config.h"
 
