@@ -73,11 +73,14 @@ INTEGRATION_TESTS = \
 	tests/integration/check-control.sh \
 	tests/integration/legacy-client.sh \
 	tests/integration/usbsim-api.sh \
+	tests/integration/usbsim-faults-api.sh \
 	tests/integration/usbsim-libccid.sh \
 	tests/integration/usbsim-libccid-events.sh \
 	tests/integration/usbsim-libccid-catalogue.sh \
 	tests/integration/usbsim-libccid-ctl.sh \
-	tests/integration/usbsim-libccid-attrs.sh
+	tests/integration/usbsim-libccid-attrs.sh \
+	tests/integration/usbsim-libccid-faults.sh \
+	tests/integration/usbsim-libccid-composite.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \
 	tests/integration/clients

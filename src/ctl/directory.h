@@ -12,9 +12,12 @@
 #include <stddef.h>
 
 #include "emu/device.h"
+#include "emu/usbfault.h"
 
 #define CTL_NAME_MAX 128
 #define CTL_DEVNAME_MAX 257
+/* USB transfer faults one reader may hold (usb_fault_list). */
+#define CTL_USB_FAULTS_MAX 16
 
 typedef struct ctl_reader_info {
 	unsigned number;		/* pcscd's reader number: Lun >> 16 */
@@ -34,6 +37,18 @@ typedef struct ctl_directory {
 	 * blocks on a reader's command. */
 	size_t (*list)(void *data, ctl_reader_info *out, size_t cap);
 	void *data;
+
+	/* Optional: USB transfer faults (emu/usbfault.h), for readers shown
+	 * as USB devices (the usbsim shim); NULL where there are none (the
+	 * server then refuses them, naming why).  `emu` is the reader's
+	 * device (ctl_reader_info.emu).  usb_fault_set: false with an error
+	 * message for a reader that has no such pipe or no room.
+	 * usb_fault_clear: kind -1 for every kind; returns how many went.
+	 * usb_fault_list: copies the faults in effect; returns how many. */
+	bool (*usb_fault_set)(void *data, emu_device *emu, const emu_usb_fault *f,
+			      GError **error);
+	unsigned (*usb_fault_clear)(void *data, emu_device *emu, int kind);
+	size_t (*usb_fault_list)(void *data, emu_device *emu, emu_usb_fault *out, size_t cap);
 } ctl_directory;
 
 static inline void ctl_reader_info_clear(ctl_reader_info *info)
