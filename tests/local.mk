@@ -21,7 +21,7 @@ AM_TESTS_ENVIRONMENT = \
 # instrumented) so that it can load the instrumented driver, and with it a
 # gettext stand-in: see tests/lab/nogettext.c for the deadlock it avoids.
 if ENABLE_SANITIZERS
-check_LTLIBRARIES = tests/lab/libnogettext.la
+check_LTLIBRARIES += tests/lab/libnogettext.la
 tests_lab_libnogettext_la_SOURCES = tests/lab/nogettext.c
 tests_lab_libnogettext_la_CFLAGS = -std=gnu11 $(WARN_CFLAGS) -Wno-missing-prototypes
 tests_lab_libnogettext_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere

@@ -10,6 +10,7 @@
 #include "tools/ctl_cmds.h"
 #include "tools/lab.h"
 #include "tools/legacy_client.h"
+#include "tools/usb_ids.h"
 
 typedef struct subcommand {
 	const char *name;
@@ -42,6 +43,7 @@ static const subcommand subcommands[] = {
 	{ "check-events", check_events_main, "check when SCardGetStatusChange callers learn of each edge" },
 	{ "bench", bench_main, "print benchmark figures, each a ratio to a same-run baseline" },
 	{ "profiles", cli_profiles_main, "search the emulated reader profiles" },
+	{ "usb-ids", usb_ids_main, "choose the USB readers pcscd gives to ccidlab (Info.plist)" },
 	{ "version", version_main, "print the version" },
 	{ "help", help_main, "list the subcommands" },
 };
