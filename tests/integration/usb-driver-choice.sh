@@ -14,7 +14,7 @@
 # fails to start the reader.  Nothing is logged about the overlap.
 . "$top_srcdir/tests/integration/lib.sh"
 
-NCHECKS=17
+NCHECKS=21
 UDEVSIM_LIB="$top_builddir/tests/lab/.libs/libudevsim.so"
 IDS="$top_builddir/src/tools/ccidlab-usb-ids"
 TSV="$top_srcdir/tests/data/readers.tsv"
@@ -166,4 +166,23 @@ check "reader.conf.d: pcscd starts the entry with its LIBPATH (libccid)" \
 	grep -q 'Attempting startup of Pinned 00 00 using .*/libccid.so' "$(lab_log pin)"
 check "reader.conf.d: hotplug still gives the same device to ccidlab" \
 	is pin 1209 0002 "libccidlab.so" "libccidlab.so libccid.so"
+# 18-21: one unit handed to libccid by its serial number (ccidlab.conf(5)
+# driver=other): ccidlab refuses it before any command and releases the
+# interface, pcscd falls back to the class driver, which opens it.  The
+# same id without that group stays with ccidlab (checks 1-3).
+cat > "$WORK/handoff.conf" <<EOC
+[usb serial=emu-1]
+driver=other
+EOC
+CCIDLAB_CONF="$WORK/handoff.conf" run_lab handoff "$WORK/all" --bundle "$LIBCCID_BUNDLE" ||
+	diag "lab 'handoff' failed"
+check "driver=other: ccidlab says it leaves serial emu-1 to another driver" \
+	grep -q "1209/0002 serial 'emu-1' left to another driver (driver=other, from \\[usb serial=emu-1\\])" \
+	"$(lab_log handoff)"
+check "driver=other: pcscd tried ccidlab, then started libccid on that device" \
+	is handoff 1209 0002 "libccidlab.so libccid.so"
+check "driver=other: libccid's reader is listed" \
+	grep -q '^ccidlab emulated CCID reader 00 00$' "$WORK/handoff.readers"
+check "driver=other: libccid claimed the interface ccidlab released (no LIBUSB_ERROR_BUSY)" \
+	sh -c "! grep -q 'LIBUSB_ERROR_BUSY' '$(lab_log handoff)'"
 finish
