@@ -4,7 +4,7 @@ noinst_LTLIBRARIES += src/host/libhost.la
 src_host_libhost_la_SOURCES = \
 	src/host/transport.h src/host/transport.c \
 	src/host/host.h src/host/reader_priv.h \
-	src/host/reader.c src/host/slot.c src/host/xfr.c
+	src/host/reader.c src/host/command.c src/host/slot.c src/host/xfr.c
 src_host_libhost_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 
 
