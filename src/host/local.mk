@@ -28,3 +28,10 @@ tests_unit_test_host_faults_SOURCES = tests/unit/test_host_faults.c tests/unit/h
 tests_unit_test_host_faults_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_host_faults_LDADD = $(HOST_EMU_LDADD)
 TESTS += tests/unit/test_host_faults
+
+# Several slots at once (bMaxCCIDBusySlots 2), and the caps and abort.
+check_PROGRAMS += tests/unit/test_host_multi
+tests_unit_test_host_multi_SOURCES = tests/unit/test_host_multi.c tests/unit/host_emu_fixture.h
+tests_unit_test_host_multi_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_host_multi_LDADD = $(HOST_EMU_LDADD)
+TESTS += tests/unit/test_host_multi
