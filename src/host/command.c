@@ -287,7 +287,9 @@ static void abort_slot(host_reader *r, uint8_t slot)
 	bool sent;
 
 	ccid_message_init(&cmd, CCID_PC_TO_RDR_ABORT, slot, 0);
-	gint64 end = after_ms(g_get_monotonic_time(), HOST_ABORT_WAIT_MS, 1);
+	/* No longer than one read: a reader that answers at all answers an
+	 * Abort at once. */
+	gint64 end = after_ms(g_get_monotonic_time(), MIN(HOST_ABORT_WAIT_MS, r->timeout_ms), 1);
 	int rc = exchange(r, &cmd, buf, sizeof buf, &rsp, end, 1, &sent);
 	if (rc == CCID_OK)
 		r->stats.aborts++;

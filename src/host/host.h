@@ -24,7 +24,8 @@
  * neither); PC_to_RDR_Secure has its own cap, for a person typing a PIN.
  * A command that runs out of time is aborted (CCID 1.1 §5.3.1: the ABORT
  * class request, then PC_to_RDR_Abort with the same bSeq and bSlot, then
- * a bounded wait of HOST_ABORT_WAIT_MS for its RDR_to_PC_SlotStatus), and
+ * a wait for its RDR_to_PC_SlotStatus bounded by HOST_ABORT_WAIT_MS and
+ * the per-read timeout), and
  * its late answer is dropped by bSeq, never given to a later command.  So
  * a caller (pcscd) is blocked at most cap + HOST_ABORT_WAIT_MS.
  */
@@ -53,7 +54,7 @@
  * structure is the reader's own limit, usually well below this. */
 #define HOST_DEFAULT_PIN_CAP_MS 120000u
 #define HOST_MAX_CAP_MS (10u * 60u * 1000u)	/* what a setter accepts at most */
-#define HOST_ABORT_WAIT_MS 2000u	/* the abort handshake, after a timeout */
+#define HOST_ABORT_WAIT_MS 2000u	/* the abort handshake at most, after a timeout */
 #define HOST_MAX_STALE 16	/* stale responses dropped for one command */
 
 /* Trace directions (host_trace_fn's dir). */

@@ -35,3 +35,9 @@ tests_unit_test_host_multi_SOURCES = tests/unit/test_host_multi.c tests/unit/hos
 tests_unit_test_host_multi_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_host_multi_LDADD = $(HOST_EMU_LDADD)
 TESTS += tests/unit/test_host_multi
+
+check_PROGRAMS += tests/unit/test_host_abort
+tests_unit_test_host_abort_SOURCES = tests/unit/test_host_abort.c tests/unit/host_emu_fixture.h
+tests_unit_test_host_abort_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_host_abort_LDADD = $(HOST_EMU_LDADD)
+TESTS += tests/unit/test_host_abort
