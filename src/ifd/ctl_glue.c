@@ -23,6 +23,12 @@ static unsigned users;
 static void trace_frame(void *data, int dir, const uint8_t *buf, size_t len)
 {
 	ifd_reader *r = data;
+	if (dir == HOST_TRACE_CONTROL) {
+		/* The ABORT class request: the log only (the trace stream
+		 * carries CCID messages). */
+		ifd_log_frame(r->number, "ctl", buf, len);
+		return;
+	}
 	ifd_log_frame(r->number, dir == 0 ? "out" : dir == 1 ? "in" : "irq", buf, len);
 	ctl_server_trace_frame(g_atomic_pointer_get(&server), r->number,
 			       dir == 0 ? CTL_TRACE_OUT : CTL_TRACE_IN, buf, len);
