@@ -53,6 +53,7 @@ static void apply(ifd_reader *r, const usbconf *conf)
 	r->mode = host_reader_has_interrupt(r->host) && conf->mode != USBCONF_MODE_POLL
 			  ? IFD_MODE_EVENT : IFD_MODE_POLL;
 	r->escape_allowed = conf->escape;
+	host_reader_set_timeout_cap(r->host, conf->timeout_cap_s * 1000u);
 	if (conf->name[0] != '\0')
 		r->name = g_strdup(conf->name);
 	else
