@@ -6,6 +6,10 @@
  * the command with PCSCLITE_CSOCK_NAME pointing at it, and stops pcscd by
  * its own pid whatever happens to the command.  Two labs never see each
  * other, and none leaves a pcscd or a mount behind.
+ *
+ * With --root DIR both pcscd and the command run chrooted in a Debian root
+ * (lab_root.h), in the same private mount namespace: the daemon and the
+ * client library under test are the root's.
  */
 #include "config.h"
 
@@ -28,6 +32,7 @@
 #include <glib/gstdio.h>
 
 #include "tools/lab.h"
+#include "tools/lab_root.h"
 #include "tools/labfiles.h"
 
 #define LAB_STOP_GRACE_MS 5000	/* SIGTERM, then SIGKILL after this */
@@ -43,6 +48,7 @@ typedef struct lab_opts {
 	char *usbsim;		/* CCIDLAB_USBSIM for pcscd, with the shim preloaded */
 	char *usbsim_lib;
 	char **bundles;		/* more bundle dirs for the private drop dir */
+	char *root;		/* --root: a Debian root to run in */
 	int timeout_s;
 	gboolean quiet;
 	char **cmd;
@@ -59,6 +65,7 @@ typedef struct lab {
 	int sigfd;
 	int interrupted;	/* SIGINT, SIGTERM, SIGHUP or SIGQUIT received */
 	sigset_t old_mask;
+	lab_root root;	/* what the root holds, with --root */
 } lab;
 
 static gint64 now_ms(void)
@@ -150,9 +157,46 @@ static gboolean pcscd_ready(const lab *l)
 	return strstr(text, "daemon ready") != NULL;
 }
 
+/* The environment of a root lab's processes: paths as the root sees them
+ * (the lab's tree is at LAB_ROOT_LABDIR), its copied tools first. */
+static void root_env(const lab *l, gboolean cmd)
+{
+	g_autofree char *sock = g_build_filename(l->root.ipc_dir, "pcscd.comm", NULL);
+	g_autofree char *ctl = g_build_filename(l->root.ipc_dir, "ccidlab.sock", NULL);
+	setenv("PCSCLITE_CSOCK_NAME", sock, 1);
+	if (l->root.libs)
+		setenv("LD_LIBRARY_PATH", LAB_ROOT_LABDIR "/lib", 1);
+	else
+		unsetenv("LD_LIBRARY_PATH");
+	if (!cmd)
+		return;
+	setenv("PATH", LAB_ROOT_LABDIR "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	       1);
+	setenv("CCIDLAB_LAB_DIR", LAB_ROOT_LABDIR, 1);
+	setenv("CCIDLAB_CTL_SOCKET", ctl, 1);
+	setenv("CCIDLAB_PCSCD_LOG", LAB_ROOT_LABDIR "/pcscd.log", 1);
+	setenv("CCIDLAB_ROOT", l->root.dir, 1);
+	setenv("CCIDLAB_ROOT_PCSC_LITE", l->root.version ? l->root.version : "unknown", 1);
+}
+
+/* The root lab's pcscd: the lab's conf as the root sees it, and no polkit
+ * (pcsc-lite 2.x asks it otherwise, and a root has no polkit daemon). */
+static void root_plan(lab *l, lab_ns_plan *plan, char **argv, char *conf)
+{
+	plan->root = l->root.dir;
+	plan->lab_dir = l->dir;
+	plan->ipc_dir = l->root.ipc_dir;
+	plan->drop_dir = l->root.drop_dir;
+	plan->preload = l->root.preload;
+	argv[5] = conf;
+	if (l->root.disable_polkit)
+		argv[6] = "--disable-polkit";
+}
+
 static int start_pcscd(lab *l)
 {
-	char *argv[] = { l->o.pcscd, "-f", "-d", "-a", "-c", l->conf_dir, NULL };
+	char *argv[] = { l->o.pcscd, "-f", "-d", "-a", "-c", l->conf_dir, NULL, NULL };
+	g_autofree char *root_conf = g_build_filename(LAB_ROOT_LABDIR, "conf", NULL);
 	lab_ns_plan plan = {
 		.run_dir = l->run_dir,
 		.drivers_dir = l->drivers_dir,
@@ -164,6 +208,8 @@ static int start_pcscd(lab *l)
 		.uid = getuid(),
 		.gid = getgid(),
 	};
+	if (l->o.root != NULL)
+		root_plan(l, &plan, argv, root_conf);
 
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -179,6 +225,8 @@ static int start_pcscd(lab *l)
 			setenv("CCIDLAB_USBSIM", l->o.usbsim, 1);
 			setenv("CCIDLAB_USBSIM_CTL", ctl, 1);
 		}
+		if (l->o.root != NULL)
+			root_env(l, FALSE);
 		lab_ns_exec_pcscd(&plan);
 		_exit(127);
 	}
@@ -209,6 +257,25 @@ static int start_pcscd(lab *l)
 	return 0;
 }
 
+/* In the command child of a root lab: into pcscd's namespace and root, in
+ * the same directory if the root has it. */
+static void enter_root(lab *l)
+{
+	g_autofree char *cwd = g_get_current_dir();
+	/* Before the chroot: the command's path is the host's. */
+	char *cmd = lab_root_command(l->o.cmd[0]);
+	g_free(l->o.cmd[0]);
+	l->o.cmd[0] = cmd;
+	if (lab_ns_join_root(l->pcscd, l->root.dir) != 0) {
+		fprintf(stderr, "ccidlab lab: cannot enter the root %s: %s\n", l->root.dir,
+			g_strerror(errno));
+		_exit(127);
+	}
+	if (chdir(cwd) != 0 && chdir("/") != 0)
+		_exit(127);
+	root_env(l, TRUE);
+}
+
 static int start_cmd(lab *l)
 {
 	pid_t pid = fork();
@@ -232,6 +299,8 @@ static int start_cmd(lab *l)
 		}
 		setenv("CCIDLAB_PCSCD_PID", pidbuf, 1);
 		setenv("CCIDLAB_PCSCD_LOG", l->log_path, 1);
+		if (l->o.root != NULL)
+			enter_root(l);
 		execvp(l->o.cmd[0], l->o.cmd);
 		fprintf(stderr, "ccidlab lab: cannot run %s: %s\n", l->o.cmd[0], g_strerror(errno));
 		_exit(127);
@@ -381,6 +450,16 @@ static int prepare(lab *l)
 			return -1;
 		}
 	}
+	if (l->o.root != NULL) {
+		if (!lab_root_prepare(&l->root, l->o.root, l->dir, l->o.driver, l->o.pcscd,
+				      l->o.preload, &err)) {
+			fprintf(stderr, "ccidlab lab: --root %s: %s\n", l->o.root, err->message);
+			return -1;
+		}
+		note(l, "root %s: pcsc-lite %s%s", l->root.dir,
+		     l->root.version ? l->root.version : "(version unknown)",
+		     l->root.libs ? ", with libraries it lacks copied in" : "");
+	}
 	return 0;
 }
 
@@ -450,7 +529,7 @@ static gboolean parse_args(lab_opts *o, int argc, char **argv)
 		{ "keep-log", 'k', 0, G_OPTION_ARG_FILENAME, &o->keep_log,
 		  "copy pcscd's log to FILE when the lab ends", "FILE" },
 		{ "pcscd", 0, 0, G_OPTION_ARG_FILENAME, &o->pcscd,
-		  "pcscd binary (default: " PCSCD_PATH ")", "PATH" },
+		  "pcscd binary (default: " PCSCD_PATH "; with --root, a path in the root)", "PATH" },
 		{ "preload", 0, 0, G_OPTION_ARG_STRING, &o->preload,
 		  "LD_PRELOAD for pcscd (default: $CCIDLAB_LAB_PRELOAD)", "LIBS" },
 		{ "usbsim", 0, 0, G_OPTION_ARG_STRING, &o->usbsim,
@@ -461,6 +540,9 @@ static gboolean parse_args(lab_opts *o, int argc, char **argv)
 		  "PATH" },
 		{ "bundle", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->bundles,
 		  "copy another driver's bundle DIR into the private drop dir (repeatable)", "DIR" },
+		{ "root", 0, 0, G_OPTION_ARG_FILENAME, &o->root,
+		  "run pcscd and CMD chrooted in this Debian root (see ccidlab mkroot); needs root",
+		  "DIR" },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &o->timeout_s,
 		  "seconds to wait for pcscd to answer (default 15)", "S" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "say nothing unless something fails",
@@ -521,6 +603,8 @@ static void lab_clear(lab *l)
 	g_free(l->o.usbsim);
 	g_free(l->o.usbsim_lib);
 	g_strfreev(l->o.bundles);
+	g_free(l->o.root);
+	lab_root_clear(&l->root);
 	g_strfreev(l->o.cmd);
 	g_free(l->dir);
 	g_free(l->run_dir);

@@ -3,7 +3,8 @@ bin_PROGRAMS += src/tools/ccidlab
 src_tools_ccidlab_SOURCES = \
 	src/tools/ccidlab.c \
 	src/tools/lab.h src/tools/lab.c \
-	src/tools/lab_ns.c \
+	src/tools/lab_ns.c src/tools/lab_root.h src/tools/lab_root.c \
+	src/tools/mkroot.h src/tools/mkroot.c \
 	src/tools/labfiles.h src/tools/labfiles.c \
 	src/tools/ctl_cmds.h src/tools/ctl_cli.h src/tools/ctl_cli.c \
 	src/tools/ctl_readers.c src/tools/ctl_fault.c src/tools/ctl_scenario.c \
@@ -16,5 +17,15 @@ src_tools_ccidlab_SOURCES = \
 	src/tools/check_monitor.c src/tools/check_legacy.c src/tools/check_stimuli.c \
 	src/tools/check_oracle.c src/tools/check_report.c
 src_tools_ccidlab_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
-src_tools_ccidlab_CPPFLAGS = $(AM_CPPFLAGS) -DUSBDROPDIR='"$(usbdropdir)"' -DPKGLIBDIR='"$(pkglibdir)"'
+src_tools_ccidlab_CPPFLAGS = $(AM_CPPFLAGS) -DUSBDROPDIR='"$(usbdropdir)"' -DPKGLIBDIR='"$(pkglibdir)"' \
+	-DPKGLIBEXECDIR='"$(pkglibexecdir)"'
 src_tools_ccidlab_LDADD = $(CTL_LIBS) $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS)
+
+# `ccidlab mkroot` runs this script (debootstrap and apt-get are commands,
+# not libraries): the build tree keeps a copy beside ccidlab, where a
+# build-tree ccidlab finds it.
+pkglibexec_SCRIPTS = src/tools/ccidlab-mkroot
+src/tools/ccidlab-mkroot: src/tools/mkroot.sh
+	$(AM_V_GEN)$(MKDIR_P) src/tools && cp $(srcdir)/src/tools/mkroot.sh $@ && chmod +x $@
+CLEANFILES += src/tools/ccidlab-mkroot
+EXTRA_DIST += src/tools/mkroot.sh

@@ -1,0 +1,36 @@
+/* ccidlab — a root lab (`ccidlab lab --root DIR`): pcscd and the command
+ * run chrooted in a Debian root (see `ccidlab mkroot`), with ccidlab's
+ * driver, command and whatever libraries the root lacks copied into the
+ * lab's tree, seen inside the root at LAB_ROOT_LABDIR. */
+#ifndef CCIDLAB_TOOLS_LAB_ROOT_H
+#define CCIDLAB_TOOLS_LAB_ROOT_H
+
+#include <glib.h>
+
+#define LAB_ROOT_PROBE_MS 10000	/* bound of each probe (pcscd --version, ldd) */
+
+typedef struct lab_root {
+	char *dir;		/* the root, absolute */
+	char *version;		/* "2.5.3", from the root's pcscd --version */
+	char *ipc_dir;		/* the root's pcscd's IPC and drop dirs */
+	char *drop_dir;
+	gboolean disable_polkit;	/* its pcscd takes --disable-polkit */
+	char *preload;		/* LD_PRELOAD as the root sees it, or NULL */
+	gboolean libs;		/* LAB_ROOT_LABDIR/lib holds libraries */
+} lab_root;
+
+/* Checks the root, asks its `pcscd` (a path inside it) what it is, and
+ * copies into lab_dir (bin/ccidlab, lib/...) what the lab needs that the
+ * root lacks: this ccidlab, the libraries it, `driver` and `preload` load,
+ * and the preloaded objects themselves. */
+gboolean lab_root_prepare(lab_root *r, const char *root, const char *lab_dir,
+			  const char *driver, const char *pcscd, const char *preload,
+			  GError **error);
+
+/* The command as the root can run it: this ccidlab's own path becomes the
+ * copy in LAB_ROOT_LABDIR/bin. */
+char *lab_root_command(const char *cmd);
+
+void lab_root_clear(lab_root *r);
+
+#endif
