@@ -27,10 +27,11 @@ Makes (or reuses) a Debian root with pcscd for ccidlab lab --root DIR.
   --force         remake DIR even when it holds a finished root
   --no-fallback   fail rather than fall back to trixie
   --timeout S     bound of each network step (default 1200 s)
+  --print-mirror  print the mirror it would use, and stop
 EOU
 }
 
-dir="" suite=sid mirror="${CCIDLAB_MIRROR:-}" force=0 fallback=1 tmo=1200
+dir="" suite=sid mirror="${CCIDLAB_MIRROR:-}" force=0 fallback=1 tmo=1200 print_mirror=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--suite) [ $# -ge 2 ] || die "--suite needs a value"; suite=$2; shift ;;
@@ -41,20 +42,16 @@ while [ $# -gt 0 ]; do
 	--timeout=*) tmo=${1#--timeout=} ;;
 	--force) force=1 ;;
 	--no-fallback) fallback=0 ;;
+	--print-mirror) print_mirror=1 ;;
 	-h|--help) usage; exit 0 ;;
 	-*) usage >&2; exit 2 ;;
 	*) [ -z "$dir" ] || { usage >&2; exit 2; }; dir=$1 ;;
 	esac
 	shift
 done
-[ -n "$dir" ] || { usage >&2; exit 2; }
+[ -n "$dir" ] || [ "$print_mirror" -eq 1 ] || { usage >&2; exit 2; }
 case "$suite" in *[!a-z0-9.-]*|"") die "bad suite '$suite'" ;; esac
 case "$tmo" in *[!0-9]*|"") die "--timeout must be seconds" ;; esac
-[ "$(id -u)" -eq 0 ] || die "needs root (debootstrap and chroot)"
-for tool in debootstrap chroot unshare timeout flock dpkg-query; do
-	command -v "$tool" >/dev/null 2>&1 ||
-		die "$tool is missing (Debian: apt-get install debootstrap util-linux coreutils; ./bootstrap deps)"
-done
 
 # The Debian archive among this machine's apt sources: the first "deb"
 # entry of a Debian suite that is not the security archive.  One-line
@@ -103,6 +100,13 @@ if [ -z "$mirror" ]; then
 fi
 case "$mirror" in http://*|https://*|file:/*) ;; *) die "bad mirror '$mirror'" ;; esac
 mirror=${mirror%/}
+[ "$print_mirror" -eq 0 ] || { echo "$mirror"; exit 0; }
+
+[ "$(id -u)" -eq 0 ] || die "needs root (debootstrap and chroot)"
+for tool in debootstrap chroot unshare timeout flock dpkg-query; do
+	command -v "$tool" >/dev/null 2>&1 ||
+		die "$tool is missing (Debian: apt-get install debootstrap util-linux coreutils; ./bootstrap deps)"
+done
 
 parent=$(dirname -- "$dir")
 mkdir -p -- "$parent" || die "cannot create $parent"
