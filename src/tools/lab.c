@@ -221,7 +221,8 @@ static int start_pcscd(lab *l)
 		if (l->o.usbsim != NULL) {
 			/* The shim serves the control socket where the command's
 			 * CCIDLAB_CTL_SOCKET points (libccid starts none). */
-			g_autofree char *ctl = g_build_filename(l->run_dir, "ccidlab.sock", NULL);
+			g_autofree char *ctl = g_build_filename(
+				l->o.root != NULL ? l->root.ipc_dir : l->run_dir, "ccidlab.sock", NULL);
 			setenv("CCIDLAB_USBSIM", l->o.usbsim, 1);
 			setenv("CCIDLAB_USBSIM_CTL", ctl, 1);
 		}
@@ -618,7 +619,7 @@ static void lab_clear(lab *l)
 
 int lab_main(int argc, char **argv)
 {
-	lab l = { .sigfd = -1 };
+	lab l = { .sigfd = -1, .root.lock_fd = -1 };
 	int status = LAB_EXIT_FAILED;
 
 	if (!parse_args(&l.o, argc, argv)) {

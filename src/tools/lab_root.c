@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -234,6 +235,22 @@ static gboolean copy_self(lab_root *r, const char *bin_dir, const char *lib_dir,
 	return copy_missing_libs(r, exe, lib_dir, error);
 }
 
+/* DIR.lock (ccidlab mkroot's), held shared while the lab runs: no mkroot
+ * --force remakes a root under a running lab, and no lab starts in a root
+ * being made. */
+static gboolean hold_root(lab_root *r, GError **error)
+{
+	g_autofree char *lock = g_strconcat(r->dir, ".lock", NULL);
+	r->lock_fd = open(lock, O_RDONLY | O_CLOEXEC);
+	if (r->lock_fd < 0)
+		return TRUE;	/* a root not made by mkroot */
+	if (flock(r->lock_fd, LOCK_SH | LOCK_NB) == 0)
+		return TRUE;
+	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_AGAIN,
+		    "a ccidlab mkroot is making it now (%s is held)", lock);
+	return FALSE;
+}
+
 gboolean lab_root_prepare(lab_root *r, const char *root, const char *lab_dir,
 			  const char *driver, const char *pcscd, const char *preload,
 			  GError **error)
@@ -253,7 +270,7 @@ gboolean lab_root_prepare(lab_root *r, const char *root, const char *lab_dir,
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "the root cannot be /");
 		return FALSE;
 	}
-	if (!ask_pcscd(r, pcscd, error))
+	if (!hold_root(r, error) || !ask_pcscd(r, pcscd, error))
 		return FALSE;
 	g_autofree char *bin_dir = g_build_filename(lab_dir, "bin", NULL);
 	g_autofree char *lib_dir = g_build_filename(lab_dir, "lib", NULL);
@@ -279,10 +296,13 @@ char *lab_root_command(const char *cmd)
 
 void lab_root_clear(lab_root *r)
 {
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
 	free(r->dir);
 	g_free(r->version);
 	g_free(r->ipc_dir);
 	g_free(r->drop_dir);
 	g_free(r->preload);
 	memset(r, 0, sizeof *r);
+	r->lock_fd = -1;
 }

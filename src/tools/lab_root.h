@@ -17,6 +17,7 @@ typedef struct lab_root {
 	gboolean disable_polkit;	/* its pcscd takes --disable-polkit */
 	char *preload;		/* LD_PRELOAD as the root sees it, or NULL */
 	gboolean libs;		/* LAB_ROOT_LABDIR/lib holds libraries */
+	int lock_fd;		/* DIR.lock held shared, or -1 */
 } lab_root;
 
 /* Checks the root, asks its `pcscd` (a path inside it) what it is, and

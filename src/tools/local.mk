@@ -29,3 +29,10 @@ src/tools/ccidlab-mkroot: src/tools/mkroot.sh
 	$(AM_V_GEN)$(MKDIR_P) src/tools && cp $(srcdir)/src/tools/mkroot.sh $@ && chmod +x $@
 CLEANFILES += src/tools/ccidlab-mkroot
 EXTRA_DIST += src/tools/mkroot.sh
+
+# `make mkroot`: the Debian sid root of `ccidlab lab --root` (and of
+# tests/integration/lab-root.sh), made once then reused.
+ROOT_CACHE = $${CCIDLAB_ROOT_CACHE:-/var/cache/ccidlab/roots}
+mkroot: all
+	$(abs_top_builddir)/src/tools/ccidlab mkroot $(ROOT_CACHE)/sid $(MKROOT_FLAGS)
+.PHONY: mkroot

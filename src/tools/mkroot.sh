@@ -113,18 +113,23 @@ mkdir -p -- "$parent" || die "cannot create $parent"
 dir=$(cd -- "$parent" && pwd)/$(basename -- "$dir")
 [ "$dir" != / ] || die "refusing to make a root over /"
 
-# One mkroot per DIR at a time (tests and the matrix share a cache).
-exec 9>"$dir.lock" || die "cannot create $dir.lock"
-flock -w "$tmo" 9 || die "$dir is being made by another mkroot (waited $tmo s)"
-
 marker_get() { sed -n "s/^$1=//p" "$dir/$MARKER" 2>/dev/null | head -n 1; }
-
-if [ -f "$dir/$MARKER" ] && [ "$force" -eq 0 ] && [ "$(marker_get requested)" = "$suite" ]; then
+reuse() {
+	[ -f "$dir/$MARKER" ] && [ "$force" -eq 0 ] && [ "$(marker_get requested)" = "$suite" ] ||
+		return 0
 	echo "$me: reusing $dir: Debian $(marker_get suite), pcsc-lite $(marker_get pcsc_lite)" \
 		"(--force remakes it)" >&2
 	echo "pcsc-lite $(marker_get pcsc_lite)"
 	exit 0
-fi
+}
+
+# DIR.lock: labs running in the root hold it shared, a mkroot that
+# (re)makes the root exclusive; reusing needs it shared only.
+exec 9>"$dir.lock" || die "cannot create $dir.lock"
+flock -s -w "$tmo" 9 || die "$dir is being made by another mkroot (waited $tmo s)"
+reuse
+flock -x -w "$tmo" 9 || die "$dir is in use by a lab or another mkroot (waited $tmo s)"
+reuse
 if [ -e "$dir" ] && [ -n "$(ls -A -- "$dir" 2>/dev/null)" ] && [ "$force" -eq 0 ]; then
 	if [ -f "$dir/$MARKER" ]; then
 		die "$dir holds a root of suite $(marker_get requested), not $suite: pass --force to remake it"
