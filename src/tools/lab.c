@@ -254,6 +254,8 @@ static int start_pcscd(lab *l)
 			return -1;
 		}
 	}
+	if (l->o.root != NULL)
+		lab_root_note_ns(&l->root, l->pcscd);
 	note(l, "pcscd %d ready on %s", (int)l->pcscd, l->socket_path);
 	return 0;
 }
@@ -369,6 +371,8 @@ static void finish(lab *l)
 		stop_child(l, &l->pcscd, SIGTERM, LAB_STOP_GRACE_MS);
 		note(l, "pcscd stopped");
 	}
+	if (l->o.root != NULL)
+		lab_root_kill_rest(&l->root);
 	if (l->o.keep_log != NULL && l->log_path != NULL) {
 		g_autoptr(GError) err = NULL;
 		if (!lab_copy_file(l->log_path, l->o.keep_log, &err))

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -292,6 +293,45 @@ char *lab_root_command(const char *cmd)
 	if (exe != NULL && target != NULL && strcmp(exe, target) == 0)
 		return g_build_filename(LAB_ROOT_LABDIR, "bin", "ccidlab", NULL);
 	return g_strdup(cmd);
+}
+
+void lab_root_note_ns(lab_root *r, pid_t pcscd)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/ns/mnt", (int)pcscd);
+	struct stat st;
+	if (stat(path, &st) == 0) {
+		r->ns_dev = st.st_dev;
+		r->ns_ino = st.st_ino;
+	}
+}
+
+/* Sends SIGKILL to every process in the lab's namespace; returns how many. */
+static int kill_in_ns(const lab_root *r)
+{
+	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+	int n = 0;
+	for (const char *name; proc != NULL && (name = g_dir_read_name(proc)) != NULL;) {
+		char *end;
+		long pid = strtol(name, &end, 10);
+		if (*end != '\0' || pid <= 1 || pid == getpid())
+			continue;
+		g_autofree char *path = g_strdup_printf("/proc/%ld/ns/mnt", pid);
+		struct stat st;
+		if (stat(path, &st) == 0 && st.st_dev == r->ns_dev && st.st_ino == r->ns_ino &&
+		    kill((pid_t)pid, SIGKILL) == 0)
+			n++;
+	}
+	return n;
+}
+
+void lab_root_kill_rest(lab_root *r)
+{
+	if (r->ns_ino == 0)
+		return;
+	/* A killed process leaves /proc when its parent reaps it (init, for
+	 * orphans): look again for a while. */
+	for (int i = 0; i < 100 && kill_in_ns(r) > 0; i++)
+		g_usleep(10000);
 }
 
 void lab_root_clear(lab_root *r)

@@ -5,6 +5,8 @@
 #ifndef CCIDLAB_TOOLS_LAB_ROOT_H
 #define CCIDLAB_TOOLS_LAB_ROOT_H
 
+#include <sys/types.h>
+
 #include <glib.h>
 
 #define LAB_ROOT_PROBE_MS 10000	/* bound of each probe (pcscd --version, ldd) */
@@ -18,6 +20,8 @@ typedef struct lab_root {
 	char *preload;		/* LD_PRELOAD as the root sees it, or NULL */
 	gboolean libs;		/* LAB_ROOT_LABDIR/lib holds libraries */
 	int lock_fd;		/* DIR.lock held shared, or -1 */
+	dev_t ns_dev;		/* the lab's mount namespace, once pcscd is in it */
+	ino_t ns_ino;
 } lab_root;
 
 /* Checks the root, asks its `pcscd` (a path inside it) what it is, and
@@ -31,6 +35,13 @@ gboolean lab_root_prepare(lab_root *r, const char *root, const char *lab_dir,
 /* The command as the root can run it: this ccidlab's own path becomes the
  * copy in LAB_ROOT_LABDIR/bin. */
 char *lab_root_command(const char *cmd);
+
+/* Notes the mount namespace pcscd made (call once pcscd answers). */
+void lab_root_note_ns(lab_root *r, pid_t pcscd);
+
+/* Kills whatever still runs in that namespace (what the command left in
+ * the background), so that none outlives the lab; bounded. */
+void lab_root_kill_rest(lab_root *r);
 
 void lab_root_clear(lab_root *r);
 

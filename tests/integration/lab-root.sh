@@ -4,7 +4,8 @@
 # the command chrooted in it: its pcscd and its client library answer,
 # pcsc_scan lists the emulated readers, the control socket works from
 # inside, check-events loses nothing, exit statuses come through, and no
-# process or mount stays behind, even when the lab is stopped by a signal.
+# process (even one the command left in the background) or mount stays
+# behind, even when the lab is stopped by a signal.
 # The first run downloads the root (about 30 s on a near mirror).
 . "$top_srcdir/tests/integration/lib.sh"
 N=10
@@ -101,16 +102,21 @@ check "exit statuses come through (7: $rc1, not found: $rc2)" \
 	sh -c "[ $rc1 -eq 7 ] && [ $rc2 -eq 127 ]"
 
 pid=$(sed -n 's/^pid //p' "$WORK/facts")
-check "no pcscd left ($pid) and no mount left under the root" \
-	sh -c "[ -n '$pid' ] && ! kill -0 '$pid' 2>/dev/null && [ \$(grep -c -F '$ROOT' /proc/self/mountinfo) -eq $mounts0 ]"
+# gone PID: that process ends within 10 s (a killed orphan is a zombie
+# until init reaps it).
+gone() { [ -n "$1" ] && wait_for not_alive "$1"; }
+no_mounts() { [ "$(mounts_of_root)" -eq "$mounts0" ]; }
+check "no pcscd left ($pid) and no mount left under the root" eval 'gone "$pid" && no_mounts'
 
-lab_bg signal --conf "$conf" --root "$ROOT" -- sh -c 'echo $CCIDLAB_PCSCD_PID > /run/ccidlab-lab/lab-root-test.pid; exec sleep 60'
+# The command leaves a process in the background: it goes with the lab.
+lab_bg signal --conf "$conf" --root "$ROOT" -- sh -c '
+	sleep 61 & echo "$CCIDLAB_PCSCD_PID $!" > /run/ccidlab-lab/lab-root-test.pid; sleep 60'
 wait_for sh -c "ls ${TMPDIR:-/tmp}/ccidlab-lab.*/lab-root-test.pid >/dev/null 2>&1"
-spid=$(cat ${TMPDIR:-/tmp}/ccidlab-lab.*/lab-root-test.pid 2>/dev/null | head -n 1)
+set -- $(cat ${TMPDIR:-/tmp}/ccidlab-lab.*/lab-root-test.pid 2>/dev/null | head -n 1)
+spid=${1:-} bg=${2:-}
 kill -TERM "$LAB_PID"
 wait "$LAB_PID"
 rc=$?
-check "SIGTERM stops the root lab (exit $rc), its pcscd ($spid) and its mounts" \
-	sh -c "[ $rc -eq 143 ] && [ -n '$spid' ] && ! kill -0 '$spid' 2>/dev/null &&
-		[ \$(grep -c -F '$ROOT' /proc/self/mountinfo) -eq $mounts0 ]"
+check "SIGTERM stops the root lab (exit $rc), its pcscd ($spid), the command's background job ($bg) and its mounts" \
+	eval '[ $rc -eq 143 ] && gone "$spid" && gone "$bg" && no_mounts'
 finish
