@@ -157,28 +157,6 @@ static gboolean pcscd_ready(const lab *l)
 	return strstr(text, "daemon ready") != NULL;
 }
 
-/* The environment of a root lab's processes: paths as the root sees them
- * (the lab's tree is at LAB_ROOT_LABDIR), its copied tools first. */
-static void root_env(const lab *l, gboolean cmd)
-{
-	g_autofree char *sock = g_build_filename(l->root.ipc_dir, "pcscd.comm", NULL);
-	g_autofree char *ctl = g_build_filename(l->root.ipc_dir, "ccidlab.sock", NULL);
-	setenv("PCSCLITE_CSOCK_NAME", sock, 1);
-	if (l->root.libs)
-		setenv("LD_LIBRARY_PATH", LAB_ROOT_LABDIR "/lib", 1);
-	else
-		unsetenv("LD_LIBRARY_PATH");
-	if (!cmd)
-		return;
-	setenv("PATH", LAB_ROOT_LABDIR "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-	       1);
-	setenv("CCIDLAB_LAB_DIR", LAB_ROOT_LABDIR, 1);
-	setenv("CCIDLAB_CTL_SOCKET", ctl, 1);
-	setenv("CCIDLAB_PCSCD_LOG", LAB_ROOT_LABDIR "/pcscd.log", 1);
-	setenv("CCIDLAB_ROOT", l->root.dir, 1);
-	setenv("CCIDLAB_ROOT_PCSC_LITE", l->root.version ? l->root.version : "unknown", 1);
-}
-
 /* The root lab's pcscd: the lab's conf as the root sees it, and no polkit
  * (pcsc-lite 2.x asks it otherwise, and a root has no polkit daemon). */
 static void root_plan(lab *l, lab_ns_plan *plan, char **argv, char *conf)
@@ -227,7 +205,7 @@ static int start_pcscd(lab *l)
 			setenv("CCIDLAB_USBSIM_CTL", ctl, 1);
 		}
 		if (l->o.root != NULL)
-			root_env(l, FALSE);
+			lab_root_setenv(&l->root, FALSE);
 		lab_ns_exec_pcscd(&plan);
 		_exit(127);
 	}
@@ -260,25 +238,6 @@ static int start_pcscd(lab *l)
 	return 0;
 }
 
-/* In the command child of a root lab: into pcscd's namespace and root, in
- * the same directory if the root has it. */
-static void enter_root(lab *l)
-{
-	g_autofree char *cwd = g_get_current_dir();
-	/* Before the chroot: the command's path is the host's. */
-	char *cmd = lab_root_command(l->o.cmd[0]);
-	g_free(l->o.cmd[0]);
-	l->o.cmd[0] = cmd;
-	if (lab_ns_join_root(l->pcscd, l->root.dir) != 0) {
-		fprintf(stderr, "ccidlab lab: cannot enter the root %s: %s\n", l->root.dir,
-			g_strerror(errno));
-		_exit(127);
-	}
-	if (chdir(cwd) != 0 && chdir("/") != 0)
-		_exit(127);
-	root_env(l, TRUE);
-}
-
 static int start_cmd(lab *l)
 {
 	pid_t pid = fork();
@@ -303,7 +262,7 @@ static int start_cmd(lab *l)
 		setenv("CCIDLAB_PCSCD_PID", pidbuf, 1);
 		setenv("CCIDLAB_PCSCD_LOG", l->log_path, 1);
 		if (l->o.root != NULL)
-			enter_root(l);
+			lab_root_enter(&l->root, l->pcscd, &l->o.cmd[0]);
 		execvp(l->o.cmd[0], l->o.cmd);
 		fprintf(stderr, "ccidlab lab: cannot run %s: %s\n", l->o.cmd[0], g_strerror(errno));
 		_exit(127);

@@ -36,6 +36,15 @@ gboolean lab_root_prepare(lab_root *r, const char *root, const char *lab_dir,
  * copy in LAB_ROOT_LABDIR/bin. */
 char *lab_root_command(const char *cmd);
 
+/* In a root lab's child, before exec: the environment of its processes
+ * (the command's too when `cmd`), with paths as the root sees them. */
+void lab_root_setenv(const lab_root *r, gboolean cmd);
+
+/* In the command's child: joins pcscd's namespace and the root, in the
+ * same directory if the root has it, and maps *cmd0 (this ccidlab's own
+ * path becomes its copy).  Exits 127 on failure. */
+void lab_root_enter(const lab_root *r, pid_t pcscd, char **cmd0);
+
 /* Notes the mount namespace pcscd made (call once pcscd answers). */
 void lab_root_note_ns(lab_root *r, pid_t pcscd);
 

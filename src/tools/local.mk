@@ -3,7 +3,7 @@ bin_PROGRAMS += src/tools/ccidlab
 src_tools_ccidlab_SOURCES = \
 	src/tools/ccidlab.c \
 	src/tools/lab.h src/tools/lab.c \
-	src/tools/lab_ns.c src/tools/lab_root.h src/tools/lab_root.c \
+	src/tools/lab_ns.c src/tools/lab_root.h src/tools/lab_root.c src/tools/lab_root_exec.c \
 	src/tools/mkroot.h src/tools/mkroot.c \
 	src/tools/labfiles.h src/tools/labfiles.c \
 	src/tools/ctl_cmds.h src/tools/ctl_cli.h src/tools/ctl_cli.c \
