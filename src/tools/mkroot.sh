@@ -136,6 +136,12 @@ if [ -e "$dir" ] && [ -n "$(ls -A -- "$dir" 2>/dev/null)" ] && [ "$force" -eq 0 
 	fi
 	die "$dir is not empty and holds no finished root (a partial one?): pass --force to remake it"
 fi
+# --force removes DIR: only a root (made or half made), never a directory
+# given by mistake.
+if [ -e "$dir" ] && [ -n "$(ls -A -- "$dir" 2>/dev/null)" ] && [ ! -f "$dir/$MARKER" ] &&
+	[ ! -d "$dir/debootstrap" ] && [ ! -d "$dir/var/lib/dpkg" ]; then
+	die "$dir is not empty and does not look like a Debian root: not removing it"
+fi
 # Never delete through a mount (a lab or a crashed mkroot could leave one).
 if awk -v d="$dir" '$5 == d || index($5, d "/") == 1 { found = 1 } END { exit !found }' \
 	/proc/self/mountinfo; then

@@ -8,7 +8,7 @@
 # behind, even when the lab is stopped by a signal.
 # The first run downloads the root (about 30 s on a near mirror).
 . "$top_srcdir/tests/integration/lib.sh"
-N=10
+N=11
 plan $N
 skip_all() { i=0; while [ $i -lt $N ]; do skip "$1"; i=$((i + 1)); done; exit 0; }
 
@@ -42,6 +42,14 @@ rc=$?
 t1=$(date +%s)
 check "a second mkroot reuses it ($((t1 - t0)) s)" \
 	sh -c "[ $rc -eq 0 ] && grep -q reusing '$WORK/mkroot2.out' && [ $((t1 - t0)) -le 5 ]"
+
+mkdir -p "$WORK/notroot"
+echo keep > "$WORK/notroot/file"
+"$CCIDLAB" mkroot "$WORK/notroot" --force > /dev/null 2> "$WORK/notroot.err"
+rc=$?
+check "mkroot --force refuses to empty a directory that is no root (exit $rc)" \
+	sh -c "[ $rc -eq 1 ] && grep -qx keep '$WORK/notroot/file' &&
+		grep -q 'does not look like a Debian root' '$WORK/notroot.err'"
 
 conf="$WORK/conf"
 mkdir -p "$conf"
