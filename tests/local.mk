@@ -58,6 +58,7 @@ EXTRA_DIST += tests/fuzz/replay.sh
 INTEGRATION_TESTS = \
 	tests/integration/lab-basics.sh \
 	tests/integration/lab-isolation.sh \
+	tests/integration/lab-root.sh \
 	tests/integration/driver-load.sh \
 	tests/integration/emu-listing.sh \
 	tests/integration/emu-readertest.sh \

@@ -10,6 +10,7 @@
 #include "tools/ctl_cmds.h"
 #include "tools/lab.h"
 #include "tools/legacy_client.h"
+#include "tools/mkroot.h"
 #include "tools/usb_ids.h"
 
 typedef struct subcommand {
@@ -28,6 +29,7 @@ static int help_main(int argc, char **argv);
 
 static const subcommand subcommands[] = {
 	{ "lab", lab_main, "run a command against a private pcscd with ccidlab's driver" },
+	{ "mkroot", mkroot_main, "make a Debian root with another pcsc-lite for lab --root" },
 	{ "list", cli_list_main, "list the driver's readers, slots, cards and faults" },
 	{ "insert", cli_insert_main, "insert a card into an emulated slot" },
 	{ "remove", cli_remove_main, "remove the card of an emulated slot" },

@@ -3,7 +3,8 @@ bin_PROGRAMS += src/tools/ccidlab
 src_tools_ccidlab_SOURCES = \
 	src/tools/ccidlab.c \
 	src/tools/lab.h src/tools/lab.c \
-	src/tools/lab_ns.c \
+	src/tools/lab_ns.c src/tools/lab_root.h src/tools/lab_root.c src/tools/lab_root_exec.c \
+	src/tools/mkroot.h src/tools/mkroot.c \
 	src/tools/labfiles.h src/tools/labfiles.c \
 	src/tools/ctl_cmds.h src/tools/ctl_cli.h src/tools/ctl_cli.c \
 	src/tools/ctl_readers.c src/tools/ctl_fault.c src/tools/ctl_scenario.c \
@@ -17,5 +18,22 @@ src_tools_ccidlab_SOURCES = \
 	src/tools/check_oracle.c src/tools/check_report.c \
 	src/tools/usb_ids.h src/tools/usb_ids.c
 src_tools_ccidlab_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
-src_tools_ccidlab_CPPFLAGS = $(AM_CPPFLAGS) -DUSBDROPDIR='"$(usbdropdir)"' -DPKGLIBDIR='"$(pkglibdir)"' -DBINDIR='"$(bindir)"'
+src_tools_ccidlab_CPPFLAGS = $(AM_CPPFLAGS) -DUSBDROPDIR='"$(usbdropdir)"' -DPKGLIBDIR='"$(pkglibdir)"' \
+	-DPKGLIBEXECDIR='"$(pkglibexecdir)"' -DBINDIR='"$(bindir)"'
 src_tools_ccidlab_LDADD = $(CTL_LIBS) $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS)
+
+# `ccidlab mkroot` runs this script (debootstrap and apt-get are commands,
+# not libraries): the build tree keeps a copy beside ccidlab, where a
+# build-tree ccidlab finds it.
+pkglibexec_SCRIPTS = src/tools/ccidlab-mkroot
+src/tools/ccidlab-mkroot: src/tools/mkroot.sh
+	$(AM_V_GEN)$(MKDIR_P) src/tools && cp $(srcdir)/src/tools/mkroot.sh $@ && chmod +x $@
+CLEANFILES += src/tools/ccidlab-mkroot
+EXTRA_DIST += src/tools/mkroot.sh
+
+# `make mkroot`: the Debian sid root of `ccidlab lab --root` (and of
+# tests/integration/lab-root.sh), made once then reused.
+ROOT_CACHE = $${CCIDLAB_ROOT_CACHE:-/var/cache/ccidlab/roots}
+mkroot: all
+	$(abs_top_builddir)/src/tools/ccidlab mkroot $(ROOT_CACHE)/sid $(MKROOT_FLAGS)
+.PHONY: mkroot
