@@ -81,7 +81,8 @@ INTEGRATION_TESTS = \
 	tests/integration/usbsim-libccid-ctl.sh \
 	tests/integration/usbsim-libccid-attrs.sh \
 	tests/integration/usbsim-libccid-faults.sh \
-	tests/integration/usbsim-libccid-composite.sh
+	tests/integration/usbsim-libccid-composite.sh \
+	tests/integration/usb-timeout-cap.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \
 	tests/integration/clients

@@ -24,6 +24,12 @@ static int xfr_exchange(void *ctx, const uint8_t *tx, size_t tx_len, uint32_t hi
 	xfr_ctx *x = ctx;
 	ccid_msg cmd, rsp;
 
+	/* Past the APDU's cap, an exchange is not a lost block to recover
+	 * from (the T=1 engine would spend its R-blocks and S(RESYNCH)s on
+	 * nothing, then declare the link dead): a transport failure, after
+	 * which the T=1 engine resynchronises on the next APDU instead. */
+	if (x->g->op_end != 0 && g_get_monotonic_time() >= x->g->op_end)
+		return CCID_E_TRANSPORT;
 	ccid_message_init(&cmd, CCID_PC_TO_RDR_XFR_BLOCK, (uint8_t)x->slot, 0);
 	cmd.dwLength = (uint32_t)tx_len;
 	cmd.abData = tx;
@@ -109,6 +115,8 @@ int host_slot_transmit(host_reader *r, unsigned slot, const uint8_t *apdu, size_
 	 * for time block after block (T=1 S(WTX), T=0 NULL) is cut off too. */
 	g->op_end = g_get_monotonic_time() + (gint64)host_reader_timeout_cap(r) * 1000;
 	int rc = transmit_gated(r, g, slot, apdu, len, rsp, cap, rsp_len);
+	if (rc != CCID_OK && g_get_monotonic_time() >= g->op_end)
+		rc = CCID_E_TIMEOUT;	/* the cap ended it, whatever failed last */
 	g->op_end = 0;
 	g_mutex_unlock(&g->lock);
 	return rc;
