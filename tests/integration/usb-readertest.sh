@@ -48,7 +48,7 @@ cd "$top_srcdir/tests/integration/clients" || exit 1
 for group in U A B C; do
 	conf="$WORK/conf.$group"
 	mkdir -p "$conf"
-	USBSIM= sweep= addr=2 want=0
+	USBSIM='' sweep='' addr=2 want=0
 	while read -r g name profile id iface proto; do
 		[ "$g" = "$group" ] || continue
 		USBSIM="$USBSIM${USBSIM:+;}$profile"
