@@ -137,14 +137,19 @@ mkdir -p "$conf"
 reader_conf "$conf/BadId" BadId usb:1209/0002:libusb-1.0:1:2:0
 reader_conf "$conf/Good" Good usb:072f/90cc:libusb-1.0:1:3:0
 reader_conf "$conf/BadSerial" BadSerial usb:072f/90cc:libusb-1.0:1:4:0
+# Event mode asked of a reader without an interrupt pipe (a Rutoken ECP).
+reader_conf "$conf/NoIrq" NoIrq usb:0a89/0030:mode=event
 CCIDLAB_CONF=$WORK/bad.conf lab X --conf "$conf" \
-	--usbsim "generic-apdu-irq;ACR38U-CCID.txt;ACR38U-CCID.txt" -- \
-	"$PYTHON3" usb_names.py BadId=absent Good=emu-2 BadSerial=absent >> "$WORK/tap" 2>&1
+	--usbsim "generic-apdu-irq;ACR38U-CCID.txt;ACR38U-CCID.txt;Aktiv_Rutoken_ECP.txt@1" -- \
+	"$PYTHON3" usb_names.py BadId=absent Good=emu-2 BadSerial=absent NoIrq=absent >> "$WORK/tap" 2>&1
 x=$(lab_log X)
 log_has "BadId: refused, naming file, group and key" "$x" \
 	"reader 0: 'usb:1209/0002:libusb-1.0:1:2:0' refused: $WORK/bad.conf: [usb 1209:0002] mode=sometimes: unknown key or bad value (keys: mode (auto, event, poll)"
 log_has "BadSerial: refused, naming file, group and key" "$x" \
 	"'usb:072f/90cc:libusb-1.0:1:4:0' refused: $WORK/bad.conf: [usb serial=emu-3] timeout-cap=0: unknown key or bad value"
+
+log_has "NoIrq: mode=event refused on a reader without an interrupt pipe" "$x" \
+	"'usb:0a89/0030:mode=event' refused: mode=event, but the reader has no interrupt pipe (use mode=poll or auto)"
 
 # One TAP stream: the labs' tests renumbered, the plan at the end.
 awk '/^1\.\.[0-9]+$/ { next }
