@@ -17,6 +17,7 @@ USBSIM="$USBSIM;ACS_ACR1251_Dual_Reader.txt@1"	# 6 emu-5, CCID interface 0
 USBSIM="$USBSIM;ACS_ACR1251_Dual_Reader.txt@2"	# 7 emu-6, CCID interface 1
 USBSIM="$USBSIM;ACR38U-CCID.txt"		# 8 emu-7
 USBSIM="$USBSIM;ACR38U-CCID.txt"		# 9 emu-8
+USBSIM="$USBSIM;generic-apdu-irq"		# 10 emu-9
 
 conf="$WORK/conf"
 mkdir -p "$conf"
@@ -25,6 +26,7 @@ cat > "$WORK/names" <<'EOL'
 Libusb usb:1209/0002:libusb-1.0:1:3:0 emu-2
 Libudev usb:1209/0002:libudev:0:/dev/bus/usb/001/004 emu-3
 Serial usb:1209/0002:serial=emu-4 emu-4
+Named usb:1209/0002:serial=emu-9:name=LabReader emu-9
 First usb:1209/0002 emu-1
 If0 usb:072f/221a:interface=0 emu-5
 If1 usb:072f/221a:interface=1 emu-6
@@ -71,6 +73,8 @@ grep_log() {
 		"serial 'emu-6' interface 1, mode event"
 	grep_log "If0: pcscd's log shows interface 0 of emu-5 opened" \
 		"serial 'emu-5' interface 0, mode event"
+	grep_log "Named: the driver calls the reader by its name= key" \
+		"'usb:1209/0002:serial=emu-9:name=LabReader' open: LabReader, 1 slot(s), event mode"
 	grep_log "WrongPid: the log says what was looked for and what was found" \
 		"'usb:1209/0003': no USB device matches 1209/0003; found: 1209/0002 at bus 1 address 2; "
 	grep_log "WrongPid: pcscd gave up that reader" "Open Port 0x0 Failed (usb:1209/0003)"
