@@ -82,7 +82,10 @@ INTEGRATION_TESTS = \
 	tests/integration/usbsim-libccid-attrs.sh \
 	tests/integration/usbsim-libccid-faults.sh \
 	tests/integration/usbsim-libccid-composite.sh \
-	tests/integration/usb-timeout-cap.sh
+	tests/integration/usb-timeout-cap.sh \
+	tests/integration/usb-readertest.sh \
+	tests/integration/usb-names.sh \
+	tests/integration/usb-events.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \
 	tests/integration/clients
