@@ -16,6 +16,8 @@
 
 #define CTL_NAME_MAX 128
 #define CTL_DEVNAME_MAX 257
+#define CTL_MAX_SLOTS 256
+enum { CTL_SLOT_UNKNOWN = 0, CTL_SLOT_ABSENT, CTL_SLOT_PRESENT };
 /* USB transfer faults one reader may hold (usb_fault_list). */
 #define CTL_USB_FAULTS_MAX 16
 
@@ -29,6 +31,13 @@ typedef struct ctl_reader_info {
 	/* A reference on the emulated device (NULL for a real reader): the
 	 * caller drops it with ctl_reader_info_clear. */
 	emu_device *emu;
+	/* The reader's id in the edge log (emu/events.h): the emulated
+	 * device's id, or the id under which the driver records what it
+	 * observes on a real reader; 0 when it has none. */
+	unsigned edge_id;
+	/* Real readers: each slot as the driver last saw it (CTL_SLOT_*);
+	 * emulated ones are asked through emu. */
+	unsigned char slot_state[CTL_MAX_SLOTS];
 } ctl_reader_info;
 
 typedef struct ctl_directory {

@@ -123,11 +123,14 @@ ctl_edge_count ctl_server_edge_count(ctl_server *s, unsigned reader_id, unsigned
 static void refresh_map(ctl_server *s, readers *rs)
 {
 	g_hash_table_remove_all(s->dev_to_reader);
-	for (size_t i = 0; i < rs->n; i++)
-		if (rs->v[i].emu != NULL)
-			g_hash_table_insert(s->dev_to_reader,
-					    GUINT_TO_POINTER(emu_device_id(rs->v[i].emu)),
-					    GUINT_TO_POINTER(rs->v[i].number + 1));
+	for (size_t i = 0; i < rs->n; i++) {
+		const ctl_reader_info *ri = &rs->v[i];
+		unsigned id = ri->edge_id != 0 ? ri->edge_id
+			      : ri->emu != NULL ? emu_device_id(ri->emu) : 0;
+		if (id != 0)
+			g_hash_table_insert(s->dev_to_reader, GUINT_TO_POINTER(id),
+					    GUINT_TO_POINTER(ri->number + 1));
+	}
 }
 
 int ctl_server_reader_of(ctl_server *s, unsigned dev_id, bool *refreshed)
@@ -195,6 +198,24 @@ static void add_usb_faults(ctl_server *s, JsonBuilder *b, emu_device *emu)
 	json_builder_end_array(b);
 }
 
+/* A real reader's slot: what its driver last saw, and the edges it
+ * observed (it has no emulator to count the others). */
+static void add_real_slot(ctl_server *s, JsonBuilder *b, const ctl_reader_info *ri, unsigned i)
+{
+	unsigned char st = i < CTL_MAX_SLOTS ? ri->slot_state[i] : CTL_SLOT_UNKNOWN;
+
+	json_builder_set_member_name(b, "state");
+	json_builder_add_string_value(b, st == CTL_SLOT_PRESENT ? "present"
+					 : st == CTL_SLOT_ABSENT ? "absent" : "unknown");
+	if (ri->edge_id == 0)
+		return;
+	ctl_edge_count ec = ctl_server_edge_count(s, ri->edge_id, i);
+	json_builder_set_member_name(b, "edges");
+	json_builder_add_int_value(b, (gint64)ec.edges);
+	json_builder_set_member_name(b, "observed");
+	json_builder_add_int_value(b, (gint64)ec.observed);
+}
+
 static void add_reader(ctl_server *s, JsonBuilder *b, ctl_reader_info *ri)
 {
 	emu_fault_entry fe[EMU_DEVICE_MAX_FAULTS];
@@ -248,8 +269,7 @@ static void add_reader(ctl_server *s, JsonBuilder *b, ctl_reader_info *ri)
 			json_builder_add_int_value(b, (gint64)ec.observed);
 			add_faults(b, fe, nf, (int)i);
 		} else {
-			json_builder_set_member_name(b, "state");
-			json_builder_add_string_value(b, "unknown");
+			add_real_slot(s, b, ri, i);
 		}
 		json_builder_end_object(b);
 	}

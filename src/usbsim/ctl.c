@@ -51,6 +51,7 @@ static size_t directory_list(void *data, ctl_reader_info *out, size_t cap)
 		g_strlcpy(r->mode, d->t.ops->interrupt_in != NULL ? "event" : "poll",
 			  sizeof r->mode);
 		r->emu = emu_device_ref(d->emu);
+		r->edge_id = emu_device_id(d->emu);
 	}
 	return n;
 }
