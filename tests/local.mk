@@ -85,7 +85,8 @@ INTEGRATION_TESTS = \
 	tests/integration/usb-timeout-cap.sh \
 	tests/integration/usb-readertest.sh \
 	tests/integration/usb-names.sh \
-	tests/integration/usb-events.sh
+	tests/integration/usb-events.sh \
+	tests/integration/usb-multislot.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \
 	tests/integration/clients
