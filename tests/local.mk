@@ -80,7 +80,9 @@ INTEGRATION_TESTS = \
 	tests/integration/usbsim-libccid-ctl.sh \
 	tests/integration/usbsim-libccid-attrs.sh \
 	tests/integration/usbsim-libccid-faults.sh \
-	tests/integration/usbsim-libccid-composite.sh
+	tests/integration/usbsim-libccid-composite.sh \
+	tests/integration/usb-xfer-faults.sh \
+	tests/integration/usb-composite.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \
 	tests/integration/clients

@@ -68,6 +68,29 @@ static void dispatch_notify(ifd_reader *r, const ccid_notify *n)
 	g_mutex_unlock(&r->ev_lock);
 }
 
+/* After an interrupt transfer that failed (a short or overlong packet, a
+ * stall), a NotifySlotChange may be lost: the slots' truth comes from the
+ * bulk pipe instead (GetSlotStatus), and what differs from what pcscd
+ * last saw is queued.  A remove and re-insert inside the lost message
+ * cannot be told from no change. */
+static void resync(ifd_reader *r)
+{
+	for (unsigned i = 0; i < r->n_slots; i++) {
+		ccid_icc_status icc = CCID_ICC_ABSENT;
+		if (host_slot_status(r->host, i, &icc) != CCID_OK)
+			continue;
+		bool present = icc != CCID_ICC_ABSENT;
+		g_mutex_lock(&r->ev_lock);
+		ifd_slot *s = &r->slots[i];
+		if (present != last_state(s)) {
+			queue_state(s, present);
+			ifd_observed_edge(r, i, present);
+			g_cond_broadcast(&r->ev_cond);
+		}
+		g_mutex_unlock(&r->ev_lock);
+	}
+}
+
 static gpointer irq_main(gpointer data)
 {
 	ifd_reader *r = data;
@@ -93,6 +116,7 @@ static gpointer irq_main(gpointer data)
 		if (rc != CCID_OK) {
 			ifd_error("reader %u: interrupt pipe: %s", r->number, ccid_result_name(rc));
 			g_usleep(100 * 1000);	/* a broken pipe must not spin */
+			resync(r);
 			continue;
 		}
 		if (in.bMessageType == CCID_RDR_TO_PC_NOTIFY_SLOT_CHANGE)
