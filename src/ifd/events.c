@@ -44,9 +44,25 @@ static void queue_state(ifd_slot *s, bool present)
 	g_queue_push_tail(&s->reports, GINT_TO_POINTER(present ? 2 : 1));
 }
 
+/* A reader announces the cards it holds with a NotifySlotChange whose
+ * "changed" bits are set (CCID 1.1 §6.3.1), sent when the host first
+ * polls the interrupt endpoint: after the open's drain and first look,
+ * within a few bInterval.  In that first message a changed bit on a slot
+ * whose state equals the first look is that announcement, not a removal
+ * and re-insertion pcscd missed. */
+#define ANNOUNCE_BASE_MS 100
+
+static bool announcement(ifd_reader *r)
+{
+	bool first = r->announce_until != 0 && g_get_monotonic_time() < r->announce_until;
+	r->announce_until = 0;
+	return first;
+}
+
 static void dispatch_notify(ifd_reader *r, const ccid_notify *n)
 {
 	g_mutex_lock(&r->ev_lock);
+	bool announced = announcement(r);
 	for (unsigned i = 0; i < r->n_slots && i < n->nslots; i++) {
 		ifd_slot *s = &r->slots[i];
 		bool present = ccid_message_notify_present(n, i);
@@ -56,7 +72,7 @@ static void dispatch_notify(ifd_reader *r, const ccid_notify *n)
 		if (present != last_state(s)) {
 			queue_state(s, present);
 			ifd_observed_edge(r, i, present);
-		} else if (changed) {
+		} else if (changed && !announced) {
 			/* Gone and back (or back and gone) between two looks. */
 			queue_state(s, !present);
 			queue_state(s, present);
@@ -148,6 +164,12 @@ void ifd_events_start(ifd_reader *r)
 		ccid_icc_status icc = CCID_ICC_ABSENT;
 		if (host_slot_status(r->host, i, &icc) == CCID_OK)
 			r->slots[i].reported_present = icc != CCID_ICC_ABSENT;
+	}
+	if (r->emu == NULL) {
+		/* bInterval in ms (full speed; an over-estimate at high speed). */
+		unsigned interval = host_reader_interface(r->host)->interrupt_in.bInterval;
+		r->announce_until = g_get_monotonic_time() +
+				    (gint64)(ANNOUNCE_BASE_MS + 2 * interval) * 1000;
 	}
 	r->irq_thread = g_thread_new("ccidlab-irq", irq_main, r);
 }

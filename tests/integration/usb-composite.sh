@@ -11,7 +11,8 @@
 #  - a name pointing at interface 0 (the HID) is refused with a log line
 #    saying it is not a CCID interface, without claiming it (the shim's
 #    CCIDLAB_USBSIM_DEBUG trace of every claim, in pcscd's log, and its
-#    control socket's list), and pcscd goes on serving the other readers.
+#    control socket's list), and pcscd goes on serving the other readers;
+#  - pcscd sees no card edge at startup.
 . "$top_srcdir/tests/integration/lib.sh"
 
 # Devices: bus 1, addresses 2, 3... and serials emu-1, emu-2... in order.
@@ -69,5 +70,10 @@ check "pcscd lists the 4 CCID readers and not the refused one" \
 		grep -q '^ComboAcs ' '$WORK/readers' && grep -q '^ComboSerial ' '$WORK/readers' &&
 		! grep -q '^Hid ' '$WORK/readers'"
 check "pcscd stayed up after the refusal, serving the other readers" test -f "$WORK/alive"
+# Nothing here moves a card: a removal in pcscd's log would be a reader's
+# announcement of its card (its first NotifySlotChange, which comes after
+# the open's first look) taken for an edge (src/ifd/events.c).
+check "pcscd saw no card removal (the readers' first NotifySlotChange is no edge)" \
+	sh -c "! grep -q 'Card Removed' '$log'"
 plan "$tap_n"
 finish
