@@ -51,6 +51,7 @@ for r in ComboUsb ComboUdev ComboAcs ComboSerial; do
 		test "$(grep -c "^ok [0-9]* - $r [0-9A-F][0-9A-F] 00: " "$WORK/tap")" -eq 4
 done
 for r in 'ComboUsb 2 1' 'ComboUdev 3 1' 'ComboAcs 4 1' 'ComboSerial 5 1'; do
+	# shellcheck disable=SC2086
 	set -- $r
 	check "$1: the driver claimed interface $3 of address $2 (the CCID one), and only it" \
 		sh -c "grep -q 'usbsim: $1: claim interface $3: claimed' '$log' &&

@@ -69,7 +69,7 @@ EOL
 run_list() {
 	list=$1 conf="$WORK/conf.$1"
 	mkdir -p "$conf"
-	USBSIM= cases= addr=2
+	USBSIM="" cases="" addr=2
 	while read -r name profile keys fault when expect others; do
 		spec="$profile:name=$name:card=readertest,t1"
 		devname="usb:1209/0002:libusb-1.0:1:$addr:0"
