@@ -51,9 +51,25 @@ static void queue_state(ifd_slot *s, bool present)
 	g_queue_push_tail(&s->reports, GINT_TO_POINTER(present ? 2 : 1));
 }
 
+/* A reader announces the cards it holds with a NotifySlotChange whose
+ * "changed" bits are set (CCID 1.1 §6.3.1), sent when the host first
+ * polls the interrupt endpoint: after the open's drain and first look,
+ * within a few bInterval.  In that first message a changed bit on a slot
+ * whose state equals the first look is that announcement, not a removal
+ * and re-insertion pcscd missed. */
+#define ANNOUNCE_BASE_MS 100
+
+static bool announcement(ifd_reader *r)
+{
+	bool first = r->announce_until != 0 && g_get_monotonic_time() < r->announce_until;
+	r->announce_until = 0;
+	return first;
+}
+
 static void dispatch_notify(ifd_reader *r, const ccid_notify *n)
 {
 	g_mutex_lock(&r->ev_lock);
+	bool announced = announcement(r);
 	for (unsigned i = 0; i < r->n_slots && i < n->nslots; i++) {
 		ifd_slot *s = &r->slots[i];
 		bool present = ccid_message_notify_present(n, i);
@@ -63,7 +79,7 @@ static void dispatch_notify(ifd_reader *r, const ccid_notify *n)
 		if (present != last_state(s)) {
 			queue_state(s, present);
 			ifd_observed_edge(r, i, present);
-		} else if (changed) {
+		} else if (changed && !announced) {
 			/* Gone and back (or back and gone) between two looks. */
 			queue_state(s, !present);
 			queue_state(s, present);
@@ -73,6 +89,29 @@ static void dispatch_notify(ifd_reader *r, const ccid_notify *n)
 	}
 	g_cond_broadcast(&r->ev_cond);
 	g_mutex_unlock(&r->ev_lock);
+}
+
+/* After an interrupt transfer that failed (a short or overlong packet, a
+ * stall), a NotifySlotChange may be lost: the slots' truth comes from the
+ * bulk pipe instead (GetSlotStatus), and what differs from what pcscd
+ * last saw is queued.  A remove and re-insert inside the lost message
+ * cannot be told from no change. */
+static void resync(ifd_reader *r)
+{
+	for (unsigned i = 0; i < r->n_slots; i++) {
+		ccid_icc_status icc = CCID_ICC_ABSENT;
+		if (host_slot_status(r->host, i, &icc) != CCID_OK)
+			continue;
+		bool present = icc != CCID_ICC_ABSENT;
+		g_mutex_lock(&r->ev_lock);
+		ifd_slot *s = &r->slots[i];
+		if (present != last_state(s)) {
+			queue_state(s, present);
+			ifd_observed_edge(r, i, present);
+			g_cond_broadcast(&r->ev_cond);
+		}
+		g_mutex_unlock(&r->ev_lock);
+	}
 }
 
 static gpointer irq_main(gpointer data)
@@ -100,6 +139,7 @@ static gpointer irq_main(gpointer data)
 		if (rc != CCID_OK) {
 			ifd_error("reader %u: interrupt pipe: %s", r->number, ccid_result_name(rc));
 			g_usleep(100 * 1000);	/* a broken pipe must not spin */
+			resync(r);
 			continue;
 		}
 		if (in.bMessageType == CCID_RDR_TO_PC_NOTIFY_SLOT_CHANGE)
@@ -131,6 +171,12 @@ void ifd_events_start(ifd_reader *r)
 		ccid_icc_status icc = CCID_ICC_ABSENT;
 		if (host_slot_status(r->host, i, &icc) == CCID_OK)
 			r->slots[i].reported_present = icc != CCID_ICC_ABSENT;
+	}
+	if (r->emu == NULL) {
+		/* bInterval in ms (full speed; an over-estimate at high speed). */
+		unsigned interval = host_reader_interface(r->host)->interrupt_in.bInterval;
+		r->announce_until = g_get_monotonic_time() +
+				    (gint64)(ANNOUNCE_BASE_MS + 2 * interval) * 1000;
 	}
 	r->irq_thread = g_thread_new("ccidlab-irq", irq_main, r);
 }

@@ -64,6 +64,10 @@ typedef struct ifd_reader {
 	GCond ev_cond;
 	GThread *irq_thread;
 	bool irq_quit;
+	/* Real readers, under ev_lock: until then (monotonic µs) the first
+	 * NotifySlotChange may be the reader's announcement of the cards it
+	 * holds (events.c); 0 once a message came. */
+	gint64 announce_until;
 	bool gone;		/* the device vanished (CCID_E_NO_DEVICE) */
 	bool *polled_present;	/* polling mode, real reader: last answer per slot */
 } ifd_reader;
