@@ -78,6 +78,27 @@ static gint64 after_ms(gint64 from, unsigned ms, unsigned mult)
 
 /* ---- bulk-IN: one reader, answers handed over ---- */
 
+/* A bSeq no command in flight holds and no aborted command may still
+ * answer with: answers are routed by bSeq first, and one slot can cycle
+ * through all 256 values while another slot's card works on one command
+ * (r->lock held).  At most HOST_ABANDONED + busy slots values are taken,
+ * so a free one is always found. */
+static uint8_t next_seq(host_reader *r)
+{
+	for (unsigned tries = 0; tries < 256; tries++) {
+		uint8_t seq = r->next_seq++;
+		bool taken = false;
+		for (unsigned i = 0; i < r->n_gates && !taken; i++)
+			taken = r->waits[i].cmd != NULL && !r->waits[i].done &&
+				r->waits[i].cmd->bSeq == seq;
+		for (unsigned i = 0; i < HOST_ABANDONED && !taken; i++)
+			taken = r->abandoned[i] != 0xFFFF && (r->abandoned[i] & 0xFF) == seq;
+		if (!taken)
+			return seq;
+	}
+	return r->next_seq++;	/* unreachable: fewer than 256 values are ever taken */
+}
+
 static bool abandoned(const host_reader *r, uint8_t slot, uint8_t seq)
 {
 	uint16_t key = (uint16_t)(slot << 8 | seq);
@@ -234,10 +255,25 @@ static int send_command(host_reader *r, const ccid_msg *cmd, unsigned timeout_ms
  * until hard_end.  r->lock held. */
 static bool take_place(host_reader *r, gint64 hard_end)
 {
-	while (r->in_flight >= r->max_busy)
-		if (!g_cond_wait_until(&r->cond, &r->lock, hard_end) &&
-		    r->in_flight >= r->max_busy)
-			return false;
+	/* First come, first served: with more slots than places, a slot whose
+	 * card is slow must not lose every race to slots whose commands are
+	 * quick.  The deadline is read from the clock, not from the wait's
+	 * result: answers of the others wake this wait all the time. */
+	GList me = { .data = NULL };
+	bool ok = true;
+
+	g_queue_push_tail_link(&r->place_queue, &me);
+	while (r->place_queue.head != &me || r->in_flight >= r->max_busy) {
+		if (g_get_monotonic_time() >= hard_end) {
+			ok = false;
+			break;
+		}
+		g_cond_wait_until(&r->cond, &r->lock, hard_end);
+	}
+	g_queue_unlink(&r->place_queue, &me);
+	g_cond_broadcast(&r->cond);	/* the next in line looks again */
+	if (!ok)
+		return false;
 	r->in_flight++;
 	r->stats.max_in_flight = MAX(r->stats.max_in_flight, r->in_flight);
 	return true;
@@ -260,7 +296,7 @@ static int exchange(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, cci
 	*sent = false;
 	if (remaining_ms(hard_end) == 0)
 		return CCID_E_TIMEOUT;
-	cmd->bSeq = r->next_seq++;
+	cmd->bSeq = next_seq(r);
 	r->stats.commands++;
 	*w = (host_wait){ .cmd = cmd, .buf = buf, .cap = cap, .rsp = rsp,
 			  .timeout_ms = timeout_ms, .hard_end = hard_end };

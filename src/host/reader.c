@@ -77,6 +77,7 @@ host_reader *host_reader_open(transport t, char *why, size_t why_len)
 	g_mutex_init(&r->lock);
 	g_mutex_init(&r->out_lock);
 	g_cond_init(&r->cond);
+	g_queue_init(&r->place_queue);
 	if (t.ops->info(t.dev, &r->info) != CCID_OK)
 		memset(&r->info, 0, sizeof r->info);
 	if (read_descriptors(r, why, why_len) != CCID_OK) {

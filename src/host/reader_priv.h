@@ -75,6 +75,7 @@ struct host_reader {
 	host_trace_fn trace;
 	void *trace_data;
 	unsigned in_flight;	/* commands sent and not answered */
+	GQueue place_queue;	/* commands waiting for a place, first come first */
 	bool reading;		/* a thread is in bulk_in */
 	host_wait *waits;	/* n_gates of them, by slot */
 	uint8_t *rx;		/* what the reading thread received */

@@ -336,6 +336,35 @@ static void test_throughput(void)
 	g_assert_cmpfloat(busy1 / parallel, >, 1.5);
 }
 
+/* One slot's card works on one command while another slot sends more
+ * than 256 commands: every bSeq value comes round again while the slow
+ * command holds one.  bSeq values in flight are never reused, so the
+ * slow answer cannot be routed to a fast command (nor the reverse). */
+static void test_seq_wrap(void)
+{
+	multi m;
+	worker w[2];
+	host_stats st;
+	GThread *t[2];
+
+	multi_open(&m, 400, false);
+	w[0] = (worker){ .h = m.he.host, .slot = 0, .iterations = 1, .slow = true };
+	w[1] = (worker){ .h = m.he.host, .slot = 1, .iterations = 600 };
+	t[0] = g_thread_new("slow", worker_run, &w[0]);
+	g_usleep(20 * 1000);	/* the slow command goes first */
+	t[1] = g_thread_new("fast", worker_run, &w[1]);
+	g_thread_join(t[0]);
+	g_thread_join(t[1]);
+	for (unsigned i = 0; i < 2; i++) {
+		g_assert_cmpstr(ccid_result_name(w[i].rc), ==, ccid_result_name(CCID_OK));
+		g_assert_cmpuint(w[i].done, ==, w[i].iterations);
+	}
+	host_reader_stats(m.he.host, &st);
+	g_test_message("commands %u, most in flight %u", st.commands, st.max_in_flight);
+	g_assert_cmpuint(st.stale_dropped, ==, 0);
+	multi_close(&m);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -344,5 +373,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/host/multi/busy-slots-1-keeps-one-command-in-flight",
 			test_busy_one_serial);
 	g_test_add_func("/host/multi/two-slots-parallel-vs-serial-throughput", test_throughput);
+	g_test_add_func("/host/multi/bseq-in-flight-is-never-reused", test_seq_wrap);
 	return g_test_run();
 }
