@@ -111,6 +111,7 @@ bool check_truth_start(check_truth *t, const char *socket, unsigned timeout_ms, 
 		const char *mode = json_object_get_string_member_with_default(r->obj, "mode", "event");
 		JsonArray *slots = json_object_get_array_member(r->obj, "slots");
 		for (unsigned k = 0; k < r->n_slots; k++) {
+			t->n_declared++;
 			if (r->pcsc[k] == NULL)
 				continue; /* pcscd does not serve it: nothing to watch */
 			if (t->n_slots == CHECK_MAX_SLOTS)
@@ -128,6 +129,7 @@ bool check_truth_start(check_truth *t, const char *socket, unsigned timeout_ms, 
 		}
 	}
 	cli_readers_clear(&rs);
+	t->listed0 = cli_pcsc_names();
 	if (t->n_slots == 0) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_NOT_FOUND,
 			    "no emulated reader slot that pcscd serves: declare readers in the lab's "
@@ -163,6 +165,7 @@ void check_truth_clear(check_truth *t)
 		g_mutex_clear(&t->lock);
 	}
 	g_clear_pointer(&t->stream_error, g_free);
+	g_clear_pointer(&t->listed0, g_strfreev);
 }
 
 GArray *check_truth_snapshot(check_truth *t)
