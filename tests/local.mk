@@ -41,6 +41,16 @@ tests_unit_test_result_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_result_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test_result
 
+# check-events' anomaly classes over synthetic timelines: the oracle and
+# the classifier are pure, so they link here without pcscd.
+check_PROGRAMS += tests/unit/test_check_classes
+tests_unit_test_check_classes_SOURCES = tests/unit/test_check_classes.c \
+	src/tools/check_timeline.c src/tools/check_oracle.c src/tools/check_classes.c \
+	src/tools/check_classes_report.c
+tests_unit_test_check_classes_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
+tests_unit_test_check_classes_LDADD = $(JSON_LIBS) $(GLIB_LIBS)
+TESTS += tests/unit/test_check_classes
+
 # Fuzz targets: with --enable-fuzzing they link libFuzzer; without it a
 # small replay main runs the same files once each.  `make check` replays
 # every target's corpus (tests/fuzz/corpus/<target>/) in both builds.

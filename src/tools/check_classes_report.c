@@ -79,6 +79,18 @@ static void add_returns(GArray *lines, const check_truth *t, const check_monitor
 	}
 }
 
+/* When the occurrence is a return, when its call began (an overrun's
+ * call began long before the window). */
+static void add_call_start(GArray *lines, const check_truth *t, const check_monitor *m, gint64 ts)
+{
+	for (guint i = 0; i < m->wakeups->len; i++) {
+		const check_wakeup *w = &g_array_index(m->wakeups, check_wakeup, i);
+		if (w->ts_ns == ts)
+			add(lines, t, w->call_ns,
+			    g_strdup_printf("client %u (%s) calls SCardGetStatusChange", m->id, m->label));
+	}
+}
+
 GPtrArray *check_class_timeline(const check_truth *t, GArray *edges, check_monitor **mons,
 				unsigned n_mons, const check_class *k, unsigned max)
 {
@@ -99,8 +111,10 @@ GPtrArray *check_class_timeline(const check_truth *t, GArray *edges, check_monit
 				    t->slots[e->slot_index].pcsc_name, e->present ? "present" : "absent",
 				    e->source == CHECK_SRC_OBSERVED ? "pcscd observed" : "stimulus"));
 	}
-	if (m != NULL)
+	if (m != NULL) {
 		add_returns(lines, t, m, entry_of(m, k->slot_index), from, to);
+		add_call_start(lines, t, m, k->first_ns);
+	}
 	add(lines, t, k->first_ns,
 	    g_strdup_printf("<== %s: %s", k->name, k->detail ? k->detail : k->what));
 	g_array_sort(lines, by_time);

@@ -8,16 +8,6 @@
 
 #include "tools/check_events.h"
 
-char *check_kind_label(const check_kind *k)
-{
-	g_autofree char *timeout = k->timeout_ms == INFINITE ? g_strdup("inf")
-							      : g_strdup_printf("%ums", (unsigned)k->timeout_ms);
-	return g_strdup_printf("%s/%s/%s/%s%s%s",
-			       k->backend == CHECK_BACKEND_LEGACY ? "legacy" : "pcsclite", timeout,
-			       k->counter ? "ctr" : "noctr", k->all ? "all" : "one",
-			       k->pnp ? "+pnp" : "", k->connect ? "/conn" : "");
-}
-
 static LONG pcsclite_gsc(SCARDCONTEXT ctx, DWORD timeout_ms, SCARD_READERSTATE *states, DWORD n)
 {
 	return SCardGetStatusChange(ctx, timeout_ms, states, n);

@@ -4,22 +4,9 @@
 #include "config.h"
 
 #include <string.h>
-#include <time.h>
 
 #include "tools/check_events.h"
 #include "tools/ctl_cli.h"
-
-gint64 check_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (gint64)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-const char *check_mode_name(check_mode m)
-{
-	return m == CHECK_MODE_POLL ? "poll" : "event";
-}
 
 static int slot_index_of(const check_truth *t, gint64 reader, gint64 slot)
 {
@@ -174,24 +161,6 @@ GArray *check_truth_snapshot(check_truth *t)
 	GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(check_edge), t->edges->len);
 	g_array_append_vals(a, t->edges->data, t->edges->len);
 	g_mutex_unlock(&t->lock);
-	return a;
-}
-
-GArray *check_truth_slot_edges(const GArray *all, int slot_index, bool observed, int initial)
-{
-	GArray *a = g_array_new(FALSE, FALSE, sizeof(check_edge));
-	int last = initial;
-	guint8 want = observed ? CHECK_SRC_OBSERVED : CHECK_SRC_STIMULUS;
-	for (guint i = 0; i < all->len; i++) {
-		const check_edge *e = &g_array_index(all, check_edge, i);
-		if (e->slot_index != slot_index || e->source != want)
-			continue;
-		/* present <-> mute is no change to pcscd: keep presence flips. */
-		if (last == (int)e->present)
-			continue;
-		last = e->present;
-		g_array_append_val(a, *e);
-	}
 	return a;
 }
 
