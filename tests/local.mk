@@ -81,6 +81,7 @@ INTEGRATION_TESTS = \
 	tests/integration/ctl-storm.sh \
 	tests/integration/check-events.sh \
 	tests/integration/check-control.sh \
+	tests/integration/matrix-quick.sh \
 	tests/integration/legacy-client.sh \
 	tests/integration/usbsim-api.sh \
 	tests/integration/usbsim-libccid.sh \
@@ -91,6 +92,19 @@ INTEGRATION_TESTS = \
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \
 	tests/integration/clients
+
+# The pcsc-lite version matrix on request (ccidlab matrix, ccidlab(1)):
+# make matrix MATRIX_ARGS='--root /srv/sid' (repeatable; --full for the
+# whole product of the axes).  Not part of make check, which runs the
+# quick suite against the host's pcscd only (matrix-quick.sh).
+MATRIX_ARGS = --quick
+MATRIX_DIR = $(abs_top_builddir)/matrix-work
+matrix: all $(check_LTLIBRARIES)
+	@rm -rf '$(MATRIX_DIR)' && mkdir -p '$(MATRIX_DIR)' || exit 1; \
+	CCIDLAB_LAB_PRELOAD='$(LAB_PRELOAD)' '$(abs_top_builddir)/src/tools/ccidlab' matrix \
+		--driver '$(abs_top_builddir)/bundle/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so' \
+		--work-dir '$(MATRIX_DIR)' $(MATRIX_ARGS)
+.PHONY: matrix
 
 # Fuzz campaign on request: make fuzz FUZZ_SECONDS=600 (needs --enable-fuzzing).
 FUZZ_SECONDS = 60
@@ -104,7 +118,7 @@ fuzz: $(check_PROGRAMS)
 .PHONY: fuzz
 clean-local: clean-fuzz
 clean-fuzz:
-	rm -rf fuzz-work tests/integration/*.pcscd.log
+	rm -rf fuzz-work matrix-work tests/integration/*.pcscd.log
 .PHONY: clean-fuzz
 
 # Every unit test under valgrind (a build without --enable-sanitizers):

@@ -180,10 +180,14 @@ static void judge_returns(check_classes *c, const check_monitor *m)
 		c->calls++;
 		bool finite = m->kind.timeout_ms != INFINITE;
 		if (finite && w->ts_ns - w->call_ns > (gint64)m->kind.timeout_ms * 1000000LL + OVERRUN_NS) {
-			g_autofree char *d = g_strdup_printf("took %.3f s with a %u ms timeout",
-							     (w->ts_ns - w->call_ns) / 1e9,
-							     (unsigned)m->kind.timeout_ms);
-			note(c, "timeout overrun", 1, w->ts_ns, (int)m->id, -1, d);
+			g_autofree char *d = g_strdup_printf(
+				"took %.3f s with a %u ms timeout, watching %s%s",
+				(w->ts_ns - w->call_ns) / 1e9, (unsigned)m->kind.timeout_ms,
+				m->n == 1 ? m->names[0] : "every reader",
+				m->watches_widened ? " (the mute card among them)" : "");
+			/* A one-reader monitor's overrun is that reader's. */
+			note(c, "timeout overrun", 1, w->ts_ns, (int)m->id,
+			     m->n == 1 ? m->slot_of[0] : -1, d);
 		}
 		if (w->rv == SCARD_E_TIMEOUT && finite)
 			continue;

@@ -118,12 +118,13 @@ GPtrArray *check_class_timeline(const check_truth *t, GArray *edges, check_monit
 	add(lines, t, k->first_ns,
 	    g_strdup_printf("<== %s: %s", k->name, k->detail ? k->detail : k->what));
 	g_array_sort(lines, by_time);
-	/* Centre the window on the occurrence (the marker line). */
+	/* A third of the lines before the occurrence (the marker line), the
+	 * rest after: a late or lost edge's story is what follows it. */
 	guint mark = 0;
 	for (guint i = 0; i < lines->len; i++)
 		if (strstr(g_array_index(lines, line, i).text, "<== ") != NULL)
 			mark = i;
-	guint start = mark > max * 2 / 3 ? mark - max * 2 / 3 : 0;
+	guint start = mark > max / 3 ? mark - max / 3 : 0;
 	for (guint i = 0; i < lines->len; i++) {
 		line *l = &g_array_index(lines, line, i);
 		if (i >= start && out->len < max)

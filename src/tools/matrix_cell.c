@@ -12,8 +12,6 @@
 
 #include "tools/matrix.h"
 
-/* The checker's own exit for "pcscd serves fewer readers" (check_events.h). */
-#define CHECK_EXIT_NA 6
 #define LAB_EXIT_FAILED 125
 
 char *matrix_spec_label(const matrix_spec *s)
