@@ -93,6 +93,13 @@ TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \
 	tests/integration/clients
 
+# matrix-quick.sh keeps both cores busy for a minute with storms: it runs
+# after every other test, alone, so that no timing-bound test (the
+# checker's, usbsim's event counts) shares the machine with it.
+MATRIX_TEST_LOG = tests/integration/matrix-quick.log
+$(MATRIX_TEST_LOG): $(filter-out $(MATRIX_TEST_LOG),$(patsubst %.sh,%.log,$(filter %.sh,$(TESTS))) \
+	$(patsubst %,%.log,$(filter-out %.sh,$(TESTS))))
+
 # The pcsc-lite version matrix on request (ccidlab matrix, ccidlab(1)):
 # make matrix MATRIX_ARGS='--root /srv/sid' (repeatable; --full for the
 # whole product of the axes).  Not part of make check, which runs the
