@@ -41,6 +41,16 @@ tests_unit_test_result_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_result_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test_result
 
+# check-events' anomaly classes over synthetic timelines: the oracle and
+# the classifier are pure, so they link here without pcscd.
+check_PROGRAMS += tests/unit/test_check_classes
+tests_unit_test_check_classes_SOURCES = tests/unit/test_check_classes.c \
+	src/tools/check_timeline.c src/tools/check_oracle.c src/tools/check_classes.c \
+	src/tools/check_classes_report.c
+tests_unit_test_check_classes_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
+tests_unit_test_check_classes_LDADD = $(JSON_LIBS) $(GLIB_LIBS)
+TESTS += tests/unit/test_check_classes
+
 # Fuzz targets: with --enable-fuzzing they link libFuzzer; without it a
 # small replay main runs the same files once each.  `make check` replays
 # every target's corpus (tests/fuzz/corpus/<target>/) in both builds.
@@ -72,6 +82,7 @@ INTEGRATION_TESTS = \
 	tests/integration/ctl-storm.sh \
 	tests/integration/check-events.sh \
 	tests/integration/check-control.sh \
+	tests/integration/matrix-quick.sh \
 	tests/integration/legacy-client.sh \
 	tests/integration/usbsim-api.sh \
 	tests/integration/usbsim-faults-api.sh \
@@ -93,6 +104,26 @@ TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \
 	tests/integration/clients
 
+# matrix-quick.sh keeps both cores busy for a minute with storms: it runs
+# after every other test, alone, so that no timing-bound test (the
+# checker's, usbsim's event counts) shares the machine with it.
+MATRIX_TEST_LOG = tests/integration/matrix-quick.log
+$(MATRIX_TEST_LOG): $(filter-out $(MATRIX_TEST_LOG),$(patsubst %.sh,%.log,$(filter %.sh,$(TESTS))) \
+	$(patsubst %,%.log,$(filter-out %.sh,$(TESTS))))
+
+# The pcsc-lite version matrix on request (ccidlab matrix, ccidlab(1)):
+# make matrix MATRIX_ARGS='--root /srv/sid' (repeatable; --full for the
+# whole product of the axes).  Not part of make check, which runs the
+# quick suite against the host's pcscd only (matrix-quick.sh).
+MATRIX_ARGS = --quick
+MATRIX_DIR = $(abs_top_builddir)/matrix-work
+matrix: all $(check_LTLIBRARIES)
+	@rm -rf '$(MATRIX_DIR)' && mkdir -p '$(MATRIX_DIR)' || exit 1; \
+	CCIDLAB_LAB_PRELOAD='$(LAB_PRELOAD)' '$(abs_top_builddir)/src/tools/ccidlab' matrix \
+		--driver '$(abs_top_builddir)/bundle/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so' \
+		--work-dir '$(MATRIX_DIR)' $(MATRIX_ARGS)
+.PHONY: matrix
+
 # Fuzz campaign on request: make fuzz FUZZ_SECONDS=600 (needs --enable-fuzzing).
 FUZZ_SECONDS = 60
 fuzz: $(check_PROGRAMS)
@@ -105,7 +136,7 @@ fuzz: $(check_PROGRAMS)
 .PHONY: fuzz
 clean-local: clean-fuzz
 clean-fuzz:
-	rm -rf fuzz-work tests/integration/*.pcscd.log
+	rm -rf fuzz-work matrix-work tests/integration/*.pcscd.log
 .PHONY: clean-fuzz
 
 # Every unit test under valgrind (a build without --enable-sanitizers):

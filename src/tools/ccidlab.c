@@ -12,6 +12,7 @@
 #include "tools/legacy_client.h"
 #include "tools/mkroot.h"
 #include "tools/usb_ids.h"
+#include "tools/matrix.h"
 
 typedef struct subcommand {
 	const char *name;
@@ -43,6 +44,7 @@ static const subcommand subcommands[] = {
 	{ "trace", cli_trace_main, "trace a reader's CCID frames; trace off" },
 	{ "legacy-wait", legacy_wait_main, "watch readers like pre-1.8.24 libpcsclite" },
 	{ "check-events", check_events_main, "check when SCardGetStatusChange callers learn of each edge" },
+	{ "matrix", matrix_main, "run the checker's storm suite on each pcsc-lite at hand, side by side" },
 	{ "bench", bench_main, "print benchmark figures, each a ratio to a same-run baseline" },
 	{ "profiles", cli_profiles_main, "search the emulated reader profiles" },
 	{ "usb-ids", usb_ids_main, "choose the USB readers pcscd gives to ccidlab (Info.plist)" },

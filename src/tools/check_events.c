@@ -37,7 +37,26 @@ typedef struct options {
 	int control_pairs;
 	double bound_event_ms, bound_poll_ms;
 	gboolean legacy_must_pass, expect_legacy_loss, quiet;
+	int readers;		/* 0: every served slot */
+	char *timeout;		/* "inf" or ms: every libpcsclite kind's */
+	char *pnp;		/* "yes" or "no": every libpcsclite kind's; NULL: the mix */
+	DWORD timeout_value;
 } options;
+
+static bool parse_timeout(const char *s, DWORD *out)
+{
+	if (s == NULL)
+		return true;
+	if (strcmp(s, "inf") == 0 || strcmp(s, "INFINITE") == 0) {
+		*out = INFINITE;
+		return true;
+	}
+	guint64 v = 0;
+	if (!g_ascii_string_to_unsigned(s, 10, 1, 600000, &v, NULL))
+		return false;
+	*out = (DWORD)v;
+	return true;
+}
 
 /* Waits until cond(data) or budget_ms; a check every 10 ms. */
 static bool wait_until(bool (*cond)(void *), void *data, unsigned budget_ms)
@@ -165,6 +184,14 @@ static int parse(int *argc, char ***argv, options *o, cli_common *common)
 		  "the legacy monitors' losses fail the run too", NULL },
 		{ "expect-legacy-loss", 0, 0, G_OPTION_ARG_NONE, &o->expect_legacy_loss,
 		  "FAIL unless the legacy monitors lost a wakeup (the positive control)", NULL },
+		{ "readers", 'n', 0, G_OPTION_ARG_INT, &o->readers,
+		  "watch the first N slots pcscd serves; fewer served: n/a, exit 6", "N" },
+		{ "timeout-ms", 0, 0, G_OPTION_ARG_STRING, &o->timeout,
+		  "every libpcsclite monitor's SCardGetStatusChange timeout: inf or MS (default: "
+		  "the mix)", "inf|MS" },
+		{ "pnp", 0, 0, G_OPTION_ARG_STRING, &o->pnp,
+		  "yes: every libpcsclite monitor also watches the PnP entry; no: none does "
+		  "(default: the mix)", "yes|no" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "no progress lines on stderr", NULL },
 		{ NULL },
 	};
@@ -183,14 +210,54 @@ static int parse(int *argc, char ***argv, options *o, cli_common *common)
 	    o->seed > (gint64)G_MAXUINT32 - 4096 || o->min_hold_ms < 0 || o->sweep_step_us < 1 ||
 	    o->sweep_step_us > 10 || o->sweep_max_us < 0 || o->sweep_max_us > 100000 ||
 	    o->sweep_step_ms < 60 || o->bound_event_ms <= 0 || o->bound_poll_ms <= 0 ||
-	    o->clients + o->legacy == 0) {
+	    o->clients + o->legacy == 0 || o->readers < 0 || o->readers > (int)CHECK_MAX_SLOTS ||
+	    !parse_timeout(o->timeout, &o->timeout_value) ||
+	    (o->pnp != NULL && strcmp(o->pnp, "yes") != 0 && strcmp(o->pnp, "no") != 0)) {
 		cli_error("check-events",
 			  "bad arguments: --clients 0..%u, --legacy-client 0..%u (not both 0), "
-			  "--sweep-step-us 1..10, --sweep-step-ms >= 60, positive bounds",
-			  CHECK_MAX_CLIENTS, CHECK_MAX_CLIENTS);
+			  "--sweep-step-us 1..10, --sweep-step-ms >= 60, positive bounds, "
+			  "--readers 0..%u, --timeout-ms inf or 1..600000, --pnp yes or no",
+			  CHECK_MAX_CLIENTS, CHECK_MAX_CLIENTS, CHECK_MAX_SLOTS);
 		return CLI_EXIT_USAGE;
 	}
 	return -1;
+}
+
+/* The kind of the i-th libpcsclite monitor: the mix, with the suite's
+ * overrides. */
+static check_kind kind_for(const options *o, int i)
+{
+	check_kind k = pcsclite_kinds[i % G_N_ELEMENTS(pcsclite_kinds)];
+	if (o->timeout != NULL)
+		k.timeout_ms = o->timeout_value;
+	if (o->pnp != NULL)
+		k.pnp = strcmp(o->pnp, "yes") == 0;
+	return k;
+}
+
+/* --readers N: keep the first N served slots, or say that pcscd serves
+ * fewer (the matrix reads "n/a" from this; pcscd 1.9.9 serves 16). */
+static bool keep_readers(check_truth *t, unsigned n, bool json)
+{
+	if (n == 0)
+		return true;
+	if (t->n_slots < n) {
+		if (json)
+			printf("{\"na\":\"pcscd serves %u of the %u readers wanted\",\"served\":%u,"
+			       "\"declared\":%u,\"wanted\":%u}\n",
+			       t->n_slots, n, t->n_slots, t->n_declared, n);
+		else
+			printf("check-events: n/a: pcscd serves %u of the %u readers wanted (%u "
+			       "declared)\n",
+			       t->n_slots, n, t->n_declared);
+		return false;
+	}
+	for (unsigned i = n; i < t->n_slots; i++) {
+		g_free(t->slots[i].driver_name);
+		g_free(t->slots[i].pcsc_name);
+	}
+	t->n_slots = n;
+	return true;
 }
 
 int check_events_main(int argc, char **argv)
@@ -201,6 +268,8 @@ int check_events_main(int argc, char **argv)
 	cli_common common = { 0 };
 	int rc = parse(&argc, &argv, &o, &common);
 	if (rc >= 0) {
+		g_free(o.timeout);
+		g_free(o.pnp);
 		g_free(o.widener_reader);
 		cli_common_clear(&common);
 		return rc;
@@ -212,6 +281,7 @@ int check_events_main(int argc, char **argv)
 	unsigned n_mons = 0;
 	check_result result = { 0 };
 	check_verdict verdict = { 0 };
+	check_classes classes = { 0 };
 	g_autoptr(GArray) edges = NULL;
 	check_stimuli st = { .storm_rate = o.storm, .duration_s = o.duration, .seed = (guint32)o.seed,
 			     .min_hold_ms = (unsigned)o.min_hold_ms, .burst_sweep = o.burst_sweep,
@@ -230,6 +300,10 @@ int check_events_main(int argc, char **argv)
 	if (!check_truth_start(&truth, cli_socket_path(&common), cli_timeout_ms(&common), &err)) {
 		cli_error("check-events", "%s", err->message);
 		rc = cli_exit_for(err);
+		goto out;
+	}
+	if (!keep_readers(&truth, (unsigned)o.readers, common.json)) {
+		rc = CHECK_EXIT_NA;
 		goto out;
 	}
 	if (o.widener) {
@@ -264,8 +338,8 @@ int check_events_main(int argc, char **argv)
 		}
 	for (int i = 0; i < o.clients + o.legacy; i++) {
 		bool legacy = i >= o.clients;
-		const check_kind *k = legacy ? &legacy_kind
-					     : &pcsclite_kinds[i % G_N_ELEMENTS(pcsclite_kinds)];
+		check_kind mixed = kind_for(&o, i);
+		const check_kind *k = legacy ? &legacy_kind : &mixed;
 		unsigned slot = order[k->all ? 0 : n_one++ % n_order];
 		/* A connection to the mute card only fails. */
 		if (k->connect && st.widener_index == (int)slot)
@@ -319,10 +393,12 @@ int check_events_main(int argc, char **argv)
 	if (have_c0 && have_c1)
 		check_oracle_counters(&truth, edges, t0, t1, c0, c1, &result);
 	check_verdict_compute(&result, o.legacy_must_pass, o.expect_legacy_loss, o.legacy > 0, &verdict);
+	check_classes_run(&truth, edges, mons, n_mons, &result, t0, t1, &classes);
 	if (common.json)
-		check_report_json(stdout, &truth, edges, mons, n_mons, &result, &verdict, &st);
+		check_report_json(stdout, &truth, edges, mons, n_mons, &result, &verdict, &st,
+				  &classes);
 	else
-		check_report_text(stdout, &truth, edges, mons, n_mons, &result, &verdict);
+		check_report_text(stdout, &truth, edges, mons, n_mons, &result, &verdict, &classes);
 	fflush(stdout);
 	rc = verdict.pass ? CLI_EXIT_OK : CLI_EXIT_REFUSED;
 out:
@@ -330,9 +406,12 @@ out:
 		check_monitor_free(mons[i]);
 	check_truth_clear(&truth);
 	check_result_clear(&result);
+	check_classes_clear(&classes);
 	if (verdict.reasons != NULL)
 		g_ptr_array_unref(verdict.reasons);
 	g_free(o.widener_reader);
+	g_free(o.timeout);
+	g_free(o.pnp);
 	cli_common_clear(&common);
 	return rc;
 }

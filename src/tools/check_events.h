@@ -25,8 +25,9 @@
 
 #include "ctl/client.h"
 
-/* pcscd 1.9.9 serves at most 16 reader contexts (slots) to a client. */
-#define CHECK_MAX_SLOTS 16u
+/* pcscd 1.9.9 serves at most 16 reader contexts (slots); 2.5.0 lifted
+ * that limit, and the version matrix goes to 64 readers. */
+#define CHECK_MAX_SLOTS 64u
 #define CHECK_MAX_CLIENTS 256u
 #define CHECK_PNP_NAME "\\\\?PnP?\\Notification"
 /* The comparison-loop sleep of libpcsclite for a present card without
@@ -34,6 +35,10 @@
 #define CHECK_WIDENER_SLEEP_NS (410 * 1000000LL)
 /* "lost": the state stayed stable this long and the client never caught up. */
 #define CHECK_LOST_NS (5000 * 1000000LL)
+
+/* check-events' exit status when pcscd serves fewer readers than
+ * --readers asked for (the matrix's "n/a"). */
+#define CHECK_EXIT_NA 6
 
 int check_events_main(int argc, char **argv);
 
@@ -74,6 +79,8 @@ typedef struct check_truth {
 	guint64 lost;		/* edges the stream dropped ("lost" lines) */
 	char *stream_error;
 	gint64 start_ns;
+	unsigned n_declared;	/* emulated slots the driver has, served or not */
+	char **listed0;		/* SCardListReaders at the start (NULL: not read) */
 	guint64 list_seq;	/* the listing's last_seq: older edges are in present0 */
 	ctl_client *client;	/* owned by the thread once started */
 	GThread *thread;
@@ -114,6 +121,14 @@ typedef struct check_kind {
 /* "libpcsclite/inf/ctr/all+pnp" and the like. */
 char *check_kind_label(const check_kind *k);
 
+/* One SCardListReaders a monitor made (after a PnP change, and now and
+ * then): what the "names vs SCardListReaders" class is judged on. */
+typedef struct check_listing {
+	gint64 call_ns, ts_ns;
+	LONG rv;
+	char **names;		/* NULL unless rv is success */
+} check_listing;
+
 typedef struct check_wakeup {
 	gint64 call_ns;		/* when the call started */
 	gint64 ts_ns;		/* when it returned */
@@ -137,6 +152,7 @@ typedef struct check_monitor {
 	GMutex lock;
 	GArray *wakeups;		/* check_wakeup */
 	GArray *states;			/* DWORD dwEventState, n per wakeup */
+	GArray *listings;		/* check_listing (pnp kinds only) */
 	GHashTable *errors;		/* LONG rv -> count (unexpected returns) */
 	GHashTable *connect_errors;	/* SCardConnect/Disconnect returns, not judged */
 	unsigned connects;
@@ -222,12 +238,16 @@ typedef struct check_stats {
 	guint64 late, lost, phantom, superseded, unresolved;
 } check_stats;
 
+/* The PnP entry reported a change while the reader list did not change. */
+#define CHECK_CASE_FALSE_PNP "false-pnp"
+
 typedef struct check_group {
 	char *kind;		/* client kind label */
 	bool legacy;
 	check_stats mode[CHECK_MODE_COUNT];
 	GHashTable *errors;	/* LONG -> count */
 	guint64 wakeups;
+	guint64 false_pnp;
 } check_group;
 
 typedef struct check_counter_result {
@@ -242,6 +262,7 @@ typedef struct check_counter_result {
 typedef struct check_result {
 	GPtrArray *groups;	/* check_group */
 	GArray *cases;		/* check_case: the worst ones, all lost and phantoms */
+	GArray *firsts;		/* check_case: the earliest of each "what" (libpcsclite) */
 	GArray *counters;	/* check_counter_result */
 	bool counters_read;
 	gint64 bound_ns[CHECK_MODE_COUNT];
@@ -263,11 +284,56 @@ void check_oracle_counters(const check_truth *t, GArray *edges, gint64 t0, gint6
 			   check_result *out);
 void check_result_clear(check_result *r);
 
+/* ---- anomaly classes (check_classes.c, check_classes_report.c) ----
+ *
+ * Every anomaly the checker sees, over the libpcsclite monitors (the
+ * legacy positive control is reported apart), in one fixed table: a class
+ * that never occurred is there with 0.  "other" holds what no named
+ * class describes; it, "lost" and a crash are what must hold on every
+ * pcsc-lite version (ccidlab matrix asserts them). */
+
+typedef struct check_class {
+	char *name;		/* "lost", "error SCARD_E_TIMEOUT", ... */
+	char *what;		/* what it means, one line */
+	bool asserted;		/* must be 0 on every version */
+	guint64 count;
+	/* The first occurrence, for its timeline. */
+	bool seen;
+	gint64 first_ns;
+	int monitor;		/* -1: not one monitor's */
+	int slot_index;		/* -1: the PnP entry, or the whole call */
+	char *detail;
+} check_class;
+
+typedef struct check_classes {
+	GPtrArray *v;		/* check_class: the fixed ones first, then codes seen */
+	guint64 calls;		/* SCardGetStatusChange returns */
+	guint64 listings;	/* SCardListReaders calls */
+	guint64 edges;		/* stimulus edges */
+	gint64 t0_ns, t1_ns;	/* the observation window */
+} check_classes;
+
+/* The symbolic name of a PC/SC return code, or NULL. */
+const char *check_rv_name(LONG rv);
+/* Classifies everything in a recorded run: the truth, the monitors'
+ * returns and listings, and the oracle's result.  Pure: no I/O. */
+void check_classes_run(const check_truth *t, GArray *edges, check_monitor **mons, unsigned n_mons,
+		       const check_result *r, gint64 t0_ns, gint64 t1_ns, check_classes *out);
+check_class *check_classes_find(const check_classes *c, const char *name);
+void check_classes_clear(check_classes *c);
+/* The events around a class's first occurrence, "time_s  what" lines. */
+GPtrArray *check_class_timeline(const check_truth *t, GArray *edges, check_monitor **mons,
+				unsigned n_mons, const check_class *k, unsigned max);
+void check_classes_text(FILE *out, const check_truth *t, GArray *edges, check_monitor **mons,
+			unsigned n_mons, const check_classes *c);
+void check_classes_json(JsonBuilder *b, const check_truth *t, GArray *edges, check_monitor **mons,
+			unsigned n_mons, const check_classes *c);
+
 /* ---- report ---- */
 
 typedef struct check_verdict {
 	bool pass;
-	guint64 lost, late, errors, phantom;
+	guint64 lost, late, errors, phantom, false_pnp;
 	guint64 legacy_lost, legacy_late;
 	bool counter_ok;
 	GPtrArray *reasons;	/* char* */
@@ -276,9 +342,10 @@ typedef struct check_verdict {
 void check_verdict_compute(const check_result *r, bool legacy_must_pass, bool expect_legacy_loss,
 			   bool have_legacy, check_verdict *v);
 void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_monitor **mons,
-		       unsigned n_mons, const check_result *r, const check_verdict *v);
+		       unsigned n_mons, const check_result *r, const check_verdict *v,
+		       const check_classes *c);
 void check_report_json(FILE *out, const check_truth *t, GArray *edges, check_monitor **mons,
 		       unsigned n_mons, const check_result *r, const check_verdict *v,
-		       const check_stimuli *s);
+		       const check_stimuli *s, const check_classes *c);
 
 #endif

@@ -8,15 +8,6 @@
 
 #include "tools/check_events.h"
 
-char *check_kind_label(const check_kind *k)
-{
-	g_autofree char *timeout = k->timeout_ms == INFINITE ? g_strdup("inf")
-							      : g_strdup_printf("%ums", (unsigned)k->timeout_ms);
-	return g_strdup_printf("%s/%s/%s/%s%s", k->backend == CHECK_BACKEND_LEGACY ? "legacy" : "pcsclite",
-			       timeout, k->counter ? "ctr" : "noctr",
-			       k->all ? (k->pnp ? "all+pnp" : "all") : "one", k->connect ? "/conn" : "");
-}
-
 static LONG pcsclite_gsc(SCARDCONTEXT ctx, DWORD timeout_ms, SCARD_READERSTATE *states, DWORD n)
 {
 	return SCardGetStatusChange(ctx, timeout_ms, states, n);
@@ -55,6 +46,44 @@ static void toggle_connection(check_monitor *m, SCARD_READERSTATE *rs, SCARDHAND
 	g_mutex_unlock(&m->lock);
 }
 
+/* Lists the readers on the monitor's own context, as an application does
+ * after a PnP change: a reply read out of turn on that socket would show
+ * here as a wrong list (pcscd-driver-facts §1.4). */
+static void list_readers(check_monitor *m)
+{
+	check_listing l = { .call_ns = check_now_ns() };
+	DWORD len = 0;
+	l.rv = SCardListReaders(m->ctx, NULL, NULL, &len);
+	if (l.rv == SCARD_S_SUCCESS && (len == 0 || len > 1024 * 1024))
+		l.rv = SCARD_E_INSUFFICIENT_BUFFER; /* not a length to trust */
+	if (l.rv == SCARD_S_SUCCESS) {
+		g_autofree char *buf = g_malloc0(len + 1);
+		l.rv = SCardListReaders(m->ctx, NULL, buf, &len);
+		GPtrArray *names = g_ptr_array_new();
+		for (char *p = buf; l.rv == SCARD_S_SUCCESS && *p != '\0' && p < buf + len;
+		     p += strlen(p) + 1)
+			g_ptr_array_add(names, g_strdup(p));
+		g_ptr_array_add(names, NULL);
+		l.names = (char **)g_ptr_array_free(names, FALSE);
+		if (l.rv != SCARD_S_SUCCESS)
+			g_clear_pointer(&l.names, g_strfreev);
+	}
+	l.ts_ns = check_now_ns();
+	g_mutex_lock(&m->lock);
+	g_array_append_val(m->listings, l);
+	g_mutex_unlock(&m->lock);
+}
+
+/* After a return: list when the PnP entry changed, and every 16th time. */
+static void maybe_list(check_monitor *m, const SCARD_READERSTATE *rs, LONG rv, guint calls)
+{
+	if (!m->kind.pnp || m->kind.backend != CHECK_BACKEND_PCSCLITE)
+		return;
+	bool changed = rv == SCARD_S_SUCCESS && (rs[m->n - 1].dwEventState & SCARD_STATE_CHANGED);
+	if (changed || calls % 16 == 0)
+		list_readers(m);
+}
+
 static gpointer monitor_thread(gpointer data)
 {
 	check_monitor *m = data;
@@ -66,6 +95,9 @@ static gpointer monitor_thread(gpointer data)
 	}
 	SCARDHANDLE h = 0;
 	bool connected = false;
+	guint calls = 0;
+	if (m->kind.pnp && m->kind.backend == CHECK_BACKEND_PCSCLITE)
+		list_readers(m);
 	while (!g_atomic_int_get(&m->stop)) {
 		gint64 call = check_now_ns();
 		LONG rv = m->gsc(m->ctx, m->kind.timeout_ms, rs, m->n);
@@ -93,6 +125,7 @@ static gpointer monitor_thread(gpointer data)
 			/* Do not spin on a persistent error. */
 			g_usleep(20 * 1000);
 		}
+		maybe_list(m, rs, rv, ++calls);
 		if (m->kind.connect && m->kind.backend == CHECK_BACKEND_PCSCLITE)
 			toggle_connection(m, rs, &h, &connected);
 	}
@@ -112,6 +145,7 @@ check_monitor *check_monitor_start(unsigned id, const check_kind *kind, const ch
 	g_mutex_init(&m->lock);
 	m->wakeups = g_array_new(FALSE, FALSE, sizeof(check_wakeup));
 	m->states = g_array_new(FALSE, FALSE, sizeof(DWORD));
+	m->listings = g_array_new(FALSE, FALSE, sizeof(check_listing));
 	m->errors = g_hash_table_new(g_direct_hash, g_direct_equal);
 	m->connect_errors = g_hash_table_new(g_direct_hash, g_direct_equal);
 	if (kind->all) {
@@ -128,6 +162,12 @@ check_monitor *check_monitor_start(unsigned id, const check_kind *kind, const ch
 		m->slot_of[0] = (int)single_slot;
 		m->names[0] = g_strdup(t->slots[single_slot].pcsc_name);
 		m->n = 1;
+		/* One reader and the PnP entry, as a single-reader application
+		 * that also wants to hear of new readers. */
+		if (kind->pnp) {
+			m->slot_of[m->n] = -1;
+			m->names[m->n++] = g_strdup(CHECK_PNP_NAME);
+		}
 	}
 	for (unsigned i = 0; i < m->n; i++)
 		if (m->slot_of[i] >= 0 && t->slots[m->slot_of[i]].widened)
@@ -192,6 +232,9 @@ void check_monitor_free(check_monitor *m)
 		g_free(m->names[i]);
 	g_free(m->label);
 	g_free(m->setup_error);
+	for (guint i = 0; i < m->listings->len; i++)
+		g_strfreev(g_array_index(m->listings, check_listing, i).names);
+	g_array_unref(m->listings);
 	g_array_unref(m->wakeups);
 	g_array_unref(m->states);
 	g_hash_table_unref(m->errors);

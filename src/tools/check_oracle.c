@@ -22,7 +22,8 @@
  * while the slot never had that presence from the previous return (less
  * the bound: pcscd's view may be that old) to this one; or an event
  * counter that moved with no edge in that window; or a PnP entry that
- * changed although no reader came or went.
+ * changed although no reader came or went (a "false PnP change", kept
+ * apart from the phantoms).
  */
 #include "config.h"
 
@@ -205,7 +206,13 @@ static void judge_entry(const check_truth *t, GArray *edges, check_monitor *m, u
 			st->phantom++;
 			add_case(out, m->id, si, "phantom", cur->ts_ns, -1, 0);
 		} else if (k > 0 && cur->counter != g_array_index(reps, report, k - 1).counter &&
-			   cur->counter != 0 && edges_between(edges, si, from, cur->ts_ns) == 0) {
+			   cur->counter != 0 &&
+			   edges_between(edges, si,
+					 g_array_index(reps, report, k - 1).call_ns - bound,
+					 cur->ts_ns) == 0) {
+			/* The counter the previous return showed may be as old as
+			 * that call's start (a loaded pcscd wakes it late, with the
+			 * state of then), hence the wider window. */
 			/* 0 is a wrap or a reset, not an edge. */
 			st->phantom++;
 			add_case(out, m->id, si, "phantom-counter", cur->ts_ns, -1, 0);
@@ -213,7 +220,42 @@ static void judge_entry(const check_truth *t, GArray *edges, check_monitor *m, u
 	}
 }
 
-static void judge_pnp(check_monitor *m, unsigned entry, check_group *g, check_result *out)
+static bool same_names(char **a, char **b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	guint n = g_strv_length(a);
+	if (n != g_strv_length(b))
+		return false;
+	for (guint i = 0; i < n; i++)
+		if (!g_strv_contains((const char *const *)b, a[i]))
+			return false;
+	return true;
+}
+
+/* The monitor's listing nearest to ts: the last one that ended before it
+ * (after: the first one that started after it); NULL: none. */
+static char **listing_near(const check_monitor *m, gint64 ts, bool after)
+{
+	char **found = NULL;
+	for (guint i = 0; m->listings != NULL && i < m->listings->len; i++) {
+		const check_listing *l = &g_array_index(m->listings, check_listing, i);
+		if (l->rv != SCARD_S_SUCCESS)
+			continue;
+		if (!after && l->ts_ns <= ts)
+			found = l->names;
+		if (after && l->call_ns >= ts)
+			return l->names;
+	}
+	return found;
+}
+
+/* A change on the PnP entry is owed only when the reader list changed:
+ * the monitor lists the readers after each one, so compare that listing
+ * with the one before (or the run's first).  A lab's reader set is fixed,
+ * so with no listing after it the change is false too. */
+static void judge_pnp(const check_truth *t, check_monitor *m, unsigned entry, check_group *g,
+		      check_result *out)
 {
 	bool first = true;
 	for (guint w = 0; w < m->wakeups->len; w++) {
@@ -223,10 +265,40 @@ static void judge_pnp(check_monitor *m, unsigned entry, check_group *g, check_re
 		DWORD st = g_array_index(m->states, DWORD, wk->first + entry);
 		/* The first call starts from UNAWARE and reports a change. */
 		if (!first && (st & SCARD_STATE_CHANGED) != 0) {
-			g->mode[CHECK_MODE_EVENT].phantom++;
-			add_case(out, m->id, -1, "phantom-pnp", wk->ts_ns, -1, 0);
+			char **before = listing_near(m, wk->call_ns, false);
+			char **after = listing_near(m, wk->ts_ns, true);
+			if (before == NULL)
+				before = t->listed0;
+			if (after == NULL || before == NULL || same_names(before, after)) {
+				g->false_pnp++;
+				add_case(out, m->id, -1, CHECK_CASE_FALSE_PNP, wk->ts_ns, -1, 0);
+			}
 		}
 		first = false;
+	}
+}
+
+/* The earliest case of each kind among the libpcsclite monitors, before
+ * the list is cut to the worst ones. */
+static void keep_firsts(check_monitor **mons, unsigned n_mons, check_result *out)
+{
+	out->firsts = g_array_new(FALSE, FALSE, sizeof(check_case));
+	for (guint i = 0; i < out->cases->len; i++) {
+		const check_case *c = &g_array_index(out->cases, check_case, i);
+		bool legacy = false;
+		for (unsigned k = 0; k < n_mons; k++)
+			if (mons[k]->id == c->monitor)
+				legacy = mons[k]->kind.backend == CHECK_BACKEND_LEGACY;
+		if (legacy)
+			continue;
+		guint f = 0;
+		while (f < out->firsts->len &&
+		       strcmp(g_array_index(out->firsts, check_case, f).what, c->what) != 0)
+			f++;
+		if (f == out->firsts->len)
+			g_array_append_val(out->firsts, *c);
+		else if (c->edge_ns < g_array_index(out->firsts, check_case, f).edge_ns)
+			g_array_index(out->firsts, check_case, f) = *c;
 	}
 }
 
@@ -276,7 +348,7 @@ void check_oracle_run(const check_truth *t, GArray *edges, check_monitor **mons,
 			if (m->slot_of[e] >= 0)
 				judge_entry(t, edges, m, e, p, g, out);
 			else
-				judge_pnp(m, e, g, out);
+				judge_pnp(t, m, e, g, out);
 		}
 		g_mutex_unlock(&m->lock);
 	}
@@ -287,6 +359,7 @@ void check_oracle_run(const check_truth *t, GArray *edges, check_monitor **mons,
 	}
 	/* Keep the worst: every lost and phantom (up to a cap), then the
 	 * largest latencies. */
+	keep_firsts(mons, n_mons, out);
 	g_array_sort(out->cases, compare_case);
 	if (out->cases->len > p->worst)
 		g_array_set_size(out->cases, p->worst);
@@ -334,5 +407,6 @@ void check_result_clear(check_result *r)
 {
 	g_clear_pointer(&r->groups, g_ptr_array_unref);
 	g_clear_pointer(&r->cases, g_array_unref);
+	g_clear_pointer(&r->firsts, g_array_unref);
 	g_clear_pointer(&r->counters, g_array_unref);
 }

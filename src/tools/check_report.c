@@ -81,8 +81,10 @@ void check_verdict_compute(const check_result *r, bool legacy_must_pass, bool ex
 		}
 		if (g->legacy)
 			legacy_errors += errors_total(g->errors);
-		else
+		else {
 			v->errors += errors_total(g->errors);
+			v->false_pnp += g->false_pnp;
+		}
 	}
 	for (guint i = 0; r->counters != NULL && i < r->counters->len; i++)
 		if (!g_array_index(r->counters, check_counter_result, i).ok)
@@ -94,6 +96,9 @@ void check_verdict_compute(const check_result *r, bool legacy_must_pass, bool ex
 	if (v->phantom)
 		g_ptr_array_add(v->reasons,
 				g_strdup_printf("%" G_GUINT64_FORMAT " phantom changes", v->phantom));
+	if (v->false_pnp)
+		g_ptr_array_add(v->reasons,
+				g_strdup_printf("%" G_GUINT64_FORMAT " false PnP changes", v->false_pnp));
 	if (v->errors)
 		g_ptr_array_add(v->reasons,
 				g_strdup_printf("%" G_GUINT64_FORMAT " unexpected SCARD_E_* returns", v->errors));
@@ -243,7 +248,8 @@ static void print_histogram(FILE *out, const char *mode, const GArray *lat)
 }
 
 void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_monitor **mons,
-		       unsigned n_mons, const check_result *r, const check_verdict *v)
+		       unsigned n_mons, const check_result *r, const check_verdict *v,
+		       const check_classes *classes)
 {
 	unsigned nm[CHECK_MODE_COUNT] = { 0 };
 	for (unsigned i = 0; i < t->n_slots; i++)
@@ -325,6 +331,7 @@ void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_mon
 		for (guint k = 0; k < tl->len; k++)
 			fprintf(out, "      %s\n", (char *)g_ptr_array_index(tl, k));
 	}
+	check_classes_text(out, t, edges, mons, n_mons, classes);
 	fprintf(out, "\nverdict: %s", v->pass ? "PASS" : "FAIL");
 	for (guint i = 0; i < v->reasons->len; i++)
 		fprintf(out, "%s%s", i ? "; " : " (", (char *)g_ptr_array_index(v->reasons, i));
@@ -374,7 +381,7 @@ static void errors_json(JsonBuilder *b, GHashTable *h)
 
 void check_report_json(FILE *out, const check_truth *t, GArray *edges, check_monitor **mons,
 		       unsigned n_mons, const check_result *r, const check_verdict *v,
-		       const check_stimuli *s)
+		       const check_stimuli *s, const check_classes *classes)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
@@ -544,6 +551,7 @@ void check_report_json(FILE *out, const check_truth *t, GArray *edges, check_mon
 	}
 	json_builder_end_array(b);
 
+	check_classes_json(b, t, edges, mons, n_mons, classes);
 	json_builder_set_member_name(b, "pass");
 	json_builder_add_boolean_value(b, v->pass);
 	json_builder_end_object(b);

@@ -4,22 +4,9 @@
 #include "config.h"
 
 #include <string.h>
-#include <time.h>
 
 #include "tools/check_events.h"
 #include "tools/ctl_cli.h"
-
-gint64 check_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (gint64)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-const char *check_mode_name(check_mode m)
-{
-	return m == CHECK_MODE_POLL ? "poll" : "event";
-}
 
 static int slot_index_of(const check_truth *t, gint64 reader, gint64 slot)
 {
@@ -111,6 +98,7 @@ bool check_truth_start(check_truth *t, const char *socket, unsigned timeout_ms, 
 		const char *mode = json_object_get_string_member_with_default(r->obj, "mode", "event");
 		JsonArray *slots = json_object_get_array_member(r->obj, "slots");
 		for (unsigned k = 0; k < r->n_slots; k++) {
+			t->n_declared++;
 			if (r->pcsc[k] == NULL)
 				continue; /* pcscd does not serve it: nothing to watch */
 			if (t->n_slots == CHECK_MAX_SLOTS)
@@ -128,6 +116,7 @@ bool check_truth_start(check_truth *t, const char *socket, unsigned timeout_ms, 
 		}
 	}
 	cli_readers_clear(&rs);
+	t->listed0 = cli_pcsc_names();
 	if (t->n_slots == 0) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_NOT_FOUND,
 			    "no emulated reader slot that pcscd serves: declare readers in the lab's "
@@ -163,6 +152,7 @@ void check_truth_clear(check_truth *t)
 		g_mutex_clear(&t->lock);
 	}
 	g_clear_pointer(&t->stream_error, g_free);
+	g_clear_pointer(&t->listed0, g_strfreev);
 }
 
 GArray *check_truth_snapshot(check_truth *t)
@@ -171,24 +161,6 @@ GArray *check_truth_snapshot(check_truth *t)
 	GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(check_edge), t->edges->len);
 	g_array_append_vals(a, t->edges->data, t->edges->len);
 	g_mutex_unlock(&t->lock);
-	return a;
-}
-
-GArray *check_truth_slot_edges(const GArray *all, int slot_index, bool observed, int initial)
-{
-	GArray *a = g_array_new(FALSE, FALSE, sizeof(check_edge));
-	int last = initial;
-	guint8 want = observed ? CHECK_SRC_OBSERVED : CHECK_SRC_STIMULUS;
-	for (guint i = 0; i < all->len; i++) {
-		const check_edge *e = &g_array_index(all, check_edge, i);
-		if (e->slot_index != slot_index || e->source != want)
-			continue;
-		/* present <-> mute is no change to pcscd: keep presence flips. */
-		if (last == (int)e->present)
-			continue;
-		last = e->present;
-		g_array_append_val(a, *e);
-	}
 	return a;
 }
 

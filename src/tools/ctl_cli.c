@@ -148,8 +148,7 @@ void cli_readers_clear(cli_readers *rs)
 	g_clear_pointer(&rs->list, json_object_unref);
 }
 
-/* pcscd's reader names, or NULL when pcscd does not answer. */
-static char **pcsc_names(void)
+char **cli_pcsc_names(void)
 {
 	SCARDCONTEXT ctx;
 	if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx) != SCARD_S_SUCCESS)
@@ -174,7 +173,7 @@ bool cli_readers_load(ctl_client *c, const cli_common *common, cli_readers *out,
 	JsonObject *list = cli_call(c, common, ctl_client_request_new("list"), exit_code);
 	if (list == NULL)
 		return false;
-	g_auto(GStrv) names = pcsc_names();
+	g_auto(GStrv) names = cli_pcsc_names();
 	out->list = list;
 	out->v = g_ptr_array_new_with_free_func(reader_free);
 	JsonArray *a = json_object_get_array_member(list, "readers");

@@ -73,6 +73,10 @@ typedef struct cli_readers {
 	JsonObject *list;	/* the whole list reply */
 } cli_readers;
 
+/* pcscd's reader names (SCardListReaders), or NULL when pcscd does not
+ * answer. */
+char **cli_pcsc_names(void);
+
 /* Asks the server for its list and pcscd (libpcsclite) for its reader
  * names, and joins them on "NAME XX YY" (XX the reader number, YY the
  * slot, in hex).  pcscd missing only leaves the names out. */

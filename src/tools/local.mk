@@ -16,7 +16,9 @@ src_tools_ccidlab_SOURCES = \
 	src/tools/check_events.h src/tools/check_events.c src/tools/check_truth.c \
 	src/tools/check_monitor.c src/tools/check_legacy.c src/tools/check_stimuli.c \
 	src/tools/check_oracle.c src/tools/check_report.c \
-	src/tools/usb_ids.h src/tools/usb_ids.c
+	src/tools/usb_ids.h src/tools/usb_ids.c \
+	src/tools/check_classes.c src/tools/check_classes_report.c src/tools/check_timeline.c \
+	src/tools/matrix.h src/tools/matrix.c src/tools/matrix_cell.c src/tools/matrix_report.c
 src_tools_ccidlab_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
 src_tools_ccidlab_CPPFLAGS = $(AM_CPPFLAGS) -DUSBDROPDIR='"$(usbdropdir)"' -DPKGLIBDIR='"$(pkglibdir)"' \
 	-DPKGLIBEXECDIR='"$(pkglibexecdir)"' -DBINDIR='"$(bindir)"'

@@ -1,0 +1,449 @@
+/* check-events' anomaly classes as a pure function over a recorded run:
+ * synthetic timelines (a truth of three slots, monitors whose returns are
+ * written by hand) that hold each class, counted once each; the classes
+ * that did not occur are reported with 0, in the text and the JSON. */
+#include "config.h"
+
+#include <string.h>
+
+#include "tools/check_events.h"
+
+#define MS (1000000LL)
+#define T0 (1000 * MS)	/* the run's start */
+
+typedef struct fixture {
+	check_truth t;
+	GArray *edges;
+	check_monitor *mons[4];
+	unsigned n_mons;
+	check_result r;
+	check_classes c;
+} fixture;
+
+static void fixture_init(fixture *f)
+{
+	memset(f, 0, sizeof *f);
+	static const char *names[] = { "ev0 00 00", "ev1 01 00", "po2 02 00" };
+	for (unsigned i = 0; i < 3; i++) {
+		check_slot *s = &f->t.slots[f->t.n_slots++];
+		s->reader = i;
+		s->pcsc_name = g_strdup(names[i]);
+		s->driver_name = g_strdup(names[i]);
+		s->mode = i == 2 ? CHECK_MODE_POLL : CHECK_MODE_EVENT;
+	}
+	f->t.start_ns = T0;
+	f->t.listed0 = g_strdupv((char **)(const char *[]){ names[0], names[1], names[2], NULL });
+	f->edges = g_array_new(FALSE, FALSE, sizeof(check_edge));
+}
+
+/* check_monitor_free's job, for monitors that never had a context. */
+static void monitor_free(check_monitor *m)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		g_free(m->names[i]);
+	for (guint i = 0; i < m->listings->len; i++)
+		g_strfreev(g_array_index(m->listings, check_listing, i).names);
+	g_array_unref(m->listings);
+	g_array_unref(m->wakeups);
+	g_array_unref(m->states);
+	g_hash_table_unref(m->errors);
+	g_hash_table_unref(m->connect_errors);
+	g_mutex_clear(&m->lock);
+	g_free(m->label);
+	g_free(m);
+}
+
+static void fixture_clear(fixture *f)
+{
+	for (unsigned i = 0; i < f->n_mons; i++)
+		monitor_free(f->mons[i]);
+	for (unsigned i = 0; i < f->t.n_slots; i++) {
+		g_free(f->t.slots[i].pcsc_name);
+		g_free(f->t.slots[i].driver_name);
+	}
+	g_strfreev(f->t.listed0);
+	g_array_unref(f->edges);
+	check_result_clear(&f->r);
+	check_classes_clear(&f->c);
+}
+
+static void edge(fixture *f, int slot, gint64 at_ms, bool present)
+{
+	check_edge e = { .seq = f->edges->len + 1, .ts_ns = T0 + at_ms * MS, .slot_index = slot,
+			 .present = present, .source = CHECK_SRC_STIMULUS };
+	g_array_append_val(f->edges, e);
+	e.source = CHECK_SRC_OBSERVED;
+	e.seq++;
+	g_array_append_val(f->edges, e);
+}
+
+/* A monitor of slot 0 (or all three), built without a thread or a context. */
+static check_monitor *monitor(fixture *f, DWORD timeout_ms, bool all, bool pnp)
+{
+	check_monitor *m = g_new0(check_monitor, 1);
+	m->id = f->n_mons;
+	m->kind = (check_kind){ CHECK_BACKEND_PCSCLITE, timeout_ms, true, all, pnp, false };
+	m->label = check_kind_label(&m->kind);
+	g_mutex_init(&m->lock);
+	m->wakeups = g_array_new(FALSE, FALSE, sizeof(check_wakeup));
+	m->states = g_array_new(FALSE, FALSE, sizeof(DWORD));
+	m->listings = g_array_new(FALSE, FALSE, sizeof(check_listing));
+	m->errors = g_hash_table_new(g_direct_hash, g_direct_equal);
+	m->connect_errors = g_hash_table_new(g_direct_hash, g_direct_equal);
+	for (unsigned i = 0; i < (all ? f->t.n_slots : 1); i++) {
+		m->slot_of[m->n] = (int)i;
+		m->names[m->n++] = g_strdup(f->t.slots[i].pcsc_name);
+	}
+	if (pnp) {
+		m->slot_of[m->n] = -1;
+		m->names[m->n++] = g_strdup(CHECK_PNP_NAME);
+	}
+	f->mons[f->n_mons++] = m;
+	return m;
+}
+
+/* A return: called at call_ms, returned at ret_ms, with these states. */
+static void ret(check_monitor *m, gint64 call_ms, gint64 ret_ms, LONG rv, const DWORD *states)
+{
+	check_wakeup w = { .call_ns = T0 + call_ms * MS, .ts_ns = T0 + ret_ms * MS, .rv = rv,
+			   .first = m->states->len };
+	g_array_append_val(m->wakeups, w);
+	for (unsigned i = 0; i < m->n; i++) {
+		DWORD st = states ? states[i] : 0;
+		g_array_append_val(m->states, st);
+	}
+}
+
+static void listing(check_monitor *m, gint64 at_ms, const char *const *names)
+{
+	check_listing l = { .call_ns = T0 + at_ms * MS, .ts_ns = T0 + at_ms * MS + MS,
+			    .rv = SCARD_S_SUCCESS, .names = g_strdupv((char **)names) };
+	g_array_append_val(m->listings, l);
+}
+
+#define EMPTY(ctr) ((DWORD)SCARD_STATE_EMPTY | (DWORD)(ctr) << 16)
+#define PRESENT(ctr) ((DWORD)SCARD_STATE_PRESENT | (DWORD)(ctr) << 16)
+
+static void judge(fixture *f, gint64 end_ms)
+{
+	check_oracle_params p = { .bound_ns = { 50 * MS, 450 * MS }, .end_ns = T0 + end_ms * MS,
+				  .worst = 20 };
+	check_oracle_run(&f->t, f->edges, f->mons, f->n_mons, &p, &f->r);
+	f->r.counters_read = true; /* no checkpoint in these runs */
+	check_classes_run(&f->t, f->edges, f->mons, f->n_mons, &f->r, T0, T0 + end_ms * MS, &f->c);
+}
+
+static guint64 count(const fixture *f, const char *name)
+{
+	const check_class *k = check_classes_find(&f->c, name);
+	g_assert_nonnull(k);
+	return k->count;
+}
+
+/* Every class but the ones named is 0. */
+static void assert_only(const fixture *f, const char *const *named)
+{
+	for (guint i = 0; i < f->c.v->len; i++) {
+		const check_class *k = g_ptr_array_index(f->c.v, i);
+		bool expected = named != NULL && g_strv_contains(named, k->name);
+		if (!expected && k->count != 0)
+			g_error("class \"%s\" counted %" G_GUINT64_FORMAT, k->name, k->count);
+		if (expected && (k->count != 1 || !k->seen))
+			g_error("class \"%s\" counted %" G_GUINT64_FORMAT ", seen %d", k->name, k->count,
+				k->seen);
+	}
+}
+
+/* A monitor of slot 0 that sees one insertion 1 ms after it happens. */
+static void clean_run(fixture *f)
+{
+	check_monitor *m = monitor(f, INFINITE, false, false);
+	ret(m, 0, 1, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0) });
+	edge(f, 0, 100, true);
+	ret(m, 1, 101, SCARD_S_SUCCESS, (DWORD[]){ PRESENT(1) });
+}
+
+static void test_clean_all_zero(void)
+{
+	fixture f;
+	fixture_init(&f);
+	clean_run(&f);
+	judge(&f, 7000);
+	assert_only(&f, NULL);
+	g_assert_cmpuint(f.c.calls, ==, 2);
+	g_assert_cmpuint(f.c.edges, ==, 1);
+	/* The fixed table: "lost" first, "other" last, every class there. */
+	g_assert_cmpstr(((check_class *)g_ptr_array_index(f.c.v, 0))->name, ==, "lost");
+	g_assert_cmpstr(((check_class *)g_ptr_array_index(f.c.v, f.c.v->len - 1))->name, ==, "other");
+	static const char *must[] = { "late", "phantom", "false PnP change", "state UNKNOWN",
+				      "state UNAVAILABLE", "name vs SCardListReaders",
+				      "counter backwards", "counter mismatch", "timeout overrun",
+				      "error SCARD_E_TIMEOUT", "error SCARD_E_UNKNOWN_READER",
+				      "error SCARD_E_UNSUPPORTED_FEATURE" };
+	for (unsigned i = 0; i < G_N_ELEMENTS(must); i++)
+		g_assert_nonnull(check_classes_find(&f.c, must[i]));
+	/* The text prints each with 0. */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	check_classes_text(out, &f.t, f.edges, f.mons, f.n_mons, &f.c);
+	fclose(out);
+	for (guint i = 0; i < f.c.v->len; i++) {
+		const check_class *k = g_ptr_array_index(f.c.v, i);
+		g_autofree char *row = g_strdup_printf("  %-34s %8u ", k->name, 0);
+		if (strstr(text, row) == NULL)
+			g_error("no 0 row for \"%s\" in:\n%s", k->name, text);
+	}
+	g_assert_null(strstr(text, "first "));
+	free(text);
+	/* And the JSON has every class with its count 0 and no example. */
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	json_builder_begin_object(b);
+	check_classes_json(b, &f.t, f.edges, f.mons, f.n_mons, &f.c);
+	json_builder_end_object(b);
+	g_autoptr(JsonNode) root = json_builder_get_root(b);
+	JsonArray *a = json_object_get_array_member(json_node_get_object(root), "classes");
+	g_assert_cmpuint(json_array_get_length(a), ==, f.c.v->len);
+	for (guint i = 0; i < json_array_get_length(a); i++) {
+		JsonObject *o = json_array_get_object_element(a, i);
+		g_assert_cmpint(json_object_get_int_member(o, "count"), ==, 0);
+		g_assert_true(json_object_has_member(o, "per_call"));
+		g_assert_true(json_object_has_member(o, "per_s"));
+		g_assert_true(JSON_NODE_HOLDS_NULL(json_object_get_member(o, "example")));
+	}
+	fixture_clear(&f);
+}
+
+static void test_lost(void)
+{
+	fixture f;
+	fixture_init(&f);
+	check_monitor *m = monitor(&f, INFINITE, false, false);
+	ret(m, 0, 1, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0) });
+	edge(&f, 0, 100, true); /* never reported, stable for 6.9 s */
+	judge(&f, 7000);
+	assert_only(&f, (const char *[]){ "lost", NULL });
+	const check_class *k = check_classes_find(&f.c, "lost");
+	g_assert_cmpint(k->slot_index, ==, 0);
+	g_assert_cmpint(k->first_ns, ==, T0 + 100 * MS);
+	g_autoptr(GPtrArray) tl = check_class_timeline(&f.t, f.edges, f.mons, f.n_mons, k, 14);
+	g_assert_cmpuint(tl->len, >=, 3);
+	bool marker = false, the_edge = false;
+	for (guint i = 0; i < tl->len; i++) {
+		marker |= strstr(g_ptr_array_index(tl, i), "<== lost") != NULL;
+		the_edge |= strstr(g_ptr_array_index(tl, i), "\"ev0 00 00\" present (stimulus)") != NULL;
+	}
+	g_assert_true(marker && the_edge);
+	fixture_clear(&f);
+}
+
+static void test_late(void)
+{
+	fixture f;
+	fixture_init(&f);
+	check_monitor *m = monitor(&f, INFINITE, false, false);
+	ret(m, 0, 1, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0) });
+	edge(&f, 0, 100, true);
+	ret(m, 1, 220, SCARD_S_SUCCESS, (DWORD[]){ PRESENT(1) }); /* 120 ms > 50 */
+	judge(&f, 7000);
+	assert_only(&f, (const char *[]){ "late", NULL });
+	fixture_clear(&f);
+}
+
+static void test_phantom(void)
+{
+	fixture f;
+	fixture_init(&f);
+	check_monitor *m = monitor(&f, INFINITE, false, false);
+	ret(m, 0, 1, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0) });
+	ret(m, 1, 300, SCARD_S_SUCCESS, (DWORD[]){ PRESENT(1) }); /* no edge behind it */
+	ret(m, 300, 301, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(1) });
+	judge(&f, 1000);
+	/* The return to empty is the truth again: one phantom. */
+	g_assert_cmpuint(count(&f, "phantom"), ==, 1);
+	g_assert_cmpuint(count(&f, "lost") + count(&f, "other"), ==, 0);
+	fixture_clear(&f);
+}
+
+static void test_errors_by_code(void)
+{
+	fixture f;
+	fixture_init(&f);
+	check_monitor *inf = monitor(&f, INFINITE, false, false);
+	check_monitor *fin = monitor(&f, 500, false, false);
+	ret(inf, 0, 1, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0) });
+	ret(inf, 1, 10, SCARD_E_UNKNOWN_READER, NULL);
+	ret(inf, 10, 20, SCARD_E_TIMEOUT, NULL); /* INFINITE: unexpected */
+	ret(inf, 20, 30, SCARD_E_NO_MEMORY, NULL); /* not in the fixed list */
+	ret(fin, 0, 500, SCARD_E_TIMEOUT, NULL); /* finite: expected */
+	judge(&f, 1000);
+	assert_only(&f, (const char *[]){ "error SCARD_E_UNKNOWN_READER", "error SCARD_E_TIMEOUT",
+					  "error SCARD_E_NO_MEMORY", NULL });
+	/* A code seen outside the list gets its row before "other". */
+	const check_class *last = g_ptr_array_index(f.c.v, f.c.v->len - 1);
+	const check_class *before = g_ptr_array_index(f.c.v, f.c.v->len - 2);
+	g_assert_cmpstr(last->name, ==, "other");
+	g_assert_cmpstr(before->name, ==, "error SCARD_E_NO_MEMORY");
+	fixture_clear(&f);
+}
+
+static void test_unclassified(void)
+{
+	fixture f;
+	fixture_init(&f);
+	check_monitor *m = monitor(&f, INFINITE, false, false);
+	ret(m, 0, 1, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0) });
+	ret(m, 1, 10, 0x1234, NULL); /* not a PC/SC code */
+	judge(&f, 1000);
+	assert_only(&f, (const char *[]){ "other", NULL });
+	g_assert_true(check_classes_find(&f.c, "other")->asserted);
+	fixture_clear(&f);
+
+	fixture_init(&f);
+	m = monitor(&f, INFINITE, false, false);
+	ret(m, 0, 1, SCARD_S_SUCCESS, (DWORD[]){ SCARD_STATE_EMPTY | SCARD_STATE_PRESENT });
+	judge(&f, 1000);
+	g_assert_cmpuint(count(&f, "other"), ==, 1);
+	fixture_clear(&f);
+}
+
+static void test_unknown_unavailable(void)
+{
+	fixture f;
+	fixture_init(&f);
+	check_monitor *m = monitor(&f, INFINITE, false, false);
+	ret(m, 0, 1, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0) });
+	ret(m, 1, 10, SCARD_S_SUCCESS, (DWORD[]){ SCARD_STATE_UNKNOWN | SCARD_STATE_CHANGED });
+	ret(m, 10, 20, SCARD_S_SUCCESS, (DWORD[]){ SCARD_STATE_UNAVAILABLE | SCARD_STATE_CHANGED });
+	ret(m, 20, 30, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0) });
+	judge(&f, 1000);
+	g_assert_cmpuint(count(&f, "state UNKNOWN"), ==, 1);
+	g_assert_cmpuint(count(&f, "state UNAVAILABLE"), ==, 1);
+	g_assert_cmpuint(count(&f, "other") + count(&f, "lost"), ==, 0);
+	fixture_clear(&f);
+}
+
+static void test_listing_and_pnp(void)
+{
+	const char *ok[] = { "ev0 00 00", "ev1 01 00", "po2 02 00", NULL };
+	fixture f;
+	fixture_init(&f);
+	check_monitor *m = monitor(&f, INFINITE, true, true);
+	DWORD quiet[] = { EMPTY(0), EMPTY(0), EMPTY(0), 3 << 16 };
+	DWORD pnp[] = { EMPTY(0), EMPTY(0), EMPTY(0), 3 << 16 | SCARD_STATE_CHANGED };
+	listing(m, 0, ok);
+	ret(m, 0, 1, SCARD_S_SUCCESS, pnp); /* the first call: UNAWARE, not judged */
+	ret(m, 1, 100, SCARD_S_SUCCESS, pnp); /* no reader came or went */
+	listing(m, 101, ok);
+	ret(m, 102, 200, SCARD_S_SUCCESS, quiet);
+	judge(&f, 1000);
+	assert_only(&f, (const char *[]){ "false PnP change", NULL });
+	fixture_clear(&f);
+}
+
+static void test_listing_names(void)
+{
+	const char *bad[] = { "ev0 00 00", "po2 02 00", "\x01garbled", NULL };
+	fixture f;
+	fixture_init(&f);
+	check_monitor *m = monitor(&f, INFINITE, true, true);
+	DWORD quiet[] = { EMPTY(0), EMPTY(0), EMPTY(0), 3 << 16 };
+	ret(m, 0, 1, SCARD_S_SUCCESS, quiet);
+	listing(m, 2, bad); /* ev1 missing, a garbled name */
+	judge(&f, 1000);
+	g_assert_cmpuint(count(&f, "name vs SCardListReaders"), ==, 2);
+	g_assert_cmpuint(f.c.listings, ==, 1);
+	fixture_clear(&f);
+}
+
+static void test_pnp_change_real(void)
+{
+	const char *before[] = { "ev0 00 00", "ev1 01 00", "po2 02 00", NULL };
+	const char *after[] = { "ev0 00 00", "ev1 01 00", "po2 02 00", "new 03 00", NULL };
+	fixture f;
+	fixture_init(&f);
+	check_monitor *m = monitor(&f, INFINITE, true, true);
+	DWORD pnp[] = { EMPTY(0), EMPTY(0), EMPTY(0), 4 << 16 | SCARD_STATE_CHANGED };
+	listing(m, 0, before);
+	ret(m, 0, 1, SCARD_S_SUCCESS, pnp);
+	ret(m, 1, 100, SCARD_S_SUCCESS, pnp); /* a reader came: owed */
+	listing(m, 101, after);
+	judge(&f, 1000);
+	g_assert_cmpuint(count(&f, "false PnP change"), ==, 0);
+	/* The newcomer is a name the run did not start with. */
+	g_assert_cmpuint(count(&f, "name vs SCardListReaders"), ==, 1);
+	fixture_clear(&f);
+}
+
+static void test_counter_backwards(void)
+{
+	fixture f;
+	fixture_init(&f);
+	check_monitor *m = monitor(&f, INFINITE, false, false);
+	ret(m, 0, 1, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0xFFFE) });
+	edge(&f, 0, 100, true);
+	ret(m, 1, 101, SCARD_S_SUCCESS, (DWORD[]){ PRESENT(0xFFFF) });
+	edge(&f, 0, 200, false);
+	ret(m, 101, 201, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0) }); /* the wrap: forward */
+	edge(&f, 0, 300, true);
+	ret(m, 201, 301, SCARD_S_SUCCESS, (DWORD[]){ PRESENT(1) });
+	ret(m, 301, 310, SCARD_S_SUCCESS, (DWORD[]){ PRESENT(0) }); /* reset: backwards */
+	judge(&f, 1000);
+	g_assert_cmpuint(count(&f, "counter backwards"), ==, 1);
+	g_assert_cmpuint(count(&f, "lost") + count(&f, "late") + count(&f, "other"), ==, 0);
+	fixture_clear(&f);
+}
+
+static void test_overrun(void)
+{
+	fixture f;
+	fixture_init(&f);
+	check_monitor *m = monitor(&f, 500, false, false);
+	ret(m, 0, 1, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0) });
+	ret(m, 1, 1400, SCARD_E_TIMEOUT, NULL); /* 500 + 899 ms: within */
+	ret(m, 1400, 3000, SCARD_E_TIMEOUT, NULL); /* 1.6 s: over */
+	judge(&f, 4000);
+	assert_only(&f, (const char *[]){ "timeout overrun", NULL });
+	const check_class *k = check_classes_find(&f.c, "timeout overrun");
+	g_autoptr(GPtrArray) tl = check_class_timeline(&f.t, f.edges, f.mons, f.n_mons, k, 14);
+	bool call = false;
+	for (guint i = 0; i < tl->len; i++)
+		call |= strstr(g_ptr_array_index(tl, i), "calls SCardGetStatusChange") != NULL;
+	g_assert_true(call);
+	fixture_clear(&f);
+}
+
+static void test_counter_mismatch(void)
+{
+	fixture f;
+	fixture_init(&f);
+	clean_run(&f);
+	judge(&f, 7000);
+	guint16 c0[CHECK_MAX_SLOTS] = { 0 }, c1[CHECK_MAX_SLOTS] = { 3, 0, 0 };
+	check_result r = { 0 };
+	check_oracle_counters(&f.t, f.edges, T0 + 50 * MS, T0 + 6000 * MS, c0, c1, &r);
+	f.r.counters = r.counters; /* one edge, the counter moved 3 */
+	check_classes_clear(&f.c);
+	check_classes_run(&f.t, f.edges, f.mons, f.n_mons, &f.r, T0, T0 + 7000 * MS, &f.c);
+	assert_only(&f, (const char *[]){ "counter mismatch", NULL });
+	fixture_clear(&f);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/check-classes/clean-all-zero", test_clean_all_zero);
+	g_test_add_func("/check-classes/lost", test_lost);
+	g_test_add_func("/check-classes/late", test_late);
+	g_test_add_func("/check-classes/phantom", test_phantom);
+	g_test_add_func("/check-classes/errors-by-code", test_errors_by_code);
+	g_test_add_func("/check-classes/unclassified", test_unclassified);
+	g_test_add_func("/check-classes/unknown-unavailable", test_unknown_unavailable);
+	g_test_add_func("/check-classes/false-pnp", test_listing_and_pnp);
+	g_test_add_func("/check-classes/listing-names", test_listing_names);
+	g_test_add_func("/check-classes/pnp-change-real", test_pnp_change_real);
+	g_test_add_func("/check-classes/counter-backwards", test_counter_backwards);
+	g_test_add_func("/check-classes/overrun", test_overrun);
+	g_test_add_func("/check-classes/counter-mismatch", test_counter_mismatch);
+	return g_test_run();
+}
