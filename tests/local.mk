@@ -79,7 +79,8 @@ INTEGRATION_TESTS = \
 	tests/integration/usbsim-libccid-ctl.sh \
 	tests/integration/usbsim-libccid-attrs.sh \
 	tests/integration/usb-faults.sh \
-	tests/integration/usb-unplug.sh
+	tests/integration/usb-unplug.sh \
+	tests/integration/usb-attrs.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \
 	tests/integration/clients

@@ -77,6 +77,7 @@ long ifd_usb_open(ifd_reader *r, const char *devname)
 		ifd_error("reader %u: '%s': %s", r->number, devname, why);
 		return rc == CCID_E_NO_DEVICE ? IFD_NO_SUCH_DEVICE : IFD_COMMUNICATION_ERROR;
 	}
+	r->usb_location = usb_transport_location(&t);
 	r->host = host_reader_open(t, why, sizeof why);
 	if (r->host == NULL) {
 		ifd_error("reader %u: '%s' does not open: %s", r->number, devname, why);
