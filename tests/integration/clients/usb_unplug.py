@@ -33,7 +33,7 @@ SLOW_MS = 8000
 # An unplug ends a transmit or a wait within this.  pcscd itself sleeps
 # 1 s after each IFD_NO_SUCH_DEVICE (SendHotplugSignal), in the thread
 # that got it: a transmit comes back 1 s after the driver returned.
-PROMPT_S = 2.5
+PROMPT_S = 3.0
 PROTOS = S.SCARD_PROTOCOL_T0 | S.SCARD_PROTOCOL_T1
 NAMES = {}
 for _k in dir(S):
