@@ -21,6 +21,7 @@
 
 #define IRQ_SLICE_MS 1000	/* the interrupt thread checks for quit this often */
 #define DRAIN_MAX_MS 100	/* the longest wait for a stale message at start */
+#define DRAIN_MARGIN_MS 4	/* past bInterval: the host's own latency */
 /* Edge-log ids of real readers: above any emulated device's id. */
 #define OBSERVED_ID_BASE 0x40000000u
 
@@ -105,12 +106,13 @@ static gpointer irq_main(gpointer data)
 	return NULL;
 }
 
-/* Twice bInterval (1 ms frames at full speed, the CCID readers' speed),
- * and a margin; bounded, as a reader with no card may send nothing. */
+/* bInterval (1 ms frames at full speed, the CCID readers' speed) and a
+ * margin; bounded.  The last wait of a drain brings nothing: an
+ * event-mode reader opens this much later. */
 static unsigned drain_wait_ms(ifd_reader *r)
 {
 	unsigned frames = host_reader_interface(r->host)->interrupt_in.bInterval;
-	return MIN(2u * MAX(frames, 1u) + 10u, DRAIN_MAX_MS);
+	return MIN(MAX(frames, 1u) + DRAIN_MARGIN_MS, DRAIN_MAX_MS);
 }
 
 void ifd_events_start(ifd_reader *r)
