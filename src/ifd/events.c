@@ -108,9 +108,12 @@ static gpointer irq_main(gpointer data)
 
 /* bInterval (1 ms frames at full speed, the CCID readers' speed) and a
  * margin; bounded.  The last wait of a drain brings nothing: an
- * event-mode reader opens this much later. */
+ * event-mode USB reader opens this much later.  An emulated reader's
+ * queue is there at once: no wait. */
 static unsigned drain_wait_ms(ifd_reader *r)
 {
+	if (r->emu != NULL)
+		return 0;
 	unsigned frames = host_reader_interface(r->host)->interrupt_in.bInterval;
 	return MIN(MAX(frames, 1u) + DRAIN_MARGIN_MS, DRAIN_MAX_MS);
 }
