@@ -99,7 +99,10 @@ INTEGRATION_TESTS = \
 	tests/integration/usb-events.sh \
 	tests/integration/usb-multislot.sh \
 	tests/integration/usb-xfer-faults.sh \
-	tests/integration/usb-composite.sh
+	tests/integration/usb-composite.sh \
+	tests/integration/usb-faults.sh \
+	tests/integration/usb-unplug.sh \
+	tests/integration/usb-attrs.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \
 	tests/integration/clients

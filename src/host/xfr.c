@@ -15,6 +15,7 @@ typedef struct xfr_ctx {
 	uint8_t *buf;		/* one whole answer message */
 	size_t cap;
 	bool whole;		/* give the engine the header too (exchange.c) */
+	bool timed_out;		/* a command of this APDU ran out of time */
 } xfr_ctx;
 
 /* One XfrBlock; the slot's gate is held by the caller for the whole APDU. */
@@ -35,6 +36,15 @@ static int xfr_exchange(void *ctx, const uint8_t *tx, size_t tx_len, uint32_t hi
 	cmd.abData = tx;
 	cmd.p.xfr.wLevelParameter = (uint16_t)hint;
 	int rc = host_command_gated(x->r, &cmd, x->buf, x->cap, &rsp);
+	if (rc == CCID_E_TIMEOUT) {
+		/* The reader itself said nothing within its timeout (a card
+		 * that is slow answers with time extensions, a mute one with
+		 * ICC_MUTE): the command is aborted already, and a T=1 retry
+		 * would only wait as long again, seven times.  A transport
+		 * failure ends the APDU; the link resynchronises next time. */
+		x->timed_out = true;
+		return CCID_E_TRANSPORT;
+	}
 	if (rc != CCID_OK)
 		return rc;
 	size_t n = x->whole ? CCID_HEADER_SIZE + rsp.dwLength : rsp.dwLength;
@@ -63,19 +73,18 @@ static ccid_xfer make_xfer(xfr_ctx *x)
 	return xf;
 }
 
-static int transmit_gated(host_reader *r, host_gate *g, unsigned slot, const uint8_t *apdu,
+static int transmit_level(host_reader *r, xfr_ctx *xp, unsigned slot, const uint8_t *apdu,
 			  size_t len, uint8_t *rsp, size_t cap, size_t *rsp_len)
 {
 	host_slot *s = &r->slots[slot];
-	xfr_ctx x = { .r = r, .g = g, .slot = slot, .buf = g->answer, .cap = r->scratch_cap };
-	ccid_xfer xf = make_xfer(&x);
+	ccid_xfer xf = make_xfer(xp);
 	uint32_t max_msg = r->iface.desc.dwMaxCCIDMessageLength;
 
 	switch (r->iface.facts.level) {
 	case CCID_LEVEL_SHORT_APDU:
 	case CCID_LEVEL_EXTENDED_APDU: {
 		/* The engine needs a header's room past the response. */
-		x.whole = true;
+		xp->whole = true;
 		g_autofree uint8_t *tmp = g_malloc(cap + CCID_HEADER_SIZE);
 		int rc = ccid_exchange_transmit(&xf, r->iface.facts.level, max_msg, apdu, len, tmp,
 						cap + CCID_HEADER_SIZE, rsp_len);
@@ -93,6 +102,16 @@ static int transmit_gated(host_reader *r, host_gate *g, unsigned slot, const uin
 		return ccid_t0_transceive(&xf, CCID_T0_LEVEL_CHAR, apdu, len, rsp, cap, rsp_len);
 	}
 	return CCID_E_UNSUPPORTED;
+}
+
+static int transmit_gated(host_reader *r, host_gate *g, unsigned slot, const uint8_t *apdu,
+			  size_t len, uint8_t *rsp, size_t cap, size_t *rsp_len)
+{
+	xfr_ctx x = { .r = r, .g = g, .slot = slot, .buf = g->answer, .cap = r->scratch_cap };
+	int rc = transmit_level(r, &x, slot, apdu, len, rsp, cap, rsp_len);
+	/* A command that ran out of time was reported to the engines as a
+	 * transport failure (xfr_exchange): to pcscd it is a timeout. */
+	return rc != CCID_OK && x.timed_out ? CCID_E_TIMEOUT : rc;
 }
 
 int host_slot_transmit(host_reader *r, unsigned slot, const uint8_t *apdu, size_t len,

@@ -116,8 +116,13 @@ static long vendor_attr(ifd_reader *r, DWORD Tag, PDWORD Length, PUCHAR Value)
 	case SCARD_ATTR_VENDOR_IFD_SERIAL_NO:
 		return put_str(Length, Value, info->serial);
 	case SCARD_ATTR_CHANNEL_ID:
-		/* 0xDDDDCCCC: DDDD 0x0020 is USB; CCCC the reader number. */
-		return put_u32(Length, Value, 0x00200000u | (r->number & 0xFFFF));
+		/* 0xDDDDCCCC: DDDD 0x0020 is USB; CCCC the device (PC/SC part 3):
+		 * bus << 8 | address for a USB reader, as libccid has it, so
+		 * that both drivers name a device alike; the reader number for
+		 * an emulated one, which has no address. */
+		return put_u32(Length, Value,
+			       0x00200000u | (r->usb_location ? r->usb_location
+							      : r->number & 0xFFFF));
 	case SCARD_ATTR_ASYNC_PROTOCOL_TYPES:
 		return put_u32(Length, Value, d->dwProtocols);
 	case SCARD_ATTR_DEFAULT_CLK:

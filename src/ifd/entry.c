@@ -166,6 +166,9 @@ RESPONSECODE IFDHICCPresence(DWORD Lun)
 	ifd_periodic("reader %u slot %u: %s", r->number, slot,
 		     rc != CCID_OK ? ccid_result_name(rc) : icc == CCID_ICC_ABSENT ? "absent" : "present");
 	if (rc == CCID_E_NO_DEVICE) {
+		/* Said once, as the interrupt thread says it in event mode. */
+		if (!r->gone)
+			ifd_error("reader %u: device gone", r->number);
 		r->gone = true;
 		return IFD_NO_SUCH_DEVICE;
 	}

@@ -20,6 +20,8 @@
 #include "ifd/reader.h"
 
 #define IRQ_SLICE_MS 1000	/* the interrupt thread checks for quit this often */
+#define DRAIN_MAX_MS 100	/* the longest wait for a stale message at start */
+#define DRAIN_MARGIN_MS 4	/* past bInterval: the host's own latency */
 /* Edge-log ids of real readers: above any emulated device's id. */
 #define OBSERVED_ID_BASE 0x40000000u
 
@@ -151,6 +153,18 @@ static gpointer irq_main(gpointer data)
 	return NULL;
 }
 
+/* bInterval (1 ms frames at full speed, the CCID readers' speed) and a
+ * margin; bounded.  The last wait of a drain brings nothing: an
+ * event-mode USB reader opens this much later.  An emulated reader's
+ * queue is there at once: no wait. */
+static unsigned drain_wait_ms(ifd_reader *r)
+{
+	if (r->emu != NULL)
+		return 0;
+	unsigned frames = host_reader_interface(r->host)->interrupt_in.bInterval;
+	return MIN(MAX(frames, 1u) + DRAIN_MARGIN_MS, DRAIN_MAX_MS);
+}
+
 void ifd_events_start(ifd_reader *r)
 {
 	ccid_interrupt stale;
@@ -162,8 +176,13 @@ void ifd_events_start(ifd_reader *r)
 	}
 	/* Messages queued before we opened (the cards a reader starts with)
 	 * describe edges older than the first look below: drop them, or a
-	 * "changed" bit would read as a remove-and-reinsert pcscd never had. */
-	for (unsigned n = 0; n < 1024 && host_interrupt_wait(r->host, 0, &stale) == CCID_OK &&
+	 * "changed" bit would read as a remove-and-reinsert pcscd never had.
+	 * Over USB each one comes only at the device's next poll of the
+	 * interrupt endpoint, bInterval frames after a transfer is
+	 * submitted: each wait allows for that, and the first that brings
+	 * nothing ends the drain. */
+	unsigned wait_ms = drain_wait_ms(r);
+	for (unsigned n = 0; n < 1024 && host_interrupt_wait(r->host, wait_ms, &stale) == CCID_OK &&
 			      stale.bMessageType != 0; n++)
 		;
 	/* pcscd's first look: the slots as they are now. */

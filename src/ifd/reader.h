@@ -70,6 +70,9 @@ typedef struct ifd_reader {
 	gint64 announce_until;
 	bool gone;		/* the device vanished (CCID_E_NO_DEVICE) */
 	bool *polled_present;	/* polling mode, real reader: last answer per slot */
+	/* USB readers: bus << 8 | address, SCARD_ATTR_CHANNEL_ID's channel
+	 * number; 0 for emulated readers (caps.c). */
+	unsigned usb_location;
 } ifd_reader;
 
 /* The reader of a Lun, or NULL.  Readers live from the first channel of a

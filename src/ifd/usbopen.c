@@ -99,6 +99,7 @@ long ifd_usb_open(ifd_reader *r, const char *devname)
 		t.ops->close(t.dev);
 		return IFD_COMMUNICATION_ERROR;
 	}
+	r->usb_location = usb_transport_location(&t);
 	r->host = host_reader_open(t, why, sizeof why);
 	if (r->host == NULL) {
 		ifd_error("reader %u: '%s' does not open: %s", r->number, devname, why);

@@ -60,20 +60,21 @@ static void pump(usb_iface *u, gint64 end)
 {
 	libusb_context *c = usb_ctx();
 
+	/* At least one pass, non-blocking when the time is up: a wait of 0
+	 * ms must still collect a transfer that has completed. */
 	for (bool first = true;
 	     !u->irq_done && !atomic_load(&u->irq_stop) && !atomic_load(&u->d->gone);
 	     first = false) {
 		gint64 left = end - g_get_monotonic_time();
 		if (left <= 0 && !first)
 			break;
-		if (left < 0)
-			left = 0;
-		if (left > SLICE_US)
-			left = SLICE_US;
+		left = CLAMP(left, 0, SLICE_US);
 		struct timeval tv = { .tv_sec = 0, .tv_usec = (suseconds_t)left };
 		int rc = libusb_handle_events_timeout_completed(c, &tv, &u->irq_done);
 		if (rc != LIBUSB_SUCCESS && rc != LIBUSB_ERROR_INTERRUPTED)
 			g_usleep((gulong)left);	/* a broken event loop must not spin */
+		if (left == 0)
+			break;
 	}
 }
 

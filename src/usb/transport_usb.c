@@ -188,6 +188,14 @@ const transport_ops usb_transport_ops_noirq = {
 	.close = op_close,
 };
 
+unsigned usb_transport_location(const transport *t)
+{
+	if (t->ops != &usb_transport_ops && t->ops != &usb_transport_ops_noirq)
+		return 0;
+	const usb_iface *u = t->dev;
+	return (unsigned)u->d->bus << 8 | u->d->addr;
+}
+
 bool usb_transport_gone(const transport *t)
 {
 	if (t->ops != &usb_transport_ops && t->ops != &usb_transport_ops_noirq)

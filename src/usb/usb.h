@@ -68,6 +68,10 @@ void usb_match_describe(const usb_match *m, char *out, size_t out_len);
  * refuses (why says which call and why). */
 int usb_transport_open(const usb_match *m, transport *out, char *why, size_t why_len);
 
+/* bus << 8 | address of the transport's device; 0 when t is not a USB
+ * transport. */
+unsigned usb_transport_location(const transport *t);
+
 /* true when the transport's device is gone (LIBUSB_ERROR_NO_DEVICE was
  * seen on any of its interfaces, or a hotplug "left" came). */
 bool usb_transport_gone(const transport *t);
