@@ -11,10 +11,15 @@ src_tools_ccidlab_SOURCES = \
 	src/tools/legacy_client.h src/tools/legacy_client.c src/tools/legacy_wire.h \
 	src/tools/legacy_wire.c src/tools/legacy_cmd.c \
 	src/tools/bench.h src/tools/bench_main.c src/tools/bench_stats.c src/tools/bench_apdu.c \
-	src/tools/bench_wakeup.c src/tools/bench_open.c \
+	src/tools/bench_wakeup.c src/tools/bench_open.c src/tools/bench_driver.c \
+	src/tools/bench_log.c \
 	src/tools/check_events.h src/tools/check_events.c src/tools/check_truth.c \
 	src/tools/check_monitor.c src/tools/check_legacy.c src/tools/check_stimuli.c \
 	src/tools/check_oracle.c src/tools/check_report.c
 src_tools_ccidlab_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
 src_tools_ccidlab_CPPFLAGS = $(AM_CPPFLAGS) -DUSBDROPDIR='"$(usbdropdir)"' -DPKGLIBDIR='"$(pkglibdir)"'
-src_tools_ccidlab_LDADD = $(CTL_LIBS) $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS)
+src_tools_ccidlab_LDADD = $(CTL_LIBS) $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS) -ldl
+# pcscd's log_msg and log_xxd, for the drivers `ccidlab bench` loads.
+src_tools_ccidlab_LDFLAGS = $(AM_LDFLAGS) -Wl,--dynamic-list=$(srcdir)/src/tools/bench.sym
+EXTRA_src_tools_ccidlab_DEPENDENCIES = $(srcdir)/src/tools/bench.sym
+EXTRA_DIST += src/tools/bench.sym
