@@ -20,6 +20,13 @@
 #include "ifd/reader.h"
 
 #define IRQ_SLICE_MS 1000	/* the interrupt thread checks for quit this often */
+/* A USB reader's plug-time NotifySlotChange reaches the host only once
+ * the interrupt transfer is in flight, after the first look: within this
+ * much of the start, a slot's first message that says "changed" with the
+ * state of the first look is that stale one (below), not a card gone and
+ * back.  Longer than any full-speed bInterval (255 ms), shorter than a
+ * hand can pull and push a card. */
+#define STALE_NOTIFY_US (300 * 1000)
 /* Edge-log ids of real readers: above any emulated device's id. */
 #define OBSERVED_ID_BASE 0x40000000u
 
@@ -53,9 +60,20 @@ static void dispatch_notify(ifd_reader *r, const ccid_notify *n)
 		bool changed = ccid_message_notify_changed(n, i);
 		if (changed)
 			s->changes++;
+		bool first = !s->notified;
+		s->notified = true;
 		if (present != last_state(s)) {
 			queue_state(s, present);
 			ifd_observed_edge(r, i, present);
+		} else if (changed && first && g_queue_is_empty(&s->reports) &&
+			   g_get_monotonic_time() - r->irq_start_us < STALE_NOTIFY_US) {
+			/* The reader's message about the card it had when we
+			 * opened it: the drain in ifd_events_start cannot
+			 * take it on USB, where no message is there before a
+			 * transfer asks (libccid waits 100 ms at every open
+			 * for it instead). */
+			ifd_periodic("reader %u slot %u: plug-time NotifySlotChange ignored",
+				     r->number, i);
 		} else if (changed) {
 			/* Gone and back (or back and gone) between two looks. */
 			queue_state(s, !present);
@@ -115,7 +133,8 @@ void ifd_events_start(ifd_reader *r)
 	}
 	/* Messages queued before we opened (the cards a reader starts with)
 	 * describe edges older than the first look below: drop them, or a
-	 * "changed" bit would read as a remove-and-reinsert pcscd never had. */
+	 * "changed" bit would read as a remove-and-reinsert pcscd never had.
+	 * (On USB none is there yet: dispatch_notify knows the late one.) */
 	for (unsigned n = 0; n < 1024 && host_interrupt_wait(r->host, 0, &stale) == CCID_OK &&
 			      stale.bMessageType != 0; n++)
 		;
@@ -124,7 +143,9 @@ void ifd_events_start(ifd_reader *r)
 		ccid_icc_status icc = CCID_ICC_ABSENT;
 		if (host_slot_status(r->host, i, &icc) == CCID_OK)
 			r->slots[i].reported_present = icc != CCID_ICC_ABSENT;
+		r->slots[i].notified = false;
 	}
+	r->irq_start_us = g_get_monotonic_time();
 	r->irq_thread = g_thread_new("ccidlab-irq", irq_main, r);
 }
 

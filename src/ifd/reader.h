@@ -38,6 +38,7 @@ typedef struct ifd_slot {
 	 * wait retires it (events.c). */
 	bool shown;
 	unsigned long changes;	/* NotifySlotChange bits seen, for traces */
+	bool notified;		/* a NotifySlotChange came since the start */
 } ifd_slot;
 
 typedef struct ifd_reader {
@@ -63,6 +64,7 @@ typedef struct ifd_reader {
 	GMutex ev_lock;
 	GCond ev_cond;
 	GThread *irq_thread;
+	gint64 irq_start_us;	/* monotonic: when the first look was taken */
 	bool irq_quit;
 	bool gone;		/* the device vanished (CCID_E_NO_DEVICE) */
 	bool *polled_present;	/* polling mode, real reader: last answer per slot */

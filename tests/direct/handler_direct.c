@@ -126,7 +126,9 @@ static int load(const char *path, driver *d)
 /* One APDU; returns the response length, or -1 when the driver failed. */
 static long xmit(const driver *d, const unsigned char *cmd, size_t len, unsigned char *rsp)
 {
-	SCARD_IO_HEADER send = { SCARD_PROTOCOL_T1, 0 }, recv = { 0, 0 };
+	/* pcscd hands the IFD handler 1 for T=1 (0 for T=0), not the
+	 * SCARD_PROTOCOL_* bit. */
+	SCARD_IO_HEADER send = { 1, 0 }, recv = { 0, 0 };
 	DWORD got = RSP_CAP;
 
 	if (d->transmit(LUN, send, (PUCHAR)cmd, (DWORD)len, rsp, &got, &recv) != IFD_SUCCESS)
@@ -378,6 +380,12 @@ int main(int argc, char **argv)
 	ok(rc == IFD_SUCCESS, "IFDHCreateChannelByName(%s)", argv[2]);
 	if (rc != IFD_SUCCESS)
 		goto done;
+	/* pcscd's "Initial Check", then a while as pcscd's start takes:
+	 * the card the reader had at the open is there, and stays there
+	 * (no phantom edge from the reader's plug-time NotifySlotChange). */
+	ok(d.presence(LUN) == IFD_ICC_PRESENT, "first IFDHICCPresence after the open: present");
+	usleep(100 * 1000);
+	ok(d.presence(LUN) == IFD_ICC_PRESENT, "100 ms later: still present, no phantom edge");
 	capabilities(&d, &wait, &stop);
 	power(&d);
 	apdus(&d, ext);
