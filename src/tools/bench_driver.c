@@ -119,10 +119,13 @@ static void time_opens(const drv *const *ds, size_t nd, char *const *names, int 
 			RESPONSECODE pr = ds[i]->presence(0);
 			double dt = (double)(bench_now_ns() - t0) / 1000.0;
 			ds[i]->close(0);
-			if (pr == IFD_ICC_PRESENT)
+			if (pr == IFD_ICC_PRESENT) {
 				g_array_append_val(us[i], dt);
-			else
+			} else {
 				failed[i]++;
+				fprintf(stderr, "ccidlab bench driver: %s, round %d: first "
+					"IFDHICCPresence 0x%lX\n", ds[i]->label, round, (unsigned long)pr);
+			}
 		}
 }
 
@@ -234,10 +237,15 @@ static void chan_open(chan *c)
 		fprintf(stderr, "ccidlab bench driver: %s: cannot open %s\n", c->label, c->devname);
 		return;
 	}
-	if (c->d->presence(c->lun) != IFD_ICC_PRESENT ||
-	    c->d->power(c->lun, IFD_POWER_UP, atr, &atr_len) != IFD_SUCCESS ||
-	    c->d->set_proto(c->lun, SCARD_PROTOCOL_T1, 0, 0, 0, 0) != IFD_SUCCESS) {
-		fprintf(stderr, "ccidlab bench driver: %s: no card, no power-up or no T=1\n", c->label);
+	const char *why = NULL;
+	if (c->d->presence(c->lun) != IFD_ICC_PRESENT)
+		why = "IFDHICCPresence: no card";
+	else if (c->d->power(c->lun, IFD_POWER_UP, atr, &atr_len) != IFD_SUCCESS)
+		why = "IFDHPowerICC failed";
+	else if (c->d->set_proto(c->lun, SCARD_PROTOCOL_T1, 0, 0, 0, 0) != IFD_SUCCESS)
+		why = "IFDHSetProtocolParameters(T=1) failed";
+	if (why != NULL) {
+		fprintf(stderr, "ccidlab bench driver: %s: %s\n", c->label, why);
 		c->d->close(c->lun);
 		return;
 	}
