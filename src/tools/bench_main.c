@@ -121,6 +121,10 @@ static void suite_readers(const char *suite, GArray *a)
 		add_usbsim_reader(a, "drv-lc-apdu", "generic-apdu-irq:card=readertest,t1", USB_IN_PROCESS);
 		add_usbsim_reader(a, "drv-cl-t1", "generic-t1-irq:card=readertest,t1", USB_IN_PROCESS);
 		add_usbsim_reader(a, "drv-lc-t1", "generic-t1-irq:card=readertest,t1", USB_IN_PROCESS);
+		/* The floor's (bench_floor.c), addresses 6 and 7. */
+		add_usbsim_reader(a, "drv-floor-apdu", "generic-apdu-irq:card=readertest,t1",
+				  USB_IN_PROCESS);
+		add_usbsim_reader(a, "drv-floor-t1", "generic-t1-irq:card=readertest,t1", USB_IN_PROCESS);
 	} else if (strcmp(suite, "wakeup-poll") == 0) {
 		for (int i = 0; i < WAKEUP_READERS; i++) {
 			g_autofree char *f = g_strdup_printf("bench-pl%02d", i);
