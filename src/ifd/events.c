@@ -65,13 +65,13 @@ static void dispatch_notify(ifd_reader *r, const ccid_notify *n)
 		if (present != last_state(s)) {
 			queue_state(s, present);
 			ifd_observed_edge(r, i, present);
-		} else if (changed && first && g_queue_is_empty(&s->reports) &&
+		} else if (changed && first && r->emu == NULL && g_queue_is_empty(&s->reports) &&
 			   g_get_monotonic_time() - r->irq_start_us < STALE_NOTIFY_US) {
-			/* The reader's message about the card it had when we
-			 * opened it: the drain in ifd_events_start cannot
-			 * take it on USB, where no message is there before a
-			 * transfer asks (libccid waits 100 ms at every open
-			 * for it instead). */
+			/* A USB reader's message about the card it had when
+			 * we opened it: the drain in ifd_events_start cannot
+			 * take it, as no message is there before a transfer
+			 * asks (libccid waits 100 ms at every open for it
+			 * instead).  Emulated readers are drained. */
 			ifd_periodic("reader %u slot %u: plug-time NotifySlotChange ignored",
 				     r->number, i);
 		} else if (changed) {
