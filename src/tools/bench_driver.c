@@ -134,7 +134,8 @@ static void time_opens(const drv *const *ds, size_t nd, char *const *names, int 
 		}
 }
 
-static void opens(const drv *cl, const drv *lc, int rounds)
+/* Returns the failed opens. */
+static unsigned opens(const drv *cl, const drv *lc, int rounds)
 {
 	const drv *ds[2] = { cl, lc };
 	/* The APDU-level devices, before the APDU figures open them. */
@@ -160,6 +161,7 @@ static void opens(const drv *cl, const drv *lc, int rounds)
 	if (med[0] > 0 && med[1] > 0)
 		printf("    ccidlab / libccid: %.3fx   target <= 0.50x: %s\n", med[0] / med[1],
 		       bench_verdict(med[0] / med[1] <= 0.5));
+	return failed[0] + failed[1];
 }
 
 /* ---- APDUs ---- */
@@ -351,7 +353,8 @@ static void print_triples(chan *cs, size_t n, const char *what, double target)
 	}
 }
 
-static void apdus(const drv *cl, const drv *lc, int iterations)
+/* Returns the wrong answers and channels that did not open. */
+static unsigned apdus(const drv *cl, const drv *lc, int iterations)
 {
 	static const uint8_t case1[] = { 0x80, 0x30, 0x00, 0x00 };
 	/* A floor's lun is its device address. */
@@ -371,8 +374,11 @@ static void apdus(const drv *cl, const drv *lc, int iterations)
 	for (size_t i = 0; i < 255; i++)
 		case4[5 + i] = (uint8_t)i;
 	case4[sizeof case4 - 1] = 0xFF;
-	for (size_t i = 0; i < n; i++)
+	unsigned unopened = 0;
+	for (size_t i = 0; i < n; i++) {
 		chan_open(&cs[i]);
+		unopened += !cs[i].ok;
+	}
 	for (int k = 0; k < 2; k++) {
 		for (size_t i = 0; i < n; i++)
 			cs[i].us = g_array_new(FALSE, FALSE, sizeof(double));
@@ -407,6 +413,7 @@ static void apdus(const drv *cl, const drv *lc, int iterations)
 	}
 	printf("  wrong answers or errors: %u (each is left out of the figures); %u of %zu readers "
 	       "had pcscd's event thread in their wait\n", errors, threads, n - 2);
+	return errors + unopened;
 }
 
 int bench_driver_run(const bench_opts *o)
@@ -438,10 +445,15 @@ int bench_driver_run(const bench_opts *o)
 	if (!load(o->driver, "ccidlab", &cl) || !load(lc_path, "libccid", &lc))
 		return 1;
 	int saved = bench_divert_stderr(log);
-	opens(&cl, &lc, o->open_rounds * 5);
-	apdus(&cl, &lc, o->apdu_iterations);
+	unsigned trouble = opens(&cl, &lc, o->open_rounds * 5);
+	trouble += apdus(&cl, &lc, o->apdu_iterations);
 	bench_restore_stderr(saved);
-	printf("  the drivers' log: %s\n", log);
 	g_unlink(sock);
+	if (trouble > 0) {
+		printf("  the drivers' log: %s\n", log);
+	} else {
+		g_unlink(log);
+		g_rmdir(dir);
+	}
 	return 0;
 }
