@@ -21,7 +21,7 @@ AM_TESTS_ENVIRONMENT = \
 # instrumented) so that it can load the instrumented driver, and with it a
 # gettext stand-in: see tests/lab/nogettext.c for the deadlock it avoids.
 if ENABLE_SANITIZERS
-check_LTLIBRARIES = tests/lab/libnogettext.la
+check_LTLIBRARIES += tests/lab/libnogettext.la
 tests_lab_libnogettext_la_SOURCES = tests/lab/nogettext.c
 tests_lab_libnogettext_la_CFLAGS = -std=gnu11 $(WARN_CFLAGS) -Wno-missing-prototypes
 tests_lab_libnogettext_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
@@ -70,6 +70,7 @@ EXTRA_DIST += tests/fuzz/replay.sh
 INTEGRATION_TESTS = \
 	tests/integration/lab-basics.sh \
 	tests/integration/lab-isolation.sh \
+	tests/integration/lab-root.sh \
 	tests/integration/driver-load.sh \
 	tests/integration/emu-listing.sh \
 	tests/integration/emu-readertest.sh \
@@ -85,11 +86,18 @@ INTEGRATION_TESTS = \
 	tests/integration/check-control.sh \
 	tests/integration/legacy-client.sh \
 	tests/integration/usbsim-api.sh \
+	tests/integration/usbsim-faults-api.sh \
 	tests/integration/usbsim-libccid.sh \
 	tests/integration/usbsim-libccid-events.sh \
 	tests/integration/usbsim-libccid-catalogue.sh \
 	tests/integration/usbsim-libccid-ctl.sh \
 	tests/integration/usbsim-libccid-attrs.sh \
+	tests/integration/usbsim-libccid-faults.sh \
+	tests/integration/usbsim-libccid-composite.sh \
+	tests/integration/usb-timeout-cap.sh \
+	tests/integration/usb-readertest.sh \
+	tests/integration/usb-names.sh \
+	tests/integration/usb-events.sh \
 	tests/integration/handler-direct.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \

@@ -12,9 +12,14 @@
 #include <stddef.h>
 
 #include "emu/device.h"
+#include "emu/usbfault.h"
 
 #define CTL_NAME_MAX 128
 #define CTL_DEVNAME_MAX 257
+#define CTL_MAX_SLOTS 256
+enum { CTL_SLOT_UNKNOWN = 0, CTL_SLOT_ABSENT, CTL_SLOT_PRESENT };
+/* USB transfer faults one reader may hold (usb_fault_list). */
+#define CTL_USB_FAULTS_MAX 16
 
 typedef struct ctl_reader_info {
 	unsigned number;		/* pcscd's reader number: Lun >> 16 */
@@ -26,6 +31,13 @@ typedef struct ctl_reader_info {
 	/* A reference on the emulated device (NULL for a real reader): the
 	 * caller drops it with ctl_reader_info_clear. */
 	emu_device *emu;
+	/* The reader's id in the edge log (emu/events.h): the emulated
+	 * device's id, or the id under which the driver records what it
+	 * observes on a real reader; 0 when it has none. */
+	unsigned edge_id;
+	/* Real readers: each slot as the driver last saw it (CTL_SLOT_*);
+	 * emulated ones are asked through emu. */
+	unsigned char slot_state[CTL_MAX_SLOTS];
 } ctl_reader_info;
 
 typedef struct ctl_directory {
@@ -34,6 +46,18 @@ typedef struct ctl_directory {
 	 * blocks on a reader's command. */
 	size_t (*list)(void *data, ctl_reader_info *out, size_t cap);
 	void *data;
+
+	/* Optional: USB transfer faults (emu/usbfault.h), for readers shown
+	 * as USB devices (the usbsim shim); NULL where there are none (the
+	 * server then refuses them, naming why).  `emu` is the reader's
+	 * device (ctl_reader_info.emu).  usb_fault_set: false with an error
+	 * message for a reader that has no such pipe or no room.
+	 * usb_fault_clear: kind -1 for every kind; returns how many went.
+	 * usb_fault_list: copies the faults in effect; returns how many. */
+	bool (*usb_fault_set)(void *data, emu_device *emu, const emu_usb_fault *f,
+			      GError **error);
+	unsigned (*usb_fault_clear)(void *data, emu_device *emu, int kind);
+	size_t (*usb_fault_list)(void *data, emu_device *emu, emu_usb_fault *out, size_t cap);
 } ctl_directory;
 
 static inline void ctl_reader_info_clear(ctl_reader_info *info)

@@ -123,11 +123,14 @@ ctl_edge_count ctl_server_edge_count(ctl_server *s, unsigned reader_id, unsigned
 static void refresh_map(ctl_server *s, readers *rs)
 {
 	g_hash_table_remove_all(s->dev_to_reader);
-	for (size_t i = 0; i < rs->n; i++)
-		if (rs->v[i].emu != NULL)
-			g_hash_table_insert(s->dev_to_reader,
-					    GUINT_TO_POINTER(emu_device_id(rs->v[i].emu)),
-					    GUINT_TO_POINTER(rs->v[i].number + 1));
+	for (size_t i = 0; i < rs->n; i++) {
+		const ctl_reader_info *ri = &rs->v[i];
+		unsigned id = ri->edge_id != 0 ? ri->edge_id
+			      : ri->emu != NULL ? emu_device_id(ri->emu) : 0;
+		if (id != 0)
+			g_hash_table_insert(s->dev_to_reader, GUINT_TO_POINTER(id),
+					    GUINT_TO_POINTER(ri->number + 1));
+	}
 }
 
 int ctl_server_reader_of(ctl_server *s, unsigned dev_id, bool *refreshed)
@@ -176,6 +179,43 @@ static void add_faults(JsonBuilder *b, const emu_fault_entry *fe, size_t n, int 
 	json_builder_end_array(b);
 }
 
+/* USB transfer faults (usbsim devices only): "usb_faults". */
+static void add_usb_faults(ctl_server *s, JsonBuilder *b, emu_device *emu)
+{
+	emu_usb_fault uf[CTL_USB_FAULTS_MAX];
+
+	if (s->dir.usb_fault_list == NULL)
+		return;
+	size_t n = MIN(s->dir.usb_fault_list(s->dir.data, emu, uf, G_N_ELEMENTS(uf)),
+		       G_N_ELEMENTS(uf));
+	json_builder_set_member_name(b, "usb_faults");
+	json_builder_begin_array(b);
+	for (size_t i = 0; i < n; i++) {
+		char text[64];
+		emu_usb_fault_format(&uf[i], text, sizeof text);
+		json_builder_add_string_value(b, text);
+	}
+	json_builder_end_array(b);
+}
+
+/* A real reader's slot: what its driver last saw, and the edges it
+ * observed (it has no emulator to count the others). */
+static void add_real_slot(ctl_server *s, JsonBuilder *b, const ctl_reader_info *ri, unsigned i)
+{
+	unsigned char st = i < CTL_MAX_SLOTS ? ri->slot_state[i] : CTL_SLOT_UNKNOWN;
+
+	json_builder_set_member_name(b, "state");
+	json_builder_add_string_value(b, st == CTL_SLOT_PRESENT ? "present"
+					 : st == CTL_SLOT_ABSENT ? "absent" : "unknown");
+	if (ri->edge_id == 0)
+		return;
+	ctl_edge_count ec = ctl_server_edge_count(s, ri->edge_id, i);
+	json_builder_set_member_name(b, "edges");
+	json_builder_add_int_value(b, (gint64)ec.edges);
+	json_builder_set_member_name(b, "observed");
+	json_builder_add_int_value(b, (gint64)ec.observed);
+}
+
 static void add_reader(ctl_server *s, JsonBuilder *b, ctl_reader_info *ri)
 {
 	emu_fault_entry fe[EMU_DEVICE_MAX_FAULTS];
@@ -198,6 +238,7 @@ static void add_reader(ctl_server *s, JsonBuilder *b, ctl_reader_info *ri)
 		nf = emu_device_fault_list(ri->emu, fe, G_N_ELEMENTS(fe));
 		nf = MIN(nf, G_N_ELEMENTS(fe));
 		add_faults(b, fe, nf, -1);
+		add_usb_faults(s, b, ri->emu);
 	}
 	json_builder_set_member_name(b, "slots");
 	json_builder_begin_array(b);
@@ -228,8 +269,7 @@ static void add_reader(ctl_server *s, JsonBuilder *b, ctl_reader_info *ri)
 			json_builder_add_int_value(b, (gint64)ec.observed);
 			add_faults(b, fe, nf, (int)i);
 		} else {
-			json_builder_set_member_name(b, "state");
-			json_builder_add_string_value(b, "unknown");
+			add_real_slot(s, b, ri, i);
 		}
 		json_builder_end_object(b);
 	}
@@ -308,6 +348,36 @@ out:
 	return ok;
 }
 
+/* A USB transfer fault: on the whole device (a pipe, not a slot), and
+ * only where the directory shows readers as USB devices. */
+static bool set_usb_fault(ctl_server *s, ctl_reader_info *ri, const ctl_request *r,
+			  GError **error)
+{
+	g_autoptr(GError) err = NULL;
+	char text[64];
+
+	emu_usb_fault_format(&r->usb_fault, text, sizeof text);
+	if (s->dir.usb_fault_set == NULL) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_NOT_EMULATED,
+			    "reader %u: %s is a USB transfer fault: only usbsim devices (the "
+			    "libusb shim) have USB pipes; this driver's emulated readers take "
+			    "the CCID-level kinds",
+			    ri->number, text);
+		return false;
+	}
+	if (r->slot >= 0) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST,
+			    "%s: USB transfer faults act on the device's pipes, not a slot: "
+			    "give the reader without /SLOT", text);
+		return false;
+	}
+	if (!s->dir.usb_fault_set(s->dir.data, ri->emu, &r->usb_fault, &err)) {
+		from_emu(err, error);
+		return false;
+	}
+	return true;
+}
+
 static bool do_fault_set(ctl_server *s, const ctl_request *r, JsonBuilder *b, GError **error)
 {
 	readers rs = { 0 };
@@ -317,12 +387,18 @@ static bool do_fault_set(ctl_server *s, const ctl_request *r, JsonBuilder *b, GE
 	ctl_reader_info *ri = resolve(&rs, &r->reader, r->slot, true, error);
 	if (ri == NULL)
 		goto out;
-	if (!emu_device_fault_set(ri->emu, r->slot, &r->fault, &err)) {
-		from_emu(err, error);
-		goto out;
-	}
 	char text[64];
-	emu_fault_format(&r->fault, text, sizeof text);
+	if (r->is_usb_fault) {
+		if (!set_usb_fault(s, ri, r, error))
+			goto out;
+		emu_usb_fault_format(&r->usb_fault, text, sizeof text);
+	} else {
+		if (!emu_device_fault_set(ri->emu, r->slot, &r->fault, &err)) {
+			from_emu(err, error);
+			goto out;
+		}
+		emu_fault_format(&r->fault, text, sizeof text);
+	}
 	json_builder_set_member_name(b, "fault");
 	json_builder_add_string_value(b, text);
 	ok = true;
@@ -338,7 +414,15 @@ static bool do_fault_clear(ctl_server *s, const ctl_request *r, JsonBuilder *b, 
 	int slot = r->has_slot ? r->slot : EMU_DEVICE_ALL_SLOTS;
 	ctl_reader_info *ri = resolve(&rs, &r->reader, r->has_slot ? r->slot : -1, true, error);
 	if (ri != NULL) {
-		unsigned n = emu_device_fault_clear(ri->emu, slot, r->has_kind ? (int)r->kind_filter : -1);
+		unsigned n = 0;
+		/* A USB kind clears only USB faults, an emulator kind only the
+		 * emulator's; no kind (and no slot) clears both. */
+		if (!r->has_usb_kind)
+			n = emu_device_fault_clear(ri->emu, slot,
+						   r->has_kind ? (int)r->kind_filter : -1);
+		if (!r->has_kind && (!r->has_slot || r->slot < 0) && s->dir.usb_fault_clear != NULL)
+			n += s->dir.usb_fault_clear(s->dir.data, ri->emu,
+						    r->has_usb_kind ? (int)r->usb_kind_filter : -1);
 		json_builder_set_member_name(b, "cleared");
 		json_builder_add_int_value(b, n);
 	}

@@ -26,6 +26,7 @@
 #include <json-glib/json-glib.h>
 
 #include "emu/fault.h"
+#include "emu/usbfault.h"
 
 #define CTL_PROTOCOL_VERSION 1
 /* Limits on what a peer controls (STYLE.md rule 25). */
@@ -116,8 +117,14 @@ typedef struct ctl_request {
 	int slot;			/* -1 (fault requests: the reader) .. 255 */
 	char *card;			/* insert, swap, storm: an emu_card spec */
 	emu_fault fault;		/* fault-set */
+	/* fault-set of a USB transfer fault (emu/usbfault.h): usb_fault
+	 * instead of fault. */
+	bool is_usb_fault;
+	emu_usb_fault usb_fault;
 	bool has_kind;
 	emu_fault_kind kind_filter;	/* fault-clear */
+	bool has_usb_kind;		/* fault-clear: a USB fault kind instead */
+	emu_usb_fault_kind usb_kind_filter;
 	char *data;			/* scenario-load: the file's text */
 	char *path;			/* scenario-load: a file the server reads; trace-on: output file */
 	bool has_handle;

@@ -359,10 +359,19 @@ static bool get_member(ctl_request *r, member m, JsonNode *v, GError **error)
 		g_autoptr(GError) local = NULL;
 		if (!get_string(v, "fault", &s, error))
 			return false;
-		if (!emu_fault_parse(s, &r->fault, &local)) {
+		/* A USB transfer fault (emu/usbfault.h) by its kind word; any
+		 * other is the emulator's (its parser names the kinds). */
+		g_autofree char *word = g_strndup(s, emu_fault_kind_len(s));
+		emu_usb_fault_kind uk;
+		r->is_usb_fault = emu_usb_fault_kind_from_name(word, &uk);
+		bool ok = r->is_usb_fault ? emu_usb_fault_parse(s, &r->usb_fault, &local)
+					  : emu_fault_parse(s, &r->fault, &local);
+		if (!ok) {
 			g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST,
-				    "\"fault\": %s (the form is kind[:arg][@count], e.g. slow:500@3)",
-				    local->message);
+				    "\"fault\": %s (the form is kind[:arg][@count], e.g. slow:500@3; "
+				    "USB transfer faults of usbsim devices: kind[/pipe][:arg][@count], "
+				    "kinds %s)",
+				    local->message, emu_usb_fault_kind_names());
 			return false;
 		}
 		return true;
@@ -371,11 +380,16 @@ static bool get_member(ctl_request *r, member m, JsonNode *v, GError **error)
 		g_autofree char *s = NULL;
 		if (!get_string(v, "kind", &s, error))
 			return false;
+		if (emu_usb_fault_kind_from_name(s, &r->usb_kind_filter)) {
+			r->has_usb_kind = true;
+			return true;
+		}
 		if (!emu_fault_kind_from_name(s, &r->kind_filter)) {
 			g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST,
 				    "\"kind\" is \"%s\": it must be a fault kind such as slow, fail, "
-				    "timeout, device-gone (see ccidlab-ctl(7))",
-				    s);
+				    "timeout, device-gone, or a USB transfer fault kind (%s) (see "
+				    "ccidlab-ctl(7))",
+				    s, emu_usb_fault_kind_names());
 			return false;
 		}
 		r->has_kind = true;

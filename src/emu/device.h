@@ -18,7 +18,8 @@
  * the "slow" fault) makes the response ready work_ms after the command;
  * until then each bulk_in that waits EMU_DEVICE_TIME_EXT_MS (or half the
  * caller's timeout when that is shorter) returns a time-extension message
- * (bStatus 0x80, bError 1, CCID 1.1 §6.2.6) for the busy slot.
+ * (bStatus 0x80, bError 1, CCID 1.1 §6.2.6) for a busy slot (busy slots
+ * take turns).
  */
 #ifndef CCIDLAB_EMU_DEVICE_H
 #define CCIDLAB_EMU_DEVICE_H

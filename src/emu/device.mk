@@ -3,7 +3,7 @@
 src_emu_libemu_la_SOURCES += src/emu/device.h src/emu/device_priv.h \
 	src/emu/device_object.c src/emu/device.c \
 	src/emu/slot.c src/emu/pipe.c src/emu/secure.c \
-	src/emu/fault.h src/emu/fault.c src/emu/events.h src/emu/events.c \
+	src/emu/fault.h src/emu/fault.c src/emu/usbfault.h src/emu/usbfault.c src/emu/events.h src/emu/events.c \
 	src/emu/storm.c src/emu/timeline.c src/emu/transport_emu.c
 # storm.c draws exponential gaps (log1p).
 src_emu_libemu_la_LIBADD += -lm
@@ -26,5 +26,11 @@ tests_unit_test_emu_faults_SOURCES = tests/unit/test_emu_faults.c tests/unit/emu
 tests_unit_test_emu_faults_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_emu_faults_LDADD = $(EMU_UNIT_LDADD)
 TESTS += tests/unit/test_emu_faults
+
+check_PROGRAMS += tests/unit/test_usbfault
+tests_unit_test_usbfault_SOURCES = tests/unit/test_usbfault.c
+tests_unit_test_usbfault_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_usbfault_LDADD = $(EMU_UNIT_LDADD)
+TESTS += tests/unit/test_usbfault
 
 EXTRA_DIST += tests/data/emu/device-scenario.ini tests/data/emu/device-bad-scenario.ini

@@ -54,6 +54,7 @@ typedef struct emu_pending {
 	uint8_t bSlot, bSeq;
 	uint8_t bMessageType;	/* of the answer, for time extensions */
 	int64_t ready_us;	/* g_get_monotonic_time() when it may leave */
+	int64_t te_us;		/* the last time extension sent for it, 0: none */
 	bool wait_abort;	/* PC_to_RDR_Abort waiting for the class request */
 	bool timeout_fault;	/* EMU_FAULT_TIMEOUT: dropped, bulk_in times out */
 	uint32_t timeout_ms;	/* the fault's bound (0: the caller's timeout) */

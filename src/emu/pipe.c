@@ -164,8 +164,11 @@ static GList *first_ready(emu_device *dev, int64_t now)
 	return best;
 }
 
-/* The oldest answer a card is still working on, or NULL.  An Abort that
- * waits for its class request is not work: no time extension for it. */
+/* The answer a card is still working on that had a time extension least
+ * recently (never first, then command order), or NULL: with several busy
+ * slots each gets its turn, so every waiting command hears its own card
+ * (CCID 1.1 §6.2.6).  An Abort that waits for its class request is not
+ * work: no time extension for it. */
 static emu_pending *first_busy(emu_device *dev, int64_t now, int64_t *next_ready)
 {
 	emu_pending *busy = NULL;
@@ -175,7 +178,7 @@ static emu_pending *first_busy(emu_device *dev, int64_t now, int64_t *next_ready
 		emu_pending *p = l->data;
 		if (pending_ready(p, now) || p->wait_abort)
 			continue;
-		if (busy == NULL)
+		if (busy == NULL || p->te_us < busy->te_us)
 			busy = p;
 		*next_ready = MIN(*next_ready, p->ready_us);
 	}
@@ -203,18 +206,17 @@ static void wait_until(emu_device *dev, int64_t until)
 	g_cond_wait_until(&dev->cond, &dev->lock, until);
 }
 
-/* The timeout fault: the answer is lost; the host hears nothing for its
- * whole timeout (or the fault's shorter bound). */
-static int lost_answer(emu_device *dev, emu_pending *p, int64_t deadline)
+/* The timeout fault: the answer is lost.  The pipe stays open for the
+ * answers of other slots; the caller hears nothing more for this one, and
+ * its read ends at its timeout (or the fault's shorter bound). */
+static int64_t lost_answer(emu_pending *p, int64_t deadline)
 {
 	int64_t until = deadline;
 
 	if (p->timeout_ms != 0)
 		until = MIN(until, g_get_monotonic_time() + (int64_t)p->timeout_ms * 1000);
 	emu_pending_free(p);
-	while (g_get_monotonic_time() < until && !emu_fault_device_gone_locked(dev))
-		wait_until(dev, until);
-	return emu_fault_device_gone_locked(dev) ? CCID_E_NO_DEVICE : CCID_E_TIMEOUT;
+	return until;
 }
 
 int emu_device_bulk_in(emu_device *dev, uint8_t *buf, size_t cap, size_t *len,
@@ -244,8 +246,8 @@ int emu_device_bulk_in(emu_device *dev, uint8_t *buf, size_t cap, size_t *len,
 			emu_pending *p = l->data;
 			g_queue_delete_link(&dev->pending, l);
 			if (p->timeout_fault) {
-				rc = lost_answer(dev, p, deadline);
-				break;
+				deadline = lost_answer(p, deadline);
+				continue;
 			}
 			if (p->len > cap) {
 				rc = CCID_E_BUFFER; /* transport.h: dropped */
@@ -260,6 +262,7 @@ int emu_device_bulk_in(emu_device *dev, uint8_t *buf, size_t cap, size_t *len,
 		int64_t next_ready;
 		emu_pending *busy = first_busy(dev, now, &next_ready);
 		if (busy != NULL && now >= te_at) {
+			busy->te_us = now;
 			rc = time_extension(dev, busy, buf, cap, len);
 			if (rc == CCID_E_BUFFER)
 				*len = 0;

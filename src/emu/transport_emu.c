@@ -5,7 +5,10 @@
  * The transport holds a reference on the device and its own sticky
  * interrupt-stop flag (transport.h: interrupt_stop ends the running wait,
  * or the next one).  The flag is only read and written under the device
- * lock.
+ * lock.  Every member takes the device lock, and bulk_in waits on the
+ * device's condition (releasing the lock), so bulk_out and control from
+ * one thread run while another waits in bulk_in, as the host engine does
+ * with several busy slots (transport.h "Threads").
  */
 #include "config.h"
 

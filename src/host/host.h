@@ -10,8 +10,24 @@
  * emulator's tests run it in-process.
  *
  * Results are ccid_result values.  A reader is safe to use from several
- * threads: commands are serialised by the reader's lock; the interrupt
- * wait runs without it.
+ * threads.  One command sequence runs per slot at a time (a slot's gate;
+ * an APDU holds it for all its XfrBlocks).  When the descriptor's
+ * bMaxCCIDBusySlots is 1, every slot shares one gate: one command in
+ * flight per reader, as CCID 1.1 §5.3 asks.  With more, commands to
+ * different slots are in flight together (at most bMaxCCIDBusySlots), and
+ * bulk-IN answers are handed to their command by bSeq and bSlot
+ * (command.c).  The interrupt wait runs without any of these locks.
+ *
+ * Timeouts: each bulk read waits the per-read timeout (time extensions
+ * and T=1 S(WTX) multiply it), and a whole command, all extensions
+ * included, never outlasts the cap (an APDU, all its blocks included,
+ * neither); PC_to_RDR_Secure has its own cap, for a person typing a PIN.
+ * A command that runs out of time is aborted (CCID 1.1 §5.3.1: the ABORT
+ * class request, then PC_to_RDR_Abort with the same bSeq and bSlot, then
+ * a wait for its RDR_to_PC_SlotStatus bounded by HOST_ABORT_WAIT_MS and
+ * the per-read timeout), and
+ * its late answer is dropped by bSeq, never given to a later command.  So
+ * a caller (pcscd) is blocked at most cap + HOST_ABORT_WAIT_MS.
  */
 #ifndef CCIDLAB_HOST_HOST_H
 #define CCIDLAB_HOST_HOST_H
@@ -30,8 +46,25 @@
 
 #define HOST_MAX_RATES 64
 #define HOST_DEFAULT_TIMEOUT_MS 5000u	/* one bulk read, before extensions */
-#define HOST_MAX_WAIT_MS (10u * 60u * 1000u)	/* a command with all its extensions */
+/* The caps (host_reader_set_timeout_cap).  60 s covers slow on-card key
+ * generation with time extensions; pcscd's reader is frozen for that
+ * long at most (libccid had no cap: its issue #155, 13 minutes). */
+#define HOST_DEFAULT_CAP_MS 60000u	/* a command or APDU, extensions included */
+/* PIN entry: a person reads the display and types; bTimeOut of the PIN
+ * structure is the reader's own limit, usually well below this. */
+#define HOST_DEFAULT_PIN_CAP_MS 120000u
+#define HOST_MAX_CAP_MS (10u * 60u * 1000u)	/* what a setter accepts at most */
+#define HOST_ABORT_WAIT_MS 2000u	/* the abort handshake at most, after a timeout */
 #define HOST_MAX_STALE 16	/* stale responses dropped for one command */
+
+/* Trace directions (host_trace_fn's dir). */
+#define HOST_TRACE_OUT 0	/* PC_to_RDR on bulk-OUT */
+#define HOST_TRACE_IN 1		/* RDR_to_PC on bulk-IN */
+#define HOST_TRACE_IRQ 2	/* interrupt-IN */
+/* A class request sent on the control pipe (only ABORT is traced): buf is
+ * the 8-byte USB setup packet (bmRequestType 0x21, bRequest, wValue,
+ * wIndex, wLength, little-endian). */
+#define HOST_TRACE_CONTROL 3
 
 typedef struct host_reader host_reader;
 
@@ -49,13 +82,26 @@ bool host_reader_has_interrupt(const host_reader *r);
 /* GET_DATA_RATES / GET_CLOCK_FREQUENCIES as decoded (n 0 when stalled). */
 const uint32_t *host_reader_rates(const host_reader *r, size_t *n);
 const uint32_t *host_reader_clocks(const host_reader *r, size_t *n);
-/* The per-read timeout; extensions multiply it (default 5 s). */
+/* The per-read timeout; extensions multiply it (default 5 s, 0: the
+ * default).  Bounded by the cap. */
 void host_reader_set_timeout(host_reader *r, unsigned ms);
+/* The cap of a whole command or APDU, every extension included (default
+ * HOST_DEFAULT_CAP_MS), and of PC_to_RDR_Secure (PIN entry, default
+ * HOST_DEFAULT_PIN_CAP_MS).  0 restores the default; values over
+ * HOST_MAX_CAP_MS are clamped to it.  Takes effect for the next command. */
+void host_reader_set_timeout_cap(host_reader *r, unsigned ms);
+void host_reader_set_pin_timeout_cap(host_reader *r, unsigned ms);
+unsigned host_reader_timeout_cap(const host_reader *r);
+unsigned host_reader_pin_timeout_cap(const host_reader *r);
+/* bMaxCCIDBusySlots as used: commands the reader has in flight at most
+ * (1 when the descriptor says 0). */
+unsigned host_reader_max_busy(const host_reader *r);
 
-/* A tester's trace of every frame (CCID 1.1 §6): dir 0 out (PC_to_RDR),
- * 1 in (RDR_to_PC), 2 interrupt.  Called on the thread that moved the
- * frame, with the reader's lock held for bulk frames: it must not block.
- * NULL cb turns tracing off. */
+/* A tester's trace of every frame (CCID 1.1 §6): dir HOST_TRACE_OUT,
+ * _IN, _IRQ, _CONTROL.  Called on the thread that moved the frame, with
+ * one of the reader's internal locks held for bulk and control frames:
+ * it must not block nor call back into the reader.  NULL cb turns
+ * tracing off. */
 typedef void (*host_trace_fn)(void *data, int dir, const uint8_t *buf, size_t len);
 void host_reader_set_trace(host_reader *r, host_trace_fn cb, void *data);
 
@@ -65,6 +111,10 @@ typedef struct host_stats {
 	unsigned time_extensions;	/* bStatus 0x80 answers waited out */
 	unsigned stale_dropped;		/* answers of earlier commands dropped */
 	unsigned wtx;			/* T=1 S(WTX) and T=0 NULL bytes seen */
+	unsigned timeouts;		/* commands that ran out of time */
+	unsigned aborts;		/* abort handshakes completed (SlotStatus seen) */
+	unsigned handed_over;		/* answers read by one thread for another */
+	unsigned max_in_flight;		/* most commands in flight at once */
 } host_stats;
 void host_reader_stats(const host_reader *r, host_stats *out);
 
@@ -72,7 +122,9 @@ void host_reader_stats(const host_reader *r, host_stats *out);
  * rsp points into buf (cap >= 10 + the longest answer).  Returns the
  * errmap verdict (CCID_OK, CCID_R_*), or a transport/validation failure
  * (CCID_E_*).  *rsp is valid when the header was decoded (even on a
- * CCID_R_* failure, so that the caller can read bStatus). */
+ * CCID_R_* failure, so that the caller can read bStatus).  CCID_E_TIMEOUT
+ * once the per-read timeout or the cap ran out; the command was then
+ * aborted (see the top of this file). */
 int host_command(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, ccid_msg *rsp);
 
 /* ---- slots ---- */

@@ -4,7 +4,7 @@ noinst_LTLIBRARIES += src/host/libhost.la
 src_host_libhost_la_SOURCES = \
 	src/host/transport.h src/host/transport.c \
 	src/host/host.h src/host/reader_priv.h \
-	src/host/reader.c src/host/slot.c src/host/xfr.c
+	src/host/reader.c src/host/command.c src/host/slot.c src/host/xfr.c
 src_host_libhost_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 
 
@@ -28,3 +28,16 @@ tests_unit_test_host_faults_SOURCES = tests/unit/test_host_faults.c tests/unit/h
 tests_unit_test_host_faults_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_host_faults_LDADD = $(HOST_EMU_LDADD)
 TESTS += tests/unit/test_host_faults
+
+# Several slots at once (bMaxCCIDBusySlots 2), and the caps and abort.
+check_PROGRAMS += tests/unit/test_host_multi
+tests_unit_test_host_multi_SOURCES = tests/unit/test_host_multi.c tests/unit/host_emu_fixture.h
+tests_unit_test_host_multi_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_host_multi_LDADD = $(HOST_EMU_LDADD)
+TESTS += tests/unit/test_host_multi
+
+check_PROGRAMS += tests/unit/test_host_abort
+tests_unit_test_host_abort_SOURCES = tests/unit/test_host_abort.c tests/unit/host_emu_fixture.h
+tests_unit_test_host_abort_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_host_abort_LDADD = $(HOST_EMU_LDADD)
+TESTS += tests/unit/test_host_abort

@@ -1,10 +1,9 @@
 /* ccidlab — a reader over a transport: opening it from its descriptors,
- * and the one command/response loop every CCID exchange goes through. */
+ * its settings and counters.  The command/response loop is command.c. */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "ccid/errmap.h"
 #include "ccid/quirks.h"
@@ -73,7 +72,11 @@ host_reader *host_reader_open(transport t, char *why, size_t why_len)
 	host_reader *r = g_new0(host_reader, 1);
 	r->t = t;
 	r->timeout_ms = HOST_DEFAULT_TIMEOUT_MS;
+	r->cap_ms = HOST_DEFAULT_CAP_MS;
+	r->pin_cap_ms = HOST_DEFAULT_PIN_CAP_MS;
 	g_mutex_init(&r->lock);
+	g_mutex_init(&r->out_lock);
+	g_cond_init(&r->cond);
 	if (t.ops->info(t.dev, &r->info) != CCID_OK)
 		memset(&r->info, 0, sizeof r->info);
 	if (read_descriptors(r, why, why_len) != CCID_OK) {
@@ -104,8 +107,8 @@ host_reader *host_reader_open(transport t, char *why, size_t why_len)
 		r->slots[i].protocol = -1;
 	r->scratch_cap = d->dwMaxCCIDMessageLength;
 	r->scratch = g_malloc(r->scratch_cap);
-	r->answer_cap = d->dwMaxCCIDMessageLength;
-	r->answer = g_malloc(r->answer_cap);
+	r->max_busy = MAX(1u, d->bMaxCCIDBusySlots);
+	host_command_init(r);
 	return r;
 }
 
@@ -115,10 +118,12 @@ void host_reader_close(host_reader *r)
 		return;
 	if (r->t.ops != NULL && r->t.ops->close != NULL)
 		r->t.ops->close(r->t.dev);
+	host_command_clear(r);
 	g_mutex_clear(&r->lock);
+	g_mutex_clear(&r->out_lock);
+	g_cond_clear(&r->cond);
 	g_free(r->slots);
 	g_free(r->scratch);
-	g_free(r->answer);
 	g_free(r);
 }
 
@@ -156,7 +161,49 @@ const uint32_t *host_reader_clocks(const host_reader *r, size_t *n)
 
 void host_reader_set_timeout(host_reader *r, unsigned ms)
 {
+	g_mutex_lock(&r->lock);
 	r->timeout_ms = ms ? ms : HOST_DEFAULT_TIMEOUT_MS;
+	g_mutex_unlock(&r->lock);
+}
+
+static unsigned cap_value(unsigned ms, unsigned dflt)
+{
+	return ms == 0 ? dflt : MIN(ms, HOST_MAX_CAP_MS);
+}
+
+void host_reader_set_timeout_cap(host_reader *r, unsigned ms)
+{
+	g_mutex_lock(&r->lock);
+	r->cap_ms = cap_value(ms, HOST_DEFAULT_CAP_MS);
+	g_mutex_unlock(&r->lock);
+}
+
+void host_reader_set_pin_timeout_cap(host_reader *r, unsigned ms)
+{
+	g_mutex_lock(&r->lock);
+	r->pin_cap_ms = cap_value(ms, HOST_DEFAULT_PIN_CAP_MS);
+	g_mutex_unlock(&r->lock);
+}
+
+unsigned host_reader_timeout_cap(const host_reader *r)
+{
+	g_mutex_lock((GMutex *)&r->lock);
+	unsigned ms = r->cap_ms;
+	g_mutex_unlock((GMutex *)&r->lock);
+	return ms;
+}
+
+unsigned host_reader_pin_timeout_cap(const host_reader *r)
+{
+	g_mutex_lock((GMutex *)&r->lock);
+	unsigned ms = r->pin_cap_ms;
+	g_mutex_unlock((GMutex *)&r->lock);
+	return ms;
+}
+
+unsigned host_reader_max_busy(const host_reader *r)
+{
+	return r->max_busy;
 }
 
 void host_reader_set_trace(host_reader *r, host_trace_fn cb, void *data)
@@ -172,97 +219,4 @@ void host_reader_stats(const host_reader *r, host_stats *out)
 	g_mutex_lock((GMutex *)&r->lock);
 	*out = r->stats;
 	g_mutex_unlock((GMutex *)&r->lock);
-}
-
-/* g_get_monotonic_time()'s clock, read at the kernel's tick (a few ms):
- * a deadline taken from it is never later than the exact one, and the
- * read costs a tenth (GLib has no coarse clock).  Every exchange takes
- * one: the exact clock was a fifth of the driver's own time per APDU. */
-static gint64 coarse_now_us(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0)
-		return g_get_monotonic_time();
-	return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
-
-static unsigned remaining_ms(gint64 deadline)
-{
-	gint64 left = (deadline - g_get_monotonic_time()) / 1000;
-	return left > 0 ? (unsigned)left : 0;
-}
-
-/* Reads answers until the command's own: drops stale ones (CCID_E_STALE,
- * bounded), waits out time extensions (each grants multiplier x timeout,
- * bounded in total by HOST_MAX_WAIT_MS). */
-static int read_answer(host_reader *r, const ccid_msg *cmd, uint8_t *buf, size_t cap,
-		       ccid_msg *rsp)
-{
-	gint64 start = coarse_now_us();
-	unsigned first = r->pending_mult ? r->pending_mult : 1;
-	gint64 deadline = start + (gint64)r->timeout_ms * 1000 * first;
-	gint64 hard_end = start + (gint64)HOST_MAX_WAIT_MS * 1000;
-	unsigned stale = 0;
-
-	r->pending_mult = 0;
-
-	for (bool first_read = true;; first_read = false) {
-		size_t len = 0;
-		/* The first read has the whole timeout: no second clock read
-		 * (each costs as much as a tenth of the driver's own time per
-		 * APDU on a virtual machine). */
-		unsigned wait = first_read ? (unsigned)MIN((deadline - start) / 1000, G_MAXUINT)
-					   : remaining_ms(deadline);
-		if (wait == 0)
-			return CCID_E_TIMEOUT;
-		int rc = r->t.ops->bulk_in(r->t.dev, buf, cap, &len, wait);
-		if (rc != CCID_OK)
-			return rc;
-		if (r->trace != NULL)
-			r->trace(r->trace_data, 1, buf, len);
-		rc = ccid_message_check(cmd, buf, len, &r->limits, rsp, NULL);
-		if (rc == CCID_E_STALE && ++stale <= HOST_MAX_STALE) {
-			r->stats.stale_dropped++;
-			continue;
-		}
-		if (rc == CCID_R_TIME_EXTENSION) {
-			unsigned mult = ccid_message_time_extension(rsp);
-			r->stats.time_extensions++;
-			deadline = g_get_monotonic_time() +
-				   (gint64)r->timeout_ms * 1000 * (mult ? mult : 1);
-			if (deadline > hard_end)
-				deadline = hard_end;
-			continue;
-		}
-		if (rc != CCID_OK)
-			return rc;
-		return ccid_errmap_result(cmd->bMessageType, CCID_OK, rsp->p.rdr.bStatus,
-					  rsp->p.rdr.bError);
-	}
-}
-
-int host_command_locked(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, ccid_msg *rsp)
-{
-	size_t len = 0;
-
-	cmd->bSeq = r->next_seq++;
-	r->stats.commands++;
-	int rc = ccid_message_encode(cmd, r->scratch, r->scratch_cap, &len);
-	if (rc != CCID_OK)
-		return rc;
-	if (r->trace != NULL)
-		r->trace(r->trace_data, 0, r->scratch, len);
-	rc = r->t.ops->bulk_out(r->t.dev, r->scratch, len, r->timeout_ms);
-	if (rc != CCID_OK)
-		return rc;
-	return read_answer(r, cmd, buf, cap, rsp);
-}
-
-int host_command(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, ccid_msg *rsp)
-{
-	g_mutex_lock(&r->lock);
-	int rc = host_command_locked(r, cmd, buf, cap, rsp);
-	g_mutex_unlock(&r->lock);
-	return rc;
 }

@@ -17,6 +17,31 @@ typedef struct host_slot {
 	ccid_t1_host t1;
 } host_slot;
 
+/* What a gate holder owns: set and read only with the gate held. */
+typedef struct host_gate {
+	GMutex lock;		/* one command sequence on the slot(s) */
+	unsigned pending_mult;	/* a card's time request for the next read */
+	gint64 op_end;		/* the APDU's cap (µs, monotonic), 0: none */
+	uint8_t *answer;	/* one whole answer message (xfr.c) */
+} host_gate;
+
+/* One command waiting for its answer: a mailbox filled by whichever
+ * thread reads bulk-IN (command.c).  Under r->lock. */
+typedef struct host_wait {
+	const ccid_msg *cmd;	/* NULL: nothing outstanding */
+	uint8_t *buf;		/* the caller's buffer for the answer */
+	size_t cap;
+	ccid_msg *rsp;
+	unsigned timeout_ms;	/* per read, multiplied by extensions */
+	gint64 deadline;	/* of the next read (µs, monotonic) */
+	gint64 hard_end;	/* the cap */
+	unsigned stale;
+	bool done;
+	int rc;			/* when done */
+} host_wait;
+
+#define HOST_ABANDONED 16	/* bSeq of aborted commands remembered */
+
 struct host_reader {
 	transport t;
 	transport_info info;
@@ -27,25 +52,46 @@ struct host_reader {
 	uint32_t clocks[HOST_MAX_RATES];
 	size_t n_clocks;
 	unsigned timeout_ms;
+	unsigned cap_ms;
+	unsigned pin_cap_ms;
 	uint32_t quirk_flags;	/* CCID_QUIRK_* of this reader, 0 for most */
-
-	GMutex lock;		/* one command in flight (CCID 1.1 §5.3) */
-	uint8_t next_seq;
-	host_stats stats;
+	unsigned max_busy;	/* bMaxCCIDBusySlots, at least 1 */
 	host_slot *slots;	/* facts.slot_count of them */
+
+	/* slot_count + 1 gates (the last for commands to a bSlot out of
+	 * range); with max_busy 1 everything uses gates[0]. */
+	host_gate *gates;
+	unsigned n_gates;
+
+	GMutex out_lock;	/* bulk-OUT and control: one writer */
 	uint8_t *scratch;	/* one whole message, dwMaxCCIDMessageLength */
 	size_t scratch_cap;
-	unsigned pending_mult;	/* a card's time request for the next read */
-	host_trace_fn trace;	/* under lock; see host_reader_set_trace */
+
+	/* Short critical sections only, never held across a transfer. */
+	GMutex lock;
+	GCond cond;		/* an answer delivered, the reader role free */
+	uint8_t next_seq;
+	host_stats stats;
+	host_trace_fn trace;
 	void *trace_data;
-	uint8_t *answer;	/* answers, for commands run with the lock held */
-	size_t answer_cap;
+	unsigned in_flight;	/* commands sent and not answered */
+	bool reading;		/* a thread is in bulk_in */
+	host_wait *waits;	/* n_gates of them, by slot */
+	uint8_t *rx;		/* what the reading thread received */
+	size_t rx_cap;
+	uint16_t abandoned[HOST_ABANDONED];	/* bSlot << 8 | bSeq, 0xFFFF: free */
+	unsigned abandoned_next;
 };
 
 /* Sends S(IFS) with ifsd on a TPDU-level T=1 link (xfr.c). */
 int host_t1_negotiate(host_reader *r, unsigned slot, unsigned ifsd);
 
-/* Called with r->lock held. */
-int host_command_locked(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, ccid_msg *rsp);
+/* ---- command.c ---- */
+void host_command_init(host_reader *r);
+void host_command_clear(host_reader *r);
+/* The gate of a bSlot (slot out of range: the spare one). */
+host_gate *host_gate_of(host_reader *r, unsigned slot);
+/* Called with host_gate_of(r, cmd->bSlot) held. */
+int host_command_gated(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, ccid_msg *rsp);
 
 #endif

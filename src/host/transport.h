@@ -11,11 +11,17 @@
  * arrived: it is dropped), or CCID_E_TRANSPORT (anything else).  Foreign
  * error codes (libusb's) are translated inside the transport.
  *
- * Threads: bulk_out, bulk_in and control are called with the reader's
- * lock held (one command in flight per reader, CCID 1.1 §5.3).  The
- * interrupt members are called from pcscd's polling thread without that
- * lock, and interrupt_stop from any thread.  Every wait is bounded by the
- * caller's timeout_ms.
+ * Threads (src/host/command.c): bulk_out and control are called by one
+ * thread at a time (the reader's write lock); bulk_in by one thread at a
+ * time (the thread that holds the reading role).  The two may run at the
+ * same time on different threads: with bMaxCCIDBusySlots > 1 one slot's
+ * command goes out while another thread waits on bulk-IN for answers
+ * (CCID 1.1 §5.3), so a transport must allow that (USB endpoints are
+ * independent; the emulator takes its device lock in each).  With one
+ * busy slot the calls never overlap.
+ * The interrupt members are called from pcscd's polling thread without
+ * these locks, and interrupt_stop from any thread.  Every wait is bounded
+ * by the caller's timeout_ms.
  */
 #ifndef CCIDLAB_HOST_TRANSPORT_H
 #define CCIDLAB_HOST_TRANSPORT_H

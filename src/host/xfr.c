@@ -10,24 +10,31 @@
 
 typedef struct xfr_ctx {
 	host_reader *r;
+	host_gate *g;		/* the slot's, held for the whole APDU */
 	unsigned slot;
 	uint8_t *buf;		/* one whole answer message */
 	size_t cap;
 	bool whole;		/* give the engine the header too (exchange.c) */
 } xfr_ctx;
 
-/* One XfrBlock; the reader's lock is held by the caller for the whole APDU. */
+/* One XfrBlock; the slot's gate is held by the caller for the whole APDU. */
 static int xfr_exchange(void *ctx, const uint8_t *tx, size_t tx_len, uint32_t hint, uint8_t *rx,
 			size_t rx_cap, size_t *rx_len)
 {
 	xfr_ctx *x = ctx;
 	ccid_msg cmd, rsp;
 
+	/* Past the APDU's cap, an exchange is not a lost block to recover
+	 * from (the T=1 engine would spend its R-blocks and S(RESYNCH)s on
+	 * nothing, then declare the link dead): a transport failure, after
+	 * which the T=1 engine resynchronises on the next APDU instead. */
+	if (x->g->op_end != 0 && g_get_monotonic_time() >= x->g->op_end)
+		return CCID_E_TRANSPORT;
 	ccid_message_init(&cmd, CCID_PC_TO_RDR_XFR_BLOCK, (uint8_t)x->slot, 0);
 	cmd.dwLength = (uint32_t)tx_len;
 	cmd.abData = tx;
 	cmd.p.xfr.wLevelParameter = (uint16_t)hint;
-	int rc = host_command_locked(x->r, &cmd, x->buf, x->cap, &rsp);
+	int rc = host_command_gated(x->r, &cmd, x->buf, x->cap, &rsp);
 	if (rc != CCID_OK)
 		return rc;
 	size_t n = x->whole ? CCID_HEADER_SIZE + rsp.dwLength : rsp.dwLength;
@@ -44,8 +51,10 @@ static int xfr_exchange(void *ctx, const uint8_t *tx, size_t tx_len, uint32_t hi
 static void xfr_extend(void *ctx, unsigned multiplier)
 {
 	xfr_ctx *x = ctx;
+	g_mutex_lock(&x->r->lock);
 	x->r->stats.wtx++;
-	x->r->pending_mult = multiplier ? multiplier : 1;
+	g_mutex_unlock(&x->r->lock);
+	x->g->pending_mult = multiplier ? multiplier : 1;
 }
 
 static ccid_xfer make_xfer(xfr_ctx *x)
@@ -54,11 +63,11 @@ static ccid_xfer make_xfer(xfr_ctx *x)
 	return xf;
 }
 
-static int transmit_locked(host_reader *r, unsigned slot, const uint8_t *apdu, size_t len,
-			   uint8_t *rsp, size_t cap, size_t *rsp_len)
+static int transmit_gated(host_reader *r, host_gate *g, unsigned slot, const uint8_t *apdu,
+			  size_t len, uint8_t *rsp, size_t cap, size_t *rsp_len)
 {
 	host_slot *s = &r->slots[slot];
-	xfr_ctx x = { .r = r, .slot = slot, .buf = r->answer, .cap = r->answer_cap };
+	xfr_ctx x = { .r = r, .g = g, .slot = slot, .buf = g->answer, .cap = r->scratch_cap };
 	ccid_xfer xf = make_xfer(&x);
 	uint32_t max_msg = r->iface.desc.dwMaxCCIDMessageLength;
 
@@ -100,20 +109,28 @@ int host_slot_transmit(host_reader *r, unsigned slot, const uint8_t *apdu, size_
 		if (rc != CCID_OK)
 			return rc;
 	}
-	g_mutex_lock(&r->lock);
-	int rc = transmit_locked(r, slot, apdu, len, rsp, cap, rsp_len);
-	g_mutex_unlock(&r->lock);
+	host_gate *g = host_gate_of(r, slot);
+	g_mutex_lock(&g->lock);
+	/* The cap holds for the APDU as a whole: a card that keeps asking
+	 * for time block after block (T=1 S(WTX), T=0 NULL) is cut off too. */
+	g->op_end = g_get_monotonic_time() + (gint64)host_reader_timeout_cap(r) * 1000;
+	int rc = transmit_gated(r, g, slot, apdu, len, rsp, cap, rsp_len);
+	if (rc != CCID_OK && g_get_monotonic_time() >= g->op_end)
+		rc = CCID_E_TIMEOUT;	/* the cap ended it, whatever failed last */
+	g->op_end = 0;
+	g_mutex_unlock(&g->lock);
 	return rc;
 }
 
 int host_t1_negotiate(host_reader *r, unsigned slot, unsigned ifsd)
 {
-	xfr_ctx x = { .r = r, .slot = slot, .buf = r->answer, .cap = r->answer_cap };
+	host_gate *g = host_gate_of(r, slot);
+	xfr_ctx x = { .r = r, .g = g, .slot = slot, .buf = g->answer, .cap = r->scratch_cap };
 	ccid_xfer xf = make_xfer(&x);
 
-	g_mutex_lock(&r->lock);
+	g_mutex_lock(&g->lock);
 	int rc = ccid_t1_host_negotiate_ifsd(&r->slots[slot].t1, &xf, ifsd);
-	g_mutex_unlock(&r->lock);
+	g_mutex_unlock(&g->lock);
 	/* A card that ignores S(IFS) keeps IFSD 32: the link still works. */
 	return rc == CCID_E_RETRIES ? CCID_OK : rc;
 }
@@ -128,8 +145,9 @@ static int data_command(host_reader *r, uint8_t type, unsigned slot, const uint8
 	ccid_message_init(&cmd, type, (uint8_t)slot, 0);
 	cmd.dwLength = (uint32_t)len;
 	cmd.abData = in;
-	g_mutex_lock(&r->lock);
-	int rc = host_command_locked(r, &cmd, r->answer, r->answer_cap, &rsp);
+	host_gate *g = host_gate_of(r, slot);
+	g_mutex_lock(&g->lock);
+	int rc = host_command_gated(r, &cmd, g->answer, r->scratch_cap, &rsp);
 	if (rc == CCID_OK) {
 		if (rsp.dwLength > cap)
 			rc = CCID_E_BUFFER;
@@ -139,7 +157,7 @@ static int data_command(host_reader *r, uint8_t type, unsigned slot, const uint8
 			*out_len = rsp.dwLength;
 		}
 	}
-	g_mutex_unlock(&r->lock);
+	g_mutex_unlock(&g->lock);
 	return rc;
 }
 
@@ -173,7 +191,7 @@ int host_interrupt_wait(host_reader *r, unsigned timeout_ms, ccid_interrupt *out
 	 * interrupt thread starts and cleared after it stops. */
 	host_trace_fn trace = r->trace;
 	if (trace != NULL)
-		trace(r->trace_data, 2, buf, len);
+		trace(r->trace_data, HOST_TRACE_IRQ, buf, len);
 	return ccid_message_interrupt_decode(buf, len, r->iface.facts.slot_count, out);
 }
 

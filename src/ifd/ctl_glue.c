@@ -23,6 +23,12 @@ static unsigned users;
 static void trace_frame(void *data, int dir, const uint8_t *buf, size_t len)
 {
 	ifd_reader *r = data;
+	if (dir == HOST_TRACE_CONTROL) {
+		/* The ABORT class request: the log only (the trace stream
+		 * carries CCID messages). */
+		ifd_log_frame(r->number, "ctl", buf, len);
+		return;
+	}
 	ifd_log_frame(r->number, dir == 0 ? "out" : dir == 1 ? "in" : "irq", buf, len);
 	ctl_server_trace_frame(g_atomic_pointer_get(&server), r->number,
 			       dir == 0 ? CTL_TRACE_OUT : CTL_TRACE_IN, buf, len);
@@ -42,6 +48,21 @@ static void fill_info(const ifd_reader *r, ctl_reader_info *out)
 		out->emu = emu_device_ref(r->emu);
 	}
 	g_strlcpy(out->mode, r->mode == IFD_MODE_EVENT ? "event" : "poll", sizeof out->mode);
+	out->edge_id = ifd_edge_id(r);
+	if (r->emu != NULL || r->null_reader)
+		return;
+	const transport_info *ti = host_reader_info(r->host);
+	g_snprintf(out->profile, sizeof out->profile, "usb %04X:%04X%s%s", ti->idVendor,
+		   ti->idProduct, ti->serial[0] ? " serial " : "", ti->serial);
+	for (unsigned i = 0; i < r->n_slots && i < CTL_MAX_SLOTS; i++) {
+		/* What the driver last told pcscd: no round trip to the reader. */
+		bool known = r->mode == IFD_MODE_EVENT || r->polled_present != NULL;
+		bool present = r->mode == IFD_MODE_EVENT
+				       ? ifd_events_present_peek((ifd_reader *)r, i)
+				       : r->polled_present != NULL && r->polled_present[i];
+		out->slot_state[i] = !known ? CTL_SLOT_UNKNOWN : present ? CTL_SLOT_PRESENT
+									  : CTL_SLOT_ABSENT;
+	}
 }
 
 static size_t directory_list(void *data, ctl_reader_info *out, size_t cap)

@@ -30,11 +30,18 @@
 /* Edge-log ids of real readers: above any emulated device's id. */
 #define OBSERVED_ID_BASE 0x40000000u
 
+unsigned ifd_edge_id(const ifd_reader *r)
+{
+	if (r->null_reader)
+		return 0;
+	return r->emu != NULL ? emu_device_id(r->emu) : OBSERVED_ID_BASE + r->number;
+}
+
 void ifd_observed_edge(ifd_reader *r, unsigned slot, bool present)
 {
 	if (r->emu != NULL || r->null_reader)
 		return;	/* the emulator logs its own edges and observations */
-	emu_events_record(OBSERVED_ID_BASE + r->number, r->name ? r->name : "usb", slot,
+	emu_events_record(ifd_edge_id(r), r->name ? r->name : "usb", slot,
 			  present ? EMU_EVENT_PRESENT : EMU_EVENT_ABSENT, EMU_EVENT_SRC_OBSERVED);
 }
 

@@ -44,12 +44,8 @@ uninstall-drop-so:
 	rm -f $(DESTDIR)$(drvdir)/libccidlab.so
 .PHONY: install-drop-la uninstall-drop-so
 
-# Info.plist: pcscd's USB match list for the bundle.
-bundle_DATA = Info.plist
-Info.plist: $(srcdir)/Info.plist.in Makefile
-	$(AM_V_GEN)$(SED) -e 's|@VERSION[@]|$(VERSION)|g' $(srcdir)/Info.plist.in > $@.tmp && mv $@.tmp $@
-CLEANFILES += Info.plist
-EXTRA_DIST += Info.plist.in
+# Info.plist, pcscd's USB match list for the bundle, is written by
+# src/tools/usb-ids.mk (from the reader catalogue).
 
 # A bundle staged in the build tree, the way it is installed, for labs and
 # tests: build/bundle/ifd-ccidlab.bundle/Contents/{Info.plist,Linux/libccidlab.so}.

@@ -90,6 +90,9 @@ long ifd_usb_open(ifd_reader *r, const char *devname);
  * what it observes (a NotifySlotChange, a polled change) in the edge log,
  * source "observed", so the control socket's subscribers see them. */
 void ifd_observed_edge(ifd_reader *r, unsigned slot, bool present);
+/* The reader's id in the edge log: its emulated device's, or the one its
+ * observed edges carry (0 for the null reader). */
+unsigned ifd_edge_id(const ifd_reader *r);
 /* The null reader (null_reader.c): pcscd's own cost, for benchmarks. */
 long ifd_null_open(ifd_reader *r, bool poll);
 long ifd_null_power(ifd_reader *r, DWORD action, PUCHAR atr, PDWORD len);

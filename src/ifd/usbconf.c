@@ -62,6 +62,15 @@ static bool set_key(usbconf *c, const char *key, const char *v)
 
 	if (strcmp(key, "mode") == 0)
 		return set_mode(c, v);
+	if (strcmp(key, "driver") == 0) {
+		if (g_ascii_strcasecmp(v, "ccidlab") == 0)
+			c->claim = true;
+		else if (g_ascii_strcasecmp(v, "other") == 0 || g_ascii_strcasecmp(v, "libccid") == 0)
+			c->claim = false;
+		else
+			return false;
+		return true;
+	}
 	if (strcmp(key, "escape") == 0)
 		return set_bool(&c->escape, v);
 	if (strcmp(key, "timeout-cap") == 0) {
@@ -155,6 +164,7 @@ bool usbconf_resolve(uint16_t vid, uint16_t pid, const char *serial, const char 
 		     unsigned why_len)
 {
 	memset(out, 0, sizeof *out);
+	out->claim = true;
 	out->timeout_cap_s = USBCONF_DEFAULT_CAP_S;
 	out->log = -1;
 	if (!apply_file(out, vid, pid, serial, why, why_len))

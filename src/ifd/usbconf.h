@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define USBCONF_KEYS "mode (auto, event, poll), escape (true/false), timeout-cap (seconds, 1..3600), name, log (0..15)"
+#define USBCONF_KEYS "driver (ccidlab, other), mode (auto, event, poll), escape (true/false), timeout-cap (seconds, 1..3600), name, log (0..15)"
 #define USBCONF_DEFAULT_CAP_S 60u	/* one command with all its extensions */
 
 typedef enum usbconf_mode {
@@ -23,6 +23,9 @@ typedef enum usbconf_mode {
 } usbconf_mode;
 
 typedef struct usbconf {
+	/* false: driver=other, leave the reader to another driver (pcscd
+	 * then starts it with the CCID class driver, libccid). */
+	bool claim;
 	usbconf_mode mode;
 	bool escape;
 	unsigned timeout_cap_s;

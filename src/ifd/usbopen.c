@@ -16,9 +16,9 @@ static const char *mode_name(usbconf_mode m)
 	return m == USBCONF_MODE_POLL ? "poll" : m == USBCONF_MODE_EVENT ? "event" : "auto";
 }
 
-static bool settings(ifd_reader *r, const usb_name *n, usbconf *conf)
+static bool settings(ifd_reader *r, const usb_name *n, const transport_info *info,
+		     usbconf *conf)
 {
-	const transport_info *info = host_reader_info(r->host);
 	const char *keys[USB_NAME_MAX_OPTS], *values[USB_NAME_MAX_OPTS];
 	char why[512];
 
@@ -31,6 +31,11 @@ static bool settings(ifd_reader *r, const usb_name *n, usbconf *conf)
 		ifd_error("reader %u: '%s' refused: %s", r->number, r->devname, why);
 		return false;
 	}
+	return true;
+}
+
+static bool mode_possible(ifd_reader *r, const usbconf *conf)
+{
 	if (conf->mode == USBCONF_MODE_EVENT && !host_reader_has_interrupt(r->host)) {
 		ifd_error("reader %u: '%s' refused: mode=event, but the reader has no interrupt "
 			  "pipe (use mode=poll or auto)", r->number, r->devname);
@@ -48,6 +53,7 @@ static void apply(ifd_reader *r, const usbconf *conf)
 	r->mode = host_reader_has_interrupt(r->host) && conf->mode != USBCONF_MODE_POLL
 			  ? IFD_MODE_EVENT : IFD_MODE_POLL;
 	r->escape_allowed = conf->escape;
+	host_reader_set_timeout_cap(r->host, conf->timeout_cap_s * 1000u);
 	if (conf->name[0] != '\0')
 		r->name = g_strdup(conf->name);
 	else
@@ -65,6 +71,7 @@ long ifd_usb_open(ifd_reader *r, const char *devname)
 {
 	usb_name n;
 	transport t;
+	transport_info info;
 	char why[1024];
 	usbconf conf;
 
@@ -77,12 +84,27 @@ long ifd_usb_open(ifd_reader *r, const char *devname)
 		ifd_error("reader %u: '%s': %s", r->number, devname, why);
 		return rc == CCID_E_NO_DEVICE ? IFD_NO_SUCH_DEVICE : IFD_COMMUNICATION_ERROR;
 	}
+	/* The settings before any command: a reader left to another driver
+	 * sees nothing of ccidlab but the claim, released here. */
+	if (t.ops->info(t.dev, &info) != CCID_OK || !settings(r, &n, &info, &conf)) {
+		t.ops->close(t.dev);
+		return IFD_COMMUNICATION_ERROR;
+	}
+	if (!conf.claim) {
+		/* pcscd then starts the device with the class driver (README,
+		 * "How pcscd picks the driver"). */
+		ifd_info("reader %u: %04X/%04X serial '%s' left to another driver (driver=other, "
+			 "from %s)", r->number, info.idVendor, info.idProduct, info.serial,
+			 conf.origin);
+		t.ops->close(t.dev);
+		return IFD_COMMUNICATION_ERROR;
+	}
 	r->host = host_reader_open(t, why, sizeof why);
 	if (r->host == NULL) {
 		ifd_error("reader %u: '%s' does not open: %s", r->number, devname, why);
 		return IFD_COMMUNICATION_ERROR;
 	}
-	if (!settings(r, &n, &conf))
+	if (!mode_possible(r, &conf))
 		return IFD_COMMUNICATION_ERROR;
 	apply(r, &conf);
 	return IFD_SUCCESS;

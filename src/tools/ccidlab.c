@@ -10,6 +10,8 @@
 #include "tools/ctl_cmds.h"
 #include "tools/lab.h"
 #include "tools/legacy_client.h"
+#include "tools/mkroot.h"
+#include "tools/usb_ids.h"
 
 typedef struct subcommand {
 	const char *name;
@@ -27,6 +29,7 @@ static int help_main(int argc, char **argv);
 
 static const subcommand subcommands[] = {
 	{ "lab", lab_main, "run a command against a private pcscd with ccidlab's driver" },
+	{ "mkroot", mkroot_main, "make a Debian root with another pcsc-lite for lab --root" },
 	{ "list", cli_list_main, "list the driver's readers, slots, cards and faults" },
 	{ "insert", cli_insert_main, "insert a card into an emulated slot" },
 	{ "remove", cli_remove_main, "remove the card of an emulated slot" },
@@ -42,6 +45,7 @@ static const subcommand subcommands[] = {
 	{ "check-events", check_events_main, "check when SCardGetStatusChange callers learn of each edge" },
 	{ "bench", bench_main, "print benchmark figures, each a ratio to a same-run baseline" },
 	{ "profiles", cli_profiles_main, "search the emulated reader profiles" },
+	{ "usb-ids", usb_ids_main, "choose the USB readers pcscd gives to ccidlab (Info.plist)" },
 	{ "version", version_main, "print the version" },
 	{ "help", help_main, "list the subcommands" },
 };

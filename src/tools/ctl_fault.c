@@ -31,7 +31,10 @@ static int fault_run(const cli_common *common, const char *cmd, const char *read
 			cli_print_json(o);
 		else if (o != NULL && set) {
 			char where[32] = "every slot";
-			if (slot >= 0)
+			const char *f = json_object_get_string_member_with_default(o, "fault", what);
+			if (strchr(f, '/') != NULL)	/* kind/pipe: a USB transfer fault */
+				g_strlcpy(where, "its USB pipe", sizeof where);
+			else if (slot >= 0)
 				g_snprintf(where, sizeof where, "slot %d", slot);
 			printf("fault %s on reader %u (%s), %s\n",
 			       json_object_get_string_member_with_default(o, "fault", what), r->number,
@@ -55,7 +58,10 @@ int cli_fault_main(int argc, char **argv)
 			   "mute-power-on, bad-atr, slow:MS, fail:bError, wrong-seq, wrong-slot, "
 			   "truncate, long-length, garbage, timeout, device-gone, remove-in-xfr, "
 			   "spurious-notify, drop-notify, hw-error.  @COUNT: for the next COUNT "
-			   "commands only.",
+			   "commands only.  usbsim devices also take USB transfer faults, "
+			   "KIND[/PIPE][:ARG][@COUNT]: stall, nak, short:BYTES, zlp, babble, "
+			   "disconnect:MS on bulk-in (default), bulk-out, interrupt or control "
+			   "(@COUNT: transfers); see doc/usbsim.md.",
 			   NULL, &common);
 	if (rc >= 0)
 		return rc;

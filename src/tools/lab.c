@@ -6,6 +6,10 @@
  * the command with PCSCLITE_CSOCK_NAME pointing at it, and stops pcscd by
  * its own pid whatever happens to the command.  Two labs never see each
  * other, and none leaves a pcscd or a mount behind.
+ *
+ * With --root DIR both pcscd and the command run chrooted in a Debian root
+ * (lab_root.h), in the same private mount namespace: the daemon and the
+ * client library under test are the root's.
  */
 #include "config.h"
 
@@ -28,6 +32,7 @@
 #include <glib/gstdio.h>
 
 #include "tools/lab.h"
+#include "tools/lab_root.h"
 #include "tools/labfiles.h"
 
 #define LAB_STOP_GRACE_MS 5000	/* SIGTERM, then SIGKILL after this */
@@ -43,6 +48,7 @@ typedef struct lab_opts {
 	char *usbsim;		/* CCIDLAB_USBSIM for pcscd, with the shim preloaded */
 	char *usbsim_lib;
 	char **bundles;		/* more bundle dirs for the private drop dir */
+	char *root;		/* --root: a Debian root to run in */
 	int timeout_s;
 	gboolean quiet;
 	char **cmd;
@@ -59,6 +65,7 @@ typedef struct lab {
 	int sigfd;
 	int interrupted;	/* SIGINT, SIGTERM, SIGHUP or SIGQUIT received */
 	sigset_t old_mask;
+	lab_root root;	/* what the root holds, with --root */
 } lab;
 
 static gint64 now_ms(void)
@@ -150,9 +157,24 @@ static gboolean pcscd_ready(const lab *l)
 	return strstr(text, "daemon ready") != NULL;
 }
 
+/* The root lab's pcscd: the lab's conf as the root sees it, and no polkit
+ * (pcsc-lite 2.x asks it otherwise, and a root has no polkit daemon). */
+static void root_plan(lab *l, lab_ns_plan *plan, char **argv, char *conf)
+{
+	plan->root = l->root.dir;
+	plan->lab_dir = l->dir;
+	plan->ipc_dir = l->root.ipc_dir;
+	plan->drop_dir = l->root.drop_dir;
+	plan->preload = l->root.preload;
+	argv[5] = conf;
+	if (l->root.disable_polkit)
+		argv[6] = "--disable-polkit";
+}
+
 static int start_pcscd(lab *l)
 {
-	char *argv[] = { l->o.pcscd, "-f", "-d", "-a", "-c", l->conf_dir, NULL };
+	char *argv[] = { l->o.pcscd, "-f", "-d", "-a", "-c", l->conf_dir, NULL, NULL };
+	g_autofree char *root_conf = g_build_filename(LAB_ROOT_LABDIR, "conf", NULL);
 	lab_ns_plan plan = {
 		.run_dir = l->run_dir,
 		.drivers_dir = l->drivers_dir,
@@ -164,6 +186,8 @@ static int start_pcscd(lab *l)
 		.uid = getuid(),
 		.gid = getgid(),
 	};
+	if (l->o.root != NULL)
+		root_plan(l, &plan, argv, root_conf);
 
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -175,14 +199,19 @@ static int start_pcscd(lab *l)
 		if (l->o.usbsim != NULL) {
 			/* The shim serves the control socket where the command's
 			 * CCIDLAB_CTL_SOCKET points (libccid starts none). */
-			g_autofree char *ctl = g_build_filename(l->run_dir, "ccidlab.sock", NULL);
+			g_autofree char *ctl = g_build_filename(
+				l->o.root != NULL ? l->root.ipc_dir : l->run_dir, "ccidlab.sock", NULL);
 			/* ccidlab's own driver on usbsim devices serves its socket
 			 * (the edges it observes) beside it. */
-			g_autofree char *drv = g_build_filename(l->run_dir, "ccidlab-driver.sock", NULL);
+			g_autofree char *drv = g_build_filename(
+				l->o.root != NULL ? l->root.ipc_dir : l->run_dir, "ccidlab-driver.sock",
+				NULL);
 			setenv("CCIDLAB_USBSIM", l->o.usbsim, 1);
 			setenv("CCIDLAB_USBSIM_CTL", ctl, 1);
 			setenv("CCIDLAB_CTL_LISTEN", drv, 1);
 		}
+		if (l->o.root != NULL)
+			lab_root_setenv(&l->root, FALSE);
 		lab_ns_exec_pcscd(&plan);
 		_exit(127);
 	}
@@ -209,6 +238,8 @@ static int start_pcscd(lab *l)
 			return -1;
 		}
 	}
+	if (l->o.root != NULL)
+		lab_root_note_ns(&l->root, l->pcscd);
 	note(l, "pcscd %d ready on %s", (int)l->pcscd, l->socket_path);
 	return 0;
 }
@@ -241,6 +272,8 @@ static int start_cmd(lab *l)
 		}
 		setenv("CCIDLAB_PCSCD_PID", pidbuf, 1);
 		setenv("CCIDLAB_PCSCD_LOG", l->log_path, 1);
+		if (l->o.root != NULL)
+			lab_root_enter(&l->root, l->pcscd, &l->o.cmd[0]);
 		execvp(l->o.cmd[0], l->o.cmd);
 		fprintf(stderr, "ccidlab lab: cannot run %s: %s\n", l->o.cmd[0], g_strerror(errno));
 		_exit(127);
@@ -308,6 +341,8 @@ static void finish(lab *l)
 		stop_child(l, &l->pcscd, SIGTERM, LAB_STOP_GRACE_MS);
 		note(l, "pcscd stopped");
 	}
+	if (l->o.root != NULL)
+		lab_root_kill_rest(&l->root);
 	if (l->o.keep_log != NULL && l->log_path != NULL) {
 		g_autoptr(GError) err = NULL;
 		if (!lab_copy_file(l->log_path, l->o.keep_log, &err))
@@ -390,6 +425,16 @@ static int prepare(lab *l)
 			return -1;
 		}
 	}
+	if (l->o.root != NULL) {
+		if (!lab_root_prepare(&l->root, l->o.root, l->dir, l->o.driver, l->o.pcscd,
+				      l->o.preload, &err)) {
+			fprintf(stderr, "ccidlab lab: --root %s: %s\n", l->o.root, err->message);
+			return -1;
+		}
+		note(l, "root %s: pcsc-lite %s%s", l->root.dir,
+		     l->root.version ? l->root.version : "(version unknown)",
+		     l->root.libs ? ", with libraries it lacks copied in" : "");
+	}
 	return 0;
 }
 
@@ -459,7 +504,7 @@ static gboolean parse_args(lab_opts *o, int argc, char **argv)
 		{ "keep-log", 'k', 0, G_OPTION_ARG_FILENAME, &o->keep_log,
 		  "copy pcscd's log to FILE when the lab ends", "FILE" },
 		{ "pcscd", 0, 0, G_OPTION_ARG_FILENAME, &o->pcscd,
-		  "pcscd binary (default: " PCSCD_PATH ")", "PATH" },
+		  "pcscd binary (default: " PCSCD_PATH "; with --root, a path in the root)", "PATH" },
 		{ "preload", 0, 0, G_OPTION_ARG_STRING, &o->preload,
 		  "LD_PRELOAD for pcscd (default: $CCIDLAB_LAB_PRELOAD)", "LIBS" },
 		{ "usbsim", 0, 0, G_OPTION_ARG_STRING, &o->usbsim,
@@ -470,6 +515,9 @@ static gboolean parse_args(lab_opts *o, int argc, char **argv)
 		  "PATH" },
 		{ "bundle", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->bundles,
 		  "copy another driver's bundle DIR into the private drop dir (repeatable)", "DIR" },
+		{ "root", 0, 0, G_OPTION_ARG_FILENAME, &o->root,
+		  "run pcscd and CMD chrooted in this Debian root (see ccidlab mkroot); needs root",
+		  "DIR" },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &o->timeout_s,
 		  "seconds to wait for pcscd to answer (default 15)", "S" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "say nothing unless something fails",
@@ -530,6 +578,8 @@ static void lab_clear(lab *l)
 	g_free(l->o.usbsim);
 	g_free(l->o.usbsim_lib);
 	g_strfreev(l->o.bundles);
+	g_free(l->o.root);
+	lab_root_clear(&l->root);
 	g_strfreev(l->o.cmd);
 	g_free(l->dir);
 	g_free(l->run_dir);
@@ -543,7 +593,7 @@ static void lab_clear(lab *l)
 
 int lab_main(int argc, char **argv)
 {
-	lab l = { .sigfd = -1 };
+	lab l = { .sigfd = -1, .root.lock_fd = -1 };
 	int status = LAB_EXIT_FAILED;
 
 	if (!parse_args(&l.o, argc, argv)) {

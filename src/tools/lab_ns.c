@@ -1,5 +1,6 @@
 /* ccidlab — the pcscd side of a lab: private mount namespace, private
- * /run/pcscd and USB drop dir, then exec pcscd.
+ * /run/pcscd and USB drop dir, then exec pcscd (chrooted in a Debian root
+ * for a root lab).
  *
  * Runs in a freshly forked child that has not yet called exec, so it uses
  * only plain system calls and writes errors straight to the log fd.
@@ -102,6 +103,88 @@ static int bind(const char *from, const char *to)
 	return 0;
 }
 
+/* A mount point of the root given by the root's own layout: a real
+ * directory, never a link that would lead out of the root. */
+static int root_mount(const char *root, const char *path, const char *src, const char *type,
+		      unsigned long flags, const char *data)
+{
+	char to[4096];
+	struct stat st;
+
+	snprintf(to, sizeof to, "%s%s", root, path);
+	if (lstat(to, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		say("ccidlab lab: %s is not a directory of the root\n", to);
+		return -1;
+	}
+	if (mount(src, to, type, flags, data) != 0) {
+		say("ccidlab lab: cannot mount %s on %s: %s\n", src, to, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Binds a host directory, held open from before the chroot, over a path
+ * of the root (resolved inside it: /var/run -> /run stays in the root). */
+static int bind_fd(int fd, const char *to)
+{
+	char from[64];
+
+	snprintf(from, sizeof from, "/proc/self/fd/%d", fd);
+	return bind(from, to);
+}
+
+static int open_dir(const char *path)
+{
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		say("ccidlab lab: cannot open %s: %s\n", path, strerror(errno));
+	return fd;
+}
+
+/* The root's view: its own /proc, the host's /dev and /sys, private /tmp
+ * and /run, the lab's tree at LAB_ROOT_LABDIR, and the lab's IPC and
+ * drop dirs over pcscd's.  Everything dies with the namespace. */
+static int enter_root(const lab_ns_plan *p)
+{
+	int lab = open_dir(p->lab_dir), run = open_dir(p->run_dir), drv = open_dir(p->drivers_dir);
+	if (lab < 0 || run < 0 || drv < 0)
+		return -1;
+	if (root_mount(p->root, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) ||
+	    root_mount(p->root, "/dev", "/dev", NULL, MS_BIND | MS_REC, NULL) ||
+	    root_mount(p->root, "/sys", "/sys", NULL, MS_BIND | MS_REC, NULL) ||
+	    root_mount(p->root, "/tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") ||
+	    root_mount(p->root, "/run", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755"))
+		return -1;
+	if (chroot(p->root) != 0 || chdir("/") != 0) {
+		say("ccidlab lab: cannot chroot into %s: %s\n", p->root, strerror(errno));
+		return -1;
+	}
+	if (bind_fd(lab, LAB_ROOT_LABDIR) != 0 || bind_fd(run, p->ipc_dir) != 0 ||
+	    bind_fd(drv, p->drop_dir) != 0)
+		return -1;
+	close(lab);
+	close(run);
+	close(drv);
+	return 0;
+}
+
+int lab_ns_join_root(pid_t pcscd, const char *root)
+{
+	char path[64];
+
+	snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)pcscd);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = setns(fd, CLONE_NEWNS);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	if (rc != 0 || chroot(root) != 0)
+		return -1;
+	return 0;
+}
+
 void lab_ns_exec_pcscd(const lab_ns_plan *plan)
 {
 	int log = open(plan->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -127,7 +210,9 @@ void lab_ns_exec_pcscd(const lab_ns_plan *plan)
 		say("ccidlab lab: cannot make / private: %s\n", strerror(errno));
 		_exit(127);
 	}
-	if (bind(plan->run_dir, plan->ipc_dir) != 0 || bind(plan->drivers_dir, plan->drop_dir) != 0)
+	if (plan->root != NULL ? enter_root(plan) != 0
+			       : bind(plan->run_dir, plan->ipc_dir) != 0 ||
+					 bind(plan->drivers_dir, plan->drop_dir) != 0)
 		_exit(127);
 	if (plan->preload != NULL && plan->preload[0] != '\0')
 		setenv("LD_PRELOAD", plan->preload, 1);

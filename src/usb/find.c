@@ -149,7 +149,10 @@ static int try_device(search *s, libusb_device *dev, const struct libusb_device_
 	if (rc == CCID_OK)
 		rc = make_iface(d, &c, out, s->why, sizeof s->why);
 	if (rc != CCID_OK) {
-		seen(s, dev, dd, "(no free CCID interface)");
+		char note[64] = "(no free CCID interface)";
+		if (rc == CCID_E_UNSUPPORTED && s->m->iface >= 0)
+			snprintf(note, sizeof note, "(interface %d is no CCID one)", s->m->iface);
+		seen(s, dev, dd, note);
 		usb_dev_put(d);
 	}
 	return rc;
@@ -192,9 +195,10 @@ int usb_transport_open(const usb_match *m, transport *out, char *why, size_t why
 			continue;
 		}
 		s.rc = try_device(&s, list[i], &dd, out);
-		/* A named interface that is not CCID is final: no other device
-		 * is tried in its place. */
-		if (s.rc == CCID_OK || s.rc == CCID_E_UNSUPPORTED)
+		/* A name that pins one device (bus and address) is done with
+		 * it.  A reader.conf.d name goes on: its interface=N may be a
+		 * CCID one on the next identical device only. */
+		if (s.rc == CCID_OK || (s.rc == CCID_E_UNSUPPORTED && m->bus >= 0))
 			break;
 	}
 	libusb_free_device_list(list, 1);

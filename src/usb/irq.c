@@ -48,15 +48,21 @@ static int submit(usb_iface *u)
 }
 
 /* Runs libusb's events until the transfer completes, the stop flag rises
- * or `end` (monotonic µs) passes. */
+ * or `end` (monotonic µs) passes.  One pass always runs, without
+ * waiting when the time is up: a zero timeout still collects what has
+ * already arrived (the open drains messages queued before it). */
 static void pump(usb_iface *u, gint64 end)
 {
 	libusb_context *c = usb_ctx();
 
-	while (!u->irq_done && !atomic_load(&u->irq_stop) && !atomic_load(&u->d->gone)) {
+	for (bool first = true;
+	     !u->irq_done && !atomic_load(&u->irq_stop) && !atomic_load(&u->d->gone);
+	     first = false) {
 		gint64 left = end - g_get_monotonic_time();
-		if (left <= 0)
+		if (left <= 0 && !first)
 			break;
+		if (left < 0)
+			left = 0;
 		if (left > SLICE_US)
 			left = SLICE_US;
 		struct timeval tv = { .tv_sec = 0, .tv_usec = (suseconds_t)left };

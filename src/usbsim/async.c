@@ -58,8 +58,8 @@ static gpointer run(gpointer data)
 	usbsim_dev *d = tr->dev_handle->device->dev;
 	int got = 0;
 
-	int rc = usbsim_pipe_transfer(d, tr->endpoint, tr->type == LIBUSB_TRANSFER_TYPE_INTERRUPT,
-				      tr->buffer, tr->length, &got, tr->timeout, &p->cancel);
+	int rc = usbsim_pipe_transfer(d, tr->endpoint, tr->buffer, tr->length, &got, tr->timeout,
+				      &p->cancel);
 	g_mutex_lock(&usbsim_lock);
 	tr->actual_length = got;
 	if (rc == LIBUSB_SUCCESS)

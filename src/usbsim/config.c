@@ -21,6 +21,12 @@
  *   keypad=SEQ    emu_device_set_keypad.
  *   bus=N, address=N  the USB bus number and device address (default: bus
  *                 1, addresses 2, 3... in list order).
+ *   fault=FAULT   a fault in effect from the start (repeatable): a USB
+ *                 transfer fault (emu/usbfault.h, "stall/bulk-in@1") or
+ *                 an emulator one on the reader ("slow=500@3"); '=' stands
+ *                 for the fault's ':' here.
+ *   composite=hid an extra HID interface 0 before the CCID interface
+ *                 (which becomes 1 if it was 0), that never answers.
  *
  * Devices are numbered from 0 in list order.  A malformed DEVICE is
  * reported on stderr, naming it, and left out; the others are kept.
@@ -81,6 +87,28 @@ static bool parse_uint(const char *s, unsigned max, unsigned *out)
 	return true;
 }
 
+/* fault=: a USB transfer fault by its kind word, else the emulator's on
+ * the whole reader; '=' stands for ':' (':' separates the keys). */
+static bool add_fault(usbsim_dev *d, const char *text, GError **error)
+{
+	g_autofree char *s = g_strdup(text);
+	g_autofree char *word = g_strndup(s, emu_fault_kind_len(s));
+	emu_usb_fault_kind uk;
+
+	if (emu_usb_fault_kind_from_name(word, &uk)) {
+		emu_usb_fault uf;
+		return emu_usb_fault_parse(s, &uf, error) && usbsim_fault_add(d, &uf, error);
+	}
+	g_strdelimit(s, "=", ':');
+	emu_fault f;
+	if (!emu_fault_parse(s, &f, error)) {
+		g_prefix_error(error, "fault=%s: (USB transfer faults: %s) ", text,
+			       emu_usb_fault_kind_names());
+		return false;
+	}
+	return emu_device_fault_set(d->emu, -1, &f, error);
+}
+
 /* One DEVICE of the list; false with a message in err. */
 static usbsim_dev *make_device(const char *text, size_t index, GError **error)
 {
@@ -88,6 +116,8 @@ static usbsim_dev *make_device(const char *text, size_t index, GError **error)
 	const char *card = "readertest", *cards[USBSIM_MAX_SLOTS] = { 0 };
 	const char *scenario = NULL, *keypad = NULL, *name = NULL;
 	unsigned slots = 0, latch = 0, bus = 1, address = (unsigned)index + 2;
+	bool composite = false;
+	g_autoptr(GPtrArray) faults = g_ptr_array_new();
 
 	for (size_t i = 1; parts[i] != NULL; i++) {
 		char *eq = strchr(parts[i], '=');
@@ -117,6 +147,10 @@ static usbsim_dev *make_device(const char *text, size_t index, GError **error)
 			ok = parse_uint(v, 255, &bus);
 		else if (strcmp(k, "address") == 0)
 			ok = parse_uint(v, 127, &address) && address > 0;
+		else if (strcmp(k, "fault") == 0)
+			g_ptr_array_add(faults, (gpointer)v);
+		else if (strcmp(k, "composite") == 0)
+			ok = composite = strcmp(v, "hid") == 0;
 		else {
 			g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "unknown key '%s'", k);
 			return NULL;
@@ -163,6 +197,14 @@ static usbsim_dev *make_device(const char *text, size_t index, GError **error)
 	d->bus = (uint8_t)bus;
 	d->address = (uint8_t)address;
 	d->port = (uint8_t)(index + 1);
+	d->ccid_iface = d->info.bInterfaceNumber;
+	d->extra_iface = -1;
+	usbsim_find_endpoints(d);
+	if (composite && !usbsim_add_hid_interface(d, error))
+		goto fail;
+	for (guint i = 0; i < faults->len; i++)
+		if (!add_fault(d, faults->pdata[i], error))
+			goto fail;
 	if (scenario != NULL) {
 		g_autoptr(emu_timeline) tl = emu_timeline_load_file(scenario, error);
 		if (tl == NULL)

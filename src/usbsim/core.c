@@ -164,8 +164,7 @@ void libusb_close(libusb_device_handle *h)
 		return;
 	usbsim_debug("close %s", h->device->dev->name);
 	g_mutex_lock(&usbsim_lock);
-	if (h->claimed != 0)
-		h->device->dev->interface_claimed = false;
+	h->device->dev->claimed &= ~(uint32_t)h->claimed;	/* libusb releases them */
 	g_mutex_unlock(&usbsim_lock);
 	libusb_unref_device(h->device);
 	g_free(h);
@@ -178,8 +177,8 @@ libusb_device *libusb_get_device(libusb_device_handle *h)
 
 static bool has_interface(const usbsim_dev *d, int n)
 {
-	/* The profile's configuration holds one interface: the CCID one. */
-	return n == d->info.bInterfaceNumber;
+	/* The CCID interface, and a composite device's extra one. */
+	return n == d->ccid_iface || n == d->extra_iface;
 }
 
 int libusb_claim_interface(libusb_device_handle *h, int n)
@@ -190,20 +189,22 @@ int libusb_claim_interface(libusb_device_handle *h, int n)
 		return LIBUSB_ERROR_INVALID_PARAM;
 	if (usbsim_handle_dead(h))
 		return LIBUSB_ERROR_NO_DEVICE;
-	if (!has_interface(h->device->dev, n))
+	usbsim_dev *d = h->device->dev;
+	if (!has_interface(d, n))
 		return LIBUSB_ERROR_NOT_FOUND;
+	uint32_t bit = 1u << n;
 	g_mutex_lock(&usbsim_lock);
-	if (h->claimed & (1 << n))
+	if ((uint32_t)h->claimed & bit)
 		;	/* libusb: claiming twice through one handle is a no-op */
-	else if (h->device->dev->interface_claimed)
+	else if (d->claimed & bit)
 		rc = LIBUSB_ERROR_BUSY;	/* another handle holds it */
 	else {
-		h->claimed |= 1 << n;
-		h->device->dev->interface_claimed = true;
+		h->claimed |= (int)bit;
+		d->claimed |= bit;
 	}
 	g_mutex_unlock(&usbsim_lock);
-	if (rc == LIBUSB_SUCCESS)
-		usbsim_ctl_claimed(h->device->dev);
+	if (rc == LIBUSB_SUCCESS && n == d->ccid_iface)
+		usbsim_ctl_claimed(d);
 	return rc;
 }
 
@@ -213,15 +214,87 @@ int libusb_release_interface(libusb_device_handle *h, int n)
 
 	if (h == NULL || n < 0 || n > 31)
 		return LIBUSB_ERROR_INVALID_PARAM;
+	uint32_t bit = 1u << n;
 	g_mutex_lock(&usbsim_lock);
-	if (!(h->claimed & (1 << n)))
+	if (!((uint32_t)h->claimed & bit))
 		rc = LIBUSB_ERROR_NOT_FOUND;
 	else {
-		h->claimed &= ~(1 << n);
-		h->device->dev->interface_claimed = false;
+		h->claimed &= ~(int)bit;
+		h->device->dev->claimed &= ~bit;
 	}
 	g_mutex_unlock(&usbsim_lock);
+	/* libusb: released, but the device is gone (the claim is dropped
+	 * all the same). */
+	if (rc == LIBUSB_SUCCESS && usbsim_handle_dead(h))
+		rc = LIBUSB_ERROR_NO_DEVICE;
 	return rc;
+}
+
+/* The pipe an endpoint address names on the device; false for none. */
+static bool endpoint_pipe(const usbsim_dev *d, unsigned char ep, int *pipe)
+{
+	if (ep == d->ep_bulk_in)
+		*pipe = EMU_USB_PIPE_BULK_IN;
+	else if (ep == d->ep_bulk_out)
+		*pipe = EMU_USB_PIPE_BULK_OUT;
+	else if (ep == d->ep_interrupt && ep != 0)
+		*pipe = EMU_USB_PIPE_INTERRUPT;
+	else if (ep == d->extra_ep && ep != 0)
+		*pipe = -1;	/* nothing to clear there */
+	else
+		return false;
+	return true;
+}
+
+int libusb_clear_halt(libusb_device_handle *h, unsigned char endpoint)
+{
+	int pipe;
+
+	if (h == NULL)
+		return LIBUSB_ERROR_INVALID_PARAM;
+	if (usbsim_handle_dead(h))
+		return LIBUSB_ERROR_NO_DEVICE;
+	usbsim_dev *d = h->device->dev;
+	if (!endpoint_pipe(d, endpoint, &pipe))
+		return LIBUSB_ERROR_NOT_FOUND;
+	/* CLEAR_FEATURE(ENDPOINT_HALT): the halt (a stall fault) goes; the
+	 * other faults of the pipe are the device's and stay. */
+	if (pipe >= 0 && usbsim_fault_clear(d, EMU_USB_FAULT_STALL, pipe) > 0)
+		usbsim_debug("%s: halt on endpoint 0x%02x cleared", d->name, endpoint);
+	return LIBUSB_SUCCESS;
+}
+
+int libusb_reset_device(libusb_device_handle *h)
+{
+	if (h == NULL)
+		return LIBUSB_ERROR_INVALID_PARAM;
+	if (usbsim_handle_dead(h))
+		return LIBUSB_ERROR_NO_DEVICE;
+	/* A port reset that re-enumerates the same descriptors: the handle
+	 * and its claims stay valid (libusb's success case), every halt
+	 * goes.  The emulated reader keeps its slots, as a reader whose
+	 * firmware does not reset its cards on a bus reset. */
+	usbsim_fault_clear(h->device->dev, EMU_USB_FAULT_STALL, -1);
+	usbsim_debug("%s: reset", h->device->dev->name);
+	return LIBUSB_SUCCESS;
+}
+
+libusb_device_handle *libusb_open_device_with_vid_pid(libusb_context *ctx, uint16_t vendor_id,
+						      uint16_t product_id)
+{
+	libusb_device **list;
+	libusb_device_handle *h = NULL;
+	ssize_t n = libusb_get_device_list(ctx, &list);
+
+	for (ssize_t i = 0; i < n && h == NULL; i++) {
+		const usbsim_dev *d = list[i]->dev;
+		if (d->info.idVendor == vendor_id && d->info.idProduct == product_id &&
+		    libusb_open(list[i], &h) != LIBUSB_SUCCESS)
+			h = NULL;
+	}
+	if (n >= 0)
+		libusb_free_device_list(list, 1);
+	return h;
 }
 
 int libusb_set_configuration(libusb_device_handle *h, int configuration)
@@ -240,28 +313,34 @@ int libusb_get_configuration(libusb_device_handle *h, int *config)
 
 int libusb_kernel_driver_active(libusb_device_handle *h, int n)
 {
-	(void)h;
-	(void)n;
+	if (h == NULL || n < 0)
+		return LIBUSB_ERROR_INVALID_PARAM;
+	if (usbsim_handle_dead(h))
+		return LIBUSB_ERROR_NO_DEVICE;
+	if (!has_interface(h->device->dev, n))
+		return LIBUSB_ERROR_NOT_FOUND;
 	return 0;	/* no kernel driver binds an emulated device */
 }
 
 int libusb_detach_kernel_driver(libusb_device_handle *h, int n)
 {
-	(void)h;
-	(void)n;
-	return LIBUSB_ERROR_NOT_FOUND;
+	int rc = libusb_kernel_driver_active(h, n);
+	/* libusb: LIBUSB_ERROR_NOT_FOUND when no driver is active. */
+	return rc < 0 ? rc : LIBUSB_ERROR_NOT_FOUND;
 }
 
 int libusb_set_auto_detach_kernel_driver(libusb_device_handle *h, int enable)
 {
-	(void)h;
 	(void)enable;
-	return LIBUSB_SUCCESS;
+	return h == NULL ? LIBUSB_ERROR_INVALID_PARAM : LIBUSB_SUCCESS;
 }
 
 int libusb_has_capability(uint32_t capability)
 {
-	return capability == LIBUSB_CAP_HAS_CAPABILITY || capability == LIBUSB_CAP_HAS_HOTPLUG;
+	/* As libusb on Linux; kernel-driver detach is there (a no-op: no
+	 * kernel driver binds an emulated device). */
+	return capability == LIBUSB_CAP_HAS_CAPABILITY || capability == LIBUSB_CAP_HAS_HOTPLUG ||
+	       capability == LIBUSB_CAP_SUPPORTS_DETACH_KERNEL_DRIVER;
 }
 
 void libusb_set_debug(libusb_context *ctx, int level)

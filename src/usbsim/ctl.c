@@ -44,18 +44,66 @@ static size_t directory_list(void *data, ctl_reader_info *out, size_t cap)
 		/* The DEVICENAME a reader.conf.d entry gives libccid for it. */
 		g_snprintf(r->devname, sizeof r->devname, "usb:%04x/%04x:libusb-1.0:%u:%u:%u",
 			   d->info.idVendor, d->info.idProduct, d->bus, d->address,
-			   d->info.bInterfaceNumber);
+			   d->ccid_iface);
 		g_strlcpy(r->profile, emu_device_profile(d->emu)->name, sizeof r->profile);
 		/* libccid reads card events on the interrupt pipe when there is
 		 * one; pcscd polls it otherwise. */
 		g_strlcpy(r->mode, d->t.ops->interrupt_in != NULL ? "event" : "poll",
 			  sizeof r->mode);
 		r->emu = emu_device_ref(d->emu);
+		r->edge_id = emu_device_id(d->emu);
 	}
 	return n;
 }
 
-static const ctl_directory directory = { .list = directory_list };
+/* The device of an emulated reader the server names. */
+static usbsim_dev *by_emu(const emu_device *emu)
+{
+	usbsim_dev **devs;
+	size_t n = usbsim_devices(&devs);
+
+	for (size_t i = 0; i < n; i++)
+		if (devs[i]->emu == emu)
+			return devs[i];
+	return NULL;
+}
+
+static bool directory_usb_fault_set(void *data, emu_device *emu, const emu_usb_fault *f,
+				    GError **error)
+{
+	usbsim_dev *d = by_emu(emu);
+
+	(void)data;
+	if (d == NULL) {
+		g_set_error(error, EMU_ERROR, EMU_ERROR_FAILED, "not a usbsim device");
+		return false;
+	}
+	return usbsim_fault_add(d, f, error);
+}
+
+static unsigned directory_usb_fault_clear(void *data, emu_device *emu, int kind)
+{
+	usbsim_dev *d = by_emu(emu);
+
+	(void)data;
+	return d != NULL ? usbsim_fault_clear(d, kind, -1) : 0;
+}
+
+static size_t directory_usb_fault_list(void *data, emu_device *emu, emu_usb_fault *out,
+				       size_t cap)
+{
+	usbsim_dev *d = by_emu(emu);
+
+	(void)data;
+	return d != NULL ? usbsim_fault_list(d, out, cap) : 0;
+}
+
+static const ctl_directory directory = {
+	.list = directory_list,
+	.usb_fault_set = directory_usb_fault_set,
+	.usb_fault_clear = directory_usb_fault_clear,
+	.usb_fault_list = directory_usb_fault_list,
+};
 
 void usbsim_ctl_start(void)
 {

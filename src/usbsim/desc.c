@@ -189,6 +189,14 @@ int libusb_get_string_descriptor_ascii(libusb_device_handle *h, uint8_t index,
 		return LIBUSB_ERROR_INVALID_PARAM;
 	if (index == 0)
 		return LIBUSB_ERROR_INVALID_PARAM;	/* libusb: index 0 is the language table */
+	if (usbsim_handle_dead(h))
+		return LIBUSB_ERROR_NO_DEVICE;
+	/* libusb reads it with GET_DESCRIPTOR on endpoint 0: the control
+	 * pipe's faults apply (a 1 s bound, libusb's own). */
+	int frc;
+	if (usbsim_fault_before(h->device->dev, EMU_USB_PIPE_CONTROL,
+				g_get_monotonic_time() + G_USEC_PER_SEC, NULL, &frc))
+		return frc;
 	const char *s = usbsim_string(h->device->dev, index);
 	if (*s == '\0')
 		return LIBUSB_ERROR_PIPE;	/* a real device stalls an unknown index */
@@ -198,4 +206,75 @@ int libusb_get_string_descriptor_ascii(libusb_device_handle *h, uint8_t index,
 		data[n] = (unsigned char)s[n] < 0x80 ? (unsigned char)s[n] : '?';
 	data[n] = '\0';
 	return n;
+}
+
+void usbsim_find_endpoints(usbsim_dev *d)
+{
+	bool in_ccid = false;
+
+	for (size_t off = 0; off + 2 <= d->config_len;) {
+		const uint8_t *p = d->config + off;
+		if (p[0] < 2 || off + p[0] > d->config_len)
+			break;
+		if (p[1] == DT_INTERFACE && p[0] >= LIBUSB_DT_INTERFACE_SIZE)
+			in_ccid = p[2] == d->ccid_iface;
+		else if (p[1] == DT_ENDPOINT && p[0] >= LIBUSB_DT_ENDPOINT_SIZE && in_ccid) {
+			bool in = p[2] & LIBUSB_ENDPOINT_IN;
+			unsigned type = p[3] & 3u;
+			if (type == LIBUSB_TRANSFER_TYPE_BULK && in)
+				d->ep_bulk_in = p[2];
+			else if (type == LIBUSB_TRANSFER_TYPE_BULK)
+				d->ep_bulk_out = p[2];
+			else if (type == LIBUSB_TRANSFER_TYPE_INTERRUPT && in &&
+				 d->t.ops->interrupt_in != NULL)
+				d->ep_interrupt = p[2];
+		}
+		off += p[0];
+	}
+}
+
+/* The lowest endpoint number the configuration does not use. */
+static uint8_t free_endpoint(const usbsim_dev *d)
+{
+	for (uint8_t n = 1; n < 16; n++)
+		if ((d->ep_bulk_in & 0x0f) != n && (d->ep_bulk_out & 0x0f) != n &&
+		    (d->ep_interrupt & 0x0f) != n)
+			return n;
+	return 0;
+}
+
+bool usbsim_add_hid_interface(usbsim_dev *d, GError **error)
+{
+	uint8_t ep = free_endpoint(d);
+	size_t len = d->config_len;
+
+	if (ep == 0 || len + USBSIM_EXTRA_IFACE_LEN > sizeof d->config || len < 9) {
+		g_set_error(error, EMU_ERROR, EMU_ERROR_FAILED, "no room for a composite interface");
+		return false;
+	}
+	/* Interface 0, HID class (no boot subclass), one interrupt-IN
+	 * endpoint (HID 1.11 §6.2.1: the HID descriptor follows the
+	 * interface descriptor).  The CCID interface moves to 1 when it was
+	 * 0, as on composite tokens whose first interface is a keyboard. */
+	const uint8_t hid[USBSIM_EXTRA_IFACE_LEN] = {
+		9, DT_INTERFACE, 0, 0, 1, LIBUSB_CLASS_HID, 0, 0, 0,
+		9, LIBUSB_DT_HID, 0x11, 0x01, 0, 1, LIBUSB_DT_REPORT, 34, 0,
+		7, DT_ENDPOINT, (uint8_t)(LIBUSB_ENDPOINT_IN | ep), LIBUSB_TRANSFER_TYPE_INTERRUPT,
+		8, 0, 10,
+	};
+	uint8_t *c = d->config;
+	memmove(c + 9 + sizeof hid, c + 9, len - 9);
+	memcpy(c + 9, hid, sizeof hid);
+	len += sizeof hid;
+	c[2] = (uint8_t)len;
+	c[3] = (uint8_t)(len >> 8);
+	c[4]++;	/* bNumInterfaces */
+	if (d->ccid_iface == 0) {
+		d->ccid_iface = 1;
+		c[9 + sizeof hid + 2] = 1;	/* the CCID interface descriptor follows */
+	}
+	d->config_len = len;
+	d->extra_iface = 0;
+	d->extra_ep = (uint8_t)(LIBUSB_ENDPOINT_IN | ep);
+	return true;
 }

@@ -9,6 +9,7 @@ src_usbsim_libccidlab_usbsim_la_SOURCES = \
 	src/usbsim/core.c \
 	src/usbsim/desc.c \
 	src/usbsim/xfer.c \
+	src/usbsim/usbfault.c \
 	src/usbsim/async.c \
 	src/usbsim/ctl.c \
 	src/usbsim/plug.c \
@@ -27,3 +28,10 @@ check_PROGRAMS += tests/unit/test_usbsim_api
 tests_unit_test_usbsim_api_SOURCES = tests/unit/test_usbsim_api.c
 tests_unit_test_usbsim_api_CFLAGS = $(AM_CFLAGS) $(LIBUSB_CFLAGS)
 tests_unit_test_usbsim_api_LDADD = $(LIBUSB_LIBS)
+
+# Its USB transfer faults, composite devices and transport calls, the same
+# way (tests/integration/usbsim-faults-api.sh).
+check_PROGRAMS += tests/unit/test_usbsim_faults
+tests_unit_test_usbsim_faults_SOURCES = tests/unit/test_usbsim_faults.c
+tests_unit_test_usbsim_faults_CFLAGS = $(AM_CFLAGS) $(LIBUSB_CFLAGS)
+tests_unit_test_usbsim_faults_LDADD = $(LIBUSB_LIBS)

@@ -1,8 +1,11 @@
-/* ccidlab — usbsim: synchronous transfers.  Bulk goes to the emulated
- * reader's bulk pipes, interrupt to its interrupt pipe; control serves
+/* ccidlab — usbsim: synchronous transfers.  The endpoint address picks
+ * the pipe, as on a real device: the CCID interface's bulk-OUT, bulk-IN
+ * and interrupt-IN go to the emulated reader's pipes, a composite
+ * device's extra endpoint NAKs, any other is not found.  Control serves
  * the standard GET_DESCRIPTOR and GET_STATUS requests from the profile
  * and passes class requests on the interface (CCID 1.1 §5.3: ABORT,
- * GET_CLOCK_FREQUENCIES, GET_DATA_RATES) to the emulator.
+ * GET_CLOCK_FREQUENCIES, GET_DATA_RATES) to the emulator.  Every pipe
+ * meets its USB transfer faults first (usbfault.c).
  */
 #include "config.h"
 
@@ -45,55 +48,85 @@ void usbsim_unsupported(const char *call)
 			"(returns LIBUSB_ERROR_NOT_SUPPORTED)\n", call);
 }
 
-/* One whole bulk or interrupt message; timeout 0 is libusb's "none". */
-int usbsim_pipe_transfer(usbsim_dev *d, unsigned char endpoint, bool interrupt,
-			 unsigned char *data, int length, int *transferred, unsigned timeout,
-			 volatile const bool *cancel)
+/* The emulator's wait for one IN message, in slices so that a cancel, an
+ * unplug or a fault set meanwhile is seen; the faults that act before
+ * data moves are taken at every slice. */
+static int pipe_in(usbsim_dev *d, emu_usb_pipe pipe, unsigned char *data, int length,
+		   size_t *len, unsigned timeout, volatile const bool *cancel)
+{
+	bool interrupt = pipe == EMU_USB_PIPE_INTERRUPT;
+	gint64 end = timeout ? g_get_monotonic_time() + (gint64)timeout * 1000 : 0;
+
+	for (;;) {
+		int rc;
+		if (usbsim_fault_before(d, pipe, end, cancel, &rc))
+			return rc;
+		unsigned slice = USBSIM_SLICE_MS;
+		if (end != 0) {
+			gint64 left = (end - g_get_monotonic_time()) / 1000;
+			if (left <= 0)
+				return LIBUSB_ERROR_TIMEOUT;
+			slice = (unsigned)MIN(left, (gint64)slice);
+		}
+		rc = interrupt ? d->t.ops->interrupt_in(d->t.dev, data, (size_t)length, len, slice)
+			       : d->t.ops->bulk_in(d->t.dev, data, (size_t)length, len, slice);
+		/* interrupt_in's len 0 is a stale stop (transport.h): wait on. */
+		if (rc == CCID_OK && (*len > 0 || !interrupt))
+			return usbsim_fault_after(d, pipe, data, length, len);
+		*len = 0;
+		if (rc != CCID_OK && rc != CCID_E_TIMEOUT)
+			return usbsim_result_to_libusb(rc);
+		if (cancel != NULL && *cancel)
+			return LIBUSB_ERROR_INTERRUPTED;
+	}
+}
+
+static int pipe_out(usbsim_dev *d, const unsigned char *data, int length, size_t *len,
+		    unsigned timeout, volatile const bool *cancel)
+{
+	gint64 end = timeout ? g_get_monotonic_time() + (gint64)timeout * 1000 : 0;
+	int rc;
+
+	if (usbsim_fault_before(d, EMU_USB_PIPE_BULK_OUT, end, cancel, &rc))
+		return rc;
+	rc = d->t.ops->bulk_out(d->t.dev, data, (size_t)length,
+				timeout ? timeout : USBSIM_EVENTS_TIMEOUT_MS);
+	*len = rc == CCID_OK ? (size_t)length : 0;
+	return usbsim_result_to_libusb(rc);
+}
+
+/* One whole bulk or interrupt message on the endpoint; timeout 0 is
+ * libusb's "none". */
+int usbsim_pipe_transfer(usbsim_dev *d, unsigned char endpoint, unsigned char *data, int length,
+			 int *transferred, unsigned timeout, volatile const bool *cancel)
 {
 	size_t len = 0;
 	int rc;
 
-	if (length < 0)
+	if (transferred != NULL)
+		*transferred = 0;
+	if (length < 0 || (length > 0 && data == NULL))
 		return LIBUSB_ERROR_INVALID_PARAM;
-	if (!(endpoint & LIBUSB_ENDPOINT_IN)) {
-		if (interrupt)
-			return LIBUSB_ERROR_NOT_FOUND;	/* CCID has no interrupt-OUT */
-		rc = d->t.ops->bulk_out(d->t.dev, data, (size_t)length,
-					timeout ? timeout : USBSIM_EVENTS_TIMEOUT_MS);
-		len = rc == CCID_OK ? (size_t)length : 0;
-	} else {
-		gint64 end = g_get_monotonic_time() + (gint64)timeout * 1000;
-		for (;;) {
-			unsigned slice = USBSIM_SLICE_MS;
-			if (timeout != 0) {
-				gint64 left = (end - g_get_monotonic_time()) / 1000;
-				if (left <= 0) {
-					rc = CCID_E_TIMEOUT;
-					break;
-				}
-				if (left < slice)
-					slice = (unsigned)left;
-			}
-			if (interrupt && d->t.ops->interrupt_in == NULL)
-				return LIBUSB_ERROR_NOT_FOUND;
-			rc = interrupt ? d->t.ops->interrupt_in(d->t.dev, data, (size_t)length, &len,
-								slice)
-				       : d->t.ops->bulk_in(d->t.dev, data, (size_t)length, &len,
-							   slice);
-			/* interrupt_in's len 0 is a stale stop (transport.h): wait on. */
-			if (rc == CCID_OK && (len > 0 || !interrupt))
-				break;
-			if (rc != CCID_OK && rc != CCID_E_TIMEOUT)
-				break;
-			if (cancel != NULL && *cancel)
-				return LIBUSB_ERROR_INTERRUPTED;
-		}
+	if (endpoint == 0 || (endpoint != d->ep_bulk_in && endpoint != d->ep_bulk_out &&
+			      endpoint != d->ep_interrupt && endpoint != d->extra_ep))
+		return LIBUSB_ERROR_NOT_FOUND;	/* the configuration has no such endpoint */
+	if (endpoint == d->extra_ep) {
+		/* The composite device's extra interface has no function
+		 * behind it: its endpoint NAKs every token. */
+		gint64 end = timeout ? g_get_monotonic_time() + (gint64)timeout * 1000 : 0;
+		return usbsim_nak_wait(d, end, cancel);
 	}
+	if (endpoint == d->ep_bulk_out)
+		rc = pipe_out(d, data, length, &len, timeout, cancel);
+	else
+		rc = pipe_in(d, endpoint == d->ep_interrupt ? EMU_USB_PIPE_INTERRUPT
+							    : EMU_USB_PIPE_BULK_IN,
+			     data, length, &len, timeout, cancel);
 	if (transferred != NULL)
 		*transferred = (int)len;
-	if (rc == CCID_OK && len > 0 && !interrupt)
+	if (rc == LIBUSB_SUCCESS && len > 0 && endpoint != d->ep_interrupt)
 		usbsim_ctl_trace(d, endpoint & LIBUSB_ENDPOINT_IN, data, len);
-	return usbsim_result_to_libusb(rc);
+	return rc;
 }
 
 int libusb_bulk_transfer(libusb_device_handle *h, unsigned char endpoint, unsigned char *data,
@@ -103,8 +136,8 @@ int libusb_bulk_transfer(libusb_device_handle *h, unsigned char endpoint, unsign
 		return LIBUSB_ERROR_INVALID_PARAM;
 	if (usbsim_handle_dead(h))
 		return LIBUSB_ERROR_NO_DEVICE;
-	return usbsim_pipe_transfer(h->device->dev, endpoint, false, data, length, transferred,
-				    timeout, NULL);
+	return usbsim_pipe_transfer(h->device->dev, endpoint, data, length, transferred, timeout,
+				    NULL);
 }
 
 int libusb_interrupt_transfer(libusb_device_handle *h, unsigned char endpoint,
@@ -115,8 +148,8 @@ int libusb_interrupt_transfer(libusb_device_handle *h, unsigned char endpoint,
 		return LIBUSB_ERROR_INVALID_PARAM;
 	if (usbsim_handle_dead(h))
 		return LIBUSB_ERROR_NO_DEVICE;
-	return usbsim_pipe_transfer(h->device->dev, endpoint, true, data, length, transferred,
-				    timeout, NULL);
+	return usbsim_pipe_transfer(h->device->dev, endpoint, data, length, transferred, timeout,
+				    NULL);
 }
 
 /* GET_DESCRIPTOR (USB 2.0 §9.4.3) from the profile. */
@@ -179,6 +212,11 @@ int libusb_control_transfer(libusb_device_handle *h, uint8_t bmRequestType, uint
 
 	if (usbsim_handle_dead(h))
 		return LIBUSB_ERROR_NO_DEVICE;
+	int frc;
+	gint64 end = g_get_monotonic_time() +
+		     (gint64)(timeout ? timeout : USBSIM_EVENTS_TIMEOUT_MS) * 1000;
+	if (usbsim_fault_before(d, EMU_USB_PIPE_CONTROL, end, NULL, &frc))
+		return frc;
 
 	if (type == LIBUSB_REQUEST_TYPE_STANDARD && in &&
 	    bRequest == LIBUSB_REQUEST_GET_DESCRIPTOR)
@@ -190,7 +228,9 @@ int libusb_control_transfer(libusb_device_handle *h, uint8_t bmRequestType, uint
 		return 2;
 	}
 	if (type == LIBUSB_REQUEST_TYPE_CLASS && recipient == LIBUSB_RECIPIENT_INTERFACE) {
-		if ((wIndex & 0xff) != d->info.bInterfaceNumber)
+		/* Another interface (a composite device's extra one) has no
+		 * function behind it: its class requests stall. */
+		if ((wIndex & 0xff) != d->ccid_iface)
 			return LIBUSB_ERROR_PIPE;
 		size_t len = 0;
 		int rc = d->t.ops->control(d->t.dev, bRequest, wValue, in ? data : NULL,

@@ -102,9 +102,26 @@ static void test_fault_requests_default_to_the_reader(void)
 	g_assert_true(clear->has_kind);
 	g_assert_cmpint(clear->kind_filter, ==, EMU_FAULT_SLOW);
 
+	/* A USB transfer fault (usbsim devices) by its kind word. */
+	g_autoptr(ctl_request) usb = parse_ok(
+		"{\"v\":1,\"req\":\"fault-set\",\"reader\":0,\"fault\":\"short/interrupt:3@2\"}");
+	g_assert_true(usb->is_usb_fault);
+	g_assert_cmpint(usb->usb_fault.kind, ==, EMU_USB_FAULT_SHORT);
+	g_assert_cmpint(usb->usb_fault.pipe, ==, EMU_USB_PIPE_INTERRUPT);
+	g_assert_cmpuint(emu_usb_fault_arg(&usb->usb_fault), ==, 3);
+	g_assert_cmpuint(usb->usb_fault.count, ==, 2);
+	g_autoptr(ctl_request) usbclear =
+		parse_ok("{\"v\":1,\"req\":\"fault-clear\",\"reader\":0,\"kind\":\"stall\"}");
+	g_assert_true(usbclear->has_usb_kind && !usbclear->has_kind);
+	g_assert_cmpint(usbclear->usb_kind_filter, ==, EMU_USB_FAULT_STALL);
+	const char *zlp_out = "{\"v\":1,\"req\":\"fault-set\",\"reader\":0,\"fault\":\"zlp/bulk-out\"}";
+	g_autofree char *z = parse_fails(zlp_out, strlen(zlp_out), CTL_ERROR_BAD_REQUEST, NULL);
+	g_assert_nonnull(strstr(z, "does not apply to the bulk-out pipe"));
+
 	const char *melt = "{\"v\":1,\"req\":\"fault-set\",\"reader\":0,\"fault\":\"melt\"}";
 	g_autofree char *m = parse_fails(melt, strlen(melt), CTL_ERROR_BAD_REQUEST, NULL);
 	g_assert_nonnull(strstr(m, "kind[:arg][@count]"));
+	g_assert_nonnull(strstr(m, "stall, nak, short, zlp, babble, disconnect"));
 	const char *neg = "{\"v\":1,\"req\":\"insert\",\"reader\":0,\"slot\":-1,\"card\":\"echo\"}";
 	g_autofree char *m2 = parse_fails(neg, strlen(neg), CTL_ERROR_BAD_REQUEST, NULL);
 	g_assert_nonnull(strstr(m2, "\"slot\""));

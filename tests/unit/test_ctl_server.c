@@ -264,6 +264,12 @@ static void test_faults_are_set_listed_and_cleared(fixture *f, gconstpointer dat
 	g_assert_cmpint(json_object_get_int_member(d, "cleared"), ==, 1);
 	g_autoptr(JsonObject) e = call_ok(f->c, "fault-clear", "\"reader\":0,\"slot\":-1,\"kind\":\"slow\"");
 	g_assert_cmpint(json_object_get_int_member(e, "cleared"), ==, 1);
+	/* The driver's readers have no USB pipes: a USB transfer fault is
+	 * refused, naming why (usbsim devices take them). */
+	call_fails(f->c, "fault-set", "\"reader\":0,\"fault\":\"stall/bulk-in@1\"",
+		   CTL_ERROR_NOT_EMULATED);
+	g_autoptr(JsonObject) u = call_ok(f->c, "fault-clear", "\"reader\":0,\"kind\":\"stall\"");
+	g_assert_cmpint(json_object_get_int_member(u, "cleared"), ==, 0);
 }
 
 static JsonObject *next_edge(ctl_client *c)

@@ -766,6 +766,88 @@ static void test_busy_slots_over_max(void)
 	test_host_close(&h);
 }
 
+/* Two busy slots (bMaxCCIDBusySlots 2): both cards work at once, each
+ * waiting command hears time extensions of its own (they take turns), and
+ * the answers leave as the cards finish, not in command order. */
+static void test_two_busy_slots_concurrent(void)
+{
+	test_reader r = test_reader_default();
+	r.nslots = 2;
+	r.busy = 2;
+	g_autoptr(emu_device) dev = test_device_new(&r);
+	test_host h;
+	ccid_msg slow, fast, rsp;
+	static const uint8_t wait400[] = { 0x80, 0x38, 0x00, 0x28 };	/* 400 ms */
+	static const uint8_t wait200[] = { 0x80, 0x38, 0x00, 0x14 };	/* 200 ms */
+
+	test_host_open(&h, dev);
+	for (uint8_t i = 0; i < 2; i++) {
+		test_insert(dev, i, "readertest");
+		test_power_on(&h, i);
+		select_readertest(&h, i);
+	}
+	test_host_send(&h, &slow, CCID_PC_TO_RDR_XFR_BLOCK, 0, 0, 0, 0, wait400, sizeof wait400);
+	test_host_send(&h, &fast, CCID_PC_TO_RDR_XFR_BLOCK, 1, 0, 0, 0, wait200, sizeof wait200);
+	unsigned te[2] = { 0, 0 };
+	int order[2], n = 0;
+	int64_t t0 = g_get_monotonic_time();
+	while (n < 2) {
+		g_assert_cmpint(h.t.ops->bulk_in(h.t.dev, h.rx, sizeof h.rx, &h.rx_len, 1000), ==,
+				CCID_OK);
+		g_assert_cmpint(g_get_monotonic_time() - t0, <, 2000000);
+		uint8_t slot = h.rx[5];
+		g_assert_cmpuint(slot, <, 2);
+		int rc = ccid_message_check(slot == 0 ? &slow : &fast, h.rx, h.rx_len, &h.lim, &rsp,
+					    NULL);
+		if (rc == CCID_R_TIME_EXTENSION) {
+			te[slot]++;
+			continue;
+		}
+		g_assert_cmpint(rc, ==, CCID_OK);
+		g_assert_cmphex(rsp.abData[0], ==, 0x90);
+		order[n++] = slot;
+	}
+	g_assert_cmpint(order[0], ==, 1);	/* the shorter work first */
+	g_assert_cmpint(order[1], ==, 0);
+	g_assert_cmpuint(te[0], >=, 2);
+	g_assert_cmpuint(te[1], >=, 1);
+	/* Both worked at the same time: about 400 ms, not 600. */
+	g_assert_cmpint(g_get_monotonic_time() - t0, <, 550000);
+	test_host_close(&h);
+}
+
+/* The timeout fault loses one slot's answer; the bulk-IN pipe still
+ * carries the other slot's. */
+static void test_lost_answer_spares_other_slot(void)
+{
+	test_reader r = test_reader_default();
+	r.nslots = 2;
+	r.busy = 2;
+	g_autoptr(emu_device) dev = test_device_new(&r);
+	g_autoptr(GError) err = NULL;
+	test_host h;
+	ccid_msg lost, other, rsp;
+	emu_fault f;
+	static const uint8_t now[] = { 0x80, 0x38, 0x00, 0x00 };
+	static const uint8_t wait100[] = { 0x80, 0x38, 0x00, 0x0A };
+
+	test_host_open(&h, dev);
+	for (uint8_t i = 0; i < 2; i++) {
+		test_insert(dev, i, "readertest");
+		test_power_on(&h, i);
+		select_readertest(&h, i);
+	}
+	g_assert_true(emu_fault_parse("timeout@1", &f, &err));
+	g_assert_true(emu_device_fault_set(dev, 0, &f, &err));
+	test_host_send(&h, &lost, CCID_PC_TO_RDR_XFR_BLOCK, 0, 0, 0, 0, now, sizeof now);
+	test_host_send(&h, &other, CCID_PC_TO_RDR_XFR_BLOCK, 1, 0, 0, 0, wait100, sizeof wait100);
+	int64_t t0 = g_get_monotonic_time();
+	g_assert_cmpint(test_host_recv(&h, &other, &rsp, 1000), ==, CCID_OK);
+	g_assert_cmpint(g_get_monotonic_time() - t0, <, 500000);
+	g_assert_cmphex(rsp.abData[0], ==, 0x90);
+	test_host_close(&h);
+}
+
 static void test_time_extensions(void)
 {
 	test_reader r = test_reader_default();
@@ -1193,6 +1275,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/emu/device/busy-slots-over-bMaxCCIDBusySlots-refused",
 			test_busy_slots_over_max);
 	g_test_add_func("/emu/device/slow-card-sends-time-extensions", test_time_extensions);
+	g_test_add_func("/emu/device/two-busy-slots-work-at-once-with-own-time-extensions",
+			test_two_busy_slots_concurrent);
+	g_test_add_func("/emu/device/lost-answer-spares-other-slots-answer",
+			test_lost_answer_spares_other_slot);
 	g_test_add_func("/emu/device/bulk-in-bounded-by-timeout", test_bulk_in_bounded);
 	g_test_add_func("/emu/device/notify-slot-change-one-slot", test_notify_one_slot);
 	g_test_add_func("/emu/device/notify-slot-change-four-slots-bits", test_notify_four_slots);
