@@ -98,6 +98,9 @@ INTEGRATION_TESTS = \
 	tests/integration/usb-readertest.sh \
 	tests/integration/usb-names.sh \
 	tests/integration/usb-events.sh \
+	tests/integration/usb-multislot.sh \
+	tests/integration/usb-xfer-faults.sh \
+	tests/integration/usb-composite.sh \
 	tests/integration/handler-direct.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \

@@ -38,6 +38,12 @@ typedef struct ctl_reader_info {
 	/* Real readers: each slot as the driver last saw it (CTL_SLOT_*);
 	 * emulated ones are asked through emu. */
 	unsigned char slot_state[CTL_MAX_SLOTS];
+	/* The host engine's counters (readers the driver drives itself). */
+	bool has_stats;
+	struct {
+		unsigned commands, time_extensions, wtx, stale_dropped, timeouts, aborts,
+			handed_over, max_in_flight;
+	} stats;
 } ctl_reader_info;
 
 typedef struct ctl_directory {

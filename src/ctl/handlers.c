@@ -198,6 +198,31 @@ static void add_usb_faults(ctl_server *s, JsonBuilder *b, emu_device *emu)
 	json_builder_end_array(b);
 }
 
+/* The host engine's counters: what the reader went through. */
+static void add_stats(JsonBuilder *b, const ctl_reader_info *ri)
+{
+	const struct {
+		const char *name;
+		unsigned v;
+	} c[] = {
+		{ "commands", ri->stats.commands },
+		{ "time_extensions", ri->stats.time_extensions },
+		{ "wtx", ri->stats.wtx },
+		{ "stale_dropped", ri->stats.stale_dropped },
+		{ "timeouts", ri->stats.timeouts },
+		{ "aborts", ri->stats.aborts },
+		{ "handed_over", ri->stats.handed_over },
+		{ "max_in_flight", ri->stats.max_in_flight },
+	};
+	json_builder_set_member_name(b, "stats");
+	json_builder_begin_object(b);
+	for (size_t i = 0; i < G_N_ELEMENTS(c); i++) {
+		json_builder_set_member_name(b, c[i].name);
+		json_builder_add_int_value(b, c[i].v);
+	}
+	json_builder_end_object(b);
+}
+
 /* A real reader's slot: what its driver last saw, and the edges it
  * observed (it has no emulator to count the others). */
 static void add_real_slot(ctl_server *s, JsonBuilder *b, const ctl_reader_info *ri, unsigned i)
@@ -234,6 +259,8 @@ static void add_reader(ctl_server *s, JsonBuilder *b, ctl_reader_info *ri)
 	json_builder_add_string_value(b, ri->mode);
 	json_builder_set_member_name(b, "emulated");
 	json_builder_add_boolean_value(b, ri->emu != NULL);
+	if (ri->has_stats)
+		add_stats(b, ri);
 	if (ri->emu != NULL) {
 		nf = emu_device_fault_list(ri->emu, fe, G_N_ELEMENTS(fe));
 		nf = MIN(nf, G_N_ELEMENTS(fe));

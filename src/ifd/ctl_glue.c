@@ -49,6 +49,19 @@ static void fill_info(const ifd_reader *r, ctl_reader_info *out)
 	}
 	g_strlcpy(out->mode, r->mode == IFD_MODE_EVENT ? "event" : "poll", sizeof out->mode);
 	out->edge_id = ifd_edge_id(r);
+	if (r->host != NULL) {
+		host_stats st;
+		host_reader_stats(r->host, &st);
+		out->has_stats = true;
+		out->stats.commands = st.commands;
+		out->stats.time_extensions = st.time_extensions;
+		out->stats.wtx = st.wtx;
+		out->stats.stale_dropped = st.stale_dropped;
+		out->stats.timeouts = st.timeouts;
+		out->stats.aborts = st.aborts;
+		out->stats.handed_over = st.handed_over;
+		out->stats.max_in_flight = st.max_in_flight;
+	}
 	if (r->emu != NULL || r->null_reader)
 		return;
 	const transport_info *ti = host_reader_info(r->host);

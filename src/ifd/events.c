@@ -20,13 +20,6 @@
 #include "ifd/reader.h"
 
 #define IRQ_SLICE_MS 1000	/* the interrupt thread checks for quit this often */
-/* A USB reader's plug-time NotifySlotChange reaches the host only once
- * the interrupt transfer is in flight, after the first look: within this
- * much of the start, a slot's first message that says "changed" with the
- * state of the first look is that stale one (below), not a card gone and
- * back.  Longer than any full-speed bInterval (255 ms), shorter than a
- * hand can pull and push a card. */
-#define STALE_NOTIFY_US (300 * 1000)
 /* Edge-log ids of real readers: above any emulated device's id. */
 #define OBSERVED_ID_BASE 0x40000000u
 
@@ -58,30 +51,35 @@ static void queue_state(ifd_slot *s, bool present)
 	g_queue_push_tail(&s->reports, GINT_TO_POINTER(present ? 2 : 1));
 }
 
+/* A reader announces the cards it holds with a NotifySlotChange whose
+ * "changed" bits are set (CCID 1.1 §6.3.1), sent when the host first
+ * polls the interrupt endpoint: after the open's drain and first look,
+ * within a few bInterval.  In that first message a changed bit on a slot
+ * whose state equals the first look is that announcement, not a removal
+ * and re-insertion pcscd missed. */
+#define ANNOUNCE_BASE_MS 100
+
+static bool announcement(ifd_reader *r)
+{
+	bool first = r->announce_until != 0 && g_get_monotonic_time() < r->announce_until;
+	r->announce_until = 0;
+	return first;
+}
+
 static void dispatch_notify(ifd_reader *r, const ccid_notify *n)
 {
 	g_mutex_lock(&r->ev_lock);
+	bool announced = announcement(r);
 	for (unsigned i = 0; i < r->n_slots && i < n->nslots; i++) {
 		ifd_slot *s = &r->slots[i];
 		bool present = ccid_message_notify_present(n, i);
 		bool changed = ccid_message_notify_changed(n, i);
 		if (changed)
 			s->changes++;
-		bool first = !s->notified;
-		s->notified = true;
 		if (present != last_state(s)) {
 			queue_state(s, present);
 			ifd_observed_edge(r, i, present);
-		} else if (changed && first && r->emu == NULL && g_queue_is_empty(&s->reports) &&
-			   g_get_monotonic_time() - r->irq_start_us < STALE_NOTIFY_US) {
-			/* A USB reader's message about the card it had when
-			 * we opened it: the drain in ifd_events_start cannot
-			 * take it, as no message is there before a transfer
-			 * asks (libccid waits 100 ms at every open for it
-			 * instead).  Emulated readers are drained. */
-			ifd_periodic("reader %u slot %u: plug-time NotifySlotChange ignored",
-				     r->number, i);
-		} else if (changed) {
+		} else if (changed && !announced) {
 			/* Gone and back (or back and gone) between two looks. */
 			queue_state(s, !present);
 			queue_state(s, present);
@@ -91,6 +89,29 @@ static void dispatch_notify(ifd_reader *r, const ccid_notify *n)
 	}
 	g_cond_broadcast(&r->ev_cond);
 	g_mutex_unlock(&r->ev_lock);
+}
+
+/* After an interrupt transfer that failed (a short or overlong packet, a
+ * stall), a NotifySlotChange may be lost: the slots' truth comes from the
+ * bulk pipe instead (GetSlotStatus), and what differs from what pcscd
+ * last saw is queued.  A remove and re-insert inside the lost message
+ * cannot be told from no change. */
+static void resync(ifd_reader *r)
+{
+	for (unsigned i = 0; i < r->n_slots; i++) {
+		ccid_icc_status icc = CCID_ICC_ABSENT;
+		if (host_slot_status(r->host, i, &icc) != CCID_OK)
+			continue;
+		bool present = icc != CCID_ICC_ABSENT;
+		g_mutex_lock(&r->ev_lock);
+		ifd_slot *s = &r->slots[i];
+		if (present != last_state(s)) {
+			queue_state(s, present);
+			ifd_observed_edge(r, i, present);
+			g_cond_broadcast(&r->ev_cond);
+		}
+		g_mutex_unlock(&r->ev_lock);
+	}
 }
 
 static gpointer irq_main(gpointer data)
@@ -118,6 +139,7 @@ static gpointer irq_main(gpointer data)
 		if (rc != CCID_OK) {
 			ifd_error("reader %u: interrupt pipe: %s", r->number, ccid_result_name(rc));
 			g_usleep(100 * 1000);	/* a broken pipe must not spin */
+			resync(r);
 			continue;
 		}
 		if (in.bMessageType == CCID_RDR_TO_PC_NOTIFY_SLOT_CHANGE)
@@ -140,8 +162,7 @@ void ifd_events_start(ifd_reader *r)
 	}
 	/* Messages queued before we opened (the cards a reader starts with)
 	 * describe edges older than the first look below: drop them, or a
-	 * "changed" bit would read as a remove-and-reinsert pcscd never had.
-	 * (On USB none is there yet: dispatch_notify knows the late one.) */
+	 * "changed" bit would read as a remove-and-reinsert pcscd never had. */
 	for (unsigned n = 0; n < 1024 && host_interrupt_wait(r->host, 0, &stale) == CCID_OK &&
 			      stale.bMessageType != 0; n++)
 		;
@@ -150,9 +171,13 @@ void ifd_events_start(ifd_reader *r)
 		ccid_icc_status icc = CCID_ICC_ABSENT;
 		if (host_slot_status(r->host, i, &icc) == CCID_OK)
 			r->slots[i].reported_present = icc != CCID_ICC_ABSENT;
-		r->slots[i].notified = false;
 	}
-	r->irq_start_us = g_get_monotonic_time();
+	if (r->emu == NULL) {
+		/* bInterval in ms (full speed; an over-estimate at high speed). */
+		unsigned interval = host_reader_interface(r->host)->interrupt_in.bInterval;
+		r->announce_until = g_get_monotonic_time() +
+				    (gint64)(ANNOUNCE_BASE_MS + 2 * interval) * 1000;
+	}
 	r->irq_thread = g_thread_new("ccidlab-irq", irq_main, r);
 }
 

@@ -168,7 +168,18 @@ long ifd_reader_close(unsigned long lun)
 	/* The interrupt thread traces frames: it ends before the server does. */
 	ifd_events_stop(r);
 	ifd_ctl_reader_closing(r);
-	ifd_info("reader %u: '%s' closed", n, r->devname);
+	if (r->host != NULL) {
+		/* What the reader went through, for bug reports and tests. */
+		host_stats st;
+		host_reader_stats(r->host, &st);
+		ifd_info("reader %u: '%s' closed: %u commands, %u time extensions, %u WTX, "
+			 "%u stale answers dropped, %u timeouts, %u aborts, %u answers handed "
+			 "over, at most %u commands in flight", n, r->devname, st.commands,
+			 st.time_extensions, st.wtx, st.stale_dropped, st.timeouts, st.aborts,
+			 st.handed_over, st.max_in_flight);
+	} else {
+		ifd_info("reader %u: '%s' closed", n, r->devname);
+	}
 	reader_free(r);
 	return IFD_SUCCESS;
 }

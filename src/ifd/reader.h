@@ -38,7 +38,6 @@ typedef struct ifd_slot {
 	 * wait retires it (events.c). */
 	bool shown;
 	unsigned long changes;	/* NotifySlotChange bits seen, for traces */
-	bool notified;		/* a NotifySlotChange came since the start */
 } ifd_slot;
 
 typedef struct ifd_reader {
@@ -64,8 +63,11 @@ typedef struct ifd_reader {
 	GMutex ev_lock;
 	GCond ev_cond;
 	GThread *irq_thread;
-	gint64 irq_start_us;	/* monotonic: when the first look was taken */
 	bool irq_quit;
+	/* Real readers, under ev_lock: until then (monotonic µs) the first
+	 * NotifySlotChange may be the reader's announcement of the cards it
+	 * holds (events.c); 0 once a message came. */
+	gint64 announce_until;
 	bool gone;		/* the device vanished (CCID_E_NO_DEVICE) */
 	bool *polled_present;	/* polling mode, real reader: last answer per slot */
 } ifd_reader;

@@ -7,6 +7,24 @@
 #include "tools/ctl_cli.h"
 #include "tools/ctl_cmds.h"
 
+/* The host engine's counters, when the driver runs the reader itself. */
+static void print_stats(JsonObject *o)
+{
+	if (!json_object_has_member(o, "stats"))
+		return;
+	JsonObject *st = json_object_get_object_member(o, "stats");
+	if (st == NULL)
+		return;
+#define STAT(name) json_object_get_int_member_with_default(st, name, 0)
+	printf("   %" G_GINT64_FORMAT " commands, %" G_GINT64_FORMAT " time extensions, %"
+	       G_GINT64_FORMAT " WTX, %" G_GINT64_FORMAT " stale dropped, %" G_GINT64_FORMAT
+	       " timeouts, %" G_GINT64_FORMAT " aborts, %" G_GINT64_FORMAT " handed over, at most %"
+	       G_GINT64_FORMAT " in flight\n", STAT("commands"), STAT("time_extensions"), STAT("wtx"),
+	       STAT("stale_dropped"), STAT("timeouts"), STAT("aborts"), STAT("handed_over"),
+	       STAT("max_in_flight"));
+#undef STAT
+}
+
 static void print_faults(JsonObject *o, const char *indent)
 {
 	JsonNode *n = json_object_get_member(o, "faults");
@@ -62,6 +80,7 @@ int cli_list_main(int argc, char **argv)
 			       ? "emulated"
 			       : "real");
 		printf("   DEVICENAME %s\n", json_object_get_string_member_with_default(o, "devname", ""));
+		print_stats(o);
 		print_faults(o, "   reader ");
 		JsonArray *slots = json_object_get_array_member(o, "slots");
 		for (unsigned k = 0; k < r->n_slots; k++) {

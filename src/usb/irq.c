@@ -3,7 +3,11 @@
  *
  * The transfer is submitted once and stays in flight when a wait times
  * out, so a NotifySlotChange that arrives between two waits is held by
- * libusb, not lost to a resubmission gap.  Waits run libusb's event loop
+ * libusb, not lost to a resubmission gap.  It still carries a timeout of
+ * its own (XFER_MS): a device that NAKs a transfer for ever while it has a
+ * message (a firmware hiccup) would otherwise hide every later card edge;
+ * the timed-out transfer is submitted again and its successor gets the
+ * message the device kept.  Waits run libusb's event loop
  * with the transfer's "completed" flag (any thread may be the one that
  * runs the callback: sync bulk transfers of other readers share the
  * context).  interrupt_stop is sticky and never blocks: it raises a flag
@@ -19,6 +23,7 @@
 
 #define SLICE_US 100000		/* a stop is seen within this, even unwoken */
 #define CLEAR_MS 1000		/* close waits this long for a cancelled transfer */
+#define XFER_MS 1000		/* one interrupt transfer's own timeout: see above */
 
 static void LIBUSB_CALL irq_done(struct libusb_transfer *t)
 {
@@ -39,7 +44,7 @@ static int submit(usb_iface *u)
 		return CCID_E_TRANSPORT;
 	u->irq_done = 0;
 	libusb_fill_interrupt_transfer(u->irq, u->d->h, u->ccid.interrupt_in.bEndpointAddress,
-				       u->irq_buf, USB_IRQ_MAX, irq_done, u, 0);
+				       u->irq_buf, USB_IRQ_MAX, irq_done, u, XFER_MS);
 	int rc = usb_dev_check(u->d, libusb_submit_transfer(u->irq));
 	if (rc != LIBUSB_SUCCESS)
 		return usb_result(rc);
@@ -79,6 +84,12 @@ static int finish(usb_iface *u, uint8_t *buf, size_t cap, size_t *len)
 
 	u->irq_pending = false;
 	switch (t->status) {
+	case LIBUSB_TRANSFER_TIMED_OUT:
+		/* libusb: a timed-out transfer may have moved data before the
+		 * cancel took (a message that raced the timeout): keep it. */
+		if (t->actual_length <= 0)
+			return CCID_E_TIMEOUT;
+		/* fall through */
 	case LIBUSB_TRANSFER_COMPLETED:
 		if (t->actual_length < 0 || (size_t)t->actual_length > cap)
 			return CCID_E_BUFFER;
@@ -115,12 +126,21 @@ int usb_irq_wait(usb_iface *u, uint8_t *buf, size_t cap, size_t *len, unsigned t
 		rc = CCID_E_NO_DEVICE;
 		goto out;
 	}
-	if (!u->irq_pending && (rc = submit(u)) != CCID_OK)
-		goto out;
-	pump(u, end);
-	if (u->irq_done)
+	/* A transfer that timed out on its own (XFER_MS) is submitted again
+	 * while the caller's time lasts. */
+	for (;;) {
+		if (!u->irq_pending && (rc = submit(u)) != CCID_OK)
+			goto out;
+		pump(u, end);
+		if (!u->irq_done)
+			break;
 		rc = finish(u, buf, cap, len);
-	else if (atomic_load(&u->d->gone))
+		if (rc != CCID_E_TIMEOUT || g_get_monotonic_time() >= end ||
+		    atomic_load(&u->irq_stop))
+			goto out;
+	}
+	/* Still in flight. */
+	if (atomic_load(&u->d->gone))
 		rc = CCID_E_NO_DEVICE;	/* another pipe of the device saw it go */
 	else if (atomic_exchange(&u->irq_stop, false))
 		rc = CCID_OK;	/* stopped; the transfer stays in flight */

@@ -190,8 +190,10 @@ int libusb_claim_interface(libusb_device_handle *h, int n)
 	if (usbsim_handle_dead(h))
 		return LIBUSB_ERROR_NO_DEVICE;
 	usbsim_dev *d = h->device->dev;
-	if (!has_interface(d, n))
+	if (!has_interface(d, n)) {
+		usbsim_debug("%s: claim interface %d: no such interface", d->name, n);
 		return LIBUSB_ERROR_NOT_FOUND;
+	}
 	uint32_t bit = 1u << n;
 	g_mutex_lock(&usbsim_lock);
 	if ((uint32_t)h->claimed & bit)
@@ -203,6 +205,9 @@ int libusb_claim_interface(libusb_device_handle *h, int n)
 		d->claimed |= bit;
 	}
 	g_mutex_unlock(&usbsim_lock);
+	/* Tests read this to see which interfaces a driver touched. */
+	usbsim_debug("%s: claim interface %d: %s", d->name, n,
+		     rc == LIBUSB_SUCCESS ? "claimed" : libusb_error_name(rc));
 	if (rc == LIBUSB_SUCCESS && n == d->ccid_iface)
 		usbsim_ctl_claimed(d);
 	return rc;

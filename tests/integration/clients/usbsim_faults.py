@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """ccidlab — USB transfer faults of usbsim devices under a driver (TAP).
 
-usage: usbsim_faults.py CASE...      CASE = READER,FAULT,WHEN,EXPECT
+usage: usbsim_faults.py CASE...   CASE = READER,FAULT,WHEN,EXPECT[,OTHER[+OTHER...]]
 
 Every READER (a usbsim device name that is also its FRIENDLYNAME) holds
 a card.  For each case the client connects, checks that a SELECT works,
@@ -11,8 +11,13 @@ and:
                    exchange); "transmit-twice": two (a fault that
                    stays, like a halt, meets the second one too);
   WHEN "idle":     sends nothing (the fault hits the driver's pending
-                   interrupt transfer) and waits for the reader's state
-                   to change.
+                   interrupt transfer, or a polling-only reader's next
+                   presence poll) and waits for the reader's state to
+                   change (EXPECT "removed") or, EXPECT "edge", removes
+                   and re-inserts the card through the control socket;
+  WHEN "open":     the fault was in effect from the start (CCIDLAB_USBSIM
+                   fault=, so it met the driver's open); sends a case-1
+                   APDU.
 It asserts that the call returns within BOUND_S, that pcscd is alive,
 and, after `fault clear`, what the driver did next (probed with case-2
 APDUs whose answers differ from each other and from the faulted
@@ -24,8 +29,21 @@ case-1's), EXPECT:
                takes late answers) until SCardReconnect;
   "reconnect": APDUs fail until SCardReconnect, then answer right;
   "removed":   the reader reports no card (or is gone), and stays so
-               after the clear (the driver never reopens the device).
-Each case prints what the driver answered ("# observed: ...").
+               after the clear (the driver never reopens the device);
+               each OTHER that is a slot number (another slot of the
+               same device) fails at once too, each OTHER that is a
+               reader name (another device) still answers;
+  "answers":   the faulted APDU itself gets its right answer, and so do
+               the next ones;
+  "either":    the faulted APDU fails or answers right (a polling-only
+               reader's presence poll may meet the fault first), and the
+               next ones answer right at once;
+  "edge":      (idle) the card's removal and re-insertion behind the
+               fault reach PC/SC within the bound, then APDUs answer
+               right.
+BOUND_S is $USBSIM_FAULTS_BOUND_S (default 15).  Each case prints what
+the driver answered ("# observed: ...") and one table row ("# row:
+READER | FAULT | WHEN | what the faulted call did | seconds | after").
 """
 import os
 import sys
@@ -35,7 +53,7 @@ import ctl
 import pcsc
 from smartcard import scard as S
 
-BOUND_S = 15.0
+BOUND_S = float(os.environ.get("USBSIM_FAULTS_BOUND_S", "15"))
 AID = bytes([0xA0, 0x00, 0x00, 0x00, 0x18, 0xFF])
 SELECT = bytes([0x00, 0xA4, 0x04, 0x00, len(AID)]) + AID
 CASE1 = bytes([0x80, 0x30, 0, 0])
@@ -47,6 +65,8 @@ EXPECTS = {
     "stale": "the next APDUs get the faulted ones' answers, then they answer right",
     "reconnect": "APDUs fail until a reconnect, then answer right",
     "desync": "each APDU gets the answer of the one before until a reconnect",
+    "answers": "the faulted APDU and the next ones answer right",
+    "either": "the next APDU answers right",
 }
 
 
@@ -146,51 +166,151 @@ def recover(card, proto):
         ", ".join(seen), rv_name(rv)), False
 
 
+def wait_present(ctx, name, limit):
+    """Until the reader shows a card (or limit s)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        ev = state(ctx, name)
+        if ev & S.SCARD_STATE_PRESENT and not ev & S.SCARD_STATE_UNAVAILABLE:
+            return True, time.monotonic() - t0
+        time.sleep(0.05)
+    return False, time.monotonic() - t0
+
+
+def slot_reader(ctx, reader, slot):
+    """pcscd's name of slot `slot` of reader READER ("READER NN 0S")."""
+    for name in pcsc.readers(ctx):
+        if name.startswith(reader + " ") and name.endswith(" %02X" % slot):
+            return name
+    raise RuntimeError("no slot %d of %s in %s" % (slot, reader, pcsc.readers(ctx)))
+
+
+def fault_transmits(card, proto, when):
+    """The faulted exchange(s): (what, seconds, last rv, last answer)."""
+    # transmit-twice: a fault that stays (a halt) meets a second APDU.
+    what, dt, rv, rsp = [], 0.0, None, b""
+    for _ in range(2 if when == "transmit-twice" else 1):
+        rv, rsp, t = try_transmit(card, proto, CASE1)
+        what.append("SCardTransmit %s" % ("answers " + rsp.hex() if rv == S.SCARD_S_SUCCESS
+                                          else "fails: " + rv_name(rv)))
+        dt = max(dt, t)
+    return ", then ".join(what), dt, rv, rsp
+
+
+def fault_edges(ctx, c, reader, name):
+    """A card removal and re-insertion behind an interrupt-pipe fault:
+    (what, seconds, both seen)."""
+    time.sleep(0.6)  # the fault meets the pending transfer (250 ms slices)
+    c.req("remove", reader=reader, slot=0)
+    gone, t1 = wait_empty(ctx, name, BOUND_S)
+    c.req("insert", reader=reader, slot=0, card="readertest,t1")
+    back, t2 = wait_present(ctx, name, BOUND_S)
+    what = "the removal %s, the insertion %s" % (
+        "seen in %.2f s" % t1 if gone else "never seen", "seen in %.2f s" % t2 if back
+        else "never seen")
+    return what, max(t1, t2), gone and back
+
+
+def removed_others(ctx, reader, others, cards):
+    """Other slots of the gone device fail at once; other readers keep
+    working.  Returns (good, how)."""
+    good, how = True, []
+    for other, (card, proto) in zip(others, cards):
+        rv, rsp, t = try_transmit(card, proto, SELECT)
+        if other.isdigit():
+            empty, _ = wait_empty(ctx, slot_reader(ctx, reader, int(other)), 1.0)
+            fine = rv != S.SCARD_S_SUCCESS and t < 2.0 and empty
+            how.append("slot %s: SCardTransmit %s in %.2f s, %s" % (
+                other, rv_name(rv), t, "no card" if empty else "still a card"))
+        else:
+            fine = rv == S.SCARD_S_SUCCESS and rsp == SW_OK
+            how.append("%s: SELECT %s" % (other, rsp.hex() if fine else rv_name(rv)))
+        good = good and fine
+    return good, "; ".join(how)
+
+
+def connect_others(ctx, reader, others):
+    cards = []
+    for other in others:
+        name = slot_reader(ctx, reader, int(other)) if other.isdigit() else \
+            pcsc.find(ctx, other + " ")
+        cards.append(pcsc.connect(ctx, name))
+    return cards
+
+
 def run_case(ctx, c, spec):
-    reader, fault, when, expect = spec.split(",")
+    reader, fault, when, expect = spec.split(",")[:4]
+    others = spec.split(",")[4].split("+") if spec.count(",") >= 4 else []
     name = pcsc.find(ctx, reader + " ")
     card, proto = pcsc.connect(ctx, name)
+    other_cards = connect_others(ctx, reader, others)
     sel = pcsc.transmit(card, proto, SELECT)
     if sel != SW_OK:
         raise RuntimeError("%s: SELECT answered %s before the fault" % (reader, sel.hex()))
-    rep = c.req("fault-set", reader=reader, fault=fault)
-    pcsc.ok(rep is not None and rep.get("ok"), "%s: %s set live on the control socket" % (
-        reader, fault), rep)
-    if when.startswith("transmit"):
-        # transmit-twice: a fault that stays (a halt) meets a second APDU.
-        what, dt = [], 0.0
-        for _ in range(2 if when == "transmit-twice" else 1):
-            rv, rsp, t = try_transmit(card, proto, CASE1)
-            what.append("SCardTransmit %s" % ("answers " + rsp.hex() if rv == S.SCARD_S_SUCCESS
-                                              else "fails: " + rv_name(rv)))
-            dt = max(dt, t)
-        what = ", then ".join(what)
+    if when == "open":
+        pcsc.ok(True, "%s: opened with %s in effect from the start, SELECT answers 9000" % (
+            reader, fault))
+    else:
+        rep = c.req("fault-set", reader=reader, fault=fault)
+        pcsc.ok(rep is not None and rep.get("ok"), "%s: %s set live on the control socket" % (
+            reader, fault), rep)
+    rv, rsp = None, b""
+    if when.startswith("transmit") or when == "open":
+        what, dt, rv, rsp = fault_transmits(card, proto, when)
         bounded = dt < BOUND_S
+    elif expect == "edge":
+        what, dt, bounded = fault_edges(ctx, c, reader, name)
     else:
         gone, dt = wait_empty(ctx, name, BOUND_S)
         what = "the reader %s" % ("shows no card" if gone else "still shows the card")
         bounded = gone
     pcsc.ok(bounded and pcscd_alive(), "%s: %s during %s: bounded (%.2f s < %.0f s), pcscd alive"
-            % (reader, fault, "an APDU exchange" if when != "idle" else
-               "the interrupt wait", dt, BOUND_S), what)
-    how = ""
+            % (reader, fault, "the interrupt wait or a presence poll" if when == "idle" else
+               "the open" if when == "open" else "an APDU exchange", dt, BOUND_S), what)
+    how, after = "", ""
     c.req("fault-clear", reader=reader)
-    if expect != "removed":
+    if expect == "edge":
+        # The card was removed: a new connection, then at once right answers.
+        S.SCardDisconnect(card, S.SCARD_LEAVE_CARD)
+        card, proto = pcsc.connect(ctx, name)
+        rv, rsp, _ = try_transmit(card, proto, SELECT)
+        seen = probes(card, proto, 0, 4)
+        good = rv == S.SCARD_S_SUCCESS and rsp == SW_OK and seen == ["ok"] * 4
+        how = "after a new SCardConnect the SELECT gives %s, the APDUs %s" % (
+            rsp.hex() if rv == S.SCARD_S_SUCCESS else rv_name(rv), ", ".join(seen))
+        after = "next APDU ok" if good else "next APDU wrong"
+        pcsc.ok(good, "%s: after %s and the card's removal and return: %s" % (
+            reader, fault, "the next APDUs answer right"), how)
+    elif expect != "removed":
         got, how, good = recover(card, proto)
-        pcsc.ok(good and got == expect, "%s: after %s and fault clear: %s" % (
+        want = "at-once" if expect in ("answers", "either") else expect
+        if expect == "answers":
+            good = good and rv == S.SCARD_S_SUCCESS and rsp == SW_OK
+        pcsc.ok(good and got == want, "%s: after %s and fault clear: %s" % (
             reader, fault, EXPECTS[expect]), "%s: %s" % (got, how))
+        after = {"at-once": "next APDU ok", "stale": "stale answers",
+                 "desync": "desync", "reconnect": "reconnect"}.get(got, got)
     else:
         # Removed: no card now, and none after the clear (a replug).
         empty, _ = wait_empty(ctx, name, 5.0)
+        others_ok, others_how = removed_others(ctx, reader, others, other_cards)
         time.sleep(1.5)
         ev = state(ctx, name)
         still = not ev & S.SCARD_STATE_PRESENT or ev & S.SCARD_STATE_UNAVAILABLE
         how = "the reader shows no card (dwEventState 0x%08X), also after the replug" % ev
-        pcsc.ok(empty and still and pcscd_alive(),
-                "%s: after %s the reader is reported without card, pcscd alive" % (reader, fault),
-                how)
+        if others:
+            how += "; " + others_how
+        pcsc.ok(empty and still and others_ok and pcscd_alive(),
+                "%s: after %s the reader is reported without card%s, pcscd alive" % (
+                    reader, fault, ", its other slots fail at once, other readers answer"
+                    if others else ""), how)
+        after = "removed" + (", " + others_how if others else "")
     print("# observed: %s %s: %s in %.2f s; then %s" % (fault, when, what, dt, how), flush=True)
+    print("# row: %s | %s | %s | %s | %.2f | %s" % (reader, fault, when, what, dt, after),
+          flush=True)
     S.SCardDisconnect(card, S.SCARD_LEAVE_CARD)
+    for oc, _ in other_cards:
+        S.SCardDisconnect(oc, S.SCARD_LEAVE_CARD)
 
 
 def main():
