@@ -11,13 +11,19 @@ BENCH_DRIVER = $(abs_top_builddir)/bundle/ifd-ccidlab.bundle/Contents/Linux/libc
 BENCH_DIR = $(abs_top_builddir)/bench-work
 BENCH_LABS = "apdu open" "wakeup-event scale" "wakeup-poll"
 BENCH_ARGS =
-# Debian's libccid on usbsim as a peer (issue 8): its own labs, pcscd with
-# the shim preloaded and a copy of libccid's bundle that lists the usbsim
-# id.  apdu-libccid puts ccidlab's null floor and its APDU-level and T=1
-# readers beside libccid's on the same profiles; wakeup-libccid storms 16
-# libccid readers through the shim's control socket.  Reader open times
-# come from each lab's pcscd log (tests/bench-open-log.awk says how).
-BENCH_LIBCCID_LABS = apdu-libccid wakeup-libccid
+# Debian's libccid on usbsim as a peer (issues 8, 9): its own labs, pcscd
+# with the shim preloaded and a copy of libccid's bundle that lists the
+# usbsim id.  apdu-libccid puts ccidlab's null floor, its emu: readers and
+# its usb: readers on usbsim beside libccid's on the same profiles;
+# wakeup-libccid storms 16 libccid readers through the shim's control
+# socket; wakeup-usb storms 8 ccidlab usb: readers and 8 libccid readers
+# in turns.  Reader open times come from each lab's pcscd log
+# (tests/bench-open-log.awk says how).  pcscd runs with -d in a lab, where
+# libccid's default ifdLogLevel would log one line per APDU that a
+# production pcscd drops: LIBCCID_ifdLogLevel=1 keeps its errors only
+# (ccidlab's default logs nothing per APDU either).  Then the driver suite
+# loads both drivers in one process, no pcscd (bench_driver.c).
+BENCH_LIBCCID_LABS = apdu-libccid wakeup-libccid wakeup-usb
 BENCH_USBSIM_LIB = $(abs_top_builddir)/src/usbsim/.libs/libccidlab-usbsim.so
 EXTRA_DIST += tests/libccid-bundle.sh tests/bench-open-log.awk
 
@@ -46,6 +52,7 @@ bench: all $(check_LTLIBRARIES)
 		echo; \
 		echo "\$$ ccidlab lab --conf $$conf --bundle $(BENCH_DIR)/ifd-ccid.bundle" \
 			"--usbsim '$$(cat "$$conf.usbsim")' -- ccidlab bench $(BENCH_ARGS) $$suite"; \
+		LIBCCID_ifdLogLevel=1 \
 		CCIDLAB_LAB_PRELOAD='$(LAB_PRELOAD)' '$(BENCH_CCIDLAB)' lab --quiet \
 			--driver '$(BENCH_DRIVER)' --bundle '$(BENCH_DIR)'/ifd-ccid.bundle \
 			--usbsim "$$(cat "$$conf.usbsim")" --usbsim-lib '$(BENCH_USBSIM_LIB)' \
@@ -55,7 +62,16 @@ bench: all $(check_LTLIBRARIES)
 		echo; \
 		echo "== Reader open, pcscd log of this lab (RFInitializeReader to the reader's thread; µs)"; \
 		awk -f '$(abs_top_srcdir)/tests/bench-open-log.awk' '$(BENCH_DIR)'/pcscd-$$suite.log; \
-	done; fi; \
+	done; \
+	conf='$(BENCH_DIR)'/conf-driver; \
+	'$(BENCH_CCIDLAB)' bench --write-conf "$$conf" driver || exit 1; \
+	echo; \
+	echo "\$$ LD_PRELOAD=libccidlab-usbsim.so CCIDLAB_USBSIM='$$(cat "$$conf.usbsim")'" \
+		"PCSCLITE_HP_DROPDIR=$(BENCH_DIR) ccidlab bench $(BENCH_ARGS) driver"; \
+	LD_PRELOAD='$(LAB_PRELOAD) $(BENCH_USBSIM_LIB)' CCIDLAB_USBSIM="$$(cat "$$conf.usbsim")" \
+		PCSCLITE_HP_DROPDIR='$(BENCH_DIR)' '$(BENCH_CCIDLAB)' bench \
+		--driver '$(BENCH_DRIVER)' $(BENCH_ARGS) driver || status=1; \
+	fi; \
 	echo; echo "pcscd logs: $(BENCH_DIR)/pcscd-*.log"; \
 	exit $$status
 .PHONY: bench

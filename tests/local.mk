@@ -50,6 +50,17 @@ tests_unit_test_check_classes_SOURCES = tests/unit/test_check_classes.c \
 tests_unit_test_check_classes_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
 tests_unit_test_check_classes_LDADD = $(JSON_LIBS) $(GLIB_LIBS)
 TESTS += tests/unit/test_check_classes
+# The driver loaded without pcscd, as pcsc-lite's handler test loads it
+# (tests/integration/handler-direct.sh runs them): one program exports
+# pcscd's log_msg and log_xxd, the other has none.
+check_PROGRAMS += tests/direct/handler_direct tests/direct/handler_direct_log
+tests_direct_handler_direct_SOURCES = tests/direct/handler_direct.c
+tests_direct_handler_direct_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) -pthread
+tests_direct_handler_direct_LDADD = -ldl
+tests_direct_handler_direct_log_SOURCES = tests/direct/handler_direct.c
+tests_direct_handler_direct_log_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) -pthread -DHANDLER_PROVIDES_LOG
+tests_direct_handler_direct_log_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
+tests_direct_handler_direct_log_LDADD = -ldl
 
 # Fuzz targets: with --enable-fuzzing they link libFuzzer; without it a
 # small replay main runs the same files once each.  `make check` replays
@@ -102,7 +113,8 @@ INTEGRATION_TESTS = \
 	tests/integration/usb-composite.sh \
 	tests/integration/usb-faults.sh \
 	tests/integration/usb-unplug.sh \
-	tests/integration/usb-attrs.sh
+	tests/integration/usb-attrs.sh \
+	tests/integration/handler-direct.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \
 	tests/integration/clients

@@ -65,6 +65,25 @@ host_gate *host_gate_of(host_reader *r, unsigned slot)
 	return r->max_busy == 1 ? &r->gates[0] : &r->gates[wait_index(r, slot)];
 }
 
+/* Waits on r->cond, counted: GLib's g_cond_broadcast makes a futex
+ * system call even when nobody waits, and one exchange would broadcast
+ * twice (the answer delivered, the place left) for nobody with one busy
+ * slot: two thirds of the driver's own time per APDU.  r->lock held. */
+static gboolean cond_wait_until(host_reader *r, gint64 end)
+{
+	r->cond_waiters++;
+	gboolean woken = g_cond_wait_until(&r->cond, &r->lock, end);
+	r->cond_waiters--;
+	return woken;
+}
+
+/* Wakes every waiter on r->cond, if any.  r->lock held. */
+static void wake_waiters(host_reader *r)
+{
+	if (r->cond_waiters > 0)
+		g_cond_broadcast(&r->cond);
+}
+
 static unsigned remaining_ms(gint64 deadline)
 {
 	gint64 left = (deadline - g_get_monotonic_time() + 999) / 1000;
@@ -180,18 +199,19 @@ static void deliver(host_reader *r, host_wait *self, size_t len)
 	judge(r, w, len);
 }
 
-/* Waits for w's answer, reading bulk-IN whenever nobody else does.
- * r->lock held; released around the transfer. */
-static int await_answer(host_reader *r, host_wait *w)
+/* Waits for w's answer, reading bulk-IN whenever nobody else does;
+ * first_wait is what is left of w->deadline now (the caller has just
+ * read the clock).  r->lock held; released around the transfer. */
+static int await_answer(host_reader *r, host_wait *w, unsigned first_wait)
 {
-	for (;;) {
+	for (bool first = true;; first = false) {
 		if (w->done)
 			return w->rc;
-		unsigned wait = remaining_ms(w->deadline);
+		unsigned wait = first ? first_wait : remaining_ms(w->deadline);
 		if (wait == 0)
 			return CCID_E_TIMEOUT;
 		if (r->reading) {
-			g_cond_wait_until(&r->cond, &r->lock, w->deadline);
+			cond_wait_until(r, w->deadline);
 			continue;
 		}
 		r->reading = true;
@@ -203,7 +223,7 @@ static int await_answer(host_reader *r, host_wait *w)
 		if (rc == CCID_OK)
 			deliver(r, w, len);
 		/* Answers handed over, or the role free: every waiter looks. */
-		g_cond_broadcast(&r->cond);
+		wake_waiters(r);
 		if (rc != CCID_OK && rc != CCID_E_TIMEOUT)
 			return rc;	/* the others read again and see it too */
 	}
@@ -268,10 +288,10 @@ static bool take_place(host_reader *r, gint64 hard_end)
 			ok = false;
 			break;
 		}
-		g_cond_wait_until(&r->cond, &r->lock, hard_end);
+		cond_wait_until(r, hard_end);
 	}
 	g_queue_unlink(&r->place_queue, &me);
-	g_cond_broadcast(&r->cond);	/* the next in line looks again */
+	wake_waiters(r);	/* the next in line looks again */
 	if (!ok)
 		return false;
 	r->in_flight++;
@@ -282,7 +302,7 @@ static bool take_place(host_reader *r, gint64 hard_end)
 static void leave_place(host_reader *r)
 {
 	r->in_flight--;
-	g_cond_broadcast(&r->cond);
+	wake_waiters(r);
 }
 
 /* Sends cmd and waits for its answer; a place is held.  *sent tells
@@ -294,7 +314,10 @@ static int exchange(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, cci
 	unsigned timeout_ms = r->timeout_ms;
 
 	*sent = false;
-	if (remaining_ms(hard_end) == 0)
+	/* Each clock read costs a tenth of the driver's own time per APDU
+	 * (on a virtual machine): one before the send, one after. */
+	unsigned left = remaining_ms(hard_end);
+	if (left == 0)
 		return CCID_E_TIMEOUT;
 	cmd->bSeq = next_seq(r);
 	r->stats.commands++;
@@ -303,12 +326,14 @@ static int exchange(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, cci
 	host_trace_fn trace = r->trace;
 	void *trace_data = r->trace_data;
 	g_mutex_unlock(&r->lock);
-	int rc = send_command(r, cmd, MIN(timeout_ms, remaining_ms(hard_end)), trace, trace_data);
+	int rc = send_command(r, cmd, MIN(timeout_ms, left), trace, trace_data);
 	g_mutex_lock(&r->lock);
 	if (rc == CCID_OK) {
 		*sent = true;
-		w->deadline = MIN(hard_end, after_ms(g_get_monotonic_time(), timeout_ms, mult));
-		rc = await_answer(r, w);
+		gint64 now = g_get_monotonic_time();
+		w->deadline = MIN(hard_end, after_ms(now, timeout_ms, mult));
+		gint64 first_ms = (w->deadline - now + 999) / 1000;
+		rc = await_answer(r, w, (unsigned)MIN(first_ms, (gint64)G_MAXUINT));
 	}
 	w->cmd = NULL;
 	return rc;

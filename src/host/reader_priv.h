@@ -70,6 +70,7 @@ struct host_reader {
 	/* Short critical sections only, never held across a transfer. */
 	GMutex lock;
 	GCond cond;		/* an answer delivered, the reader role free */
+	unsigned cond_waiters;	/* threads in a wait on cond (command.c) */
 	uint8_t next_seq;
 	host_stats stats;
 	host_trace_fn trace;

@@ -8,6 +8,8 @@
  *   bench_apdu.c    APDU round trip through pcscd (libpcsclite)
  *   bench_wakeup.c  edge to wakeup in event and polling-only mode, scale
  *   bench_open.c    IFDHCreateChannelByName to ready, driver in-process
+ *   bench_driver.c  ccidlab vs libccid in-process on usbsim, no pcscd
+ *   bench_log.c     pcscd's log_msg/log_xxd for drivers loaded here
  *   bench_stats.c   clocks, percentiles, the figure lines
  */
 #ifndef CCIDLAB_TOOLS_BENCH_H
@@ -45,17 +47,29 @@ double bench_quantile(const double *sorted, size_t n, double q);
 /* "met", "NOT met" */
 const char *bench_verdict(bool met);
 
+/* Sends stderr (the log lines of drivers loaded in this process) to the
+ * file LOG; returns the saved stderr for bench_restore_stderr, or -1. */
+int bench_divert_stderr(const char *log);
+void bench_restore_stderr(int saved);
+
 /* ---- suites: 0 when they ran (targets missed included), else 1 ---- */
 
 /* Readers "bench-null", "bench-apdu", "bench-t1", "bench-t0", "bench-ext". */
 int bench_apdu_run(const bench_opts *o);
-/* Debian's libccid on usbsim: readers "bench-null" (ccidlab), "bench-lc-apdu",
- * "bench-lc-t1" (libccid). */
+/* Debian's libccid on usbsim: readers "bench-null", "bench-apdu", "bench-t1"
+ * (ccidlab, emu:), "bench-cu-apdu", "bench-cu-t1" (ccidlab, usb: on
+ * usbsim), "bench-lc-apdu", "bench-lc-t1" (libccid). */
 int bench_apdu_libccid_run(const bench_opts *o);
 /* 16 libccid readers "bench-lc-evNN" on usbsim devices of the same names. */
 int bench_wakeup_libccid_run(const bench_opts *o);
+/* 8 ccidlab readers "bench-cu-evNN" and 8 libccid readers "bench-lu-evNN",
+ * all on usbsim devices, storms in turns. */
+int bench_wakeup_usb_run(const bench_opts *o);
 /* No lab needed: loads the driver in this process. */
 int bench_open_run(const bench_opts *o);
+/* No lab either: ccidlab's driver and libccid in this process, on the
+ * usbsim devices of --write-conf DIR driver (the shim preloaded). */
+int bench_driver_run(const bench_opts *o);
 /* 16 readers "bench-evNN" (event mode) or "bench-plNN" (polling-only). */
 int bench_wakeup_run(const bench_opts *o, bool poll);
 /* The event-mode readers, with scale_edges edges. */

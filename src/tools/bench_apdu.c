@@ -34,6 +34,8 @@ typedef struct bench_reader {
 	const SCARD_IO_REQUEST *pci;
 	bool ok;		/* connected, SELECT answered */
 	unsigned errors;	/* wrong answers or SCard errors */
+	int peer;		/* index of the reader this one is compared to, 0: none */
+	double med;		/* the last case's median (µs) */
 } bench_reader;
 
 typedef struct apdu_case {
@@ -42,6 +44,7 @@ typedef struct apdu_case {
 	size_t cmd_len;
 	size_t rsp_len;		/* data + SW */
 	size_t payload;		/* data bytes both ways, for MB/s */
+	double peer_target;	/* ratio target against a peer reader, 0: none */
 } apdu_case;
 
 static void case_free(apdu_case *c)
@@ -78,6 +81,7 @@ static void make_case4(apdu_case *c, const char *label, size_t n)
 	*p++ = (uint8_t)n;
 	c->rsp_len = n + 2;
 	c->payload = 2 * n;
+	c->peer_target = 0.0;
 }
 
 static void make_case1(apdu_case *c)
@@ -90,6 +94,7 @@ static void make_case1(apdu_case *c)
 	c->cmd_len = sizeof case1;
 	c->rsp_len = 2;
 	c->payload = 0;
+	c->peer_target = 0.85;	/* issue 9: ccidlab <= 0.85x libccid */
 }
 
 static char *find_reader(const char *list, DWORD len, const char *friendly)
@@ -177,6 +182,7 @@ static void print_case(bench_reader *rs, size_t n, const apdu_case *c, GArray **
 	for (size_t i = 0; i < n; i++) {
 		double *v = (double *)(void *)us[i]->data;
 		size_t m = us[i]->len;
+		rs[i].med = 0.0;
 		if (!rs[i].ok || m == 0) {
 			printf("    %-24s (no figure: %s)\n", rs[i].label,
 			       rs[i].name == NULL ? "reader not in this lab" : "no good APDU");
@@ -184,6 +190,7 @@ static void print_case(bench_reader *rs, size_t n, const apdu_case *c, GArray **
 		}
 		bench_sort(v, m);
 		double med = bench_quantile(v, m, 0.5), p90 = bench_quantile(v, m, 0.9);
+		rs[i].med = med;
 		if (i == 0)
 			floor_med = med;
 		double ratio = floor_med > 0.0 ? med / floor_med : 0.0;
@@ -200,6 +207,16 @@ static void print_case(bench_reader *rs, size_t n, const apdu_case *c, GArray **
 				       bench_verdict(ratio <= rs[i].target));
 			printf("\n");
 		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const bench_reader *p = rs[i].peer > 0 ? &rs[rs[i].peer] : NULL;
+		if (p == NULL || rs[i].med <= 0.0 || p->med <= 0.0)
+			continue;
+		double r = rs[i].med / p->med;
+		printf("    %s / %s: %.3fx", rs[i].label, p->label, r);
+		if (c->peer_target > 0.0)
+			printf("   target <= %.2fx: %s", c->peer_target, bench_verdict(r <= c->peer_target));
+		printf("\n");
 	}
 }
 
@@ -227,14 +244,18 @@ static void short_cases(bench_reader *rs, size_t n, int iterations, uint8_t *rsp
 /* Debian's libccid on usbsim (issue 8): the same emulated profiles and
  * cards as bench-apdu and bench-t1 (which run beside them), behind the
  * libusb API, in the same pcscd and the same rounds as ccidlab's null
- * reader (the floor).  No targets: these are a peer's figures. */
+ * reader (the floor).  ccidlab's driver on usbsim devices of the same
+ * profiles (usb: DEVICENAMEs, issue 9) is compared with libccid's: the
+ * same path for both, pcscd and the shim included. */
 int bench_apdu_libccid_run(const bench_opts *o)
 {
 	bench_reader rs[] = {
 		{ "null (floor)", "bench-null", 0.0 },
-		{ "ccidlab APDU-level", "bench-apdu", 0.0 },
+		{ "ccidlab emu: APDU-level", "bench-apdu", 0.0 },
+		{ "ccidlab usb: APDU-level", "bench-cu-apdu", 0.0, .peer = 3 },
 		{ "libccid APDU-level", "bench-lc-apdu", 0.0 },
-		{ "ccidlab T=1 TPDU", "bench-t1", 0.0 },
+		{ "ccidlab emu: T=1 TPDU", "bench-t1", 0.0 },
+		{ "ccidlab usb: T=1 TPDU", "bench-cu-t1", 0.0, .peer = 6 },
 		{ "libccid T=1 TPDU", "bench-lc-t1", 0.0 },
 	};
 	const size_t n = G_N_ELEMENTS(rs);

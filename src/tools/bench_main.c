@@ -16,10 +16,18 @@
 #define MAX_CONF_READERS 16
 #define WAKEUP_READERS 16
 
+/* Who drives a usbsim device. */
+typedef enum usb_driver {
+	USB_LIBCCID,	/* a reader.conf.d entry on libccid */
+	USB_CCIDLAB,	/* a reader.conf.d entry on ccidlab's driver (usb: name) */
+	USB_IN_PROCESS,	/* no entry: the driver suite opens it itself */
+} usb_driver;
+
 typedef struct conf_reader {
 	char *friendly;
 	char *devname;
-	char *usbsim;	/* the usbsim device of a libccid reader, else NULL */
+	char *usbsim;	/* the usbsim device of a USB reader, else NULL */
+	usb_driver driver;
 } conf_reader;
 
 /* libccid as Debian installs it; the lab's --bundle copy (with the
@@ -27,7 +35,7 @@ typedef struct conf_reader {
 #define LIBCCID_PATH "/usr/lib/pcsc/drivers/ifd-ccid.bundle/Contents/Linux/libccid.so"
 
 static const char *const suite_names[] = { "apdu", "open", "wakeup-event", "wakeup-poll", "scale",
-					    "apdu-libccid", "wakeup-libccid" };
+					    "apdu-libccid", "wakeup-libccid", "wakeup-usb", "driver" };
 
 static bool known_suite(const char *s)
 {
@@ -42,19 +50,21 @@ static void add_reader(GArray *a, const char *friendly, const char *devname)
 	for (guint i = 0; i < a->len; i++)
 		if (strcmp(g_array_index(a, conf_reader, i).friendly, friendly) == 0)
 			return;
-	conf_reader r = { g_strdup(friendly), g_strdup(devname), NULL };
+	conf_reader r = { g_strdup(friendly), g_strdup(devname), NULL, USB_LIBCCID };
 	g_array_append_val(a, r);
 }
 
-/* A libccid reader on usbsim device SPEC (name=FRIENDLY added).  The shim
- * gives bus 1, addresses 2, 3... in the order of its list, which is the
- * order of the usbsim readers here: the DEVICENAME is written later. */
-static void add_usbsim_reader(GArray *a, const char *friendly, const char *spec)
+/* A reader on usbsim device SPEC (name=FRIENDLY added), driven by
+ * driver.  The shim gives bus 1, addresses 2, 3... in the order of its
+ * list, which is the order of the usbsim readers here: the DEVICENAME is
+ * written later. */
+static void add_usbsim_reader(GArray *a, const char *friendly, const char *spec, usb_driver driver)
 {
 	for (guint i = 0; i < a->len; i++)
 		if (strcmp(g_array_index(a, conf_reader, i).friendly, friendly) == 0)
 			return;
-	conf_reader r = { g_strdup(friendly), NULL, g_strdup_printf("%s:name=%s", spec, friendly) };
+	conf_reader r = { g_strdup(friendly), NULL, g_strdup_printf("%s:name=%s", spec, friendly),
+			  driver };
 	g_array_append_val(a, r);
 }
 
@@ -87,13 +97,34 @@ static void suite_readers(const char *suite, GArray *a)
 		add_reader(a, "bench-null", "emu:null:name=bench-null");
 		add_reader(a, "bench-apdu", "emu:generic-apdu-irq:name=bench-apdu:card=readertest@t1");
 		add_reader(a, "bench-t1", "emu:generic-t1-irq:name=bench-t1:card=readertest@t1");
-		add_usbsim_reader(a, "bench-lc-apdu", "generic-apdu-irq:card=readertest,t1");
-		add_usbsim_reader(a, "bench-lc-t1", "generic-t1-irq:card=readertest,t1");
+		add_usbsim_reader(a, "bench-cu-apdu", "generic-apdu-irq:card=readertest,t1", USB_CCIDLAB);
+		add_usbsim_reader(a, "bench-lc-apdu", "generic-apdu-irq:card=readertest,t1", USB_LIBCCID);
+		add_usbsim_reader(a, "bench-cu-t1", "generic-t1-irq:card=readertest,t1", USB_CCIDLAB);
+		add_usbsim_reader(a, "bench-lc-t1", "generic-t1-irq:card=readertest,t1", USB_LIBCCID);
 	} else if (strcmp(suite, "wakeup-libccid") == 0) {
 		for (int i = 0; i < WAKEUP_READERS; i++) {
 			g_autofree char *f = g_strdup_printf("bench-lc-ev%02d", i);
-			add_usbsim_reader(a, f, "generic-apdu-irq:card=none");
+			add_usbsim_reader(a, f, "generic-apdu-irq:card=none", USB_LIBCCID);
 		}
+	} else if (strcmp(suite, "wakeup-usb") == 0) {
+		/* Both drivers in one pcscd, 8 readers each: 16 contexts. */
+		for (int i = 0; i < WAKEUP_READERS / 2; i++) {
+			g_autofree char *c = g_strdup_printf("bench-cu-ev%02d", i);
+			g_autofree char *l = g_strdup_printf("bench-lu-ev%02d", i);
+			add_usbsim_reader(a, c, "generic-apdu-irq:card=none", USB_CCIDLAB);
+			add_usbsim_reader(a, l, "generic-apdu-irq:card=none", USB_LIBCCID);
+		}
+	} else if (strcmp(suite, "driver") == 0) {
+		/* bench_driver.c's order: APDU-level, then T=1, each for
+		 * ccidlab (addresses 2, 4) then libccid (3, 5). */
+		add_usbsim_reader(a, "drv-cl-apdu", "generic-apdu-irq:card=readertest,t1", USB_IN_PROCESS);
+		add_usbsim_reader(a, "drv-lc-apdu", "generic-apdu-irq:card=readertest,t1", USB_IN_PROCESS);
+		add_usbsim_reader(a, "drv-cl-t1", "generic-t1-irq:card=readertest,t1", USB_IN_PROCESS);
+		add_usbsim_reader(a, "drv-lc-t1", "generic-t1-irq:card=readertest,t1", USB_IN_PROCESS);
+		/* The floor's (bench_floor.c), addresses 6 and 7. */
+		add_usbsim_reader(a, "drv-floor-apdu", "generic-apdu-irq:card=readertest,t1",
+				  USB_IN_PROCESS);
+		add_usbsim_reader(a, "drv-floor-t1", "generic-t1-irq:card=readertest,t1", USB_IN_PROCESS);
 	} else if (strcmp(suite, "wakeup-poll") == 0) {
 		for (int i = 0; i < WAKEUP_READERS; i++) {
 			g_autofree char *f = g_strdup_printf("bench-pl%02d", i);
@@ -129,11 +160,14 @@ static int write_conf(const char *dir, char **suites)
 		if (r->usbsim != NULL) {
 			devname = g_strdup_printf("usb:1209/0002:libusb-1.0:1:%u:0", address++);
 			g_string_append_printf(usbsim, "%s%s", usbsim->len ? ";" : "", r->usbsim);
+			if (r->driver == USB_IN_PROCESS)
+				continue;
 		}
+		bool lc = r->usbsim != NULL && r->driver == USB_LIBCCID;
 		g_autofree char *text = g_strdup_printf("FRIENDLYNAME \"%s\"\nDEVICENAME   %s\n"
 							"LIBPATH      %s\n", r->friendly,
 							devname ? devname : r->devname,
-							r->usbsim ? LIBCCID_PATH : libpath);
+							lc ? LIBCCID_PATH : libpath);
 		g_autoptr(GError) err = NULL;
 		if (!g_file_set_contents(path, text, -1, &err)) {
 			fprintf(stderr, "ccidlab bench: %s\n", err->message);
@@ -207,8 +241,12 @@ int bench_main(int argc, char **argv)
 		"readers bench-ev00..15), wakeup-poll (16 readers bench-pl00..15);\n"
 		"Debian's libccid on usbsim (--write-conf also writes DIR.usbsim, the\n"
 		"spec for `ccidlab lab --usbsim`): apdu-libccid (bench-null, -apdu,\n"
-		"-t1 and libccid's bench-lc-apdu, -t1), wakeup-libccid (bench-lc-ev00..15).\n"
-		"Run it inside `ccidlab lab --conf DIR`, with DIR from --write-conf.");
+		"-t1, ccidlab's usb: readers bench-cu-apdu, -t1 and libccid's bench-lc-apdu,\n"
+		"-t1), wakeup-libccid (bench-lc-ev00..15), wakeup-usb (ccidlab's\n"
+		"bench-cu-ev00..07 and libccid's bench-lu-ev00..07, in turns), driver (both\n"
+		"drivers in this process, no pcscd: run it with the shim preloaded,\n"
+		"CCIDLAB_USBSIM from DIR.usbsim and PCSCLITE_HP_DROPDIR at libccid's bundle copy).\n"
+		"Run the others inside `ccidlab lab --conf DIR`, with DIR from --write-conf.");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	/* Keep argv for the "command:" line: parsing shifts the pointers of
 	 * a copy (it frees none of the strings). */
@@ -223,14 +261,14 @@ int bench_main(int argc, char **argv)
 	o.seed = (unsigned)seed;
 	if (argc < 2) {
 		fprintf(stderr, "ccidlab bench: name at least one suite (apdu, open, wakeup-event, "
-			"wakeup-poll, scale, apdu-libccid, wakeup-libccid)\n");
+			"wakeup-poll, scale, apdu-libccid, wakeup-libccid, wakeup-usb, driver)\n");
 		g_free(o.driver);
 		return 2;
 	}
 	for (int i = 1; i < argc; i++)
 		if (!known_suite(view[i])) {
 			fprintf(stderr, "ccidlab bench: unknown suite '%s' (apdu, open, wakeup-event, "
-				"wakeup-poll, scale, apdu-libccid, wakeup-libccid)\n", view[i]);
+				"wakeup-poll, scale, apdu-libccid, wakeup-libccid, wakeup-usb, driver)\n", view[i]);
 			g_free(o.driver);
 			return 2;
 		}
@@ -276,6 +314,10 @@ int bench_main(int argc, char **argv)
 			rc = bench_apdu_libccid_run(&o);
 		else if (strcmp(s, "wakeup-libccid") == 0)
 			rc = bench_wakeup_libccid_run(&o);
+		else if (strcmp(s, "wakeup-usb") == 0)
+			rc = bench_wakeup_usb_run(&o);
+		else if (strcmp(s, "driver") == 0)
+			rc = bench_driver_run(&o);
 		else
 			rc = bench_scale_run(&o);
 		if (rc != 0)

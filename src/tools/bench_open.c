@@ -16,10 +16,8 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -112,34 +110,6 @@ static void run_profile(const driver_api *api, const open_profile *p, const benc
 	}
 }
 
-/* The driver's log lines to a file while it runs here; returns the saved
- * stderr, or -1. */
-static int divert_stderr(const char *log)
-{
-	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	fflush(stderr);
-	int saved = dup(STDERR_FILENO);
-	if (saved < 0 || dup2(fd, STDERR_FILENO) < 0) {
-		if (saved >= 0)
-			close(saved);
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return saved;
-}
-
-static void restore_stderr(int saved)
-{
-	if (saved < 0)
-		return;
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-}
-
 int bench_open_run(const bench_opts *o)
 {
 	driver_api api;
@@ -166,10 +136,10 @@ int bench_open_run(const bench_opts *o)
 
 	open_result res[G_N_ELEMENTS(profiles)];
 	memset(res, 0, sizeof res);
-	int saved = divert_stderr(log);
+	int saved = bench_divert_stderr(log);
 	for (size_t k = 0; k < G_N_ELEMENTS(profiles); k++)
 		run_profile(&api, &profiles[k], o, &res[k]);
-	restore_stderr(saved);
+	bench_restore_stderr(saved);
 
 	double base = 0.0;
 	bool trouble = false;

@@ -1,8 +1,11 @@
-/* ccidlab — clocks and percentiles for `ccidlab bench`. */
+/* ccidlab — clocks, percentiles and stderr diversion for `ccidlab bench`. */
 #include "config.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tools/bench.h"
 
@@ -44,4 +47,32 @@ double bench_quantile(const double *sorted, size_t n, double q)
 const char *bench_verdict(bool met)
 {
 	return met ? "met" : "NOT met";
+}
+
+/* The driver's log lines to a file while it runs here; returns the saved
+ * stderr, or -1. */
+int bench_divert_stderr(const char *log)
+{
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO);
+	if (saved < 0 || dup2(fd, STDERR_FILENO) < 0) {
+		if (saved >= 0)
+			close(saved);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return saved;
+}
+
+void bench_restore_stderr(int saved)
+{
+	if (saved < 0)
+		return;
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
 }

@@ -569,8 +569,11 @@ static void run_clear(wakeup_run *w)
 	g_mutex_clear(&w->lock);
 }
 
+/* One storm on the readers PREFIX*, its figures printed; every edge ->
+ * wakeup latency (ms) is also added to collect[0], and every edge ->
+ * observed (the driver's share) to collect[1], when collect is not NULL. */
 static int run(const bench_opts *o, const char *title, const char *prefix, bool poll,
-	       const storm_plan *p)
+	       const storm_plan *p, GArray **collect)
 {
 	wakeup_run w = { .title = title, .poll = poll, .n_clients = o->clients };
 	g_autoptr(GError) err = NULL;
@@ -620,6 +623,10 @@ stop:
 		figures f = { 0 };
 		judge(&w, p->bound_ms, &f);
 		report(&w, p, applied, &f);
+		if (collect != NULL) {
+			g_array_append_vals(collect[0], f.lat->data, f.lat->len);
+			g_array_append_vals(collect[1], f.driver->data, f.driver->len);
+		}
 		g_array_unref(f.lat);
 		g_array_unref(f.driver);
 		g_array_unref(f.pcscd);
@@ -639,12 +646,12 @@ int bench_wakeup_run(const bench_opts *o, bool poll)
 		storm_plan p = { .rate = 12.0, .duration_ms = (unsigned)o->poll_seconds * 1000,
 				 .min_hold_ms = 1000, .bound_ms = 450.0, .target_p99_ms = 450.0 };
 		return run(o, "Edge to wakeup, polling-only mode (generic-short-poll; late > 450 ms)",
-			   "bench-pl", true, &p);
+			   "bench-pl", true, &p, NULL);
 	}
 	storm_plan p = { .rate = 300.0, .duration_ms = (unsigned)o->wakeup_seconds * 1000,
 			 .min_hold_ms = 20, .bound_ms = 50.0, .target_p99_ms = 1.0 };
 	return run(o, "Edge to wakeup, event mode (generic-apdu-irq; late > 50 ms)", "bench-ev",
-		   false, &p);
+		   false, &p, NULL);
 }
 
 /* Debian's libccid on usbsim (issue 8): the same storm on 16
@@ -655,7 +662,78 @@ int bench_wakeup_libccid_run(const bench_opts *o)
 	storm_plan p = { .rate = 300.0, .duration_ms = (unsigned)o->wakeup_seconds * 1000,
 			 .min_hold_ms = 20, .bound_ms = 50.0, .target_p99_ms = 0.0 };
 	return run(o, "Edge to wakeup, event mode, libccid on usbsim (generic-apdu-irq; "
-		   "late > 50 ms)", "bench-lc-ev", false, &p);
+		   "late > 50 ms)", "bench-lc-ev", false, &p, NULL);
+}
+
+/* Issue 9: ccidlab's driver and libccid, each on 8 generic-apdu-irq
+ * devices of the shim, in one pcscd.  The same storm plan (seed
+ * included) runs on each driver's readers: first a short warm-up of each
+ * (a fresh pcscd's first storm is slower, whoever gets it), then four
+ * counted turns in the order ccidlab, libccid, libccid, ccidlab, so that
+ * a drift of the machine falls on both alike; the figures pool each
+ * driver's turns.  The edges are the shim's (its control socket serves
+ * the stream), so the latency is the whole path for both: interrupt
+ * pipe, driver, pcscd, client library; "observed" is when the driver
+ * read the reader's NotifySlotChange, the driver's own share. */
+static void print_pooled(const char *what, const char *const *label, GArray **a, bool target)
+{
+	double q[2][2] = { { 0, 0 }, { 0, 0 } };
+
+	printf("  %s\n", what);
+	for (int k = 0; k < 2; k++) {
+		double *v = (double *)(void *)a[k]->data;
+		bench_sort(v, a[k]->len);
+		q[k][0] = bench_quantile(v, a[k]->len, 0.5);
+		q[k][1] = bench_quantile(v, a[k]->len, 0.99);
+		printf("    %-14s p50 %8.3f ms  p99 %8.3f ms  (n=%u)\n", label[k], q[k][0], q[k][1],
+		       a[k]->len);
+	}
+	if (q[1][0] <= 0.0 || q[1][1] <= 0.0)
+		return;
+	printf("    ccidlab / libccid: p50 %.3fx, p99 %.3fx", q[0][0] / q[1][0], q[0][1] / q[1][1]);
+	if (target)
+		printf("   target p99 no worse (<= 1.00x): %s", bench_verdict(q[0][1] <= q[1][1]));
+	printf("\n");
+}
+
+int bench_wakeup_usb_run(const bench_opts *o)
+{
+	/* 150 edges/s on 8 readers: the per-reader rate of the 16-reader run. */
+	storm_plan p = { .rate = 150.0, .duration_ms = (unsigned)o->wakeup_seconds * 1000,
+			 .min_hold_ms = 20, .bound_ms = 50.0, .target_p99_ms = 0.0 };
+	storm_plan warm = p;
+	static const char *const prefix[2] = { "bench-cu-ev", "bench-lu-ev" };
+	static const char *const label[2] = { "ccidlab usb:", "libccid" };
+	static const int order[4] = { 0, 1, 1, 0 };
+	GArray *lat[2][2];
+	int status = 0;
+
+	warm.duration_ms = 1000;
+	for (int k = 0; k < 2; k++) {
+		g_autofree char *title = g_strdup_printf("Edge to wakeup, %s on usbsim: warm-up, not "
+							 "counted", label[k]);
+		if (run(o, title, prefix[k], false, &warm, NULL) != 0)
+			status = 1;
+		for (int j = 0; j < 2; j++)
+			lat[k][j] = g_array_new(FALSE, FALSE, sizeof(double));
+	}
+	for (int t = 0; t < 4; t++) {
+		int k = order[t];
+		g_autofree char *title = g_strdup_printf("Edge to wakeup, event mode, %s on usbsim, "
+							 "turn %d of 4 (generic-apdu-irq; late > 50 ms)",
+							 label[k], t + 1);
+		if (run(o, title, prefix[k], false, &p, lat[k]) != 0)
+			status = 1;
+	}
+	printf("\n== Edge to wakeup, ccidlab vs libccid on the same usbsim profile (each "
+	       "driver's two turns pooled)\n");
+	GArray *all[2] = { lat[0][0], lat[1][0] }, *drv[2] = { lat[0][1], lat[1][1] };
+	print_pooled("edge -> SCardGetStatusChange wakeup", label, all, true);
+	print_pooled("the driver's share: edge -> observed", label, drv, false);
+	for (int k = 0; k < 2; k++)
+		for (int j = 0; j < 2; j++)
+			g_array_unref(lat[k][j]);
+	return status;
 }
 
 int bench_scale_run(const bench_opts *o)
@@ -667,5 +745,5 @@ int bench_scale_run(const bench_opts *o)
 			 .min_hold_ms = 10, .bound_ms = 50.0, .target_p99_ms = 0.0 };
 	g_autofree char *title = g_strdup_printf("Scale: about %d edges over the event-mode readers "
 						 "(late > 50 ms)", o->scale_edges);
-	return run(o, title, "bench-ev", false, &p);
+	return run(o, title, "bench-ev", false, &p, NULL);
 }

@@ -12,17 +12,24 @@ src_tools_ccidlab_SOURCES = \
 	src/tools/legacy_client.h src/tools/legacy_client.c src/tools/legacy_wire.h \
 	src/tools/legacy_wire.c src/tools/legacy_cmd.c \
 	src/tools/bench.h src/tools/bench_main.c src/tools/bench_stats.c src/tools/bench_apdu.c \
-	src/tools/bench_wakeup.c src/tools/bench_open.c \
+	src/tools/bench_wakeup.c src/tools/bench_open.c src/tools/bench_driver.c \
+	src/tools/bench_log.c src/tools/bench_floor.h src/tools/bench_floor.c \
 	src/tools/check_events.h src/tools/check_events.c src/tools/check_truth.c \
 	src/tools/check_monitor.c src/tools/check_legacy.c src/tools/check_stimuli.c \
 	src/tools/check_oracle.c src/tools/check_report.c \
 	src/tools/usb_ids.h src/tools/usb_ids.c \
 	src/tools/check_classes.c src/tools/check_classes_report.c src/tools/check_timeline.c \
 	src/tools/matrix.h src/tools/matrix.c src/tools/matrix_cell.c src/tools/matrix_report.c
-src_tools_ccidlab_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
+# LIBUSB_CFLAGS: bench_floor.c calls the preloaded shim's libusb API
+# (resolved at run time: the command does not link libusb).
+src_tools_ccidlab_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS) $(LIBUSB_CFLAGS)
 src_tools_ccidlab_CPPFLAGS = $(AM_CPPFLAGS) -DUSBDROPDIR='"$(usbdropdir)"' -DPKGLIBDIR='"$(pkglibdir)"' \
 	-DPKGLIBEXECDIR='"$(pkglibexecdir)"' -DBINDIR='"$(bindir)"'
-src_tools_ccidlab_LDADD = $(CTL_LIBS) $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS)
+src_tools_ccidlab_LDADD = $(CTL_LIBS) $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS) -ldl
+# pcscd's log_msg and log_xxd, for the drivers `ccidlab bench` loads.
+src_tools_ccidlab_LDFLAGS = $(AM_LDFLAGS) -Wl,--dynamic-list=$(srcdir)/src/tools/bench.sym
+EXTRA_src_tools_ccidlab_DEPENDENCIES = $(srcdir)/src/tools/bench.sym
+EXTRA_DIST += src/tools/bench.sym
 
 # `ccidlab mkroot` runs this script (debootstrap and apt-get are commands,
 # not libraries): the build tree keeps a copy beside ccidlab, where a

@@ -58,25 +58,32 @@ static bool in_room(usb_iface *u, size_t cap)
 static int op_bulk_in(void *p, uint8_t *buf, size_t cap, size_t *len, unsigned timeout_ms)
 {
 	usb_iface *u = p;
-	gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	gint64 end = 0;
+	unsigned left_ms = timeout_ms;
 	int got = 0, rc;
 
 	*len = 0;
 	if (!in_room(u, cap))
 		return CCID_E_INVALID_ARG;
 	/* A zero-length packet alone carries no message: read on, within
-	 * the same timeout. */
-	do {
+	 * the same timeout.  The clock is read only then: two reads per
+	 * message were a tenth of the driver's own time per APDU. */
+	for (;;) {
 		if (gone(u))
 			return CCID_E_NO_DEVICE;
-		gint64 left_ms = (end - g_get_monotonic_time()) / 1000;
-		if (left_ms <= 0)
-			return CCID_E_TIMEOUT;
 		rc = usb_dev_check(u->d, libusb_bulk_transfer(u->d->h,
 							      u->ccid.bulk_in.bEndpointAddress,
 							      u->in_buf, (int)u->in_cap, &got,
-							      (unsigned)left_ms));
-	} while (rc == LIBUSB_SUCCESS && got == 0);
+							      left_ms));
+		if (rc != LIBUSB_SUCCESS || got != 0)
+			break;
+		gint64 now = g_get_monotonic_time();
+		if (end == 0)
+			end = now + (gint64)timeout_ms * 1000;	/* from the first ZLP: a bound */
+		if ((end - now) / 1000 <= 0)
+			return CCID_E_TIMEOUT;
+		left_ms = (unsigned)((end - now) / 1000);
+	}
 	if (rc == LIBUSB_ERROR_PIPE) {
 		libusb_clear_halt(u->d->h, u->ccid.bulk_in.bEndpointAddress);
 		return CCID_E_TRANSPORT;
