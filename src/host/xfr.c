@@ -15,7 +15,8 @@ typedef struct xfr_ctx {
 	uint8_t *buf;		/* one whole answer message */
 	size_t cap;
 	bool whole;		/* give the engine the header too (exchange.c) */
-	bool timed_out;		/* a command of this APDU ran out of time */
+	unsigned timeouts;	/* commands of this APDU that ran out of time */
+	bool timed_out;		/* ... and the APDU was ended for it */
 } xfr_ctx;
 
 /* One XfrBlock; the slot's gate is held by the caller for the whole APDU. */
@@ -36,12 +37,14 @@ static int xfr_exchange(void *ctx, const uint8_t *tx, size_t tx_len, uint32_t hi
 	cmd.abData = tx;
 	cmd.p.xfr.wLevelParameter = (uint16_t)hint;
 	int rc = host_command_gated(x->r, &cmd, x->buf, x->cap, &rsp);
-	if (rc == CCID_E_TIMEOUT) {
-		/* The reader itself said nothing within its timeout (a card
-		 * that is slow answers with time extensions, a mute one with
-		 * ICC_MUTE): the command is aborted already, and a T=1 retry
-		 * would only wait as long again, seven times.  A transport
-		 * failure ends the APDU; the link resynchronises next time. */
+	if (rc == CCID_E_TIMEOUT && ++x->timeouts > 1) {
+		/* The reader itself said nothing within its timeout, twice (a
+		 * card that is slow answers with time extensions, a mute one
+		 * with ICC_MUTE).  The first time the T=1 engine retries (an
+		 * answer lost on the bus comes back on an R-block); after that
+		 * more retries would only wait as long again, up to seven
+		 * times: a transport failure ends the APDU, and the link
+		 * resynchronises on the next one. */
 		x->timed_out = true;
 		return CCID_E_TRANSPORT;
 	}
@@ -109,9 +112,9 @@ static int transmit_gated(host_reader *r, host_gate *g, unsigned slot, const uin
 {
 	xfr_ctx x = { .r = r, .g = g, .slot = slot, .buf = g->answer, .cap = r->scratch_cap };
 	int rc = transmit_level(r, &x, slot, apdu, len, rsp, cap, rsp_len);
-	/* A command that ran out of time was reported to the engines as a
+	/* Commands that ran out of time were reported to the engines as a
 	 * transport failure (xfr_exchange): to pcscd it is a timeout. */
-	return rc != CCID_OK && x.timed_out ? CCID_E_TIMEOUT : rc;
+	return rc != CCID_OK && (x.timed_out || x.timeouts > 0) ? CCID_E_TIMEOUT : rc;
 }
 
 int host_slot_transmit(host_reader *r, unsigned slot, const uint8_t *apdu, size_t len,
