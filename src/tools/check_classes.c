@@ -74,6 +74,8 @@ static const struct {
 	{ "counter mismatch",
 	  "between two quiet checkpoints a counter moved by other than the edges pcscd saw", false },
 	{ "timeout overrun", "a finite-timeout call returned over 1 s after its timeout", false },
+	{ "cancel ignored",
+	  "a blocked call that SCardCancel, repeated for 3 s at the end, did not end", false },
 	{ "error SCARD_E_TIMEOUT", "an INFINITE call timed out", false },
 	{ "error SCARD_E_CANCELLED", "cancelled with no SCardCancel", false },
 	{ "error SCARD_E_UNKNOWN_READER", "unexpected return", false },
@@ -305,6 +307,10 @@ void check_classes_run(const check_truth *t, GArray *edges, check_monitor **mons
 		check_monitor *m = mons[i];
 		if (m->kind.backend == CHECK_BACKEND_LEGACY)
 			continue;
+		if (m->stuck)
+			note(out, "cancel ignored", 1, t1_ns, (int)m->id, -1,
+			     "its SCardGetStatusChange was still blocked 3 s after the first "
+			     "SCardCancel");
 		g_mutex_lock(&m->lock);
 		if (m->setup_failed)
 			note(out, "other", 1, t0_ns, (int)m->id, -1,

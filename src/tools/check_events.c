@@ -260,6 +260,19 @@ static bool keep_readers(check_truth *t, unsigned n, bool json)
 	return true;
 }
 
+/* Stops every monitor within one shared budget (5 s, at least 200 ms
+ * each): a pcsc-lite that ignores SCardCancel leaves its monitors
+ * blocked (check_monitor_stop), and 32 of them must not cost 32 budgets. */
+static void stop_monitors(check_monitor **mons, unsigned n)
+{
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+	for (unsigned i = 0; i < n; i++) {
+		gint64 left_ms = (end - g_get_monotonic_time()) / 1000;
+		check_monitor_stop(mons[i], (unsigned)MAX(left_ms, 200));
+	}
+}
+
 int check_events_main(int argc, char **argv)
 {
 	options o = { .clients = 8, .duration = 10, .seed = 1, .sweep_step_us = 10,
@@ -375,8 +388,7 @@ int check_events_main(int argc, char **argv)
 	wait_until(settled, &r, (unsigned)(CHECK_LOST_NS / 1000000) + 700);
 	t1 = check_now_ns();
 	have_c1 = check_read_counters(&truth, c1);
-	for (unsigned i = 0; i < n_mons; i++)
-		check_monitor_stop(mons[i], 3000);
+	stop_monitors(mons, n_mons);
 	if (st.widener_index >= 0) {
 		g_autoptr(GError) e2 = NULL;
 		check_widener_remove(c, &truth.slots[st.widener_index], &e2);
@@ -402,6 +414,7 @@ int check_events_main(int argc, char **argv)
 	fflush(stdout);
 	rc = verdict.pass ? CLI_EXIT_OK : CLI_EXIT_REFUSED;
 out:
+	stop_monitors(mons, n_mons);
 	for (unsigned i = 0; i < n_mons; i++)
 		check_monitor_free(mons[i]);
 	check_truth_clear(&truth);

@@ -161,6 +161,9 @@ typedef struct check_monitor {
 	GThread *thread;
 	gint stop;
 	gint done;		/* the thread has left its loop */
+	/* SCardCancel did not end its call within the stop's budget: the
+	 * thread is left blocked (never joined, the monitor never freed). */
+	bool stuck;
 } check_monitor;
 
 /* Builds the monitor (names from the truth's slots), opens its context
@@ -168,8 +171,10 @@ typedef struct check_monitor {
  * kind. */
 check_monitor *check_monitor_start(unsigned id, const check_kind *kind, const check_truth *t,
 				   unsigned single_slot, const char *legacy_socket, GError **error);
-/* Stops and joins within about budget_ms (cancels blocked waits). */
-void check_monitor_stop(check_monitor *m, unsigned budget_ms);
+/* Stops and joins within about budget_ms (cancels blocked waits); false
+ * when the call outlived every SCardCancel of the budget: the thread is
+ * then left running (m->stuck), as joining it could block for ever. */
+bool check_monitor_stop(check_monitor *m, unsigned budget_ms);
 void check_monitor_free(check_monitor *m);
 /* The presence the monitor last reported for each of its entries:
  * -1 unknown, 0 absent, 1 present. */

@@ -196,10 +196,12 @@ check_monitor *check_monitor_start(unsigned id, const check_kind *kind, const ch
 	return m;
 }
 
-void check_monitor_stop(check_monitor *m, unsigned budget_ms)
+bool check_monitor_stop(check_monitor *m, unsigned budget_ms)
 {
 	if (m == NULL || m->thread == NULL)
-		return;
+		return m == NULL || !m->stuck;
+	if (m->stuck)
+		return false;	/* already given up on */
 	g_atomic_int_set(&m->stop, 1);
 	if (m->kind.backend == CHECK_BACKEND_LEGACY) {
 		check_legacy_cancel(m->legacy);
@@ -214,16 +216,22 @@ void check_monitor_stop(check_monitor *m, unsigned budget_ms)
 			g_usleep(20 * 1000);
 		}
 	}
+	if (m->kind.backend != CHECK_BACKEND_LEGACY && !g_atomic_int_get(&m->done)) {
+		m->stuck = true;
+		return false;
+	}
 	g_thread_join(m->thread);
 	m->thread = NULL;
+	return true;
 }
 
 void check_monitor_free(check_monitor *m)
 {
 	if (m == NULL)
 		return;
-	if (m->thread != NULL)
-		check_monitor_stop(m, 3000);
+	/* A stuck thread still uses the monitor: it is left as it is. */
+	if (m->thread != NULL && !check_monitor_stop(m, 3000))
+		return;
 	if (m->legacy != NULL)
 		check_legacy_close(m->legacy);
 	else if (m->ctx != 0)

@@ -71,6 +71,8 @@ void matrix_cell_run(const matrix_run *run, matrix_version *v, const matrix_spec
 matrix_version *matrix_version_new(const char *root, const char *dir);
 void matrix_version_free(matrix_version *v);
 matrix_row *matrix_row_get(matrix_version *v, const char *name, bool asserted);
+/* The row of cells whose first SCardGetStatusChange pcscd never answered. */
+#define MATRIX_ROW_UNANSWERED "first call unanswered (10 s)"
 /* Adds a crash (pcscd died, the checker crashed or hung) for a cell. */
 void matrix_note_crash(matrix_version *v, const char *cell, const char *detail);
 /* Zero on every version for what must hold everywhere. */

@@ -288,7 +288,20 @@ void matrix_cell_run(const matrix_run *run, matrix_version *v, const matrix_spec
 	g_autofree char *fail = failure_of(&sp);
 	g_autoptr(JsonObject) rep = parse_object(sp.out);
 	const char *outcome = "ran";
-	if (*fail != '\0' || rep == NULL) {
+	if (*fail == '\0' && rep == NULL && sp.err != NULL &&
+	    strstr(sp.err, "no first answer from pcscd") != NULL) {
+		/* pcscd did not answer a monitor's first SCardGetStatusChange
+		 * within 10 s: a finding on that version (reported), not a
+		 * crash of anything. */
+		matrix_row *row = matrix_row_get(v, MATRIX_ROW_UNANSWERED, false);
+		row->count++;
+		if (row->cell == NULL) {
+			row->cell = g_strdup(label);
+			row->detail = g_strdup("a monitor's first SCardGetStatusChange got no answer "
+					       "in 10 s; the cell stopped there");
+		}
+		outcome = "first call unanswered";
+	} else if (*fail != '\0' || rep == NULL) {
 		g_autofree char *why = *fail != '\0'
 					       ? g_strdup_printf("%s; pcscd log %s", fail, log)
 					       : g_strdup_printf("the checker printed no report (status %d): "

@@ -30,6 +30,9 @@ matrix_version *matrix_version_new(const char *root, const char *dir)
 	/* The two rows every version has even before its first report. */
 	matrix_row_get(v, "lost", true);
 	matrix_row_get(v, CRASH_ROW, true);
+	/* Not a checker class: a cell that stopped because pcscd left a first
+	 * call unanswered (matrix_cell.c).  Reported, 0 when it never was. */
+	matrix_row_get(v, MATRIX_ROW_UNANSWERED, false);
 	return v;
 }
 
