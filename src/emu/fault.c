@@ -75,6 +75,38 @@ static bool parse_number(const char *s, uint64_t max, uint64_t *out)
 	return true;
 }
 
+bool emu_fault_parse_count(const char *s, const char *count, unsigned *out, GError **error)
+{
+	uint64_t n;
+
+	if (!parse_number(count, 1000000000u, &n) || n == 0) {
+		g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE,
+			    "fault \"%s\": count \"%s\" is not a number 1..1000000000", s, count);
+		return false;
+	}
+	*out = (unsigned)n;
+	return true;
+}
+
+bool emu_fault_parse_arg(const char *s, const char *kind, unsigned max, const char *arg,
+			 uint32_t *out, GError **error)
+{
+	uint64_t v;
+
+	if (max == 0) {
+		g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "fault \"%s\": %s takes no argument",
+			    s, kind);
+		return false;
+	}
+	if (!parse_number(arg, max, &v)) {
+		g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE,
+			    "fault \"%s\": argument \"%s\" is not a number 0..%u", s, arg, max);
+		return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
 bool emu_fault_parse(const char *s, emu_fault *out, GError **error)
 {
 	g_return_val_if_fail(s != NULL && out != NULL, FALSE);
@@ -90,14 +122,8 @@ bool emu_fault_parse(const char *s, emu_fault *out, GError **error)
 	char *at = strchr(copy, '@');
 	if (at != NULL) {
 		*at++ = '\0';
-		uint64_t n;
-		if (!parse_number(at, 1000000000u, &n) || n == 0) {
-			g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE,
-				    "fault \"%s\": count \"%s\" is not a number 1..1000000000", s,
-				    at);
+		if (!emu_fault_parse_count(s, at, &f.count, error))
 			return false;
-		}
-		f.count = (unsigned)n;
 	}
 	char *colon = strchr(copy, ':');
 	if (colon != NULL)
@@ -112,20 +138,9 @@ bool emu_fault_parse(const char *s, emu_fault *out, GError **error)
 	}
 	if (colon != NULL) {
 		const kind_info *ki = &kinds[f.kind];
-		uint64_t v;
-		if (ki->max == 0) {
-			g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE,
-				    "fault \"%s\": %s takes no argument", s, ki->name);
+		if (!emu_fault_parse_arg(s, ki->name, ki->max, colon, &f.arg, error))
 			return false;
-		}
-		if (!parse_number(colon, ki->max, &v)) {
-			g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE,
-				    "fault \"%s\": argument \"%s\" is not a number 0..%u", s, colon,
-				    ki->max);
-			return false;
-		}
 		f.has_arg = true;
-		f.arg = (uint32_t)v;
 	}
 	*out = f;
 	return true;

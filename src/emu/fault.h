@@ -83,6 +83,12 @@ uint32_t emu_fault_arg(const emu_fault *f);
  * (unknown kind, bad number, arg out of range for the kind).  *out is
  * written only on success. */
 bool emu_fault_parse(const char *s, emu_fault *out, GError **error);
+/* The parts of the fault grammar the USB-level faults (usbfault.h) share,
+ * with the same messages: "@COUNT" (1..10^9) and ":ARG" (0..max; a kind
+ * whose max is 0 takes none).  s is the whole string, for the message. */
+bool emu_fault_parse_count(const char *s, const char *count, unsigned *out, GError **error);
+bool emu_fault_parse_arg(const char *s, const char *kind, unsigned max, const char *arg,
+			 uint32_t *out, GError **error);
 
 /* Formats the string form back (always with the arg in effect).
  * Returns what snprintf returns. */

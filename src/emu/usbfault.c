@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "emu/profile.h"
+#include "emu/fault.h"
 #include "emu/usbfault.h"
 
 #define IN_PIPES (1u << EMU_USB_PIPE_BULK_IN | 1u << EMU_USB_PIPE_INTERRUPT)
@@ -82,19 +83,6 @@ size_t emu_fault_kind_len(const char *s)
 }
 
 /* A whole decimal or 0x-hex number 0..max. */
-static bool parse_number(const char *s, uint64_t max, uint64_t *out)
-{
-	if (*s == '\0' || *s == '-' || *s == '+' || g_ascii_isspace(*s))
-		return false;
-	char *end = NULL;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno != 0 || end == s || *end != '\0' || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 static bool parse_pipe(const char *s, emu_usb_pipe *out)
 {
 	for (unsigned p = 0; p < EMU_USB_PIPE_COUNT; p++)
@@ -114,17 +102,12 @@ bool emu_usb_fault_parse(const char *s, emu_usb_fault *out, GError **error)
 	}
 	g_autofree char *copy = g_strdup(s);
 	emu_usb_fault f = { .pipe = EMU_USB_PIPE_BULK_IN };
-	uint64_t v;
 
 	char *at = strchr(copy, '@');
 	if (at != NULL) {
 		*at++ = '\0';
-		if (!parse_number(at, 1000000000u, &v) || v == 0) {
-			g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE,
-				    "fault \"%s\": count \"%s\" is not a number 1..1000000000", s, at);
+		if (!emu_fault_parse_count(s, at, &f.count, error))
 			return false;
-		}
-		f.count = (unsigned)v;
 	}
 	char *colon = strpbrk(copy, ":=");
 	if (colon != NULL)
@@ -153,19 +136,9 @@ bool emu_usb_fault_parse(const char *s, emu_usb_fault *out, GError **error)
 		return false;
 	}
 	if (colon != NULL) {
-		if (ki->max == 0) {
-			g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE,
-				    "fault \"%s\": %s takes no argument", s, ki->name);
+		if (!emu_fault_parse_arg(s, ki->name, ki->max, colon, &f.arg, error))
 			return false;
-		}
-		if (!parse_number(colon, ki->max, &v)) {
-			g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE,
-				    "fault \"%s\": argument \"%s\" is not a number 0..%u", s, colon,
-				    ki->max);
-			return false;
-		}
 		f.has_arg = true;
-		f.arg = (uint32_t)v;
 	}
 	*out = f;
 	return true;
