@@ -218,6 +218,12 @@ static usbsim_dev *make_device(const char *text, size_t index, GError **error)
 	}
 	return d;
 fail:
+	/* A device refused after it was made (a bad fault=, composite= or
+	 * scenario=): the transport's reference and the device go too. */
+	if (d->emu != NULL) {
+		d->t.ops->close(d->t.dev);
+		emu_device_unref(d->emu);
+	}
 	g_free(d);
 	return NULL;
 }
