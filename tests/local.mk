@@ -125,20 +125,28 @@ EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/re
 # checker's late and lost classes, libccid's 20 ms event counts) for
 # reasons that are not the code's.  matrix-quick.sh (storms on both
 # cores for minutes) is the last.
-SERIAL_LOGS = tests/unit/test_host_multi.log tests/integration/check-events.log \
-	tests/integration/check-control.log tests/integration/legacy-client.log \
-	tests/integration/usbsim-libccid-events.log tests/integration/usbsim-libccid-ctl.log \
-	tests/integration/usb-events.log tests/integration/matrix-quick.log
+SERIAL_LOGS = $(SERIAL_1) $(SERIAL_2) $(SERIAL_3) $(SERIAL_4) $(SERIAL_5) $(SERIAL_6) \
+	$(SERIAL_7) $(SERIAL_8)
 ALL_TEST_LOGS = $(patsubst %.sh,%.log,$(filter %.sh,$(TESTS))) \
 	$(patsubst %,%.log,$(filter-out %.sh,$(TESTS)))
-tests/unit/test_host_multi.log: $(filter-out $(SERIAL_LOGS),$(ALL_TEST_LOGS))
-tests/integration/check-events.log: tests/unit/test_host_multi.log
-tests/integration/check-control.log: tests/integration/check-events.log
-tests/integration/legacy-client.log: tests/integration/check-control.log
-tests/integration/usbsim-libccid-events.log: tests/integration/legacy-client.log
-tests/integration/usbsim-libccid-ctl.log: tests/integration/usbsim-libccid-events.log
-tests/integration/usb-events.log: tests/integration/usbsim-libccid-ctl.log
-tests/integration/matrix-quick.log: tests/integration/usb-events.log
+# The targets go through variables: automake drops its own recipe for a
+# test log that Makefile.am names literally as a target.
+SERIAL_1 = tests/unit/test_host_multi.log
+SERIAL_2 = tests/integration/check-events.log
+SERIAL_3 = tests/integration/check-control.log
+SERIAL_4 = tests/integration/legacy-client.log
+SERIAL_5 = tests/integration/usbsim-libccid-events.log
+SERIAL_6 = tests/integration/usbsim-libccid-ctl.log
+SERIAL_7 = tests/integration/usb-events.log
+SERIAL_8 = tests/integration/matrix-quick.log
+$(SERIAL_1): $(filter-out $(SERIAL_LOGS),$(ALL_TEST_LOGS))
+$(SERIAL_2): $(SERIAL_1)
+$(SERIAL_3): $(SERIAL_2)
+$(SERIAL_4): $(SERIAL_3)
+$(SERIAL_5): $(SERIAL_4)
+$(SERIAL_6): $(SERIAL_5)
+$(SERIAL_7): $(SERIAL_6)
+$(SERIAL_8): $(SERIAL_7)
 
 # The pcsc-lite version matrix on request (ccidlab matrix, ccidlab(1)):
 # make matrix MATRIX_ARGS='--root /srv/sid' (repeatable; --full for the
