@@ -222,6 +222,26 @@ static void print_case(bench_reader *rs, size_t n, const apdu_case *c, GArray **
 
 /* Case 1 and case 4 with 255 bytes, timed on every reader in turn and
  * printed against the first (the floor). */
+
+/* The reader list of a new context (rv is SCardEstablishContext's);
+ * false, said on stderr, with the context released, when there is none. */
+static bool pcsc_readers(const char *suite, LONG rv, SCARDCONTEXT ctx, char **list, DWORD *len)
+{
+	if (rv != SCARD_S_SUCCESS) {
+		fprintf(stderr, "ccidlab bench %s: SCardEstablishContext: %s\n", suite,
+			pcsc_stringify_error(rv));
+		return false;
+	}
+	rv = SCardListReaders(ctx, NULL, (LPSTR)list, len);
+	if (rv != SCARD_S_SUCCESS) {
+		fprintf(stderr, "ccidlab bench %s: SCardListReaders: %s\n", suite,
+			pcsc_stringify_error(rv));
+		SCardReleaseContext(ctx);
+		return false;
+	}
+	return true;
+}
+
 static void short_cases(bench_reader *rs, size_t n, int iterations, uint8_t *rsp, DWORD cap)
 {
 	apdu_case cases[2];
@@ -266,20 +286,10 @@ int bench_apdu_libccid_run(const bench_opts *o)
 
 	printf("\n== APDU round trip, libccid on usbsim (SCardTransmit, one client; "
 	       "floor: ccidlab's emu:null in the same pcscd)\n");
-	if (rv != SCARD_S_SUCCESS) {
-		fprintf(stderr, "ccidlab bench apdu-libccid: SCardEstablishContext: %s\n",
-			pcsc_stringify_error(rv));
-		return 1;
-	}
 	char *list = NULL;
 	DWORD len = SCARD_AUTOALLOCATE;
-	rv = SCardListReaders(ctx, NULL, (LPSTR)&list, &len);
-	if (rv != SCARD_S_SUCCESS) {
-		fprintf(stderr, "ccidlab bench apdu-libccid: SCardListReaders: %s\n",
-			pcsc_stringify_error(rv));
-		SCardReleaseContext(ctx);
+	if (!pcsc_readers("apdu-libccid", rv, ctx, &list, &len))
 		return 1;
-	}
 	for (size_t i = 0; i < n; i++)
 		rs[i].name = find_reader(list, len, rs[i].friendly);
 	SCardFreeMemory(ctx, list);
@@ -328,19 +338,10 @@ int bench_apdu_run(const bench_opts *o)
 	g_autofree uint8_t *rsp = NULL;
 
 	printf("\n== APDU round trip through pcscd (SCardTransmit, one client; floor: emu:null)\n");
-	if (rv != SCARD_S_SUCCESS) {
-		fprintf(stderr, "ccidlab bench apdu: SCardEstablishContext: %s\n",
-			pcsc_stringify_error(rv));
-		return 1;
-	}
 	char *list = NULL;
 	DWORD len = SCARD_AUTOALLOCATE;
-	rv = SCardListReaders(ctx, NULL, (LPSTR)&list, &len);
-	if (rv != SCARD_S_SUCCESS) {
-		fprintf(stderr, "ccidlab bench apdu: SCardListReaders: %s\n", pcsc_stringify_error(rv));
-		SCardReleaseContext(ctx);
+	if (!pcsc_readers("apdu", rv, ctx, &list, &len))
 		return 1;
-	}
 	for (size_t i = 0; i < n; i++)
 		rs[i].name = find_reader(list, len, rs[i].friendly);
 	for (size_t i = 0; i < n_ext; i++)
