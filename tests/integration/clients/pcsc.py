@@ -72,3 +72,24 @@ def pcscd_log():
         return ""
     with open(path, errors="replace") as f:
         return f.read()
+
+
+# SCARD_* names by value, for reports ("SCARD_E_NOT_TRANSACTED").
+_NAMES = {}
+for _k in dir(S):
+    if _k.startswith(("SCARD_E_", "SCARD_W_", "SCARD_F_", "SCARD_S_")):
+        _NAMES.setdefault(getattr(S, _k) & 0xFFFFFFFF, _k)
+
+
+def rv_symbol(rv):
+    return _NAMES.get(rv & 0xFFFFFFFF, "0x%08X" % (rv & 0xFFFFFFFF))
+
+
+def pcscd_alive():
+    """The lab's pcscd ($CCIDLAB_PCSCD_PID) exists and is not a zombie."""
+    pid = os.environ.get("CCIDLAB_PCSCD_PID")
+    try:
+        with open("/proc/%s/status" % pid) as f:
+            return not any(l.startswith("State:") and "Z" in l for l in f)
+    except (OSError, TypeError):
+        return False

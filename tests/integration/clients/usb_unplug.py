@@ -25,6 +25,7 @@ import threading
 import time
 
 import pcsc
+from pcsc import pcscd_alive
 from smartcard import scard as S
 
 SELECT = bytes([0x00, 0xA4, 0x04, 0x00, 0x06, 0xA0, 0x00, 0x00, 0x00, 0x18, 0xFF])
@@ -43,14 +44,7 @@ WAKE_S = 4.0
 # itself for seconds; it catches slots that are never failed.
 SEEN_S = 10.0
 PROTOS = S.SCARD_PROTOCOL_T0 | S.SCARD_PROTOCOL_T1
-NAMES = {}
-for _k in dir(S):
-    if _k.startswith(("SCARD_E_", "SCARD_W_", "SCARD_F_", "SCARD_S_")):
-        NAMES.setdefault(getattr(S, _k) & 0xFFFFFFFF, _k)
-
-
-def rv_name(rv):
-    return NAMES.get(rv & 0xFFFFFFFF, "0x%08X" % (rv & 0xFFFFFFFF))
+rv_name = pcsc.rv_symbol
 
 
 def ccidlab(*args):
@@ -58,15 +52,6 @@ def ccidlab(*args):
                        timeout=30)
     if p.returncode != 0:
         raise RuntimeError("ccidlab %s: %s" % (" ".join(args), (p.stdout + p.stderr).strip()))
-
-
-def pcscd_alive():
-    pid = os.environ.get("CCIDLAB_PCSCD_PID")
-    try:
-        with open("/proc/%s/status" % pid) as f:
-            return not any(l.startswith("State:") and "Z" in l for l in f)
-    except (OSError, TypeError):
-        return False
 
 
 def state(ctx, name):
