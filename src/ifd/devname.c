@@ -2,12 +2,13 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ifd/devname.h"
 
-#define VALID_CHARS "A-Z a-z 0-9 = / - . _ @ :"
+#define VALID_CHARS "A-Z a-z 0-9 = / - . _ @ : \\ (any printable character inside quotes)"
 
 static int refuse(char *why, size_t why_len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -22,48 +23,118 @@ static int refuse(char *why, size_t why_len, const char *fmt, ...)
 	return -1;
 }
 
-/* pcscd's reader.conf lexer accepts exactly these in an unquoted token. */
-static int token_char(char c)
+/* pcscd's reader.conf lexer accepts exactly these in an unquoted token
+ * ('=' only from 1.8.24 on; '\' in every version). */
+static bool token_char(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || strchr("=/-._@:", c) != NULL;
+	       (c >= '0' && c <= '9') || strchr("=/-._@:\\", c) != NULL;
 }
 
-static int check_chars(const char *name, char *why, size_t why_len)
+/* Inside a quoted token the lexer takes anything up to the closing quote
+ * on the same line; the driver still refuses control bytes. */
+static bool quoted_char(char c, char quote)
 {
-	for (size_t i = 0; name[i] != '\0'; i++) {
+	return c >= 0x20 && c < 0x7f && c != quote;
+}
+
+static int check_chars(const char *name, size_t len, char quote, size_t offset, char *why,
+		       size_t why_len)
+{
+	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
-		if (!token_char((char)c)) {
-			if (c >= 0x20 && c < 0x7f)
-				return refuse(why, why_len,
-					      "character '%c' at offset %zu is not allowed (allowed: %s)",
-					      c, i, VALID_CHARS);
+		bool ok = quote != '\0' ? quoted_char((char)c, quote) : token_char((char)c);
+		if (ok)
+			continue;
+		if (c >= 0x20 && c < 0x7f)
 			return refuse(why, why_len,
-				      "byte 0x%02X at offset %zu is not allowed (allowed: %s)",
-				      c, i, VALID_CHARS);
-		}
+				      "character '%c' at offset %zu is not allowed (allowed: %s)",
+				      c, i + offset, VALID_CHARS);
+		return refuse(why, why_len, "byte 0x%02X at offset %zu is not allowed (allowed: %s)",
+			      c, i + offset, VALID_CHARS);
 	}
 	return 0;
 }
 
-/* Splits "k=v" fields after the scheme (and the emu profile). */
-static int parse_params(ifd_devname *out, char *rest, char *why, size_t why_len)
+/* Cuts `s` at its first unescaped ':' and removes the escapes "\:" and
+ * "\\" from the part before it, in place.  Returns the part after the
+ * colon, or NULL when there is none.  Other backslashes stay: they belong
+ * to the value (a card spec's own syntax, a path). */
+static char *next_field(char *s)
 {
-	char *save = NULL;
+	char *w = s;
 
-	for (char *f = strtok_r(rest, ":", &save); f != NULL; f = strtok_r(NULL, ":", &save)) {
-		char *eq = strchr(f, '=');
-		if (eq == NULL || eq == f)
-			return refuse(why, why_len,
-				      "field '%s' is not key=value (fields after the profile are key=value)", f);
-		*eq = '\0';
-		if (ifd_devname_get(out, f) != NULL)
-			return refuse(why, why_len, "key '%s' is given twice", f);
-		if (out->n_params == IFD_DEVNAME_MAX_PARAMS)
-			return refuse(why, why_len, "more than %d key=value fields", IFD_DEVNAME_MAX_PARAMS);
-		out->params[out->n_params].key = f;
-		out->params[out->n_params].value = eq + 1;
-		out->n_params++;
+	for (char *r = s; *r != '\0'; r++) {
+		if (r[0] == '\\' && (r[1] == ':' || r[1] == '\\')) {
+			*w++ = *++r;
+			continue;
+		}
+		if (*r == ':') {
+			*w = '\0';
+			return r + 1;
+		}
+		*w++ = *r;
+	}
+	*w = '\0';
+	return NULL;
+}
+
+/* Card kinds whose spec carries a file: "card=script:FILE" as documented.
+ * The colon splits it into two fields; a key-less field right after such a
+ * value is its file, glued back. */
+static bool takes_file(const char *value)
+{
+	return strcmp(value, "script") == 0 || strcmp(value, "files") == 0;
+}
+
+static int not_key_value(const char *field, char *why, size_t why_len)
+{
+	return refuse(why, why_len,
+		      "field '%s' is not key=value (fields after the profile are key=value)", field);
+}
+
+static int glue_file(ifd_devname *out, char *field, char *why, size_t why_len)
+{
+	if (out->n_params == 0 || !takes_file(out->params[out->n_params - 1].value))
+		return not_key_value(field, why, why_len);
+	/* The value ends at a NUL where its colon was; the file follows,
+	 * possibly further right (next_field shortens a field that had
+	 * escapes).  Put the colon back and move the file next to it. */
+	const char *value = out->params[out->n_params - 1].value;
+	char *colon = (char *)value + strlen(value);
+	memmove(colon + 1, field, strlen(field) + 1);
+	*colon = ':';
+	return 0;
+}
+
+/* One field after the profile: key=value, or the file of the card spec
+ * before it. */
+static int add_field(ifd_devname *out, char *f, char *why, size_t why_len)
+{
+	char *eq = strchr(f, '=');
+
+	if (eq == f || (eq == NULL && *f == '\0'))
+		return not_key_value(f, why, why_len);
+	if (eq == NULL)
+		return glue_file(out, f, why, why_len);
+	*eq = '\0';
+	if (ifd_devname_get(out, f) != NULL)
+		return refuse(why, why_len, "key '%s' is given twice", f);
+	if (out->n_params == IFD_DEVNAME_MAX_PARAMS)
+		return refuse(why, why_len, "more than %d key=value fields", IFD_DEVNAME_MAX_PARAMS);
+	out->params[out->n_params].key = f;
+	out->params[out->n_params].value = eq + 1;
+	out->n_params++;
+	return 0;
+}
+
+static int parse_params(ifd_devname *out, char *f, char *why, size_t why_len)
+{
+	while (f != NULL) {
+		char *next = next_field(f);
+		if (add_field(out, f, why, why_len) != 0)
+			return -1;
+		f = next;
 	}
 	return 0;
 }
@@ -74,21 +145,28 @@ static int parse_emu(ifd_devname *out, char *body, char *why, size_t why_len)
 	if (*body == '\0' || *body == ':')
 		return refuse(why, why_len,
 			      "'emu:' needs a profile or conf=FILE (emu:PROFILE[:key=value]...)");
-	char *colon = strchr(body, ':');
-	char *first_end = colon != NULL ? colon : body + strlen(body);
-	if (memchr(body, '=', (size_t)(first_end - body)) == NULL) {
+	char *rest = next_field(body);
+	if (strchr(body, '=') == NULL) {
 		out->profile = body;
-		if (colon == NULL)
-			return 0;
-		*colon = '\0';
-		return parse_params(out, colon + 1, why, why_len);
+		return parse_params(out, rest, why, why_len);
 	}
-	if (parse_params(out, body, why, why_len) != 0)
+	/* emu:conf=FILE:...: the first field is a key like the others. */
+	if (add_field(out, body, why, why_len) != 0 || parse_params(out, rest, why, why_len) != 0)
 		return -1;
 	if (ifd_devname_get(out, "conf") == NULL)
 		return refuse(why, why_len,
 			      "'emu:' needs a profile or conf=FILE before other keys");
 	return 0;
+}
+
+/* pcscd hands a quoted DEVICENAME over with its quotes (every version up to
+ * today strips them from FRIENDLYNAME only); before 1.8.24 quoting is the
+ * only way to write '='.  One enclosing pair of " or ' is removed. */
+static char enclosing_quote(const char *name, size_t len)
+{
+	if (len >= 2 && (name[0] == '"' || name[0] == '\'') && name[len - 1] == name[0])
+		return name[0];
+	return '\0';
 }
 
 int ifd_devname_parse(const char *name, ifd_devname *out, char *why, size_t why_len)
@@ -100,15 +178,22 @@ int ifd_devname_parse(const char *name, ifd_devname *out, char *why, size_t why_
 	if (len > IFD_DEVNAME_MAX)
 		return refuse(why, why_len, "DEVICENAME is %zu bytes long (at most %d)", len,
 			      IFD_DEVNAME_MAX);
-	if (check_chars(name, why, why_len) != 0)
+	char quote = enclosing_quote(name, len);
+	size_t skip = quote != '\0' ? 1 : 0;
+	const char *inner = name + skip;
+	size_t inner_len = len - 2 * skip;
+	if (check_chars(inner, inner_len, quote, skip, why, why_len) != 0)
 		return -1;
-	memcpy(out->buf, name, len + 1);
+	memcpy(out->text, inner, inner_len);
+	out->text[inner_len] = '\0';
+	memcpy(out->buf, inner, inner_len);
+	out->buf[inner_len] = '\0';
 
 	char *colon = strchr(out->buf, ':');
 	if (colon == NULL)
 		return refuse(why, why_len,
 			      "no scheme in '%s' (expected emu:PROFILE[:key=value]... or usb:VVVV/PPPP...)",
-			      name);
+			      out->text);
 	*colon = '\0';
 	char *body = colon + 1;
 	if (strcmp(out->buf, "emu") == 0)

@@ -4,8 +4,13 @@
  *   emu:conf=FILE:reader=NAME      an emulated reader from a lab file
  *   usb:VVVV/PPPP[:...]            a real USB reader, as pcscd names it
  *
- * Only pcscd's token characters are allowed ([A-Za-z0-9=/-._@:]), and a
- * reader.conf.d DEVICENAME must contain ':' so that pcscd does not stat()
+ * Unquoted, only pcscd's token characters are allowed ([A-Za-z0-9=/-._@:\]);
+ * one enclosing pair of quotes (" or ') is removed, and inside it any
+ * printable character but that quote is allowed: pcscd before 1.8.24 takes
+ * '=' only in a quoted token, and hands DEVICENAME over with its quotes.
+ * In fields, "\:" is a literal ':' and "\\" a literal '\'; the documented
+ * card=script:FILE and card=files:FILE are read as one value.
+ * A reader.conf.d DEVICENAME must contain ':' so that pcscd does not stat()
  * it as a file.  Parsing only checks the form; what a profile or key
  * means is the reader layer's business.
  */
@@ -32,6 +37,7 @@ typedef struct ifd_devname {
 	const char *profile;	/* emu: the first field, unless it is key=value */
 	size_t n_params;
 	ifd_devname_param params[IFD_DEVNAME_MAX_PARAMS];
+	char text[IFD_DEVNAME_MAX + 1];	/* the name without its enclosing quotes */
 	char buf[IFD_DEVNAME_MAX + 1];	/* the fields point in here */
 } ifd_devname;
 

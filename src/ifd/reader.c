@@ -73,7 +73,7 @@ static long reader_new(unsigned n, const char *devname, ifd_reader **out)
 	r->devname = g_strdup(devname);
 	g_mutex_init(&r->ev_lock);
 	g_cond_init(&r->ev_cond);
-	long rc = dn.scheme == IFD_DEVNAME_USB ? ifd_usb_open(r, devname) : ifd_emu_open(r, devname);
+	long rc = dn.scheme == IFD_DEVNAME_USB ? ifd_usb_open(r, dn.text) : ifd_emu_open(r, dn.text);
 	if (rc != IFD_SUCCESS) {
 		reader_free(r);
 		return rc;

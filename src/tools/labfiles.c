@@ -20,16 +20,16 @@ gboolean lab_copy_file(const char *from, const char *to, GError **error)
 }
 
 /* pcscd's reader.conf lexer takes a key, then a quoted string or a token
- * of [A-Za-z0-9=/-._@:]; anything else makes pcscd (1.9.9) refuse the
+ * of [A-Za-z0-9=/-._@:\]; anything else makes pcscd (1.9.9) refuse the
  * whole directory and exit.  Say which line, before pcscd says less. */
 static gboolean value_ok(const char *v)
 {
-	if (v[0] == '"') {
-		const char *end = strchr(v + 1, '"');
+	if (v[0] == '"' || v[0] == '\'') {
+		const char *end = strchr(v + 1, v[0]);
 		return end != NULL && end[1] == '\0';
 	}
 	for (; *v != '\0'; v++)
-		if (!g_ascii_isalnum(*v) && strchr("=/-._@:", *v) == NULL)
+		if (!g_ascii_isalnum(*v) && strchr("=/-._@:\\", *v) == NULL)
 			return FALSE;
 	return TRUE;
 }
@@ -47,7 +47,7 @@ static gboolean check_conf_text(const char *path, const char *text, GError **err
 		if (value[0] != '\0' && !value_ok(value)) {
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
 				    "%s:%u: %s value '%s' is neither a quoted string nor a token of "
-				    "[A-Za-z0-9=/-._@:]; pcscd would refuse the whole directory",
+				    "[A-Za-z0-9=/-._@:\\]; pcscd would refuse the whole directory",
 				    path, i + 1, line, value);
 			return FALSE;
 		}
