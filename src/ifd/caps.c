@@ -77,7 +77,10 @@ static long pcscd_tag(ifd_reader *r, unsigned slot, DWORD Tag, PDWORD Length, PU
 
 	switch (Tag) {
 	case TAG_IFD_SLOTS_NUMBER:
-		return put_u8(Length, Value, (uint8_t)r->n_slots);
+		/* One byte (pcscd reads ucGetData[0]): 256 slots (bMaxSlotIndex
+		 * 0xFF) would wrap to 0, a one-slot reader to pcscd.  255 is
+		 * the most it can be told (ifd_reader_open logs it). */
+		return put_u8(Length, Value, (uint8_t)MIN(r->n_slots, 255u));
 	case TAG_IFD_SLOT_THREAD_SAFE:
 		/* Slots may run side by side only where the reader says so. */
 		return put_u8(Length, Value, d->bMaxCCIDBusySlots > 1 ? 1 : 0);

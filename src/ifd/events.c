@@ -7,11 +7,16 @@
  * whose NotifySlotChange says "changed" while its present bit equals what
  * pcscd last saw had a card removed and put back between two looks: both
  * edges are queued, so pcscd counts both (issue 5, "no edge is lost").
+ * A queue holds the state pcscd was shown and at most two more: a longer
+ * run of edges is folded into its last two, so that a device that sends
+ * NotifySlotChange without end costs nothing more (issue 20).
  * IFDHICCPresence answers from the queue without a round trip; only the
  * slot's own polling thread consumes a report, so a presence check made
  * by another pcscd thread (SCardConnect's power-up) cannot swallow one.
  */
 #include "config.h"
+
+#include <string.h>
 
 #include <ifdhandler.h>
 
@@ -42,15 +47,41 @@ void ifd_observed_edge(ifd_reader *r, unsigned slot, bool present)
 
 static bool last_state(const ifd_slot *s)
 {
-	gpointer tail = g_queue_peek_tail((GQueue *)&s->reports);
-	return tail != NULL ? GPOINTER_TO_INT(tail) == 2 : s->reported_present;
+	return s->n_reports > 0 ? s->reports[s->n_reports - 1] : s->reported_present;
 }
 
-/* Called with r->ev_lock held. */
+/* Called with r->ev_lock held.  States alternate (a state equal to the
+ * last one is no edge).  After the report pcscd was shown (pinned: its
+ * next wait retires it), with base the state that one leaves pcscd in,
+ * two reports say !base, base: the card went and came back.  A third
+ * edge makes the run !base, base, !base, whose meaning to pcscd is the
+ * one of !base alone (a card that went is gone, whatever came and went
+ * meanwhile; from absent, the card there now is a new one): the run
+ * folds to its last state. */
 static void queue_state(ifd_slot *s, bool present)
 {
-	/* Reports are stored as 1 (absent) and 2 (present): never NULL. */
-	g_queue_push_tail(&s->reports, GINT_TO_POINTER(present ? 2 : 1));
+	if (present == last_state(s))
+		return;
+	unsigned pinned = s->shown && s->n_reports > 0 ? 1 : 0;
+	if (s->n_reports - pinned == 2)
+		s->n_reports = pinned;
+	s->reports[s->n_reports++] = present;
+}
+
+/* The head report, or NULL; r->ev_lock held. */
+static const bool *head_report(const ifd_slot *s)
+{
+	return s->n_reports > 0 ? &s->reports[0] : NULL;
+}
+
+/* Retires the head report: pcscd has counted it.  r->ev_lock held. */
+static void retire_head(ifd_slot *s)
+{
+	if (s->n_reports == 0)
+		return;
+	s->reported_present = s->reports[0];
+	memmove(s->reports, s->reports + 1, (s->n_reports - 1) * sizeof s->reports[0]);
+	s->n_reports--;
 }
 
 /* A reader announces the cards it holds with a NotifySlotChange whose
@@ -224,12 +255,10 @@ long ifd_events_wait(unsigned long lun, int timeout_ms)
 	s->waiter = g_thread_self();
 	/* pcscd has looked at the head report: it is counted now. */
 	if (s->shown) {
-		gpointer head = g_queue_pop_head(&s->reports);
-		if (head != NULL)
-			s->reported_present = GPOINTER_TO_INT(head) == 2;
+		retire_head(s);
 		s->shown = false;
 	}
-	while (!s->stop && g_queue_is_empty(&s->reports) && !r->gone)
+	while (!s->stop && s->n_reports == 0 && !r->gone)
 		if (!g_cond_wait_until(&r->ev_cond, &r->ev_lock, end))
 			break;
 	/* The stop is sticky until a wait has seen it (pcscd may ask for it
@@ -263,11 +292,11 @@ bool ifd_events_present(ifd_reader *r, unsigned slot)
 	bool present;
 
 	g_mutex_lock(&r->ev_lock);
-	gpointer head = g_queue_peek_head(&s->reports);
+	const bool *head = head_report(s);
 	if (head == NULL) {
 		present = s->reported_present;
 	} else {
-		present = GPOINTER_TO_INT(head) == 2;
+		present = *head;
 		if (s->waiter == NULL || s->waiter == g_thread_self())
 			s->shown = true;
 	}
@@ -280,8 +309,8 @@ bool ifd_events_present_peek(ifd_reader *r, unsigned slot)
 	ifd_slot *s = &r->slots[slot];
 
 	g_mutex_lock(&r->ev_lock);
-	gpointer head = g_queue_peek_head(&s->reports);
-	bool present = head != NULL ? GPOINTER_TO_INT(head) == 2 : s->reported_present;
+	const bool *head = head_report(s);
+	bool present = head != NULL ? *head : s->reported_present;
 	g_mutex_unlock(&r->ev_lock);
 	return present;
 }

@@ -78,3 +78,10 @@ tests_unit_test_devname_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_devname_LDADD = $(IFD_LIBS) $(JSON_LIBS) $(LIBUSB_LIBS) $(GLIB_LIBS)
 tests_unit_test_devname_CPPFLAGS = $(AM_CPPFLAGS) $(PCSC_CFLAGS)
 TESTS += tests/unit/test_devname
+
+check_PROGRAMS += tests/unit/test_ifd_events
+tests_unit_test_ifd_events_SOURCES = tests/unit/test_ifd_events.c
+tests_unit_test_ifd_events_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ifd_events_LDADD = $(IFD_LIBS) $(JSON_LIBS) $(LIBUSB_LIBS) $(GLIB_LIBS)
+tests_unit_test_ifd_events_CPPFLAGS = $(AM_CPPFLAGS) $(PCSC_CFLAGS)
+TESTS += tests/unit/test_ifd_events

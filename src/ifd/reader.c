@@ -47,8 +47,6 @@ static void reader_free(ifd_reader *r)
 	host_reader_close(r->host);
 	if (r->emu != NULL)
 		emu_device_unref(r->emu);
-	for (unsigned i = 0; r->slots != NULL && i < r->n_slots; i++)
-		g_queue_clear(&r->slots[i].reports);
 	g_free(r->slots);
 	g_free(r->polled_present);
 	g_mutex_clear(&r->ev_lock);
@@ -80,8 +78,6 @@ static long reader_new(unsigned n, const char *devname, ifd_reader **out)
 	}
 	r->n_slots = r->null_reader ? r->n_slots_null : host_reader_slots(r->host);
 	r->slots = g_new0(ifd_slot, r->n_slots);
-	for (unsigned i = 0; i < r->n_slots; i++)
-		g_queue_init(&r->slots[i].reports);
 	if (r->null_reader)
 		r->slots[0].reported_present = true;	/* its card never leaves */
 	if (r->mode == IFD_MODE_POLL && r->emu == NULL && !r->null_reader)
@@ -137,6 +133,9 @@ long ifd_reader_open(unsigned long lun, const char *devname)
 	if (fresh != NULL) {
 		ifd_info("reader %u: '%s' open: %s, %u slot(s), %s mode", n, r->devname, r->name,
 			 r->n_slots, r->mode == IFD_MODE_EVENT ? "event" : "polling-only");
+		if (r->n_slots > 255)
+			ifd_error("reader %u: %u slots, pcscd can be told 255 (one byte): slot %u "
+				  "is not served", n, r->n_slots, r->n_slots - 1);
 		ifd_ctl_reader_opened(r);
 		ifd_emu_start_scenario(r);
 	}

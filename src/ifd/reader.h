@@ -25,12 +25,21 @@ typedef enum ifd_mode {
 	IFD_MODE_POLL,		/* pcscd polls IFDHICCPresence every 400 ms */
 } ifd_mode;
 
+/* States pcscd has still to see, oldest first: the one it was shown
+ * (events.c retires it at the slot's next wait), then at most two more.
+ * Each differs from the one before it, so the last two say everything a
+ * longer run of edges could: "gone and back" or "gone", and the final
+ * state (issue 20: a device that floods NotifySlotChange must not grow
+ * the driver). */
+#define IFD_SLOT_REPORTS 3
+
 typedef struct ifd_slot {
 	bool open;		/* pcscd has a channel on this slot */
-	/* Event mode, under ev_lock: states pcscd has still to see (each a
-	 * gboolean present), oldest first; the last state it saw; the sticky
-	 * stop; the thread that waits for this slot (it alone consumes). */
-	GQueue reports;
+	/* Event mode, under ev_lock: the states pcscd has still to see; the
+	 * last state it saw; the sticky stop; the thread that waits for this
+	 * slot (it alone consumes). */
+	bool reports[IFD_SLOT_REPORTS];
+	unsigned n_reports;
 	bool reported_present;
 	bool stop;
 	GThread *waiter;
