@@ -47,7 +47,8 @@ static ccid_exchange_level level_from_features(uint32_t dwFeatures, bool *ambigu
 }
 
 /* APDU sizes from dwMaxCCIDMessageLength, which counts the 10-byte
- * header plus abData (CCID 1.1 table 5.1-1).  A short APDU travels in one
+ * header plus abData (CCID 1.1 table 5.1-1), clamped to what the table
+ * allows at most (descriptor.h).  A short APDU travels in one
  * XfrBlock, so it is bounded by the payload and by ISO 7816-4's 261 bytes.
  * At extended level the APDU is chained (CCID 1.1 §6.1.4 wLevelParameter),
  * so its size is ISO 7816-4's and each block carries max_block_payload. */
@@ -55,6 +56,10 @@ static void apdu_sizes(const ccid_class_desc *d, ccid_class_facts *f)
 {
 	uint32_t len = d->dwMaxCCIDMessageLength;
 
+	if (len > CCID_MAX_MESSAGE_LENGTH)
+		len = CCID_MAX_MESSAGE_LENGTH;
+	f->message_length = len;
+	f->message_length_clamped = len != d->dwMaxCCIDMessageLength;
 	f->max_block_payload = len >= CCID_MSG_HEADER_LEN ? len - CCID_MSG_HEADER_LEN : 0;
 	f->max_short_apdu = f->max_block_payload < CCID_SHORT_APDU_MAX ?
 				    f->max_block_payload : CCID_SHORT_APDU_MAX;

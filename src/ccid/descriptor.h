@@ -36,6 +36,12 @@
 /* CCID_SHORT_APDU_MAX (261) and CCID_EXTENDED_APDU_MAX (65544), the
  * ISO 7816-4 §5.1 command APDU maxima, and ccid_exchange_level, whose
  * values are the dwFeatures level bits, come from exchange.h. */
+/* CCID 1.1 §5.1 table 5.1-1, dwMaxCCIDMessageLength: "for extended APDU
+ * level the value shall be between 261 + 10 (header) and 65544 + 10".
+ * No message of any level needs more (a short APDU, a TPDU or a block of
+ * a chained extended APDU all fit), so a larger declaration only sizes
+ * buffers for a message that never legally comes: it is clamped here. */
+#define CCID_MAX_MESSAGE_LENGTH (65544u + CCID_MSG_HEADER_LEN)
 
 /* dwFeatures bits, CCID 1.1 §5.1 table 5.1-1 (0x800 from ICCD 1.0). */
 enum {
@@ -109,7 +115,12 @@ typedef struct ccid_class_facts {
 	bool level_ambiguous;       /* more than one level bit: highest taken */
 	unsigned slot_count;        /* bMaxSlotIndex + 1, 1..256 */
 	unsigned busy_slots;        /* bMaxCCIDBusySlots as declared */
-	/* Payload bytes of one bulk message: dwMaxCCIDMessageLength minus the
+	/* dwMaxCCIDMessageLength as used: at most CCID_MAX_MESSAGE_LENGTH
+	 * (message_length_clamped says it was more).  Every buffer of one
+	 * message is this long, whatever the device declares. */
+	uint32_t message_length;
+	bool message_length_clamped;
+	/* Payload bytes of one bulk message: message_length minus the
 	 * 10-byte header (0 when the reader declares less than a header).
 	 * This is also the per-block payload of extended-APDU chaining. */
 	uint32_t max_block_payload;

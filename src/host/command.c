@@ -33,10 +33,8 @@ void host_command_init(host_reader *r)
 {
 	r->n_gates = r->iface.facts.slot_count + 1;
 	r->gates = g_new0(host_gate, r->n_gates);
-	for (unsigned i = 0; i < r->n_gates; i++) {
+	for (unsigned i = 0; i < r->n_gates; i++)
 		g_mutex_init(&r->gates[i].lock);
-		r->gates[i].answer = g_malloc(r->scratch_cap);
-	}
 	r->waits = g_new0(host_wait, r->n_gates);
 	r->rx_cap = r->scratch_cap;
 	r->rx = g_malloc(r->rx_cap);
@@ -57,6 +55,13 @@ void host_command_clear(host_reader *r)
 static unsigned wait_index(const host_reader *r, unsigned slot)
 {
 	return slot < r->iface.facts.slot_count ? slot : r->iface.facts.slot_count;
+}
+
+uint8_t *host_gate_answer(host_reader *r, host_gate *g)
+{
+	if (g->answer == NULL)
+		g->answer = g_malloc(r->scratch_cap);
+	return g->answer;
 }
 
 host_gate *host_gate_of(host_reader *r, unsigned slot)

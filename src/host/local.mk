@@ -41,3 +41,9 @@ tests_unit_test_host_abort_SOURCES = tests/unit/test_host_abort.c tests/unit/hos
 tests_unit_test_host_abort_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_host_abort_LDADD = $(HOST_EMU_LDADD)
 TESTS += tests/unit/test_host_abort
+
+check_PROGRAMS += tests/unit/test_host_limits
+tests_unit_test_host_limits_SOURCES = tests/unit/test_host_limits.c tests/unit/host_emu_fixture.h
+tests_unit_test_host_limits_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_host_limits_LDADD = $(HOST_EMU_LDADD)
+TESTS += tests/unit/test_host_limits

@@ -98,7 +98,8 @@ host_reader *host_reader_open(transport t, char *why, size_t why_len)
 					       r->info.bcdDevice);
 	r->iface.facts.level = ccid_quirks_level(q, r->iface.facts.level);
 	r->quirk_flags = q != NULL ? q->flags : 0;
-	r->limits.dwMaxCCIDMessageLength = d->dwMaxCCIDMessageLength;
+	/* Clamped (descriptor.h): every message buffer below is this long. */
+	r->limits.dwMaxCCIDMessageLength = r->iface.facts.message_length;
 	r->limits.bMaxSlotIndex = d->bMaxSlotIndex;
 	read_list(r, CCID_REQ_GET_DATA_RATES, d->bNumDataRatesSupported, r->rates, &r->n_rates);
 	read_list(r, CCID_REQ_GET_CLOCK_FREQUENCIES, d->bNumClockSupported, r->clocks,
@@ -106,7 +107,7 @@ host_reader *host_reader_open(transport t, char *why, size_t why_len)
 	r->slots = g_new0(host_slot, r->iface.facts.slot_count);
 	for (unsigned i = 0; i < r->iface.facts.slot_count; i++)
 		r->slots[i].protocol = -1;
-	r->scratch_cap = d->dwMaxCCIDMessageLength;
+	r->scratch_cap = r->iface.facts.message_length;
 	r->scratch = g_malloc(r->scratch_cap);
 	r->max_busy = MAX(1u, d->bMaxCCIDBusySlots);
 	host_command_init(r);

@@ -22,7 +22,9 @@ typedef struct host_gate {
 	GMutex lock;		/* one command sequence on the slot(s) */
 	unsigned pending_mult;	/* a card's time request for the next read */
 	gint64 op_end;		/* the APDU's cap (µs, monotonic), 0: none */
-	uint8_t *answer;	/* one whole answer message (xfr.c) */
+	/* One whole answer message (xfr.c), made at the gate's first use:
+	 * a reader of 256 slots that pcscd uses one of costs one buffer. */
+	uint8_t *answer;
 } host_gate;
 
 /* One command waiting for its answer: a mailbox filled by whichever
@@ -64,7 +66,7 @@ struct host_reader {
 	unsigned n_gates;
 
 	GMutex out_lock;	/* bulk-OUT and control: one writer */
-	uint8_t *scratch;	/* one whole message, dwMaxCCIDMessageLength */
+	uint8_t *scratch;	/* one whole message, facts.message_length */
 	size_t scratch_cap;
 
 	/* Short critical sections only, never held across a transfer. */
@@ -93,6 +95,9 @@ void host_command_init(host_reader *r);
 void host_command_clear(host_reader *r);
 /* The gate of a bSlot (slot out of range: the spare one). */
 host_gate *host_gate_of(host_reader *r, unsigned slot);
+/* The gate's answer buffer (scratch_cap bytes), made on first use;
+ * called with g->lock held. */
+uint8_t *host_gate_answer(host_reader *r, host_gate *g);
 /* Called with host_gate_of(r, cmd->bSlot) held. */
 int host_command_gated(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, ccid_msg *rsp);
 

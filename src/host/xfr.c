@@ -81,7 +81,7 @@ static int transmit_level(host_reader *r, xfr_ctx *xp, unsigned slot, const uint
 {
 	host_slot *s = &r->slots[slot];
 	ccid_xfer xf = make_xfer(xp);
-	uint32_t max_msg = r->iface.desc.dwMaxCCIDMessageLength;
+	uint32_t max_msg = r->iface.facts.message_length;
 
 	switch (r->iface.facts.level) {
 	case CCID_LEVEL_SHORT_APDU:
@@ -110,7 +110,8 @@ static int transmit_level(host_reader *r, xfr_ctx *xp, unsigned slot, const uint
 static int transmit_gated(host_reader *r, host_gate *g, unsigned slot, const uint8_t *apdu,
 			  size_t len, uint8_t *rsp, size_t cap, size_t *rsp_len)
 {
-	xfr_ctx x = { .r = r, .g = g, .slot = slot, .buf = g->answer, .cap = r->scratch_cap };
+	xfr_ctx x = { .r = r, .g = g, .slot = slot, .buf = host_gate_answer(r, g),
+		      .cap = r->scratch_cap };
 	int rc = transmit_level(r, &x, slot, apdu, len, rsp, cap, rsp_len);
 	/* Commands that ran out of time were reported to the engines as a
 	 * transport failure (xfr_exchange): to pcscd it is a timeout. */
@@ -147,10 +148,11 @@ int host_slot_transmit(host_reader *r, unsigned slot, const uint8_t *apdu, size_
 int host_t1_negotiate(host_reader *r, unsigned slot, unsigned ifsd)
 {
 	host_gate *g = host_gate_of(r, slot);
-	xfr_ctx x = { .r = r, .g = g, .slot = slot, .buf = g->answer, .cap = r->scratch_cap };
+	g_mutex_lock(&g->lock);
+	xfr_ctx x = { .r = r, .g = g, .slot = slot, .buf = host_gate_answer(r, g),
+		      .cap = r->scratch_cap };
 	ccid_xfer xf = make_xfer(&x);
 
-	g_mutex_lock(&g->lock);
 	int rc = ccid_t1_host_negotiate_ifsd(&r->slots[slot].t1, &xf, ifsd);
 	g_mutex_unlock(&g->lock);
 	/* A card that ignores S(IFS) keeps IFSD 32: the link still works. */
@@ -169,7 +171,7 @@ static int data_command(host_reader *r, uint8_t type, unsigned slot, const uint8
 	cmd.abData = in;
 	host_gate *g = host_gate_of(r, slot);
 	g_mutex_lock(&g->lock);
-	int rc = host_command_gated(r, &cmd, g->answer, r->scratch_cap, &rsp);
+	int rc = host_command_gated(r, &cmd, host_gate_answer(r, g), r->scratch_cap, &rsp);
 	if (rc == CCID_OK) {
 		if (rsp.dwLength > cap)
 			rc = CCID_E_BUFFER;

@@ -65,6 +65,11 @@ static void apply(ifd_reader *r, const usbconf *conf)
 		 r->mode == IFD_MODE_EVENT ? "event" : "polling-only", mode_name(conf->mode),
 		 conf->escape ? "allowed" : "refused", conf->timeout_cap_s,
 		 conf->origin[0] ? ", from " : "", conf->origin);
+	const ccid_interface *ci = host_reader_interface(r->host);
+	if (ci->facts.message_length_clamped)
+		ifd_info("reader %u: dwMaxCCIDMessageLength %u taken as %u, the most CCID 1.1 "
+			 "§5.1 allows", r->number, ci->desc.dwMaxCCIDMessageLength,
+			 ci->facts.message_length);
 }
 
 long ifd_usb_open(ifd_reader *r, const char *devname)

@@ -893,8 +893,15 @@ static void test_facts_derive_apdu_sizes_from_message_length(void)
 	g_assert_cmpuint(f.level, ==, CCID_LEVEL_CHARACTER);
 	g_assert_cmpuint(f.max_block_payload, ==, 0);
 	g_assert_cmpuint(f.max_short_apdu, ==, 0);
+	/* Over CCID 1.1 §5.1's 65544 + 10: clamped (issue 20), the
+	 * declaration kept in the descriptor. */
 	f = facts_for(0, 0xFFFFFFFFu);
-	g_assert_cmpuint(f.max_block_payload, ==, 0xFFFFFFF5u);
+	g_assert_cmpuint(f.message_length, ==, 65554);
+	g_assert_true(f.message_length_clamped);
+	g_assert_cmpuint(f.max_block_payload, ==, 65544);
+	f = facts_for(0x00040000, 65554);
+	g_assert_cmpuint(f.message_length, ==, 65554);
+	g_assert_false(f.message_length_clamped);
 }
 
 static void test_facts_take_the_highest_of_several_levels(void)
