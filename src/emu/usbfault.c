@@ -30,6 +30,7 @@ static const kind_info kinds[EMU_USB_FAULT_KIND_COUNT] = {
 	[EMU_USB_FAULT_ZLP] = { "zlp", 0, 0, IN_PIPES },
 	[EMU_USB_FAULT_BABBLE] = { "babble", 0, 0, IN_PIPES },
 	[EMU_USB_FAULT_DISCONNECT] = { "disconnect", 100, 600000, ALL_PIPES },
+	[EMU_USB_FAULT_NOTIFY] = { "notify", 0, 0, 1u << EMU_USB_PIPE_INTERRUPT },
 };
 
 static const char *const pipes[EMU_USB_PIPE_COUNT] = {
@@ -61,7 +62,7 @@ const char *emu_usb_pipe_name(emu_usb_pipe p)
 
 const char *emu_usb_fault_kind_names(void)
 {
-	return "stall, nak, short, zlp, babble, disconnect";
+	return "stall, nak, short, zlp, babble, disconnect, notify";
 }
 
 bool emu_usb_fault_applies(emu_usb_fault_kind k, emu_usb_pipe p)

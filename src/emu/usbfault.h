@@ -46,6 +46,11 @@ typedef enum emu_usb_fault_kind {
 	 * ends with LIBUSB_ERROR_NO_DEVICE (async: NO_DEVICE) and the whole
 	 * device is unplugged (hotplug LEFT) until `fault clear`. */
 	EMU_USB_FAULT_DISCONNECT,	/* "disconnect[:ms]" */
+	/* Interrupt pipe only.  The IN transfer completes at once with a
+	 * NotifySlotChange that sets every slot's changed bit, its present
+	 * bit as the slot is, though nothing moved: a chattering or hostile
+	 * device (issue 20).  count: that many messages, back to back. */
+	EMU_USB_FAULT_NOTIFY,		/* "notify" */
 	EMU_USB_FAULT_KIND_COUNT
 } emu_usb_fault_kind;
 

@@ -1,6 +1,7 @@
 /* ccidlab — usbsim: USB transfer faults (emu/usbfault.h) on a device's
  * pipes: stalls, NAKs (timeouts), short and zero-length packets, babble,
- * and the device vanishing in the middle of a transfer.
+ * the device vanishing in the middle of a transfer, and a device that
+ * chatters on its interrupt pipe.
  *
  * They are set from $CCIDLAB_USBSIM (fault=) or live through the control
  * socket (ctl.c), and taken by the transfers (xfer.c): the ones that act
@@ -158,6 +159,27 @@ bool usbsim_fault_before(usbsim_dev *d, emu_usb_pipe pipe, gint64 end,
 		*rc = disconnect(d, emu_usb_fault_arg(&f));
 		break;
 	}
+	return true;
+}
+
+bool usbsim_fault_notify(usbsim_dev *d, unsigned char *data, int length, size_t *len)
+{
+	emu_usb_fault f;
+
+	if (!usbsim_fault_take(d, EMU_USB_PIPE_INTERRUPT, BIT(EMU_USB_FAULT_NOTIFY), &f))
+		return false;
+	/* CCID 1.1 §6.3.1: bmSlotICCState, two bits per slot (bit 0 the
+	 * present bit, bit 1 the changed bit), four slots per byte. */
+	unsigned slots = emu_device_slot_count(d->emu);
+	uint8_t msg[1 + 64] = { 0x50 };
+	size_t n = MIN(1u + (2u * slots + 7u) / 8u, sizeof msg);
+	for (unsigned i = 0; i < slots && 1 + i / 4 < n; i++) {
+		emu_slot_info info;
+		bool present = emu_device_slot_info(d->emu, i, &info) && info.present;
+		msg[1 + i / 4] |= (uint8_t)((present ? 3u : 2u) << (i % 4 * 2));
+	}
+	*len = MIN(n, (size_t)length);
+	memcpy(data, msg, *len);
 	return true;
 }
 

@@ -176,6 +176,9 @@ bool usbsim_fault_before(usbsim_dev *d, emu_usb_pipe pipe, gint64 end,
  * shorten *len or fill the buffer; returns the transfer's libusb result. */
 int usbsim_fault_after(usbsim_dev *d, emu_usb_pipe pipe, unsigned char *data, int length,
 		       size_t *len);
+/* The notify fault on the interrupt pipe: true with the message in
+ * data[0..*len) when one was taken. */
+bool usbsim_fault_notify(usbsim_dev *d, unsigned char *data, int length, size_t *len);
 /* Waits like a NAKing endpoint until `end` (0: for ever), a cancel or an
  * unplug: LIBUSB_ERROR_TIMEOUT, _INTERRUPTED or _NO_DEVICE. */
 int usbsim_nak_wait(usbsim_dev *d, gint64 end, volatile const bool *cancel);

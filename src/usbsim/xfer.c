@@ -59,6 +59,8 @@ static int pipe_in(usbsim_dev *d, emu_usb_pipe pipe, unsigned char *data, int le
 
 	for (;;) {
 		int rc;
+		if (interrupt && usbsim_fault_notify(d, data, length, len))
+			return LIBUSB_SUCCESS;
 		if (usbsim_fault_before(d, pipe, end, cancel, &rc))
 			return rc;
 		unsigned slice = USBSIM_SLICE_MS;

@@ -45,6 +45,7 @@ static void test_string_form(void)
 	parses("babble@1", "babble/bulk-in@1");
 	parses("disconnect/interrupt", "disconnect/interrupt:100");
 	parses("disconnect:2500", "disconnect/bulk-in:2500");
+	parses("notify/interrupt@100000", "notify/interrupt@100000");
 }
 
 static void test_errors_name_the_problem(void)
@@ -59,6 +60,7 @@ static void test_errors_name_the_problem(void)
 	refuses("nak@0", "count \"0\"");
 	refuses("nak@x", "count \"x\"");
 	refuses("disconnect:-1", "not a number");
+	refuses("notify", "does not apply to the bulk-in pipe");
 	g_autofree char *longer = g_strnfill(80, 'a');
 	refuses(longer, "too long");
 }
@@ -71,8 +73,10 @@ static void test_pipes_and_names(void)
 		g_assert_true(emu_usb_fault_kind_from_name(name, &back));
 		g_assert_cmpint(back, ==, k);
 		g_assert_nonnull(strstr(emu_usb_fault_kind_names(), name));
-		/* Every kind acts on the IN pipes. */
-		g_assert_true(emu_usb_fault_applies((emu_usb_fault_kind)k, EMU_USB_PIPE_BULK_IN));
+		/* Every kind acts on the interrupt pipe, all but notify on
+		 * bulk-IN too. */
+		g_assert_true(k == EMU_USB_FAULT_NOTIFY ||
+			      emu_usb_fault_applies((emu_usb_fault_kind)k, EMU_USB_PIPE_BULK_IN));
 		g_assert_true(emu_usb_fault_applies((emu_usb_fault_kind)k, EMU_USB_PIPE_INTERRUPT));
 	}
 	g_assert_cmpstr(emu_usb_fault_kind_name(EMU_USB_FAULT_KIND_COUNT), ==, "unknown");

@@ -185,6 +185,17 @@ static void async_faults(libusb_context *ctx, libusb_device_handle *h)
 	irq_run(ctx, t, h, buf, 2000);
 	ok(t->status == LIBUSB_TRANSFER_COMPLETED && t->actual_length == 0,
 	   "async interrupt: completed, actual_length 0");
+	/* usbsim-2 has one slot, empty now: changed bit 1, present bit 0. */
+	ok(ccidlab("fault", "set usbsim-2 notify/interrupt@2") == 0, "notify/interrupt@2 set");
+	int notified = 0;
+	for (int i = 0; i < 2; i++) {
+		irq_run(ctx, t, h, buf, 2000);
+		notified += t->status == LIBUSB_TRANSFER_COMPLETED && t->actual_length == 2 &&
+			    buf[0] == 0x50 && buf[1] == 0x02;
+	}
+	irq_run(ctx, t, h, buf, 300);
+	ok(notified == 2 && t->status == LIBUSB_TRANSFER_TIMED_OUT,
+	   "notify/interrupt@2: two NotifySlotChange (changed, state kept), then silence");
 
 	/* The device vanishes while the interrupt transfer waits (timeout
 	 * none, as libccid's). */
@@ -276,7 +287,7 @@ int main(void)
 	libusb_context *ctx = NULL;
 	libusb_device **list;
 
-	printf("1..42\n");
+	printf("1..44\n");
 	ok(libusb_init(&ctx) == 0, "libusb_init");
 	ssize_t cnt = libusb_get_device_list(ctx, &list);
 	ok(cnt == 3, "three devices listed (the malformed fault= left out)");
