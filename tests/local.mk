@@ -115,6 +115,7 @@ INTEGRATION_TESTS = \
 	tests/integration/usb-unplug.sh \
 	tests/integration/usb-attrs.sh \
 	tests/integration/usb-notify-flood.sh \
+	tests/integration/usb-hostile-strings.sh \
 	tests/integration/handler-direct.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \

@@ -84,15 +84,6 @@ int usb_dev_check(usb_dev *d, int rc)
 	return rc;
 }
 
-static void read_string(usb_dev *d, uint8_t index, char *out, size_t cap)
-{
-	out[0] = '\0';
-	if (index == 0)
-		return;
-	int n = libusb_get_string_descriptor_ascii(d->h, index, (unsigned char *)out, (int)cap);
-	out[n > 0 && (size_t)n < cap ? (size_t)n : 0] = '\0';
-}
-
 /* The handle, the descriptors and the strings, once per device. */
 static int dev_open(usb_dev *d, char *why, size_t why_len)
 {
@@ -124,9 +115,7 @@ static int dev_open(usb_dev *d, char *why, size_t why_len)
 	/* A kernel driver (pn533_usb, usbhid...) gives the interface back on
 	 * claim and takes it again on release. */
 	libusb_set_auto_detach_kernel_driver(d->h, 1);
-	read_string(d, d->dd.iManufacturer, d->manufacturer, sizeof d->manufacturer);
-	read_string(d, d->dd.iProduct, d->product, sizeof d->product);
-	read_string(d, d->dd.iSerialNumber, d->serial, sizeof d->serial);
+	usb_dev_read_strings(d);
 	return CCID_OK;
 }
 

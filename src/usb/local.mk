@@ -4,7 +4,7 @@ noinst_LTLIBRARIES += src/usb/libusbtransport.la
 src_usb_libusbtransport_la_SOURCES = \
 	src/usb/usb.h src/usb/usb_priv.h \
 	src/usb/name.c src/usb/device.c src/usb/rawconfig.c src/usb/find.c \
-	src/usb/transport_usb.c src/usb/irq.c
+	src/usb/transport_usb.c src/usb/irq.c src/usb/strings.c
 src_usb_libusbtransport_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(LIBUSB_CFLAGS)
 
 check_PROGRAMS += tests/unit/test_usb_name

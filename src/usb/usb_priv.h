@@ -63,6 +63,15 @@ bool usb_dev_claimed(const usb_dev *d, int n);
 /* Marks d gone when rc is LIBUSB_ERROR_NO_DEVICE; returns rc. */
 int usb_dev_check(usb_dev *d, int rc);
 
+/* strings.c: the manufacturer, product and serial strings into d, read
+ * within a bound of their own (empty when the device has none or does not
+ * answer), printable ASCII only. */
+void usb_dev_read_strings(usb_dev *d);
+/* A string descriptor as printable ASCII into out (NUL-terminated):
+ * control bytes as \xNN, '\' as \\, beyond ASCII '?'; an escape that
+ * does not fit is left out whole.  Returns the length written. */
+size_t usb_string_decode(const uint8_t *desc, size_t len, char *out, size_t cap);
+
 /* Rebuilds the raw configuration descriptor from libusb's parsed one
  * (descriptor order kept: a class descriptor after the endpoints stays
  * there).  Returns the length, 0 when it does not fit. */

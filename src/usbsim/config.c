@@ -27,6 +27,9 @@
  *                 for the fault's ':' here.
  *   composite=hid an extra HID interface 0 before the CCID interface
  *                 (which becomes 1 if it was 0), that never answers.
+ *   manufacturer=S, product=S, serial=S  the device's strings in place of
+ *                 the profile's, %XX for any byte (a hostile device's
+ *                 control bytes: "Evil%1B[31m"); serial= empty: none.
  *
  * Devices are numbered from 0 in list order.  A malformed DEVICE is
  * reported on stderr, naming it, and left out; the others are kept.
@@ -109,6 +112,28 @@ static bool add_fault(usbsim_dev *d, const char *text, GError **error)
 	return emu_device_fault_set(d->emu, -1, &f, error);
 }
 
+/* manufacturer=, product=, serial=: %XX-decoded (no NUL), each at most
+ * what transport_info holds. */
+static bool set_strings(usbsim_dev *d, const char *const v[3], GError **error)
+{
+	char *out[3] = { d->info.manufacturer, d->info.product, d->info.serial };
+	static const char *const keys[3] = { "manufacturer", "product", "serial" };
+
+	for (unsigned i = 0; i < 3; i++) {
+		if (v[i] == NULL)
+			continue;
+		g_autofree char *raw = g_uri_unescape_string(v[i], "");
+		if (raw == NULL || strlen(raw) >= sizeof d->info.serial) {
+			g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE,
+				    "%s=%s: a bad %%XX escape, %%00, or over %zu bytes", keys[i], v[i],
+				    sizeof d->info.serial - 1);
+			return false;
+		}
+		g_strlcpy(out[i], raw, sizeof d->info.serial);
+	}
+	return true;
+}
+
 /* One DEVICE of the list; false with a message in err. */
 static usbsim_dev *make_device(const char *text, size_t index, GError **error)
 {
@@ -118,6 +143,7 @@ static usbsim_dev *make_device(const char *text, size_t index, GError **error)
 	unsigned slots = 0, latch = 0, bus = 1, address = (unsigned)index + 2;
 	bool composite = false;
 	g_autoptr(GPtrArray) faults = g_ptr_array_new();
+	const char *strings[3] = { NULL, NULL, NULL };	/* manufacturer, product, serial */
 
 	for (size_t i = 1; parts[i] != NULL; i++) {
 		char *eq = strchr(parts[i], '=');
@@ -151,6 +177,12 @@ static usbsim_dev *make_device(const char *text, size_t index, GError **error)
 			g_ptr_array_add(faults, (gpointer)v);
 		else if (strcmp(k, "composite") == 0)
 			ok = composite = strcmp(v, "hid") == 0;
+		else if (strcmp(k, "manufacturer") == 0)
+			strings[0] = v;
+		else if (strcmp(k, "product") == 0)
+			strings[1] = v;
+		else if (strcmp(k, "serial") == 0)
+			strings[2] = v;
 		else {
 			g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "unknown key '%s'", k);
 			return NULL;
@@ -193,6 +225,8 @@ static usbsim_dev *make_device(const char *text, size_t index, GError **error)
 	d->emu = g_steal_pointer(&emu);
 	emu_transport_open(d->emu, &d->t);	/* takes its own reference */
 	d->t.ops->info(d->t.dev, &d->info);
+	if (!set_strings(d, strings, error))
+		goto fail;
 	d->has_serial = d->info.serial[0] != '\0';
 	d->bus = (uint8_t)bus;
 	d->address = (uint8_t)address;

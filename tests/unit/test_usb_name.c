@@ -3,7 +3,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "usb/usb.h"
+#include "usb/usb_priv.h"
 
 static void test_libudev_form(void)
 {
@@ -109,6 +109,53 @@ static void test_describe(void)
 	g_assert_cmpstr(out, ==, "1209/0002 serial S1");
 }
 
+/* A string descriptor of ASCII text (UTF-16LE), as a device sends it. */
+static size_t string_desc(const char *text, uint8_t *out)
+{
+	size_t n = strlen(text);
+	out[0] = (uint8_t)(2 + 2 * n);
+	out[1] = 3;
+	for (size_t i = 0; i < n; i++) {
+		out[2 + 2 * i] = (uint8_t)text[i];
+		out[3 + 2 * i] = 0;
+	}
+	return 2 + 2 * n;
+}
+
+/* issue 20: device strings reached pcscd's log, reader names and
+ * `ccidlab list` with their control bytes. */
+static void test_strings_are_escaped(void)
+{
+	uint8_t d[256];
+	char out[64];
+	size_t n = string_desc("Evil?[31m?\\", d);
+
+	d[2 + 2 * 4] = 0x1B;	/* ESC */
+	d[2 + 2 * 9] = 0x0A;	/* a newline */
+	g_assert_cmpuint(usb_string_decode(d, n, out, sizeof out), ==, strlen(out));
+	g_assert_cmpstr(out, ==, "Evil\\x1B[31m\\x0A\\\\");
+	/* Beyond ASCII: '?', as libusb's ASCII reader. */
+	d[3] = 0x20;
+	usb_string_decode(d, n, out, sizeof out);
+	g_assert_cmpstr(out, ==, "?vil\\x1B[31m\\x0A\\\\");
+	/* An escape that does not fit is left out whole. */
+	usb_string_decode(d, n, out, 7);
+	g_assert_cmpstr(out, ==, "?vil");
+	/* bLength past what came, a wrong type, nothing at all: empty. */
+	d[0] = (uint8_t)(n + 2);
+	g_assert_cmpuint(usb_string_decode(d, n, out, sizeof out), ==, 0);
+	d[0] = (uint8_t)n;
+	d[1] = 2;
+	g_assert_cmpuint(usb_string_decode(d, n, out, sizeof out), ==, 0);
+	g_assert_cmpuint(usb_string_decode(d, 0, out, sizeof out), ==, 0);
+	g_assert_cmpstr(out, ==, "");
+	/* An odd bLength: the half unit is dropped. */
+	n = string_desc("AB", d);
+	d[0] = 5;
+	usb_string_decode(d, n, out, sizeof out);
+	g_assert_cmpstr(out, ==, "A");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -117,5 +164,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/usb/name/plain", test_plain_form_with_keys);
 	g_test_add_func("/usb/name/refusals", test_refusals);
 	g_test_add_func("/usb/name/describe", test_describe);
+	g_test_add_func("/usb/strings/control-bytes-are-escaped", test_strings_are_escaped);
 	return g_test_run();
 }
