@@ -111,11 +111,11 @@ static void from_emu(GError *emu_err, GError **error)
 ctl_edge_count ctl_server_edge_count(ctl_server *s, unsigned reader_id, unsigned slot)
 {
 	ctl_edge_count out = { 0, 0 };
-	guint key = reader_id << 8 | (slot & 0xFF);
+	gint64 key = ctl_edge_key(reader_id, slot);
 	g_mutex_lock(&s->count_lock);
-	ctl_edge_count *c = g_hash_table_lookup(s->counts, GUINT_TO_POINTER(key));
-	if (c != NULL)
-		out = *c;
+	const ctl_edge_entry *e = g_hash_table_lookup(s->counts, &key);
+	if (e != NULL)
+		out = e->count;
 	g_mutex_unlock(&s->count_lock);
 	return out;
 }

@@ -467,17 +467,18 @@ static void schedule(ctl_server *s, gint *flag, GSourceFunc fn)
 static void on_edge(const emu_event *ev, void *data)
 {
 	ctl_server *s = data;
-	guint key = ev->reader_id << 8 | (ev->slot & 0xFF);
+	gint64 key = ctl_edge_key(ev->reader_id, ev->slot);
 	g_mutex_lock(&s->count_lock);
-	ctl_edge_count *cnt = g_hash_table_lookup(s->counts, GUINT_TO_POINTER(key));
-	if (cnt == NULL) {
-		cnt = g_new0(ctl_edge_count, 1);
-		g_hash_table_insert(s->counts, GUINT_TO_POINTER(key), cnt);
+	ctl_edge_entry *e = g_hash_table_lookup(s->counts, &key);
+	if (e == NULL) {
+		e = g_new0(ctl_edge_entry, 1);
+		e->key = key;
+		g_hash_table_insert(s->counts, &e->key, e);
 	}
 	if (ev->source == EMU_EVENT_SRC_OBSERVED)
-		cnt->observed++;
+		e->count.observed++;
 	else
-		cnt->edges++;
+		e->count.edges++;
 	g_mutex_unlock(&s->count_lock);
 	if (g_atomic_int_get(&s->subscribers) > 0)
 		schedule(s, &s->edge_wake, pump_all_cb);
@@ -738,7 +739,7 @@ ctl_server *ctl_server_start(const char *socket_path, const ctl_directory *dir,
 	s->driver_version = g_strdup(opts != NULL && opts->driver_version != NULL
 					     ? opts->driver_version
 					     : PACKAGE_VERSION);
-	s->counts = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+	s->counts = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
 	s->dev_to_reader = g_hash_table_new(NULL, NULL);
 	s->storms = g_ptr_array_new();
 	s->scenarios = g_ptr_array_new();

@@ -75,6 +75,20 @@ typedef struct ctl_edge_count {
 	uint64_t observed;
 } ctl_edge_count;
 
+/* The counts' key: the whole reader id (an emulated device's 1, 2...,
+ * a real reader's 0x40000000 + number) and the slot.  reader_id << 8 in
+ * 32 bits merged USB reader N with emulated device N (issue 20). */
+static inline gint64 ctl_edge_key(unsigned reader_id, unsigned slot)
+{
+	return (gint64)reader_id << 16 | (slot & 0xFFFFu);
+}
+
+/* An entry of s->counts: its key lives in it. */
+typedef struct ctl_edge_entry {
+	gint64 key;
+	ctl_edge_count count;
+} ctl_edge_entry;
+
 struct ctl_server {
 	char *path;
 	ctl_directory dir;
@@ -100,7 +114,7 @@ struct ctl_server {
 	gint edge_wake;			/* atomic: a pump is scheduled */
 	gint subscribers;		/* atomic: clients subscribed */
 	GMutex count_lock;
-	GHashTable *counts;		/* (reader_id << 8 | slot) -> ctl_edge_count */
+	GHashTable *counts;		/* &ctl_edge_key() -> ctl_edge_entry */
 	GHashTable *dev_to_reader;	/* emu_device_id -> reader number + 1 */
 
 	/* storms and scenarios */

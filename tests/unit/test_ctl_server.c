@@ -210,6 +210,23 @@ static void test_list_shows_readers_slots_and_faults(fixture *f, gconstpointer d
 	g_assert_false(json_object_get_boolean_member(r5, "emulated"));
 }
 
+/* issue 20: counts were keyed reader_id << 8 | slot in 32 bits, so the
+ * observed edges of USB reader N (id 0x40000000 + N) were counted as
+ * emulated device N's. */
+static void test_edge_counts_of_usb_and_emulated_ids_are_apart(fixture *f, gconstpointer data)
+{
+	unsigned id = emu_device_id(f->readers[0].emu);
+	for (int i = 0; i < 3; i++)
+		emu_events_record(0x40000000u + id, "usb", 0,
+				  i % 2 ? EMU_EVENT_ABSENT : EMU_EVENT_PRESENT, EMU_EVENT_SRC_OBSERVED);
+	g_autoptr(JsonObject) l = call_ok(f->c, "list", NULL);
+	JsonObject *s0 = json_array_get_object_element(
+		json_object_get_array_member(find_reader(l, 0), "slots"), 0);
+	g_assert_cmpint(json_object_get_int_member(s0, "observed"), ==, 0);
+	g_assert_cmpint(json_object_get_int_member(s0, "edges"), ==, 0);
+	(void)data;
+}
+
 static void test_slot_requests_change_the_slot(fixture *f, gconstpointer data)
 {
 	call_done(f->c, "insert", "\"reader\":0,\"card\":\"readertest,t1\"");
@@ -650,6 +667,8 @@ int main(int argc, char **argv)
 #define ADD_NOSTART(path, fn) g_test_add(path, fixture, "no-start", setup, fn, teardown)
 	ADD("/ctl/server/hello-reports-versions", test_hello_reports_versions);
 	ADD("/ctl/server/socket-is-private", test_socket_is_private);
+	ADD("/ctl/server/edge-counts-of-usb-reader-n-and-emulated-device-n-are-apart",
+	    test_edge_counts_of_usb_and_emulated_ids_are_apart);
 	ADD("/ctl/server/list-shows-readers-slots-and-faults", test_list_shows_readers_slots_and_faults);
 	ADD("/ctl/server/slot-requests-change-the-slot", test_slot_requests_change_the_slot);
 	ADD("/ctl/server/faults-are-set-listed-and-cleared", test_faults_are_set_listed_and_cleared);
