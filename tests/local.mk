@@ -61,6 +61,11 @@ tests_direct_handler_direct_log_SOURCES = tests/direct/handler_direct.c
 tests_direct_handler_direct_log_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) -pthread -DHANDLER_PROVIDES_LOG
 tests_direct_handler_direct_log_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
 tests_direct_handler_direct_log_LDADD = -ldl
+# The open and close bounds on devices that do not answer (bounds.sh).
+check_PROGRAMS += tests/direct/bounds
+tests_direct_bounds_SOURCES = tests/direct/bounds.c
+tests_direct_bounds_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS)
+tests_direct_bounds_LDADD = -ldl
 
 # Fuzz targets: with --enable-fuzzing they link libFuzzer; without it a
 # small replay main runs the same files once each.  `make check` replays
@@ -116,6 +121,7 @@ INTEGRATION_TESTS = \
 	tests/integration/usb-attrs.sh \
 	tests/integration/usb-notify-flood.sh \
 	tests/integration/usb-hostile-strings.sh \
+	tests/integration/open-close-bounds.sh \
 	tests/integration/handler-direct.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \

@@ -256,19 +256,25 @@ static int abort_request(host_reader *r, const ccid_msg *cmd, unsigned timeout_m
 	return rc == CCID_E_NO_DEVICE ? rc : CCID_OK;
 }
 
+/* Both transfers of a command (the ABORT request and the message) share
+ * what is left of hard_end, each at most timeout_ms. */
 static int send_command(host_reader *r, const ccid_msg *cmd, unsigned timeout_ms,
-			host_trace_fn trace, void *trace_data)
+			gint64 hard_end, host_trace_fn trace, void *trace_data)
 {
 	size_t len = 0;
 
 	g_mutex_lock(&r->out_lock);
 	int rc = ccid_message_encode(cmd, r->scratch, r->scratch_cap, &len);
 	if (rc == CCID_OK && cmd->bMessageType == CCID_PC_TO_RDR_ABORT)
-		rc = abort_request(r, cmd, timeout_ms, trace, trace_data);
+		rc = abort_request(r, cmd, MIN(timeout_ms, remaining_ms(hard_end)), trace,
+				   trace_data);
+	unsigned left = MIN(timeout_ms, remaining_ms(hard_end));
+	if (rc == CCID_OK && left == 0)
+		rc = CCID_E_TIMEOUT;
 	if (rc == CCID_OK) {
 		if (trace != NULL)
 			trace(trace_data, HOST_TRACE_OUT, r->scratch, len);
-		rc = r->t.ops->bulk_out(r->t.dev, r->scratch, len, timeout_ms);
+		rc = r->t.ops->bulk_out(r->t.dev, r->scratch, len, left);
 	}
 	g_mutex_unlock(&r->out_lock);
 	return rc;
@@ -331,7 +337,7 @@ static int exchange(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, cci
 	host_trace_fn trace = r->trace;
 	void *trace_data = r->trace_data;
 	g_mutex_unlock(&r->lock);
-	int rc = send_command(r, cmd, MIN(timeout_ms, left), trace, trace_data);
+	int rc = send_command(r, cmd, MIN(timeout_ms, left), hard_end, trace, trace_data);
 	g_mutex_lock(&r->lock);
 	if (rc == CCID_OK) {
 		*sent = true;
@@ -344,9 +350,10 @@ static int exchange(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, cci
 	return rc;
 }
 
-/* After a timeout: the abort handshake on the slot, bounded.  r->lock
- * held, and the place of the timed-out command. */
-static void abort_slot(host_reader *r, uint8_t slot)
+/* After a timeout: the abort handshake on the slot, bounded (and by
+ * limit_end, when set).  r->lock held, and the place of the timed-out
+ * command. */
+static void abort_slot(host_reader *r, uint8_t slot, gint64 limit_end)
 {
 	uint8_t buf[ABORT_ANSWER_MAX];
 	ccid_msg cmd, rsp;
@@ -356,6 +363,8 @@ static void abort_slot(host_reader *r, uint8_t slot)
 	/* No longer than one read: a reader that answers at all answers an
 	 * Abort at once. */
 	gint64 end = after_ms(g_get_monotonic_time(), MIN(HOST_ABORT_WAIT_MS, r->timeout_ms), 1);
+	if (limit_end != 0)
+		end = MIN(end, limit_end);
 	int rc = exchange(r, &cmd, buf, sizeof buf, &rsp, end, 1, &sent);
 	if (rc == CCID_OK)
 		r->stats.aborts++;
@@ -380,12 +389,14 @@ int host_command_gated(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, 
 	gint64 hard_end = after_ms(now, pin ? r->pin_cap_ms : r->cap_ms, 1);
 	if (g->op_end != 0 && !pin)
 		hard_end = MIN(hard_end, g->op_end);
+	if (g->limit_end != 0)
+		hard_end = MIN(hard_end, g->limit_end);
 	if (take_place(r, hard_end)) {
 		rc = exchange(r, cmd, buf, cap, rsp, hard_end, mult, &sent);
 		if (rc == CCID_E_TIMEOUT && sent && cmd->bMessageType != CCID_PC_TO_RDR_ABORT) {
 			r->stats.timeouts++;
 			abandon(r, cmd->bSlot, cmd->bSeq);
-			abort_slot(r, cmd->bSlot);
+			abort_slot(r, cmd->bSlot, g->limit_end);
 		}
 		leave_place(r);
 	}
@@ -393,12 +404,38 @@ int host_command_gated(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, 
 	return rc;
 }
 
-int host_command(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, ccid_msg *rsp)
+/* The gate, waited for until end (0: for ever).  Another thread's command
+ * may hold it for its whole cap (a mute card, 60 s): a bounded caller
+ * polls instead of sleeping on the lock (GMutex has no timed lock). */
+static bool gate_lock_by(host_gate *g, gint64 end)
+{
+	if (end == 0) {
+		g_mutex_lock(&g->lock);
+		return true;
+	}
+	while (!g_mutex_trylock(&g->lock)) {
+		if (g_get_monotonic_time() >= end)
+			return false;
+		g_usleep(1000);
+	}
+	return true;
+}
+
+int host_command_by(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, ccid_msg *rsp,
+		    gint64 end)
 {
 	host_gate *g = host_gate_of(r, cmd->bSlot);
 
-	g_mutex_lock(&g->lock);
+	if (!gate_lock_by(g, end))
+		return CCID_E_TIMEOUT;
+	g->limit_end = end;
 	int rc = host_command_gated(r, cmd, buf, cap, rsp);
+	g->limit_end = 0;
 	g_mutex_unlock(&g->lock);
 	return rc;
+}
+
+int host_command(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, ccid_msg *rsp)
+{
+	return host_command_by(r, cmd, buf, cap, rsp, 0);
 }

@@ -56,6 +56,10 @@
 #define HOST_MAX_CAP_MS (10u * 60u * 1000u)	/* what a setter accepts at most */
 #define HOST_ABORT_WAIT_MS 2000u	/* the abort handshake at most, after a timeout */
 #define HOST_MAX_STALE 16	/* stale responses dropped for one command */
+/* GET_DATA_RATES and GET_CLOCK_FREQUENCIES at open: firmware answers a
+ * class request at once (CCID 1.1 §5.3); a pipe that does not is not
+ * waited for the per-read timeout twice. */
+#define HOST_OPEN_REQUEST_MS 1000u
 
 /* Trace directions (host_trace_fn's dir). */
 #define HOST_TRACE_OUT 0	/* PC_to_RDR on bulk-OUT */
@@ -131,6 +135,11 @@ int host_command(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, ccid_m
 
 /* GetSlotStatus: CCID_OK with *icc set (CCID_ICC_ACTIVE/INACTIVE/ABSENT). */
 int host_slot_status(host_reader *r, unsigned slot, ccid_icc_status *icc);
+/* The same with the whole command, the abort after a timeout included,
+ * over by `end` (µs on g_get_monotonic_time's clock; 0: the caps only):
+ * what pcscd waits for in the driver's open and close must end, whatever
+ * the device does (issue 20).  CCID_E_TIMEOUT when end came first. */
+int host_slot_status_by(host_reader *r, unsigned slot, int64_t end, ccid_icc_status *icc);
 
 /* IccPowerOn with voltage selection (the reader's own when it has
  * automatic voltage selection, else from the lowest class the reader
@@ -139,6 +148,7 @@ int host_slot_status(host_reader *r, unsigned slot, ccid_icc_status *icc);
  * it).  CCID_R_ICC_ABSENT, CCID_R_ICC_MUTE... on failure. */
 int host_slot_power_on(host_reader *r, unsigned slot, uint8_t *atr, size_t cap, size_t *len);
 int host_slot_power_off(host_reader *r, unsigned slot);
+int host_slot_power_off_by(host_reader *r, unsigned slot, int64_t end);
 
 /* The ATR of the last power-on (len 0 when none), parsed (NULL if it did
  * not parse). */

@@ -47,19 +47,21 @@ static int read_descriptors(host_reader *r, char *why, size_t why_len)
 }
 
 /* GET_DATA_RATES / GET_CLOCK_FREQUENCIES: a stall or junk only loses the
- * list; the descriptor's dwMaxDataRate still bounds the choice. */
-static void read_list(host_reader *r, uint8_t bRequest, unsigned declared, uint32_t *out,
-		      size_t *n_out)
+ * list; the descriptor's dwMaxDataRate still bounds the choice.  Returns
+ * the request's result. */
+static int read_list(host_reader *r, uint8_t bRequest, unsigned declared, uint32_t *out,
+		     size_t *n_out)
 {
 	uint8_t reply[4 * 256];
 	size_t len = 0;
 	unsigned flags = 0;
 
 	*n_out = 0;
-	if (r->t.ops->control(r->t.dev, bRequest, 0, reply, sizeof reply, &len,
-			      r->timeout_ms) != CCID_OK)
-		return;
-	ccid_rates_decode(reply, len, declared, out, HOST_MAX_RATES, n_out, &flags);
+	int rc = r->t.ops->control(r->t.dev, bRequest, 0, reply, sizeof reply, &len,
+				   MIN(r->timeout_ms, HOST_OPEN_REQUEST_MS));
+	if (rc == CCID_OK)
+		ccid_rates_decode(reply, len, declared, out, HOST_MAX_RATES, n_out, &flags);
+	return rc;
 }
 
 host_reader *host_reader_open(transport t, char *why, size_t why_len)
@@ -101,9 +103,12 @@ host_reader *host_reader_open(transport t, char *why, size_t why_len)
 	/* Clamped (descriptor.h): every message buffer below is this long. */
 	r->limits.dwMaxCCIDMessageLength = r->iface.facts.message_length;
 	r->limits.bMaxSlotIndex = d->bMaxSlotIndex;
-	read_list(r, CCID_REQ_GET_DATA_RATES, d->bNumDataRatesSupported, r->rates, &r->n_rates);
-	read_list(r, CCID_REQ_GET_CLOCK_FREQUENCIES, d->bNumClockSupported, r->clocks,
-		  &r->n_clocks);
+	/* A control pipe that did not answer the first will not the second:
+	 * the open is what pcscd's hotplug thread waits for. */
+	if (read_list(r, CCID_REQ_GET_DATA_RATES, d->bNumDataRatesSupported, r->rates,
+		      &r->n_rates) != CCID_E_TIMEOUT)
+		read_list(r, CCID_REQ_GET_CLOCK_FREQUENCIES, d->bNumClockSupported, r->clocks,
+			  &r->n_clocks);
 	r->slots = g_new0(host_slot, r->iface.facts.slot_count);
 	for (unsigned i = 0; i < r->iface.facts.slot_count; i++)
 		r->slots[i].protocol = -1;

@@ -22,6 +22,9 @@ typedef struct host_gate {
 	GMutex lock;		/* one command sequence on the slot(s) */
 	unsigned pending_mult;	/* a card's time request for the next read */
 	gint64 op_end;		/* the APDU's cap (µs, monotonic), 0: none */
+	/* Everything, the abort after a timeout included, over by then (µs,
+	 * monotonic; 0: none): host_command_by's bound. */
+	gint64 limit_end;
 	/* One whole answer message (xfr.c), made at the gate's first use:
 	 * a reader of 256 slots that pcscd uses one of costs one buffer. */
 	uint8_t *answer;
@@ -98,6 +101,9 @@ host_gate *host_gate_of(host_reader *r, unsigned slot);
 /* The gate's answer buffer (scratch_cap bytes), made on first use;
  * called with g->lock held. */
 uint8_t *host_gate_answer(host_reader *r, host_gate *g);
+/* host_command with everything over by end (0: the caps only). */
+int host_command_by(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, ccid_msg *rsp,
+		    gint64 end);
 /* Called with host_gate_of(r, cmd->bSlot) held. */
 int host_command_gated(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, ccid_msg *rsp);
 

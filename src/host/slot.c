@@ -17,13 +17,18 @@ static host_slot *slot_of(host_reader *r, unsigned slot)
 
 int host_slot_status(host_reader *r, unsigned slot, ccid_icc_status *icc)
 {
+	return host_slot_status_by(r, slot, 0, icc);
+}
+
+int host_slot_status_by(host_reader *r, unsigned slot, int64_t end, ccid_icc_status *icc)
+{
 	uint8_t buf[SLOT_MSG_MAX];
 	ccid_msg cmd, rsp;
 
 	if (slot_of(r, slot) == NULL)
 		return CCID_E_BAD_SLOT;
 	ccid_message_init(&cmd, CCID_PC_TO_RDR_GET_SLOT_STATUS, (uint8_t)slot, 0);
-	int rc = host_command(r, &cmd, buf, sizeof buf, &rsp);
+	int rc = host_command_by(r, &cmd, buf, sizeof buf, &rsp, end);
 	if (rc != CCID_OK)
 		return rc;
 	int icc_rc = ccid_errmap_icc(rsp.p.rdr.bStatus);
@@ -108,6 +113,11 @@ int host_slot_power_on(host_reader *r, unsigned slot, uint8_t *atr, size_t cap, 
 
 int host_slot_power_off(host_reader *r, unsigned slot)
 {
+	return host_slot_power_off_by(r, slot, 0);
+}
+
+int host_slot_power_off_by(host_reader *r, unsigned slot, int64_t end)
+{
 	uint8_t buf[SLOT_MSG_MAX];
 	ccid_msg cmd, rsp;
 	host_slot *s = slot_of(r, slot);
@@ -116,7 +126,7 @@ int host_slot_power_off(host_reader *r, unsigned slot)
 		return CCID_E_BAD_SLOT;
 	s->protocol = -1;
 	ccid_message_init(&cmd, CCID_PC_TO_RDR_ICC_POWER_OFF, (uint8_t)slot, 0);
-	int rc = host_command(r, &cmd, buf, sizeof buf, &rsp);
+	int rc = host_command_by(r, &cmd, buf, sizeof buf, &rsp, end);
 	/* Powering off an absent card is no failure (CCID 1.1 §6.1.2). */
 	return rc == CCID_R_ICC_ABSENT || rc == CCID_R_ICC_MUTE ? CCID_OK : rc;
 }

@@ -23,7 +23,8 @@
 #include "ifd/log.h"
 #include "ifd/reader.h"
 
-#define EMU_KEYS "mode, slots, card, card0..cardN, latch, keypad, escape, name, scenario, log"
+#define EMU_KEYS "mode, slots, card, card0..cardN, latch, keypad, escape, name, scenario, fault, log"
+#define EMU_MAX_FAULTS 8	/* fault= keys of one DEVICENAME */
 #define EMU_MAX_SLOTS 16	/* pcscd 1.9.9 holds 16 reader contexts in all */
 #define CONF_MAX_BYTES (1 << 20)
 
@@ -38,6 +39,8 @@ typedef struct emu_spec {
 	bool escape;
 	char *name;
 	char *scenario;
+	emu_fault faults[EMU_MAX_FAULTS];	/* fault=: from the open on */
+	unsigned n_faults;
 } emu_spec;
 
 static void spec_clear(emu_spec *s)
@@ -134,6 +137,22 @@ static bool spec_set(emu_spec *s, const char *key, const char *value, bool from_
 	} else if (strcmp(key, "scenario") == 0) {
 		g_free(s->scenario);
 		s->scenario = g_strdup(value);
+	} else if (strcmp(key, "fault") == 0) {
+		/* The reader's own fault from the open on (a mute reader:
+		 * fault=timeout); ':' is the DEVICENAME's separator, so the
+		 * fault's is written '='. */
+		g_autofree char *f = from_conf ? g_strdup(value) : subst(value, '=', ':');
+		g_autoptr(GError) err = NULL;
+		if (s->n_faults == EMU_MAX_FAULTS) {
+			g_snprintf(why, why_len, "fault=%s: at most %d faults", value,
+				   EMU_MAX_FAULTS);
+			return false;
+		}
+		if (!emu_fault_parse(f, &s->faults[s->n_faults], &err)) {
+			g_snprintf(why, why_len, "fault=%s: %s", value, err->message);
+			return false;
+		}
+		s->n_faults++;
 	} else {
 		g_snprintf(why, why_len, "unknown key '%s' (valid: %s)", key, EMU_KEYS);
 		return false;
@@ -302,6 +321,11 @@ static emu_device *make_device(ifd_reader *r, const emu_spec *s, char *why, size
 	}
 	if (!fill_slots(dev, s, why, why_len))
 		return NULL;
+	for (unsigned i = 0; i < s->n_faults; i++)
+		if (!emu_device_fault_set(dev, -1, &s->faults[i], &err)) {
+			g_snprintf(why, why_len, "fault: %s", err->message);
+			return NULL;
+		}
 	return g_steal_pointer(&dev);
 }
 

@@ -27,6 +27,16 @@
 #define IRQ_SLICE_MS 1000	/* the interrupt thread checks for quit this often */
 #define DRAIN_MAX_MS 100	/* the longest wait for a stale message at start */
 #define DRAIN_MARGIN_MS 4	/* past bInterval: the host's own latency */
+/* The whole drain at open: a device that keeps sending (a flood, or one
+ * message just before each wait ends) is not drained for ever. */
+#define DRAIN_TOTAL_MS 500
+/* One GetSlotStatus of the interrupt thread's resync, the abort after a
+ * timeout included: ifd_events_stop waits for the one in progress, and
+ * IFDHCloseChannel for ifd_events_stop (issue 20: 2 s at most). */
+#define RESYNC_SLOT_MS 500
+/* One GetSlotStatus of the open's first look, its abort included: the
+ * reader answers it without the card (CCID 1.1 §6.1.3), at once. */
+#define FIRST_LOOK_SLOT_MS 2000
 /* Edge-log ids of real readers: above any emulated device's id. */
 #define OBSERVED_ID_BASE 0x40000000u
 
@@ -124,16 +134,30 @@ static void dispatch_notify(ifd_reader *r, const ccid_notify *n)
 	g_mutex_unlock(&r->ev_lock);
 }
 
+static bool quitting(ifd_reader *r)
+{
+	g_mutex_lock(&r->ev_lock);
+	bool quit = r->irq_quit;
+	g_mutex_unlock(&r->ev_lock);
+	return quit;
+}
+
 /* After an interrupt transfer that failed (a short or overlong packet, a
  * stall), a NotifySlotChange may be lost: the slots' truth comes from the
  * bulk pipe instead (GetSlotStatus), and what differs from what pcscd
  * last saw is queued.  A remove and re-insert inside the lost message
- * cannot be told from no change. */
+ * cannot be told from no change.  A stop is seen between slots, each
+ * command is bounded by RESYNC_SLOT_MS, and a reader that does not answer
+ * one is not asked about the others: the next failure resyncs again. */
 static void resync(ifd_reader *r)
 {
-	for (unsigned i = 0; i < r->n_slots; i++) {
+	for (unsigned i = 0; i < r->n_slots && !quitting(r); i++) {
 		ccid_icc_status icc = CCID_ICC_ABSENT;
-		if (host_slot_status(r->host, i, &icc) != CCID_OK)
+		gint64 end = g_get_monotonic_time() + RESYNC_SLOT_MS * 1000;
+		int rc = host_slot_status_by(r->host, i, end, &icc);
+		if (rc == CCID_E_TIMEOUT || rc == CCID_E_NO_DEVICE)
+			break;
+		if (rc != CCID_OK)
 			continue;
 		bool present = icc != CCID_ICC_ABSENT;
 		g_mutex_lock(&r->ev_lock);
@@ -153,10 +177,7 @@ static gpointer irq_main(gpointer data)
 
 	for (;;) {
 		ccid_interrupt in;
-		g_mutex_lock(&r->ev_lock);
-		bool quit = r->irq_quit;
-		g_mutex_unlock(&r->ev_lock);
-		if (quit)
+		if (quitting(r))
 			break;
 		int rc = host_interrupt_wait(r->host, IRQ_SLICE_MS, &in);
 		if (rc == CCID_E_TIMEOUT)
@@ -196,32 +217,56 @@ static unsigned drain_wait_ms(ifd_reader *r)
 	return MIN(MAX(frames, 1u) + DRAIN_MARGIN_MS, DRAIN_MAX_MS);
 }
 
-void ifd_events_start(ifd_reader *r)
+/* Messages queued before we opened (the cards a reader starts with)
+ * describe edges older than the first look: dropped, or a "changed" bit
+ * would read as a remove-and-reinsert pcscd never had.  Over USB each one
+ * comes only at the device's next poll of the interrupt endpoint,
+ * bInterval frames after a transfer is submitted: each wait allows for
+ * that, the first that brings nothing ends the drain, and DRAIN_TOTAL_MS
+ * ends it anyway. */
+static void drain(ifd_reader *r)
 {
 	ccid_interrupt stale;
+	unsigned wait_ms = drain_wait_ms(r);
+	gint64 end = g_get_monotonic_time() + DRAIN_TOTAL_MS * 1000;
 
+	while (host_interrupt_wait(r->host, wait_ms, &stale) == CCID_OK &&
+	       stale.bMessageType != 0 && g_get_monotonic_time() < end)
+		;
+}
+
+/* pcscd's first look: the slots as they are now, each GetSlotStatus
+ * within what is left of the open's budget.  A reader that does not
+ * answer one (a mute device) is not asked about the others: they start
+ * absent, and the interrupt pipe tells what comes (issue 20: the open
+ * took 7 s a slot, 30 min for 256). */
+static void first_look(ifd_reader *r, gint64 end)
+{
+	for (unsigned i = 0; i < r->n_slots && g_get_monotonic_time() < end; i++) {
+		ccid_icc_status icc = CCID_ICC_ABSENT;
+		gint64 slot_end = MIN(end, g_get_monotonic_time() + FIRST_LOOK_SLOT_MS * 1000);
+		int rc = host_slot_status_by(r->host, i, slot_end, &icc);
+		if (rc == CCID_OK) {
+			r->slots[i].reported_present = icc != CCID_ICC_ABSENT;
+			continue;
+		}
+		if (rc == CCID_E_TIMEOUT || rc == CCID_E_NO_DEVICE) {
+			ifd_error("reader %u: slot %u: GetSlotStatus: %s; the slots from %u on "
+				  "start absent", r->number, i, ccid_result_name(rc), i);
+			break;
+		}
+	}
+}
+
+void ifd_events_start(ifd_reader *r, gint64 end)
+{
 	if (r->null_reader) {
 		/* A card that never moves: no pipe to read, waits only end. */
 		r->slots[0].reported_present = true;
 		return;
 	}
-	/* Messages queued before we opened (the cards a reader starts with)
-	 * describe edges older than the first look below: drop them, or a
-	 * "changed" bit would read as a remove-and-reinsert pcscd never had.
-	 * Over USB each one comes only at the device's next poll of the
-	 * interrupt endpoint, bInterval frames after a transfer is
-	 * submitted: each wait allows for that, and the first that brings
-	 * nothing ends the drain. */
-	unsigned wait_ms = drain_wait_ms(r);
-	for (unsigned n = 0; n < 1024 && host_interrupt_wait(r->host, wait_ms, &stale) == CCID_OK &&
-			      stale.bMessageType != 0; n++)
-		;
-	/* pcscd's first look: the slots as they are now. */
-	for (unsigned i = 0; i < r->n_slots; i++) {
-		ccid_icc_status icc = CCID_ICC_ABSENT;
-		if (host_slot_status(r->host, i, &icc) == CCID_OK)
-			r->slots[i].reported_present = icc != CCID_ICC_ABSENT;
-	}
+	drain(r);
+	first_look(r, end);
 	if (r->emu == NULL) {
 		/* bInterval in ms (full speed; an over-estimate at high speed). */
 		unsigned interval = host_reader_interface(r->host)->interrupt_in.bInterval;

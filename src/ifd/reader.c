@@ -60,6 +60,7 @@ static long reader_new(unsigned n, const char *devname, ifd_reader **out)
 {
 	ifd_devname dn;
 	char why[256];
+	gint64 end = g_get_monotonic_time() + IFD_OPEN_BUDGET_MS * 1000;
 
 	if (ifd_devname_parse(devname, &dn, why, sizeof why) != 0) {
 		ifd_error("reader %u: DEVICENAME '%s' refused: %s", n, devname ? devname : "(null)",
@@ -83,7 +84,7 @@ static long reader_new(unsigned n, const char *devname, ifd_reader **out)
 	if (r->mode == IFD_MODE_POLL && r->emu == NULL && !r->null_reader)
 		r->polled_present = g_new0(bool, r->n_slots);
 	if (r->mode == IFD_MODE_EVENT)
-		ifd_events_start(r);
+		ifd_events_start(r, end);
 	*out = r;
 	return IFD_SUCCESS;
 }
@@ -151,7 +152,8 @@ long ifd_reader_close(unsigned long lun)
 		return IFD_COMMUNICATION_ERROR;
 	/* pcscd closes a channel after its polling thread is gone. */
 	if (!r->removed && !r->null_reader)
-		host_slot_power_off(r->host, slot);
+		host_slot_power_off_by(r->host, slot,
+				       g_get_monotonic_time() + IFD_CLOSE_POWER_OFF_MS * 1000);
 	g_mutex_lock(&r->ev_lock);
 	if (r->slots[slot].open) {
 		r->slots[slot].open = false;

@@ -129,8 +129,16 @@ size_t ifd_reader_foreach_info(void (*fill)(const ifd_reader *r, ctl_reader_info
 void ifd_ctl_reader_opened(ifd_reader *r);
 void ifd_ctl_reader_closing(ifd_reader *r);
 
-/* Event mode (events.c). */
-void ifd_events_start(ifd_reader *r);
+/* IFDHCreateChannelByName returns within this, IFDHCloseChannel within
+ * the other, whatever the device does (issue 20): pcscd's hotplug and
+ * close paths wait for them.  The open's steps share its budget: the
+ * USB strings and class requests, the interrupt drain, the first look. */
+#define IFD_OPEN_BUDGET_MS 8000
+#define IFD_CLOSE_POWER_OFF_MS 500	/* the close's PowerOff, its abort included */
+
+/* Event mode (events.c).  The first look at the slots ends by `end`
+ * (monotonic µs). */
+void ifd_events_start(ifd_reader *r, gint64 end);
 void ifd_events_stop(ifd_reader *r);
 /* The functions pcscd gets for TAG_IFD_POLLING_THREAD_WITH_TIMEOUT and
  * TAG_IFD_STOP_POLLING_THREAD. */
