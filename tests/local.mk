@@ -66,6 +66,11 @@ check_PROGRAMS += tests/direct/bounds
 tests_direct_bounds_SOURCES = tests/direct/bounds.c
 tests_direct_bounds_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS)
 tests_direct_bounds_LDADD = -ldl
+# A composite device's readers closed one at a time (usb-composite-uaf.sh).
+check_PROGRAMS += tests/direct/composite_unplug
+tests_direct_composite_unplug_SOURCES = tests/direct/composite_unplug.c
+tests_direct_composite_unplug_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS)
+tests_direct_composite_unplug_LDADD = -ldl
 
 # Fuzz targets: with --enable-fuzzing they link libFuzzer; without it a
 # small replay main runs the same files once each.  `make check` replays
@@ -122,6 +127,7 @@ INTEGRATION_TESTS = \
 	tests/integration/usb-notify-flood.sh \
 	tests/integration/usb-hostile-strings.sh \
 	tests/integration/open-close-bounds.sh \
+	tests/integration/usb-composite-uaf.sh \
 	tests/integration/handler-direct.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \

@@ -171,9 +171,22 @@ void usb_dev_put(usb_dev *d)
 	g_mutex_unlock(&reg_lock);
 	if (!last)
 		return;
+	/* libusb_close takes the transfers still in flight out of libusb's
+	 * lists (libusb's do_close): only then may they be freed. */
 	libusb_close(d->h);
+	if (d->orphans != NULL)
+		g_ptr_array_free(d->orphans, TRUE);
 	libusb_unref_device(d->dev);
 	g_free(d);
+}
+
+void usb_dev_orphan(usb_dev *d, usb_irq_xfer *x)
+{
+	g_mutex_lock(&reg_lock);
+	if (d->orphans == NULL)
+		d->orphans = g_ptr_array_new_with_free_func((GDestroyNotify)usb_irq_xfer_free);
+	g_ptr_array_add(d->orphans, x);
+	g_mutex_unlock(&reg_lock);
 }
 
 int usb_dev_claim(usb_dev *d, int n, char *why, size_t why_len)

@@ -28,7 +28,20 @@ typedef struct usb_dev {
 	char manufacturer[64], product[64], serial[USB_SERIAL_MAX];
 	uint32_t claimed;		/* interfaces 0..31 claimed by ccidlab */
 	atomic_bool gone;
+	/* Interrupt transfers of closed interfaces that libusb may still
+	 * complete (irq.c): freed after libusb_close, which takes them out
+	 * of libusb's hands.  Under the registry lock. */
+	GPtrArray *orphans;
 } usb_dev;
+
+/* One interrupt transfer and what its callback touches, apart from the
+ * interface: libusb may complete it on any thread that runs its events,
+ * after the interface is gone (issue 20). */
+typedef struct usb_irq_xfer {
+	struct libusb_transfer *t;
+	int done;		/* libusb's "completed" flag for the waiting thread */
+	uint8_t buf[USB_IRQ_MAX + 8];
+} usb_irq_xfer;
 
 /* One claimed CCID interface. */
 typedef struct usb_iface {
@@ -38,11 +51,9 @@ typedef struct usb_iface {
 	size_t in_cap;
 	/* interrupt pipe (irq.c) */
 	GMutex irq_lock;
-	struct libusb_transfer *irq;
+	usb_irq_xfer *irq;
 	bool irq_pending;	/* submitted, callback not run yet */
-	int irq_done;		/* libusb's "completed" flag for the waiting thread */
 	atomic_bool irq_stop;
-	uint8_t irq_buf[USB_IRQ_MAX + 8];
 } usb_iface;
 
 /* The process's libusb context: made by the first open, ended by the last
@@ -59,6 +70,10 @@ void usb_dev_put(usb_dev *d);
 /* Claims / releases interface n of d (registry-locked bookkeeping). */
 int usb_dev_claim(usb_dev *d, int n, char *why, size_t why_len);
 void usb_dev_release(usb_dev *d, int n);
+/* Takes an interrupt transfer that may still complete: freed with d. */
+void usb_dev_orphan(usb_dev *d, usb_irq_xfer *x);
+/* Frees an interrupt transfer libusb no longer holds; NULL allowed. */
+void usb_irq_xfer_free(usb_irq_xfer *x);
 bool usb_dev_claimed(const usb_dev *d, int n);
 /* Marks d gone when rc is LIBUSB_ERROR_NO_DEVICE; returns rc. */
 int usb_dev_check(usb_dev *d, int rc);

@@ -16,7 +16,9 @@
  * libusb_cancel_transfer() asks the transfer's thread to stop and stops
  * the emulator's interrupt wait (transport interrupt_stop); the transfer
  * then completes with LIBUSB_TRANSFER_CANCELLED, or with its data when the
- * message won the race (libusb allows both).
+ * message won the race (libusb allows both).  libusb_close drops the
+ * handle's transfers in flight as libusb does: no callback runs for them
+ * after it, and their caller may free them.
  */
 #include "config.h"
 
@@ -30,6 +32,7 @@
 typedef struct usbsim_transfer {
 	volatile bool cancel;
 	bool in_flight;
+	bool running;		/* its thread has not queued it yet */
 	struct libusb_context *ctx;
 	struct libusb_transfer t;	/* last: iso descriptors follow it */
 } usbsim_transfer;
@@ -66,6 +69,7 @@ static void run(gpointer data, gpointer unused)
 	int rc = usbsim_pipe_transfer(d, tr->endpoint, tr->buffer, tr->length, &got, tr->timeout,
 				      &p->cancel);
 	g_mutex_lock(&usbsim_lock);
+	p->running = false;
 	tr->actual_length = got;
 	if (rc == LIBUSB_SUCCESS)
 		tr->status = LIBUSB_TRANSFER_COMPLETED;
@@ -126,9 +130,11 @@ int libusb_submit_transfer(struct libusb_transfer *tr)
 	}
 	p->ctx = ctx;
 	p->in_flight = true;
+	p->running = true;
 	p->cancel = false;
 	tr->actual_length = 0;
 	ctx->in_flight++;
+	tr->dev_handle->flying = g_list_prepend(tr->dev_handle->flying, tr);
 	g_mutex_unlock(&usbsim_lock);
 
 	GError *err = NULL;
@@ -136,7 +142,9 @@ int libusb_submit_transfer(struct libusb_transfer *tr)
 	if (tp == NULL || !g_thread_pool_push(tp, tr, &err)) {
 		g_mutex_lock(&usbsim_lock);
 		p->in_flight = false;
+		p->running = false;
 		ctx->in_flight--;
+		tr->dev_handle->flying = g_list_remove(tr->dev_handle->flying, tr);
 		g_mutex_unlock(&usbsim_lock);
 		g_clear_error(&err);
 		return LIBUSB_ERROR_NO_MEM;
@@ -156,7 +164,7 @@ int libusb_cancel_transfer(struct libusb_transfer *tr)
 	g_mutex_unlock(&usbsim_lock);
 	if (!running)
 		return LIBUSB_ERROR_NOT_FOUND;
-	usbsim_dev *d = tr->dev_handle->device->dev;
+	usbsim_dev *d = usbsim_fn_of_endpoint(tr->dev_handle->device->dev, tr->endpoint);
 	if (tr->type == LIBUSB_TRANSFER_TYPE_INTERRUPT && d->t.ops->interrupt_stop != NULL)
 		d->t.ops->interrupt_stop(d->t.dev);
 	return LIBUSB_SUCCESS;
@@ -181,6 +189,7 @@ static int handle(struct libusb_context *ctx, int *completed, gint64 until)
 		struct libusb_transfer *tr = g_queue_pop_head(&ctx->done);
 		PRIV(tr)->in_flight = false;
 		ctx->in_flight--;
+		tr->dev_handle->flying = g_list_remove(tr->dev_handle->flying, tr);
 		g_mutex_unlock(&usbsim_lock);
 		bool free_it = tr->flags & LIBUSB_TRANSFER_FREE_TRANSFER;
 		if (tr->callback != NULL)
@@ -221,4 +230,33 @@ int libusb_handle_events_completed(libusb_context *ctx, int *completed)
 int libusb_handle_events(libusb_context *ctx)
 {
 	return handle(ctx, NULL, deadline(NULL));
+}
+
+void usbsim_transfers_close(struct libusb_device_handle *h)
+{
+	g_mutex_lock(&usbsim_lock);
+	while (h->flying != NULL) {
+		struct libusb_transfer *tr = h->flying->data;
+		usbsim_transfer *p = PRIV(tr);
+		if (p->running) {
+			/* Its thread sees the cancel within a slice. */
+			bool first = !p->cancel;
+			p->cancel = true;
+			g_mutex_unlock(&usbsim_lock);
+			usbsim_dev *d = usbsim_fn_of_endpoint(h->device->dev, tr->endpoint);
+			if (first && tr->type == LIBUSB_TRANSFER_TYPE_INTERRUPT &&
+			    d->t.ops->interrupt_stop != NULL)
+				d->t.ops->interrupt_stop(d->t.dev);
+			g_mutex_lock(&usbsim_lock);
+			while (p->running)
+				g_cond_wait(&p->ctx->cond, &usbsim_lock);
+		}
+		/* Queued for its callback, which now never runs. */
+		g_queue_remove(&p->ctx->done, tr);
+		p->in_flight = false;
+		p->ctx->in_flight--;
+		h->flying = g_list_remove(h->flying, tr);
+		tr->dev_handle = NULL;
+	}
+	g_mutex_unlock(&usbsim_lock);
 }

@@ -27,6 +27,9 @@
  *                 for the fault's ':' here.
  *   composite=hid an extra HID interface 0 before the CCID interface
  *                 (which becomes 1 if it was 0), that never answers.
+ *   composite=ccid a second CCID interface after the first, an emulated
+ *                 reader of its own (same profile and cards, named
+ *                 NAME-if1), as on dual-interface readers.
  *   manufacturer=S, product=S, serial=S  the device's strings in place of
  *                 the profile's, %XX for any byte (a hostile device's
  *                 control bytes: "Evil%1B[31m"); serial= empty: none.
@@ -73,9 +76,12 @@ static emu_profile *find_profile(const char *name, GError **error)
 static emu_device *resolve(const char *reader, void *data)
 {
 	(void)data;
-	for (size_t i = 0; i < n_table; i++)
+	for (size_t i = 0; i < n_table; i++) {
 		if (strcmp(table[i]->name, reader) == 0)
 			return emu_device_ref(table[i]->emu);
+		if (table[i]->fn2 != NULL && strcmp(table[i]->fn2->name, reader) == 0)
+			return emu_device_ref(table[i]->fn2->emu);
+	}
 	return NULL;
 }
 
@@ -134,6 +140,70 @@ static bool set_strings(usbsim_dev *d, const char *const v[3], GError **error)
 	return true;
 }
 
+static bool fill_cards(emu_device *emu, const char *card, const char *const *cards,
+		       GError **error)
+{
+	for (unsigned s = 0; s < emu_device_slot_count(emu) && s < USBSIM_MAX_SLOTS; s++) {
+		const char *spec = cards[s] != NULL ? cards[s] : card;
+		if (strcmp(spec, "none") == 0)
+			continue;
+		emu_card *c = emu_card_new_from_spec(spec, error);
+		if (c == NULL || !emu_device_insert(emu, s, c, EMU_EVENT_SRC_API, error))
+			return false;
+	}
+	return true;
+}
+
+/* A device, or a composite device's second function, with its
+ * transport; NULL allowed. */
+static void function_free(usbsim_dev *d)
+{
+	if (d == NULL)
+		return;
+	if (d->emu != NULL) {
+		d->t.ops->close(d->t.dev);
+		emu_device_unref(d->emu);
+	}
+	g_free(d);
+}
+
+/* composite=ccid: a second emulated reader behind a second CCID interface
+ * of the same USB device (desc.c adds it to the configuration). */
+static bool add_ccid_function(usbsim_dev *d, const emu_profile *p, const char *card,
+			      const char *const *cards, bool latch, GError **error)
+{
+	if (d->extra_iface >= 0) {
+		g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE,
+			    "composite=ccid and composite=hid do not go together");
+		return false;
+	}
+	g_autoptr(emu_device) emu = emu_device_new(p, error);
+	if (emu == NULL || !fill_cards(emu, card, cards, error))
+		return false;
+	usbsim_dev *fn = g_new0(usbsim_dev, 1);
+	g_snprintf(fn->name, sizeof fn->name, "%s-if1", d->name);
+	emu_device_set_name(emu, fn->name);
+	emu_device_set_latch(emu, latch);
+	fn->emu = g_steal_pointer(&emu);
+	emu_transport_open(fn->emu, &fn->t);
+	fn->t.ops->info(fn->t.dev, &fn->info);
+	fn->parent = d;
+	fn->number = -1;
+	fn->extra_iface = -1;
+	fn->bus = d->bus;
+	fn->address = d->address;
+	fn->port = d->port;
+	fn->has_serial = d->has_serial;
+	g_strlcpy(fn->info.serial, d->info.serial, sizeof fn->info.serial);
+	fn->config_len = emu_profile_config_descriptor(p, fn->config, sizeof fn->config);
+	if (!usbsim_add_ccid_interface(d, fn, error)) {
+		function_free(fn);
+		return false;
+	}
+	d->fn2 = fn;
+	return true;
+}
+
 /* One DEVICE of the list; false with a message in err. */
 static usbsim_dev *make_device(const char *text, size_t index, GError **error)
 {
@@ -141,7 +211,7 @@ static usbsim_dev *make_device(const char *text, size_t index, GError **error)
 	const char *card = "readertest", *cards[USBSIM_MAX_SLOTS] = { 0 };
 	const char *scenario = NULL, *keypad = NULL, *name = NULL;
 	unsigned slots = 0, latch = 0, bus = 1, address = (unsigned)index + 2;
-	bool composite = false;
+	const char *composite = NULL;
 	g_autoptr(GPtrArray) faults = g_ptr_array_new();
 	const char *strings[3] = { NULL, NULL, NULL };	/* manufacturer, product, serial */
 
@@ -176,7 +246,7 @@ static usbsim_dev *make_device(const char *text, size_t index, GError **error)
 		else if (strcmp(k, "fault") == 0)
 			g_ptr_array_add(faults, (gpointer)v);
 		else if (strcmp(k, "composite") == 0)
-			ok = composite = strcmp(v, "hid") == 0;
+			ok = (composite = v, strcmp(v, "hid") == 0 || strcmp(v, "ccid") == 0);
 		else if (strcmp(k, "manufacturer") == 0)
 			strings[0] = v;
 		else if (strcmp(k, "product") == 0)
@@ -209,14 +279,8 @@ static usbsim_dev *make_device(const char *text, size_t index, GError **error)
 	emu_device_set_latch(emu, latch != 0);
 	if (keypad != NULL && !emu_device_set_keypad(emu, keypad, error))
 		goto fail;
-	for (unsigned s = 0; s < emu_device_slot_count(emu) && s < USBSIM_MAX_SLOTS; s++) {
-		const char *spec = cards[s] != NULL ? cards[s] : card;
-		if (strcmp(spec, "none") == 0)
-			continue;
-		emu_card *c = emu_card_new_from_spec(spec, error);
-		if (c == NULL || !emu_device_insert(emu, s, c, EMU_EVENT_SRC_API, error))
-			goto fail;
-	}
+	if (!fill_cards(emu, card, cards, error))
+		goto fail;
 	d->config_len = emu_profile_config_descriptor(p, d->config, sizeof d->config);
 	if (d->config_len == 0) {
 		g_set_error(error, EMU_ERROR, EMU_ERROR_FAILED, "no configuration descriptor");
@@ -234,7 +298,10 @@ static usbsim_dev *make_device(const char *text, size_t index, GError **error)
 	d->ccid_iface = d->info.bInterfaceNumber;
 	d->extra_iface = -1;
 	usbsim_find_endpoints(d);
-	if (composite && !usbsim_add_hid_interface(d, error))
+	if (g_strcmp0(composite, "hid") == 0 && !usbsim_add_hid_interface(d, error))
+		goto fail;
+	if (g_strcmp0(composite, "ccid") == 0 &&
+	    !add_ccid_function(d, p, card, cards, latch != 0, error))
 		goto fail;
 	for (guint i = 0; i < faults->len; i++)
 		if (!add_fault(d, faults->pdata[i], error))
@@ -254,11 +321,8 @@ static usbsim_dev *make_device(const char *text, size_t index, GError **error)
 fail:
 	/* A device refused after it was made (a bad fault=, composite= or
 	 * scenario=): the transport's reference and the device go too. */
-	if (d->emu != NULL) {
-		d->t.ops->close(d->t.dev);
-		emu_device_unref(d->emu);
-	}
-	g_free(d);
+	function_free(d->fn2);
+	function_free(d);
 	return NULL;
 }
 
@@ -288,6 +352,8 @@ static void build(void)
 		}
 		d->index = (unsigned)n_table;
 		d->number = -1;
+		if (d->fn2 != NULL)
+			d->fn2->index = (unsigned)n_table;
 		table[n_table++] = d;
 		usbsim_debug("device %s: %04x:%04x bus %u address %u", d->name, d->info.idVendor,
 			     d->info.idProduct, d->bus, d->address);

@@ -163,6 +163,7 @@ void libusb_close(libusb_device_handle *h)
 	if (h == NULL)
 		return;
 	usbsim_debug("close %s", h->device->dev->name);
+	usbsim_transfers_close(h);
 	g_mutex_lock(&usbsim_lock);
 	h->device->dev->claimed &= ~(uint32_t)h->claimed;	/* libusb releases them */
 	g_mutex_unlock(&usbsim_lock);
@@ -178,7 +179,8 @@ libusb_device *libusb_get_device(libusb_device_handle *h)
 static bool has_interface(const usbsim_dev *d, int n)
 {
 	/* The CCID interface, and a composite device's extra one. */
-	return n == d->ccid_iface || n == d->extra_iface;
+	return n == d->ccid_iface || n == d->extra_iface ||
+	       (d->fn2 != NULL && n == d->fn2->ccid_iface);
 }
 
 int libusb_claim_interface(libusb_device_handle *h, int n)
@@ -208,8 +210,8 @@ int libusb_claim_interface(libusb_device_handle *h, int n)
 	/* Tests read this to see which interfaces a driver touched. */
 	usbsim_debug("%s: claim interface %d: %s", d->name, n,
 		     rc == LIBUSB_SUCCESS ? "claimed" : libusb_error_name(rc));
-	if (rc == LIBUSB_SUCCESS && n == d->ccid_iface)
-		usbsim_ctl_claimed(d);
+	if (rc == LIBUSB_SUCCESS && n == usbsim_fn_of_iface(d, n)->ccid_iface)
+		usbsim_ctl_claimed(usbsim_fn_of_iface(d, n));
 	return rc;
 }
 
@@ -259,7 +261,7 @@ int libusb_clear_halt(libusb_device_handle *h, unsigned char endpoint)
 		return LIBUSB_ERROR_INVALID_PARAM;
 	if (usbsim_handle_dead(h))
 		return LIBUSB_ERROR_NO_DEVICE;
-	usbsim_dev *d = h->device->dev;
+	usbsim_dev *d = usbsim_fn_of_endpoint(h->device->dev, endpoint);
 	if (!endpoint_pipe(d, endpoint, &pipe))
 		return LIBUSB_ERROR_NOT_FOUND;
 	/* CLEAR_FEATURE(ENDPOINT_HALT): the halt (a stall fault) goes; the
@@ -280,6 +282,8 @@ int libusb_reset_device(libusb_device_handle *h)
 	 * goes.  The emulated reader keeps its slots, as a reader whose
 	 * firmware does not reset its cards on a bus reset. */
 	usbsim_fault_clear(h->device->dev, EMU_USB_FAULT_STALL, -1);
+	if (h->device->dev->fn2 != NULL)
+		usbsim_fault_clear(h->device->dev->fn2, EMU_USB_FAULT_STALL, -1);
 	usbsim_debug("%s: reset", h->device->dev->name);
 	return LIBUSB_SUCCESS;
 }

@@ -26,34 +26,41 @@
 
 static ctl_server *server;
 
+static void fill(const usbsim_dev *d, ctl_reader_info *r)
+{
+	memset(r, 0, sizeof *r);
+	/* Not claimed yet: a number out of pcscd's way. */
+	gint number = g_atomic_int_get(&((usbsim_dev *)d)->number);
+	r->number = number >= 0 ? (unsigned)number
+				: USBSIM_MAX_DEVICES * (d->parent != NULL ? 2u : 1u) + d->index;
+	r->n_slots = emu_device_slot_count(d->emu);
+	g_strlcpy(r->name, d->name, sizeof r->name);
+	/* The DEVICENAME a reader.conf.d entry gives libccid for it. */
+	g_snprintf(r->devname, sizeof r->devname, "usb:%04x/%04x:libusb-1.0:%u:%u:%u",
+		   d->info.idVendor, d->info.idProduct, d->bus, d->address, d->ccid_iface);
+	g_strlcpy(r->profile, emu_device_profile(d->emu)->name, sizeof r->profile);
+	/* libccid reads card events on the interrupt pipe when there is
+	 * one; pcscd polls it otherwise. */
+	g_strlcpy(r->mode, d->t.ops->interrupt_in != NULL ? "event" : "poll", sizeof r->mode);
+	r->emu = emu_device_ref(d->emu);
+	r->edge_id = emu_device_id(d->emu);
+}
+
+/* One reader per CCID function: a device's, and a composite device's
+ * second one after it. */
 static size_t directory_list(void *data, ctl_reader_info *out, size_t cap)
 {
 	usbsim_dev **devs;
-	size_t n = usbsim_devices(&devs);
+	size_t n = usbsim_devices(&devs), k = 0;
 
 	(void)data;
-	for (size_t i = 0; i < n && i < cap; i++) {
-		usbsim_dev *d = devs[i];
-		ctl_reader_info *r = &out[i];
-		memset(r, 0, sizeof *r);
-		/* Not claimed yet: a number out of pcscd's way. */
-		gint number = g_atomic_int_get(&d->number);
-		r->number = number >= 0 ? (unsigned)number : USBSIM_MAX_DEVICES + d->index;
-		r->n_slots = emu_device_slot_count(d->emu);
-		g_strlcpy(r->name, d->name, sizeof r->name);
-		/* The DEVICENAME a reader.conf.d entry gives libccid for it. */
-		g_snprintf(r->devname, sizeof r->devname, "usb:%04x/%04x:libusb-1.0:%u:%u:%u",
-			   d->info.idVendor, d->info.idProduct, d->bus, d->address,
-			   d->ccid_iface);
-		g_strlcpy(r->profile, emu_device_profile(d->emu)->name, sizeof r->profile);
-		/* libccid reads card events on the interrupt pipe when there is
-		 * one; pcscd polls it otherwise. */
-		g_strlcpy(r->mode, d->t.ops->interrupt_in != NULL ? "event" : "poll",
-			  sizeof r->mode);
-		r->emu = emu_device_ref(d->emu);
-		r->edge_id = emu_device_id(d->emu);
-	}
-	return n;
+	for (size_t i = 0; i < n; i++)
+		for (usbsim_dev *d = devs[i]; d != NULL; d = d->parent == NULL ? d->fn2 : NULL) {
+			if (k < cap)
+				fill(d, &out[k]);
+			k++;
+		}
+	return k;
 }
 
 /* The device of an emulated reader the server names. */
@@ -62,9 +69,12 @@ static usbsim_dev *by_emu(const emu_device *emu)
 	usbsim_dev **devs;
 	size_t n = usbsim_devices(&devs);
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (devs[i]->emu == emu)
 			return devs[i];
+		if (devs[i]->fn2 != NULL && devs[i]->fn2->emu == emu)
+			return devs[i]->fn2;
+	}
 	return NULL;
 }
 

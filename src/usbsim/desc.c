@@ -278,3 +278,55 @@ bool usbsim_add_hid_interface(usbsim_dev *d, GError **error)
 	d->extra_ep = (uint8_t)(LIBUSB_ENDPOINT_IN | ep);
 	return true;
 }
+
+/* Every endpoint of the second function moves this many numbers up: the
+ * profiles use 1..3, so 4..6 (USB 2.0 §9.6.6: 15 per direction). */
+#define FN2_EP_SHIFT 3u
+
+bool usbsim_add_ccid_interface(usbsim_dev *d, usbsim_dev *fn, GError **error)
+{
+	size_t len = d->config_len, add = fn->config_len > 9 ? fn->config_len - 9 : 0;
+
+	if (add == 0 || len < 9 || len + add > sizeof d->config) {
+		g_set_error(error, EMU_ERROR, EMU_ERROR_FAILED, "no room for a second CCID interface");
+		return false;
+	}
+	/* The profile's interface, class descriptor and endpoints, after the
+	 * device's own: interface number d's count, endpoints renumbered. */
+	uint8_t *c = d->config, *o = c + len;
+	memcpy(o, fn->config + 9, add);
+	for (size_t off = 0; off + 2 <= add && o[off] >= 2;) {
+		uint8_t *p = o + off;
+		if (p[1] == DT_INTERFACE && p[0] >= LIBUSB_DT_INTERFACE_SIZE)
+			p[2] = c[4];
+		else if (p[1] == DT_ENDPOINT && p[0] >= LIBUSB_DT_ENDPOINT_SIZE)
+			p[2] = (uint8_t)((p[2] & LIBUSB_ENDPOINT_IN) |
+					 ((p[2] & 0x0fu) + FN2_EP_SHIFT));
+		off += p[0];
+	}
+	fn->ccid_iface = c[4];
+	len += add;
+	c[2] = (uint8_t)len;
+	c[3] = (uint8_t)(len >> 8);
+	c[4]++;	/* bNumInterfaces */
+	d->config_len = len;
+	memcpy(fn->config, d->config, len);
+	fn->config_len = len;
+	usbsim_find_endpoints(fn);
+	return true;
+}
+
+usbsim_dev *usbsim_fn_of_endpoint(usbsim_dev *d, unsigned char endpoint)
+{
+	usbsim_dev *fn = d->fn2;
+	if (fn != NULL && endpoint != 0 &&
+	    (endpoint == fn->ep_bulk_in || endpoint == fn->ep_bulk_out ||
+	     endpoint == fn->ep_interrupt))
+		return fn;
+	return d;
+}
+
+usbsim_dev *usbsim_fn_of_iface(usbsim_dev *d, int iface)
+{
+	return d->fn2 != NULL && iface == d->fn2->ccid_iface ? d->fn2 : d;
+}

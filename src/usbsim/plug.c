@@ -31,6 +31,8 @@ typedef struct usbsim_hotplug_event {
 
 bool usbsim_gone(const usbsim_dev *d)
 {
+	if (d->parent != NULL)
+		d = d->parent;	/* a function is present while its device is */
 	return g_atomic_int_get(&((usbsim_dev *)d)->gone) != 0;
 }
 

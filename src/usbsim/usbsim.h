@@ -39,9 +39,10 @@
 /* USB transfer faults one device holds at once (usbfault.c). */
 #define USBSIM_MAX_FAULTS 16u
 /* The profile's configuration plus an extra (composite) interface: a
- * HID interface, its HID descriptor and one endpoint. */
+ * HID interface, its HID descriptor and one endpoint; or a second copy of
+ * the profile's CCID interface (composite=ccid). */
 #define USBSIM_EXTRA_IFACE_LEN (9u + 9u + 7u)
-#define USBSIM_CONFIG_MAX (EMU_PROFILE_CONFIG_DESC_MAX + USBSIM_EXTRA_IFACE_LEN)
+#define USBSIM_CONFIG_MAX (2 * EMU_PROFILE_CONFIG_DESC_MAX + USBSIM_EXTRA_IFACE_LEN)
 
 /* One emulated USB device: lives for the whole process (the hardware
  * outlasts libusb_exit), like a reader on the bus. */
@@ -66,6 +67,13 @@ typedef struct usbsim_dev {
 	 * endpoint that never answers (-1 / 0: none). */
 	int extra_iface;
 	uint8_t extra_ep;
+	/* composite=ccid: the second CCID function (an emulated reader of its
+	 * own behind interface 1, with its own endpoints, faults and control
+	 * plane name), and from it, the device it belongs to.  The function
+	 * is not a device: it is not listed by libusb, its bus, address,
+	 * presence and handles are its parent's. */
+	struct usbsim_dev *fn2;
+	struct usbsim_dev *parent;
 	/* Interfaces claimed through any handle (bit per number), under
 	 * usbsim_lock. */
 	uint32_t claimed;
@@ -92,6 +100,7 @@ struct libusb_device_handle {
 	struct libusb_device *device;
 	int claimed;		/* bitmask of claimed interfaces */
 	int generation;		/* the device's at open */
+	GList *flying;		/* struct libusb_transfer * in flight; usbsim_lock */
 };
 
 struct libusb_context {
@@ -146,6 +155,12 @@ int usbsim_parse_config(const uint8_t *buf, size_t len, struct libusb_config_des
  * 2 product, 3 serial. */
 const char *usbsim_string(const usbsim_dev *d, uint8_t index);
 
+/* async.c: what libusb_close does to the handle's transfers in flight
+ * (libusb's do_close takes them out of its lists: no callback ever runs
+ * for them, and the caller may free them): each is cancelled, its thread
+ * waited for, and it is dropped.  usbsim_lock not held. */
+void usbsim_transfers_close(struct libusb_device_handle *h);
+
 /* xfer.c: a transport result as a libusb error code. */
 int usbsim_result_to_libusb(int ccid_rc);
 /* One bulk or interrupt message on endpoint (the configuration's: its
@@ -186,6 +201,14 @@ int usbsim_nak_wait(usbsim_dev *d, gint64 end, volatile const bool *cancel);
  * composite extra interface (composite=hid). */
 void usbsim_find_endpoints(usbsim_dev *d);
 bool usbsim_add_hid_interface(usbsim_dev *d, GError **error);
+/* composite=ccid: fn's CCID interface (fn->config, its profile's) added
+ * to d's configuration as the next interface, its endpoints renumbered;
+ * fn then knows its interface number and endpoints. */
+bool usbsim_add_ccid_interface(usbsim_dev *d, usbsim_dev *fn, GError **error);
+/* The function of d that owns an endpoint address (d itself, or its
+ * second CCID function), and the one of an interface number. */
+usbsim_dev *usbsim_fn_of_endpoint(usbsim_dev *d, unsigned char endpoint);
+usbsim_dev *usbsim_fn_of_iface(usbsim_dev *d, int iface);
 
 /* Says, once per name, that a call is not emulated (stderr). */
 void usbsim_unsupported(const char *call);

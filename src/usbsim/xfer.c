@@ -109,6 +109,7 @@ int usbsim_pipe_transfer(usbsim_dev *d, unsigned char endpoint, unsigned char *d
 		*transferred = 0;
 	if (length < 0 || (length > 0 && data == NULL))
 		return LIBUSB_ERROR_INVALID_PARAM;
+	d = usbsim_fn_of_endpoint(d, endpoint);	/* composite=ccid: its pipes */
 	if (endpoint == 0 || (endpoint != d->ep_bulk_in && endpoint != d->ep_bulk_out &&
 			      endpoint != d->ep_interrupt && endpoint != d->extra_ep))
 		return LIBUSB_ERROR_NOT_FOUND;	/* the configuration has no such endpoint */
@@ -232,6 +233,7 @@ int libusb_control_transfer(libusb_device_handle *h, uint8_t bmRequestType, uint
 	if (type == LIBUSB_REQUEST_TYPE_CLASS && recipient == LIBUSB_RECIPIENT_INTERFACE) {
 		/* Another interface (a composite device's extra one) has no
 		 * function behind it: its class requests stall. */
+		d = usbsim_fn_of_iface(d, wIndex & 0xff);
 		if ((wIndex & 0xff) != d->ccid_iface)
 			return LIBUSB_ERROR_PIPE;
 		size_t len = 0;
