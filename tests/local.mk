@@ -128,6 +128,7 @@ INTEGRATION_TESTS = \
 	tests/integration/usb-hostile-strings.sh \
 	tests/integration/open-close-bounds.sh \
 	tests/integration/usb-composite-uaf.sh \
+	tests/integration/usb-pin-trace.sh \
 	tests/integration/handler-direct.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \

@@ -2,13 +2,20 @@
 src_ccid_libccidcore_la_SOURCES += \
 	src/ccid/message.h src/ccid/message.c \
 	src/ccid/errmap.h src/ccid/errmap.c \
-	src/ccid/exchange.h src/ccid/exchange.c
+	src/ccid/exchange.h src/ccid/exchange.c \
+	src/ccid/pinmask.h src/ccid/pinmask.c
 
 check_PROGRAMS += tests/unit/test_message
 tests_unit_test_message_SOURCES = tests/unit/test_message.c tests/unit/wiredata.h
 tests_unit_test_message_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_message_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test_message
+
+check_PROGRAMS += tests/unit/test_pinmask
+tests_unit_test_pinmask_SOURCES = tests/unit/test_pinmask.c
+tests_unit_test_pinmask_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pinmask_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_pinmask
 
 check_PROGRAMS += tests/unit/test_errmap
 tests_unit_test_errmap_SOURCES = tests/unit/test_errmap.c

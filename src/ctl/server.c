@@ -505,6 +505,13 @@ static char *frame_line(const ctl_frame *f, size_t *len)
 	json_builder_set_member_name(b, "hex");
 	g_autofree char *hex = ctl_hex(f->data, f->len);
 	json_builder_add_string_value(b, hex);
+	if (f->mask_len > 0) {
+		json_builder_set_member_name(b, "masked");
+		json_builder_begin_array(b);
+		json_builder_add_int_value(b, (gint64)f->mask_off);
+		json_builder_add_int_value(b, (gint64)f->mask_len);
+		json_builder_end_array(b);
+	}
 	return ctl_line_finish(b, len);
 }
 
@@ -575,6 +582,13 @@ static gboolean drain_frames_cb(gpointer data)
 void ctl_server_trace_frame(ctl_server *s, unsigned reader_number, int dir, const uint8_t *buf,
 			    size_t len)
 {
+	ctl_server_trace_frame_masked(s, reader_number, dir, buf, len, 0, 0);
+}
+
+void ctl_server_trace_frame_masked(ctl_server *s, unsigned reader_number, int dir,
+				   const uint8_t *buf, size_t len, size_t mask_off,
+				   size_t mask_len)
+{
 	if (s == NULL || g_atomic_int_get(&s->tracers) == 0)
 		return;
 	size_t keep = MIN(len, (size_t)CTL_TRACE_FRAME_MAX);
@@ -585,6 +599,10 @@ void ctl_server_trace_frame(ctl_server *s, unsigned reader_number, int dir, cons
 	f->len = keep;
 	if (keep > 0)
 		memcpy(f->data, buf, keep);
+	/* The PIN never reaches the queue, the stream or a trace file. */
+	f->mask_off = MIN(mask_off, keep);
+	f->mask_len = MIN(mask_len, keep - f->mask_off);
+	memset(f->data + f->mask_off, 0, f->mask_len);
 
 	g_mutex_lock(&s->trace_lock);
 	if (s->trace_q.length >= CTL_SERVER_TRACE_QUEUE || s->trace_bytes + keep > TRACE_QUEUE_BYTES) {

@@ -83,5 +83,11 @@ void ctl_server_stop(ctl_server *s);
 #define CTL_TRACE_FRAME_MAX (65536u + 10u)
 void ctl_server_trace_frame(ctl_server *s, unsigned reader_number, int dir, const uint8_t *buf,
 			    size_t len);
+/* The same with buf[mask_off, mask_off + mask_len) left out: sent as
+ * zeros, and the frame line says "masked":[offset,length] (a PIN, issue
+ * 20; ccid/pinmask.h). */
+void ctl_server_trace_frame_masked(ctl_server *s, unsigned reader_number, int dir,
+				   const uint8_t *buf, size_t len, size_t mask_off,
+				   size_t mask_len);
 
 #endif

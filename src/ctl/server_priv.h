@@ -66,6 +66,7 @@ typedef struct ctl_frame {
 	unsigned reader;
 	int dir;
 	int64_t ts_us;
+	size_t mask_off, mask_len;	/* data zeroed there (a PIN); len 0: none */
 	size_t len;
 	uint8_t data[];
 } ctl_frame;

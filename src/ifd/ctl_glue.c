@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "ccid/pinmask.h"
 #include "ctl/server.h"
 #include "ifd/log.h"
 #include "ifd/reader.h"
@@ -18,20 +19,41 @@ static GMutex glue_lock;
 static ctl_server *server;	/* under glue_lock */
 static unsigned users;
 
+/* The PIN bytes of an outgoing frame of a real reader (issue 20): a
+ * PC/SC client's VERIFY or the PIN pad's PC_to_RDR_Secure left pcscd's
+ * log and the trace stream in clear.  Unless pin-trace=show (usbconf.h),
+ * [*off, *off + *n) is left out.  Called for bulk-OUT frames, which the
+ * host engine sends one at a time (its write lock): the per-slot state
+ * needs no lock of its own. */
+static void pin_range(ifd_reader *r, const uint8_t *buf, size_t len, size_t *off, size_t *n)
+{
+	*off = *n = 0;
+	if (r->pinmask == NULL || len < CCID_HEADER_SIZE || buf[5] >= r->n_slots)
+		return;
+	unsigned slot = buf[5];
+	const ccid_interface *ci = host_reader_interface(r->host);
+	ccid_pinmask_find(&r->pinmask[slot], ci->facts.level,
+			  host_slot_protocol(r->host, slot) == 1, buf, len, off, n);
+}
+
 /* The hook runs on pcscd's threads; the server pointer only changes with
  * no reader open, so it is read without the lock. */
 static void trace_frame(void *data, int dir, const uint8_t *buf, size_t len)
 {
 	ifd_reader *r = data;
+	size_t off = 0, n = 0;
+
 	if (dir == HOST_TRACE_CONTROL) {
 		/* The ABORT class request: the log only (the trace stream
 		 * carries CCID messages). */
-		ifd_log_frame(r->number, "ctl", buf, len);
+		ifd_log_frame(r->number, "ctl", buf, len, 0, 0);
 		return;
 	}
-	ifd_log_frame(r->number, dir == 0 ? "out" : dir == 1 ? "in" : "irq", buf, len);
-	ctl_server_trace_frame(g_atomic_pointer_get(&server), r->number,
-			       dir == 0 ? CTL_TRACE_OUT : CTL_TRACE_IN, buf, len);
+	if (dir == HOST_TRACE_OUT)
+		pin_range(r, buf, len, &off, &n);
+	ifd_log_frame(r->number, dir == 0 ? "out" : dir == 1 ? "in" : "irq", buf, len, off, n);
+	ctl_server_trace_frame_masked(g_atomic_pointer_get(&server), r->number,
+				      dir == 0 ? CTL_TRACE_OUT : CTL_TRACE_IN, buf, len, off, n);
 }
 
 static void fill_info(const ifd_reader *r, ctl_reader_info *out)

@@ -35,15 +35,20 @@ void ifd_log_set_mask(unsigned m)
 	__atomic_store_n(&mask, (int)(m & 15), __ATOMIC_RELAXED);
 }
 
-void ifd_log_frame(unsigned reader, const char *dir, const uint8_t *buf, size_t len)
+void ifd_log_frame(unsigned reader, const char *dir, const uint8_t *buf, size_t len,
+		   size_t mask_off, size_t mask_len)
 {
 	char hex[3 * 64 + 1];
 	size_t n = len < 64 ? len : 64;
 
 	if (!(ifd_log_mask() & IFD_LOGCAT_COMM))
 		return;
-	for (size_t i = 0; i < n; i++)
-		snprintf(hex + 3 * i, 4, "%02X ", buf[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (i >= mask_off && i - mask_off < mask_len)
+			snprintf(hex + 3 * i, 4, "** ");
+		else
+			snprintf(hex + 3 * i, 4, "%02X ", buf[i]);
+	}
 	hex[3 * n] = '\0';
 	ifd_log(IFD_LOG_DEBUG, "frame", "reader %u %s %zu: %s%s", reader, dir, len, hex,
 		len > n ? "..." : "");

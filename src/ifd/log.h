@@ -36,8 +36,10 @@ enum {
 #define IFD_LOGCAT_DEFAULT (IFD_LOGCAT_CRITICAL | IFD_LOGCAT_INFO)
 unsigned ifd_log_mask(void);
 void ifd_log_set_mask(unsigned mask);
-/* Logs one frame in hex when IFD_LOGCAT_COMM is on. */
-void ifd_log_frame(unsigned reader, const char *dir, const uint8_t *buf, size_t len);
+/* Logs one frame in hex when IFD_LOGCAT_COMM is on; the bytes
+ * [mask_off, mask_off + mask_len) show as "**" (a PIN, issue 20). */
+void ifd_log_frame(unsigned reader, const char *dir, const uint8_t *buf, size_t len,
+		   size_t mask_off, size_t mask_len);
 
 /* Replaces the sink (NULL restores the default); for tests. */
 typedef void (*ifd_log_sink)(ifd_log_level level, const char *line, void *data);

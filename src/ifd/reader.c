@@ -49,6 +49,7 @@ static void reader_free(ifd_reader *r)
 		emu_device_unref(r->emu);
 	g_free(r->slots);
 	g_free(r->polled_present);
+	g_free(r->pinmask);
 	g_mutex_clear(&r->ev_lock);
 	g_cond_clear(&r->ev_cond);
 	g_free(r->devname);

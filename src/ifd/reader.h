@@ -14,6 +14,7 @@
 #include <glib.h>
 #include <ifdhandler.h>
 
+#include "ccid/pinmask.h"
 #include "ctl/directory.h"
 #include "emu/device.h"
 #include "host/host.h"
@@ -82,6 +83,10 @@ typedef struct ifd_reader {
 	/* USB readers: bus << 8 | address, SCARD_ATTR_CHANNEL_ID's channel
 	 * number; 0 for emulated readers (caps.c). */
 	unsigned usb_location;
+	/* Real readers: where each slot's PIN commands stand, so that traces
+	 * leave the PINs out (ctl_glue.c); NULL: shown (emulated readers,
+	 * whose PINs are the emulator's, or pin-trace=show). */
+	ccid_pinmask *pinmask;
 } ifd_reader;
 
 /* The reader of a Lun, or NULL.  Readers live from the first channel of a

@@ -73,6 +73,12 @@ static bool set_key(usbconf *c, const char *key, const char *v)
 	}
 	if (strcmp(key, "escape") == 0)
 		return set_bool(&c->escape, v);
+	if (strcmp(key, "pin-trace") == 0) {
+		if (g_ascii_strcasecmp(v, "mask") != 0 && g_ascii_strcasecmp(v, "show") != 0)
+			return false;
+		c->pin_trace_show = g_ascii_strcasecmp(v, "show") == 0;
+		return true;
+	}
 	if (strcmp(key, "timeout-cap") == 0) {
 		if (!set_uint(v, 1, 3600, &n))
 			return false;

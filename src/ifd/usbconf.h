@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define USBCONF_KEYS "driver (ccidlab, other), mode (auto, event, poll), escape (true/false), timeout-cap (seconds, 1..3600), name, log (0..15)"
+#define USBCONF_KEYS "driver (ccidlab, other), mode (auto, event, poll), escape (true/false), timeout-cap (seconds, 1..3600), name, log (0..15), pin-trace (mask, show)"
 #define USBCONF_DEFAULT_CAP_S 60u	/* one command with all its extensions */
 
 typedef enum usbconf_mode {
@@ -28,6 +28,9 @@ typedef struct usbconf {
 	bool claim;
 	usbconf_mode mode;
 	bool escape;
+	/* pin-trace=show: PIN bytes in pcscd's log and the trace stream in
+	 * clear; masked by default (issue 20). */
+	bool pin_trace_show;
 	unsigned timeout_cap_s;
 	char name[64];		/* "" : from the product string */
 	int log;		/* -1: unchanged */

@@ -53,6 +53,8 @@ static void apply(ifd_reader *r, const usbconf *conf)
 	r->mode = host_reader_has_interrupt(r->host) && conf->mode != USBCONF_MODE_POLL
 			  ? IFD_MODE_EVENT : IFD_MODE_POLL;
 	r->escape_allowed = conf->escape;
+	if (!conf->pin_trace_show)
+		r->pinmask = g_new0(ccid_pinmask, host_reader_slots(r->host));
 	host_reader_set_timeout_cap(r->host, conf->timeout_cap_s * 1000u);
 	if (conf->name[0] != '\0')
 		r->name = g_strdup(conf->name);
@@ -60,10 +62,11 @@ static void apply(ifd_reader *r, const usbconf *conf)
 		r->name = g_strdup_printf("%s#%u", info->product[0] ? info->product : "usb",
 					  r->number);
 	ifd_info("reader %u: %04X/%04X '%s' serial '%s' interface %u, mode %s (asked: %s), "
-		 "escape %s, timeout cap %u s%s%s", r->number, info->idVendor, info->idProduct,
+		 "escape %s, timeout cap %u s%s%s%s", r->number, info->idVendor, info->idProduct,
 		 info->product, info->serial, info->bInterfaceNumber,
 		 r->mode == IFD_MODE_EVENT ? "event" : "polling-only", mode_name(conf->mode),
 		 conf->escape ? "allowed" : "refused", conf->timeout_cap_s,
+		 conf->pin_trace_show ? ", PINs shown in traces" : "",
 		 conf->origin[0] ? ", from " : "", conf->origin);
 	const ccid_interface *ci = host_reader_interface(r->host);
 	if (ci->facts.message_length_clamped)
