@@ -211,11 +211,15 @@ int host_interrupt_wait(host_reader *r, unsigned timeout_ms, ccid_interrupt *out
 		memset(out, 0, sizeof *out);
 		return CCID_OK;
 	}
-	/* Read without the reader's lock: the hook is set before the
-	 * interrupt thread starts and cleared after it stops. */
+	/* The hook is set by the driver after its interrupt thread started
+	 * (and may change while it runs): read under the reader's lock, as
+	 * every other reader of it does, called without it. */
+	g_mutex_lock(&r->lock);
 	host_trace_fn trace = r->trace;
+	void *trace_data = r->trace_data;
+	g_mutex_unlock(&r->lock);
 	if (trace != NULL)
-		trace(r->trace_data, HOST_TRACE_IRQ, buf, len);
+		trace(trace_data, HOST_TRACE_IRQ, buf, len);
 	return ccid_message_interrupt_decode(buf, len, r->iface.facts.slot_count, out);
 }
 

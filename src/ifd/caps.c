@@ -277,7 +277,7 @@ long ifd_caps_set(unsigned long lun, DWORD Tag, DWORD Length, PUCHAR Value)
 	if (Tag == TAG_IFD_DEVICE_REMOVED) {
 		/* pcscd says the device is unplugged: no more I/O on it. */
 		if (Length >= 1 && Value != NULL && Value[0] != 0) {
-			r->removed = true;
+			atomic_store(&r->removed, true);
 			ifd_info("reader %u: removed", r->number);
 		}
 		return IFD_SUCCESS;

@@ -79,7 +79,7 @@ RESPONSECODE IFDHPowerICC(DWORD Lun, DWORD Action, PUCHAR Atr, PDWORD AtrLength)
 		*AtrLength = 0;
 	if (r == NULL)
 		return IFD_COMMUNICATION_ERROR;
-	if (r->removed)
+	if (atomic_load(&r->removed))
 		return IFD_NO_SUCH_DEVICE;
 	if (r->null_reader) {
 		if (AtrLength != NULL)
@@ -119,7 +119,7 @@ RESPONSECODE IFDHTransmitToICC(DWORD Lun, SCARD_IO_HEADER SendPci, PUCHAR TxBuff
 		*RxLength = 0;
 	if (r == NULL || RxLength == NULL || TxBuffer == NULL)
 		return IFD_COMMUNICATION_ERROR;
-	if (r->removed)
+	if (atomic_load(&r->removed))
 		return IFD_NO_SUCH_DEVICE;
 	if (r->null_reader) {
 		*RxLength = cap;
@@ -153,7 +153,7 @@ RESPONSECODE IFDHICCPresence(DWORD Lun)
 
 	if (r == NULL)
 		return IFD_COMMUNICATION_ERROR;
-	if (r->removed || r->gone)
+	if (atomic_load(&r->removed) || atomic_load(&r->gone))
 		return IFD_NO_SUCH_DEVICE;
 	if (r->mode == IFD_MODE_EVENT || r->null_reader) {
 		bool present = ifd_events_present(r, slot);
@@ -167,9 +167,8 @@ RESPONSECODE IFDHICCPresence(DWORD Lun)
 		     rc != CCID_OK ? ccid_result_name(rc) : icc == CCID_ICC_ABSENT ? "absent" : "present");
 	if (rc == CCID_E_NO_DEVICE) {
 		/* Said once, as the interrupt thread says it in event mode. */
-		if (!r->gone)
+		if (!atomic_exchange(&r->gone, true))
 			ifd_error("reader %u: device gone", r->number);
-		r->gone = true;
 		return IFD_NO_SUCH_DEVICE;
 	}
 	if (rc != CCID_OK)

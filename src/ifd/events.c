@@ -185,7 +185,7 @@ static gpointer irq_main(gpointer data)
 		if (rc == CCID_E_NO_DEVICE) {
 			ifd_error("reader %u: device gone", r->number);
 			g_mutex_lock(&r->ev_lock);
-			r->gone = true;
+			atomic_store(&r->gone, true);
 			g_cond_broadcast(&r->ev_cond);
 			g_mutex_unlock(&r->ev_lock);
 			break;
@@ -303,13 +303,13 @@ long ifd_events_wait(unsigned long lun, int timeout_ms)
 		retire_head(s);
 		s->shown = false;
 	}
-	while (!s->stop && s->n_reports == 0 && !r->gone)
+	while (!s->stop && s->n_reports == 0 && !atomic_load(&r->gone))
 		if (!g_cond_wait_until(&r->ev_cond, &r->ev_lock, end))
 			break;
 	/* The stop is sticky until a wait has seen it (pcscd may ask for it
 	 * while its thread is elsewhere). */
 	s->stop = false;
-	bool gone = r->gone;
+	bool gone = atomic_load(&r->gone);
 	g_mutex_unlock(&r->ev_lock);
 	return gone ? IFD_NO_SUCH_DEVICE : IFD_SUCCESS;
 }

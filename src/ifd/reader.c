@@ -152,7 +152,7 @@ long ifd_reader_close(unsigned long lun)
 	if (r == NULL)
 		return IFD_COMMUNICATION_ERROR;
 	/* pcscd closes a channel after its polling thread is gone. */
-	if (!r->removed && !r->null_reader)
+	if (!atomic_load(&r->removed) && !r->null_reader)
 		host_slot_power_off_by(r->host, slot,
 				       g_get_monotonic_time() + IFD_CLOSE_POWER_OFF_MS * 1000);
 	g_mutex_lock(&r->ev_lock);

@@ -9,6 +9,7 @@
 #ifndef CCIDLAB_IFD_READER_H
 #define CCIDLAB_IFD_READER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include <glib.h>
@@ -61,7 +62,9 @@ typedef struct ifd_reader {
 	unsigned n_slots;
 	ifd_slot *slots;
 	unsigned open_slots;
-	bool removed;		/* TAG_IFD_DEVICE_REMOVED was set */
+	/* TAG_IFD_DEVICE_REMOVED was set (pcscd's hotplug thread; read by
+	 * the slots' threads). */
+	atomic_bool removed;
 	/* emu:null: answers from the IFD layer itself (null_reader.c). */
 	bool null_reader;
 	bool null_powered;
@@ -78,7 +81,10 @@ typedef struct ifd_reader {
 	 * NotifySlotChange may be the reader's announcement of the cards it
 	 * holds (events.c); 0 once a message came. */
 	gint64 announce_until;
-	bool gone;		/* the device vanished (CCID_E_NO_DEVICE) */
+	/* The device vanished (CCID_E_NO_DEVICE): set by the interrupt thread
+	 * or a polling thread, read by all; changes also under ev_lock, for
+	 * the waits on ev_cond. */
+	atomic_bool gone;
 	bool *polled_present;	/* polling mode, real reader: last answer per slot */
 	/* USB readers: bus << 8 | address, SCARD_ATTR_CHANNEL_ID's channel
 	 * number; 0 for emulated readers (caps.c). */
