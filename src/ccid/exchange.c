@@ -166,8 +166,10 @@ static int transmit_short(const ccid_xfer *x, uint32_t dwMax, const uint8_t *apd
 	int r = xfer_part(x, dwMax, apdu, apdu_len, 0, rsp, rsp_cap, 0, &data, &n, &chain);
 	if (r != CCID_OK)
 		return r;
-	/* bChainParameter is RFU below the extended level: ignored. */
-	memmove(rsp, data, n);
+	/* bChainParameter is RFU below the extended level: ignored.  An
+	 * empty DataBlock has no abData (data NULL): nothing to move. */
+	if (n > 0)
+		memmove(rsp, data, n);
 	*rsp_len = n;
 	return CCID_OK;
 }
@@ -272,7 +274,8 @@ int ccid_exchange_char(const ccid_xfer *x, uint32_t dwMaxCCIDMessageLength, cons
 		return r;
 	if (n > expected)
 		return CCID_E_LENGTH;
-	memmove(rsp, data, n);
+	if (n > 0)	/* an empty DataBlock has no abData */
+		memmove(rsp, data, n);
 	*rsp_len = n;
 	return CCID_OK;
 }

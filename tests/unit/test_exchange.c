@@ -285,6 +285,31 @@ static void test_malformed_response_chains_are_refused(void)
 	}
 }
 
+/* issue 20: a reader that answers a short APDU with an empty DataBlock
+ * (dwLength 0: no abData at all) made ccid_exchange_transmit call
+ * memmove(rsp, NULL, 0), undefined behaviour that UBSan aborts on
+ * (found by the stateful device fuzzer, fuzz_host).  An empty answer is
+ * an empty response, not a crash. */
+static void test_empty_datablock_answers_a_short_apdu(void)
+{
+	static const uint8_t apdu[] = { 0x00, 0xB0, 0x00, 0x00, 0x00 };
+	struct script s = { 0 };
+	uint8_t rsp[300];
+	size_t got = 99;
+	ccid_xfer x = { .exchange = script_exchange, .ctx = &s };
+
+	script_add(&s, 0, 0, 0x00, NULL, 0);
+	g_assert_cmpint(ccid_exchange_transmit(&x, CCID_LEVEL_SHORT_APDU, 271, apdu, sizeof apdu,
+					       rsp, sizeof rsp, &got), ==, CCID_OK);
+	g_assert_cmpuint(got, ==, 0);
+	/* The same at the character level. */
+	script_add(&s, 0, 0, 0x00, NULL, 0);
+	got = 99;
+	g_assert_cmpint(ccid_exchange_char(&x, 271, apdu, sizeof apdu, 2, rsp, sizeof rsp, &got),
+			==, CCID_OK);
+	g_assert_cmpuint(got, ==, 0);
+}
+
 static void test_empty_part_that_promises_more_is_refused(void)
 {
 	struct script s = { 0 };
@@ -531,6 +556,8 @@ int main(int argc, char **argv)
 			test_short_apdu_is_one_xfrblock);
 	g_test_add_func("/ccid/exchange/malformed-response-chains-are-refused",
 			test_malformed_response_chains_are_refused);
+	g_test_add_func("/ccid/exchange/an-empty-datablock-answers-a-short-apdu-with-nothing",
+			test_empty_datablock_answers_a_short_apdu);
 	g_test_add_func("/ccid/exchange/empty-part-that-promises-more-is-refused",
 			test_empty_part_that_promises_more_is_refused);
 	g_test_add_func("/ccid/exchange/command-part-not-acknowledged-is-refused",
