@@ -56,6 +56,14 @@ typedef struct emu_card_t1 {
 	size_t held_len;        /* in card->rsp */
 	unsigned work_left;     /* ms not yet covered by a WTX */
 	unsigned work_next;     /* ms the card works before its next block */
+	/* Character level: the reader's block as its characters come, and
+	 * the card's answer block as the reader asks for its characters. */
+	uint8_t cin[CCID_T1_MAX_BLOCK];
+	size_t cin_len;
+	uint8_t cout[CCID_T1_MAX_BLOCK];
+	size_t cout_len;
+	size_t cout_off;
+	unsigned cout_work;     /* ms of work reported with the first byte */
 } emu_card_t1;
 
 struct emu_card {

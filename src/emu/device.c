@@ -94,7 +94,7 @@ static void xdev_reset(emu_device *dev, emu_slot *s)
 		return;
 	if (s->apdu_buf == NULL)
 		s->apdu_buf = g_malloc(CCID_EXTENDED_APDU_MAX);
-	ccid_exchange_dev_init(&s->xdev, dev->desc.dwMaxCCIDMessageLength, s->apdu_buf,
+	ccid_exchange_dev_init(&s->xdev, dev->msg_max, s->apdu_buf,
 			       CCID_EXTENDED_APDU_MAX);
 }
 
@@ -161,6 +161,7 @@ static void cmd_power_on(cmd_ctx *c)
 	}
 	s->powered = true;
 	s->pps_window = true;
+	s->auto_ifsd_pending = true;
 	s->clock_stopped = false;
 	s->protocol = emu_card_protocol(s->card) == 1 ? 1 : 0;
 	params_from_atr(s, atr, len);
@@ -228,6 +229,22 @@ static void xfr_extended(cmd_ctx *c, emu_slot *s, unsigned *work_ms)
 	c->rsp.p.rdr.bChainParameter = step.bChainParameter;
 }
 
+/* CCID 1.1 dwFeatures 0x400: "automatic IFSD exchange as first
+ * exchange (T=1)".  The reader sets the card's IFSD to its dwMaxIFSD, no
+ * larger than the blocks its own messages carry back at TPDU level (a
+ * reader that announced an IFSD it cannot carry would break its own
+ * link); at character level the blocks travel in pieces. */
+static void auto_ifsd(emu_device *dev, emu_slot *s)
+{
+	if (!s->auto_ifsd_pending)
+		return;
+	s->auto_ifsd_pending = false;
+	if (!(dev->desc.dwFeatures & CCID_FEAT_AUTO_IFSD))
+		return;
+	size_t payload = dev->facts.level == CCID_LEVEL_TPDU ? dev->msg_max - CCID_HEADER_SIZE : 0;
+	emu_card_t1_auto_ifsd(s->card, dev->desc.dwMaxIFSD, payload);
+}
+
 static void cmd_xfr_block(cmd_ctx *c)
 {
 	emu_device *dev = c->dev;
@@ -259,12 +276,15 @@ static void cmd_xfr_block(cmd_ctx *c)
 			 * through (CCID 1.1 §6.1.4); a card that does not take
 			 * them stays silent, and the reader reports it mute. */
 			rc = emu_card_pps(s->card, in, len, buf, CCID_EXTENDED_RESPONSE_MAX, &n);
+			s->auto_ifsd_pending = true;	/* the protocol was set again */
 			if (rc == CCID_OK && n > 0)
 				data(c, buf, n);
 			else
 				fail(c, CCID_ERR_ICC_MUTE);
 			return;
 		}
+		if (s->protocol == 1)
+			auto_ifsd(dev, s);
 		switch (dev->facts.level) {
 		case CCID_LEVEL_TPDU:
 			if (s->protocol == 1)
@@ -281,8 +301,12 @@ static void cmd_xfr_block(cmd_ctx *c)
 		default:
 			/* CCID 1.1 §6.1.4: character level, wLevelParameter is
 			 * the number of bytes expected back. */
-			rc = emu_card_t0_chars(s->card, in, len, c->cmd->p.xfr.wLevelParameter, buf,
-					       CCID_EXTENDED_RESPONSE_MAX, &n, &work);
+			if (s->protocol == 1)
+				rc = emu_card_t1_chars(s->card, in, len, c->cmd->p.xfr.wLevelParameter,
+						       buf, CCID_EXTENDED_RESPONSE_MAX, &n, &work);
+			else
+				rc = emu_card_t0_chars(s->card, in, len, c->cmd->p.xfr.wLevelParameter,
+						       buf, CCID_EXTENDED_RESPONSE_MAX, &n, &work);
 			break;
 		}
 		if (rc != CCID_OK) {
@@ -290,7 +314,7 @@ static void cmd_xfr_block(cmd_ctx *c)
 		} else if (n == 0 && dev->facts.level != CCID_LEVEL_CHARACTER) {
 			/* The card kept silent (T=1 BWT elapsed): ICC mute. */
 			fail(c, CCID_ERR_ICC_MUTE);
-		} else if (n + CCID_HEADER_SIZE > dev->desc.dwMaxCCIDMessageLength) {
+		} else if (n + CCID_HEADER_SIZE > dev->msg_max) {
 			/* More than one message can carry at this level. */
 			fail(c, CCID_ERR_XFR_OVERRUN);
 		} else {
@@ -385,6 +409,7 @@ static void cmd_set_parameters(cmd_ctx *c)
 	memcpy(s->params, c->cmd->abData, need);
 	s->protocol = proto;
 	emu_card_set_protocol(s->card, proto);
+	s->auto_ifsd_pending = true;
 	params_answer(c);
 }
 
@@ -570,7 +595,7 @@ void emu_device_run_locked(emu_device *dev, const uint8_t *buf, size_t len)
 		rtype = CCID_RDR_TO_PC_SLOT_STATUS;
 
 	ccid_msg cmd;
-	ccid_msg_limits lim = { dev->desc.dwMaxCCIDMessageLength, dev->desc.bMaxSlotIndex };
+	ccid_msg_limits lim = { dev->msg_max, dev->desc.bMaxSlotIndex };
 	cmd_ctx c = { .dev = dev, .cmd = &hdr };
 	ccid_message_init(&c.rsp, rtype, hdr.bSlot, hdr.bSeq);
 

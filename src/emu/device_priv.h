@@ -46,6 +46,10 @@ typedef struct emu_slot {
 	/* CCID 1.1 §5.3.1: the ABORT class request seen for this slot. */
 	bool abort_ctl;
 	uint8_t abort_seq;
+	/* dwFeatures 0x400: the reader sets the card's IFSD itself, as the
+	 * first T=1 exchange after an ATR or a protocol change (pending until
+	 * then). */
+	bool auto_ifsd_pending;
 } emu_slot;
 
 /* One RDR_to_PC response not yet read from bulk-IN. */
@@ -83,6 +87,10 @@ struct emu_device {
 	emu_profile *profile;
 	ccid_class_desc desc;
 	ccid_class_facts facts;
+	/* The message size the reader takes and sends: the descriptor's, or
+	 * the quirk table's where the real firmware carries more than it
+	 * declares (ccid/quirks.h), so that host and emulation agree. */
+	uint32_t msg_max;
 
 	GMutex lock;
 	GCond cond;		/* pending ready, interrupt queued, stop, abort */
