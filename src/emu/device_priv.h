@@ -160,6 +160,9 @@ bool emu_device_slot_busy_locked(emu_device *dev, unsigned slot);
 void emu_pipe_queue_locked(emu_device *dev, uint8_t cmd_type, const ccid_msg *rsp,
 			   unsigned work_ms, bool wait_abort);
 void emu_pipe_irq_push_locked(emu_device *dev, emu_irq *irq);
+/* The card of slot left: every command on it still in progress fails
+ * now, "no ICC" (pipe.c; CCID 1.1 §6.2.6). */
+void emu_pipe_card_gone_locked(emu_device *dev, unsigned slot);
 void emu_pending_free(emu_pending *p);
 
 /* ---- secure.c (called with dev->lock held) ---- */

@@ -151,6 +151,7 @@ void emu_slot_remove_locked(emu_device *dev, unsigned slot, emu_event_source sou
 	s->powered = false;
 	s->clock_stopped = false;
 	emu_slot_default_params(s, 0);
+	emu_pipe_card_gone_locked(dev, slot);
 	presence_edge(dev, slot, source);
 }
 
