@@ -85,6 +85,7 @@ INTEGRATION_TESTS = \
 	tests/integration/emu-readertest.sh \
 	tests/integration/catalogue-pcscd.sh \
 	tests/integration/emu-removal.sh \
+	tests/integration/emu-devicename-cards.sh \
 	tests/integration/emu-attrs.sh \
 	tests/integration/emu-shutdown.sh \
 	tests/integration/emu-badinput.sh \
