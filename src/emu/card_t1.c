@@ -118,13 +118,9 @@ static int on_wtx_granted(emu_card *c, uint8_t *blk, size_t cap, size_t *n, unsi
 int emu_card_t1_block(emu_card *c, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
 		      size_t *out_len, unsigned *work_ms)
 {
-	if (c == NULL || out_len == NULL || work_ms == NULL || (in == NULL && len > 0) ||
-	    (out == NULL && cap > 0))
-		return CCID_E_INVALID_ARG;
-	*out_len = 0;
-	*work_ms = 0;
-	if (c->mute)
-		return CCID_R_ICC_MUTE;
+	int rc = emu_card_enter(c, in, len, out, cap, out_len, work_ms);
+	if (rc != CCID_OK)
+		return rc;
 	emu_card_t1 *t = &c->t1;
 	if (!t->ready)
 		return CCID_OK;  /* a card without T=1 does not understand blocks */
@@ -193,13 +189,9 @@ static bool block_whole(const emu_card *c)
 int emu_card_t1_chars(emu_card *c, const uint8_t *in, size_t len, size_t expected,
 		      uint8_t *out, size_t cap, size_t *out_len, unsigned *work_ms)
 {
-	if (c == NULL || out_len == NULL || work_ms == NULL || (in == NULL && len > 0) ||
-	    (out == NULL && cap > 0))
-		return CCID_E_INVALID_ARG;
-	*out_len = 0;
-	*work_ms = 0;
-	if (c->mute)
-		return CCID_R_ICC_MUTE;
+	int rc = emu_card_enter(c, in, len, out, cap, out_len, work_ms);
+	if (rc != CCID_OK)
+		return rc;
 	emu_card_t1 *t = &c->t1;
 	if (!t->ready)
 		return CCID_OK;
@@ -210,8 +202,8 @@ int emu_card_t1_chars(emu_card *c, const uint8_t *in, size_t len, size_t expecte
 		if (!block_whole(c))
 			continue;
 		size_t n = 0;
-		int rc = emu_card_t1_block(c, t->cin, t->cin_len, t->cout, sizeof t->cout, &n,
-					   &t->cout_work);
+		rc = emu_card_t1_block(c, t->cin, t->cin_len, t->cout, sizeof t->cout, &n,
+				       &t->cout_work);
 		t->cin_len = 0;
 		if (rc != CCID_OK)
 			return rc;

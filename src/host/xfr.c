@@ -129,21 +129,6 @@ static int transmit_level(host_reader *r, xfr_ctx *xp, unsigned slot, const uint
 	return CCID_E_UNSUPPORTED;
 }
 
-static const char *level_name(ccid_exchange_level level)
-{
-	switch (level) {
-	case CCID_LEVEL_CHARACTER:
-		return "character";
-	case CCID_LEVEL_TPDU:
-		return "TPDU";
-	case CCID_LEVEL_SHORT_APDU:
-		return "short APDU";
-	case CCID_LEVEL_EXTENDED_APDU:
-		return "extended APDU";
-	}
-	return "unknown";
-}
-
 /* The log line's words for CCID_E_READER_LIMIT: what could not be carried
  * and what the reader carries. */
 static void explain_limit(host_reader *r, unsigned slot, const uint8_t *apdu, size_t len)
@@ -164,7 +149,7 @@ static void explain_limit(host_reader *r, unsigned slot, const uint8_t *apdu, si
 	host_slot_set_why(r, slot,
 			  "%s of %zu bytes%s: one message of this reader carries %zu bytes "
 			  "(dwMaxCCIDMessageLength %u, %s level, T=%d), which cannot split it",
-			  what, len, detail, host_payload_max(r), r->msg_max, level_name(level),
+			  what, len, detail, host_payload_max(r), r->msg_max, ccid_descriptor_level_name(level),
 			  r->slots[slot].protocol);
 }
 
@@ -181,7 +166,7 @@ static void explain_overrun(host_reader *r, unsigned slot, const uint8_t *apdu, 
 			  "bytes with SW1 SW2) is longer than one message of this reader carries "
 			  "(%zu bytes, dwMaxCCIDMessageLength %u, %s level)",
 			  a.ne, a.ne + 2, host_payload_max(r), r->msg_max,
-			  level_name(r->iface.facts.level));
+			  ccid_descriptor_level_name(r->iface.facts.level));
 }
 
 static int transmit_gated(host_reader *r, host_gate *g, unsigned slot, const uint8_t *apdu,

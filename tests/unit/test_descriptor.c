@@ -1004,6 +1004,15 @@ static void test_quirks_override_the_level_by_vid_pid_and_bcd(void)
 	g_assert_cmpuint(ccid_quirks_level(q, CCID_LEVEL_CHARACTER), ==, CCID_LEVEL_CHARACTER);
 }
 
+/* The quirk of a readers.tsv row (bcd_device printed "major.minor" hex). */
+static const ccid_quirk *row_quirk(gchar **row)
+{
+	g_auto(GStrv) bcd = g_strsplit(col(row, "bcd_device"), ".", 2);
+	guint16 bcdDevice = (guint16)(strtoul(bcd[0], NULL, 16) << 8 |
+				      strtoul(bcd[1] ? bcd[1] : "0", NULL, 16));
+	return ccid_quirks_find((guint16)col_u(row, "vid"), (guint16)col_u(row, "pid"), bcdDevice);
+}
+
 /* Issue 17: the SCM firmware that reports 263 carries a whole short APDU;
  * the quirk table says so for every such reader of the collection, and
  * only for readers that declare 263. */
@@ -1012,11 +1021,7 @@ static void test_quirks_raise_the_scm_263_message_size(void)
 	guint raised = 0;
 	for (guint i = 0; i < tsv_data->rows->len; i++) {
 		gchar **row = g_ptr_array_index(tsv_data->rows, i);
-		g_auto(GStrv) bcd = g_strsplit(col(row, "bcd_device"), ".", 2);
-		guint16 bcdDevice = (guint16)(strtoul(bcd[0], NULL, 16) << 8 |
-					      strtoul(bcd[1] ? bcd[1] : "0", NULL, 16));
-		const ccid_quirk *q = ccid_quirks_find((guint16)col_u(row, "vid"),
-						       (guint16)col_u(row, "pid"), bcdDevice);
+		const ccid_quirk *q = row_quirk(row);
 		guint declared = col_u(row, "dwMaxCCIDMessageLength");
 		guint used = ccid_quirks_message_length(q, declared);
 		/* ICCD interfaces (bInterfaceProtocol 1, 2) carry no CCID
@@ -1037,11 +1042,7 @@ static void test_quirks_match_their_tsv_readers(void)
 	guint matched = 0;
 	for (guint i = 0; i < tsv_data->rows->len; i++) {
 		gchar **row = g_ptr_array_index(tsv_data->rows, i);
-		g_auto(GStrv) bcd = g_strsplit(col(row, "bcd_device"), ".", 2);
-		guint16 bcdDevice = (guint16)(strtoul(bcd[0], NULL, 16) << 8 |
-					      strtoul(bcd[1] ? bcd[1] : "0", NULL, 16));
-		const ccid_quirk *q = ccid_quirks_find((guint16)col_u(row, "vid"),
-						       (guint16)col_u(row, "pid"), bcdDevice);
+		const ccid_quirk *q = row_quirk(row);
 		matched += q != NULL;
 	}
 	/* OMNIKEY 3x21 and 6121, Cherry xx44 G87, D323, PN7362AU, OZ776 x2,

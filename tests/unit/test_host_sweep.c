@@ -72,21 +72,6 @@ static uint32_t le32(const uint8_t *b)
 	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
-static const char *level_name(ccid_exchange_level l)
-{
-	switch (l) {
-	case CCID_LEVEL_CHARACTER:
-		return "character";
-	case CCID_LEVEL_TPDU:
-		return "TPDU";
-	case CCID_LEVEL_SHORT_APDU:
-		return "short APDU";
-	case CCID_LEVEL_EXTENDED_APDU:
-		return "extended APDU";
-	}
-	return "?";
-}
-
 static void note_failure(probe *pr, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 static void note_failure(probe *pr, const char *fmt, ...)
@@ -176,9 +161,10 @@ static void expect(probe *pr, int kase, size_t len, size_t lc, size_t ne, size_t
 	pr->r->apdus++;
 }
 
-/* A short APDU (ISO 7816-4 §5.1): Lc = nc when nc, Le = ne when ne (256
- * travels as 00). */
-static size_t build_short(probe *pr, uint8_t ins, size_t p1p2, size_t nc, size_t ne)
+/* An APDU of the pattern (ISO 7816-4 §5.1): Lc = nc when nc, Le = ne when
+ * ne; short (256 travels as Le 00) or, with ext, the extended form
+ * whatever the lengths (so that 256 is an extended Le 0100 here). */
+static size_t build(probe *pr, uint8_t ins, size_t p1p2, size_t nc, size_t ne, bool ext)
 {
 	uint8_t *a = pr->apdu;
 	size_t n = 0;
@@ -186,38 +172,31 @@ static size_t build_short(probe *pr, uint8_t ins, size_t p1p2, size_t nc, size_t
 	a[n++] = ins;
 	a[n++] = (uint8_t)(p1p2 >> 8);
 	a[n++] = (uint8_t)p1p2;
+	if (ext)
+		a[n++] = 0x00;
 	if (nc) {
-		a[n++] = (uint8_t)nc;
-		for (size_t i = 0; i < nc; i++)
-			a[n++] = (uint8_t)i;
-	}
-	if (ne)
-		a[n++] = (uint8_t)ne;
-	return n;
-}
-
-/* The same in the extended form, whatever the lengths (so that 256 is an
- * extended Le 0100 here). */
-static size_t build_extended(probe *pr, uint8_t ins, size_t p1p2, size_t nc, size_t ne)
-{
-	uint8_t *a = pr->apdu;
-	size_t n = 0;
-	a[n++] = 0x80;
-	a[n++] = ins;
-	a[n++] = (uint8_t)(p1p2 >> 8);
-	a[n++] = (uint8_t)p1p2;
-	a[n++] = 0x00;
-	if (nc) {
-		a[n++] = (uint8_t)(nc >> 8);
+		if (ext)
+			a[n++] = (uint8_t)(nc >> 8);
 		a[n++] = (uint8_t)nc;
 		for (size_t i = 0; i < nc; i++)
 			a[n++] = (uint8_t)i;
 	}
 	if (ne) {
-		a[n++] = (uint8_t)(ne >> 8);
+		if (ext)
+			a[n++] = (uint8_t)(ne >> 8);
 		a[n++] = (uint8_t)ne;
 	}
 	return n;
+}
+
+static size_t build_short(probe *pr, uint8_t ins, size_t p1p2, size_t nc, size_t ne)
+{
+	return build(pr, ins, p1p2, nc, ne, false);
+}
+
+static size_t build_extended(probe *pr, uint8_t ins, size_t p1p2, size_t nc, size_t ne)
+{
+	return build(pr, ins, p1p2, nc, ne, true);
 }
 
 static void short_cases(probe *pr)
@@ -391,7 +370,7 @@ static void table_row(const row *r, GString *t)
 	describe_limits(r, lim);
 	if (lim->len)
 		g_string_append_printf(res, "; reader limit, as predicted: %s", lim->str);
-	g_string_append_printf(t, "%s | %u | %s | ", level_name(r->level), slots,
+	g_string_append_printf(t, "%s | %u | %s | ", ccid_descriptor_level_name(r->level), slots,
 			       (protocols & 3) == 3 ? "T=0, T=1" : protocols & 1 ? "T=0" : "T=1");
 	if (r->msg_used != r->msg_declared)
 		g_string_append_printf(t, "%u (quirk: %u) ", r->msg_declared, r->msg_used);

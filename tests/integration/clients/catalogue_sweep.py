@@ -132,8 +132,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except RuntimeError as e:
-        print("Bail out! %s" % e)
-        pcsc.done()
+    pcsc.run(main)
