@@ -3,6 +3,10 @@
  * its options are in device_object.c, the pipes in pipe.c, the slots in
  * slot.c, PIN entry in secure.c, faults in fault.c.
  *
+ * One file for the whole command set (each command a short function, one
+ * dispatch switch), so that the answers' shared rules (bStatus from the
+ * slot, bError offsets) read in one place.
+ *
  * Every command is decoded with the core's codec and answered with it;
  * bad input gets a failed bStatus with the bError the spec gives (the
  * offset of the offending field, CCID 1.1 table 6.2-2), never silence,
@@ -229,22 +233,6 @@ static void xfr_extended(cmd_ctx *c, emu_slot *s, unsigned *work_ms)
 	c->rsp.p.rdr.bChainParameter = step.bChainParameter;
 }
 
-/* CCID 1.1 dwFeatures 0x400: "automatic IFSD exchange as first
- * exchange (T=1)".  The reader sets the card's IFSD to its dwMaxIFSD, no
- * larger than the blocks its own messages carry back at TPDU level (a
- * reader that announced an IFSD it cannot carry would break its own
- * link); at character level the blocks travel in pieces. */
-static void auto_ifsd(emu_device *dev, emu_slot *s)
-{
-	if (!s->auto_ifsd_pending)
-		return;
-	s->auto_ifsd_pending = false;
-	if (!(dev->desc.dwFeatures & CCID_FEAT_AUTO_IFSD))
-		return;
-	size_t payload = dev->facts.level == CCID_LEVEL_TPDU ? dev->msg_max - CCID_HEADER_SIZE : 0;
-	emu_card_t1_auto_ifsd(s->card, dev->desc.dwMaxIFSD, payload);
-}
-
 static void cmd_xfr_block(cmd_ctx *c)
 {
 	emu_device *dev = c->dev;
@@ -284,7 +272,7 @@ static void cmd_xfr_block(cmd_ctx *c)
 			return;
 		}
 		if (s->protocol == 1)
-			auto_ifsd(dev, s);
+			emu_slot_auto_ifsd_locked(dev, s);
 		switch (dev->facts.level) {
 		case CCID_LEVEL_TPDU:
 			if (s->protocol == 1)

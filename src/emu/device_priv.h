@@ -133,6 +133,9 @@ bool emu_slot_observe_locked(emu_device *dev, unsigned slot);
 /* Interrupt read delivered a notification for slot and edge seq. */
 void emu_slot_notify_observed_locked(emu_device *dev, unsigned slot, bool present,
 				     uint64_t edge_seq);
+/* dwFeatures 0x400: the reader's own S(IFS) to the card, once after each
+ * ATR or protocol change (s->auto_ifsd_pending). */
+void emu_slot_auto_ifsd_locked(emu_device *dev, emu_slot *s);
 /* Queues a NotifySlotChange with slot's changed bit (spurious: no edge). */
 void emu_slot_queue_notify_locked(emu_device *dev, unsigned slot, uint64_t edge_seq);
 void emu_slot_queue_hw_error_locked(emu_device *dev, unsigned slot, uint8_t code);
