@@ -122,6 +122,10 @@ emu_app *emu_app_script_new_from_text(const char *text, size_t len, const char *
 /* Files: an ISO 7816-4 file system from a GKeyFile description
  * (app_files.c). */
 emu_app *emu_app_files_new(const char *path, GError **error);
+/* The same from the description's text: content-file= is refused there
+ * (the text came from the control socket, which names no file to read). */
+emu_app *emu_app_files_new_from_text(const char *text, size_t len, const char *name,
+				     GError **error);
 #define EMU_FILES_MAX_FILES 256u
 #define EMU_FILES_MAX_SIZE 65535u
 #define EMU_FILES_MAX_RECORDS 254u

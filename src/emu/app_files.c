@@ -41,6 +41,7 @@
  * Updates stay in memory.
  */
 #include "emu/app.h"
+#include "emu/file.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -459,7 +460,7 @@ static const emu_app_ops files_ops = {
 
 typedef struct loader {
 	const char *path;
-	char *dir;
+	char *dir;		/* of the description; NULL: no content-file= */
 	GKeyFile *kf;
 	GError **error;
 } loader;
@@ -522,18 +523,22 @@ static bool load_content_file(loader *l, const char *g, file *f)
 	g_autofree char *name = g_key_file_get_string(l->kf, g, "content-file", NULL);
 	if (name == NULL)
 		return true;
+	/* A description that came as text (the control socket's) names no
+	 * file: the server never opens a path for a client (issue 20). */
+	if (l->dir == NULL)
+		return fail(l, g, "content-file", "not in a description sent as text: give content=");
 	g_autofree char *full = g_path_is_absolute(name) ? g_strdup(name)
 							  : g_build_filename(l->dir, name, NULL);
-	g_autoptr(GMappedFile) mf = g_mapped_file_new(full, FALSE, NULL);
-	if (mf == NULL)
-		return fail(l, g, "content-file", "cannot read the file");
-	size_t n = g_mapped_file_get_length(mf);
-	if (n > EMU_FILES_MAX_SIZE)
-		return fail(l, g, "content-file", "over 65,535 bytes");
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GBytes) b = emu_file_read(full, EMU_FILES_MAX_SIZE, &err);
+	if (b == NULL)
+		return fail(l, g, "content-file", err->message);
+	size_t n = 0;
+	const guint8 *data = g_bytes_get_data(b, &n);
 	if (f->content)
 		g_byte_array_unref(f->content);
 	f->content = g_byte_array_sized_new((guint)n);
-	g_byte_array_append(f->content, (const guint8 *)g_mapped_file_get_contents(mf), (guint)n);
+	g_byte_array_append(f->content, data, (guint)n);
 	return true;
 }
 
@@ -678,36 +683,52 @@ static bool load_all(loader *l, files *fs)
 	return link_parents(l, fs) && load_getdata(l, fs);
 }
 
-emu_app *emu_app_files_new(const char *path, GError **error)
+/* The description's text: name for messages, dir for content-file=
+ * (NULL: refused). */
+static emu_app *files_from_text(const char *text, size_t len, const char *name, char *dir,
+				GError **error)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autoptr(GError) local = NULL;
-	g_autoptr(GMappedFile) mf = g_mapped_file_new(path, FALSE, &local);
-	if (mf == NULL) {
-		g_set_error(error, EMU_ERROR, EMU_ERROR_NOT_FOUND, "files: %s", local->message);
-		return NULL;
-	}
-	if (g_mapped_file_get_length(mf) > EMU_SCRIPT_MAX_BYTES) {
-		g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "%s: over %u bytes", path,
+	if (len > EMU_SCRIPT_MAX_BYTES) {
+		g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "%s: over %u bytes", name,
 			    EMU_SCRIPT_MAX_BYTES);
 		return NULL;
 	}
-	const char *text = g_mapped_file_get_contents(mf);
-	if (!g_key_file_load_from_data(kf, text ? text : "", g_mapped_file_get_length(mf),
-				       G_KEY_FILE_NONE, &local)) {
-		g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "%s: %s", path, local->message);
+	if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &local)) {
+		g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "%s: %s", name, local->message);
 		return NULL;
 	}
 	files *fs = g_new0(files, 1);
 	fs->base.ops = &files_ops;
 	fs->files = g_ptr_array_new_with_free_func(file_free);
 	fs->getdata = g_array_new(FALSE, TRUE, sizeof(getdata_obj));
-	g_autofree char *dir = g_path_get_dirname(path);
-	loader l = { .path = path, .dir = dir, .kf = kf, .error = error };
+	loader l = { .path = name, .dir = dir, .kf = kf, .error = error };
 	if (!load_all(&l, fs)) {
 		files_free(&fs->base);
 		return NULL;
 	}
 	files_reset(&fs->base);
 	return &fs->base;
+}
+
+emu_app *emu_app_files_new(const char *path, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	/* A regular file within the bound, read before parsing (emu/file.h). */
+	g_autoptr(GBytes) b = emu_file_read(path, EMU_SCRIPT_MAX_BYTES, &local);
+	if (b == NULL) {
+		g_set_error(error, EMU_ERROR, local->code, "files: %s", local->message);
+		return NULL;
+	}
+	size_t len = 0;
+	const char *text = g_bytes_get_data(b, &len);
+	g_autofree char *dir = g_path_get_dirname(path);
+	return files_from_text(text ? text : "", len, path, dir, error);
+}
+
+emu_app *emu_app_files_new_from_text(const char *text, size_t len, const char *name,
+				     GError **error)
+{
+	return files_from_text(text, len, name, NULL, error);
 }

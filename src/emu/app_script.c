@@ -16,6 +16,7 @@
  * EMU_SCRIPT_MAX_RULES); every parse error names its line.
  */
 #include "emu/app.h"
+#include "emu/file.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -252,13 +253,14 @@ emu_app *emu_app_script_new_from_text(const char *text, size_t len, const char *
 emu_app *emu_app_script_new(const char *path, GError **error)
 {
 	g_autoptr(GError) local = NULL;
-	/* Mapped, so that the size bound holds before anything is copied. */
-	g_autoptr(GMappedFile) mf = g_mapped_file_new(path, FALSE, &local);
-	if (mf == NULL) {
-		g_set_error(error, EMU_ERROR, EMU_ERROR_NOT_FOUND, "script: %s", local->message);
+	/* A regular file, the size bound checked before anything is read
+	 * (emu/file.h). */
+	g_autoptr(GBytes) b = emu_file_read(path, EMU_SCRIPT_MAX_BYTES, &local);
+	if (b == NULL) {
+		g_set_error(error, EMU_ERROR, local->code, "script: %s", local->message);
 		return NULL;
 	}
-	const char *text = g_mapped_file_get_contents(mf);
-	size_t len = g_mapped_file_get_length(mf);
+	size_t len = 0;
+	const char *text = g_bytes_get_data(b, &len);
 	return emu_app_script_new_from_text(text ? text : "", text ? len : 0, path, error);
 }

@@ -20,6 +20,7 @@
 
 #include "ccid/descriptor.h"
 #include "ccid/quirks.h"
+#include "emu/file.h"
 #include "emu/profile.h"
 
 #ifndef PKGDATADIR
@@ -440,48 +441,6 @@ static void entry_clear(gpointer data)
 	g_free(e->source);
 }
 
-/* Reads at most EMU_CATALOGUE_MAX_FILE bytes; a larger file is refused. */
-static GBytes *read_bounded(const char *path, GError **error)
-{
-	FILE *fp = fopen(path, "rb");
-	if (fp == NULL) {
-		int e = errno;
-		g_set_error(error, EMU_ERROR, e == ENOENT ? EMU_ERROR_NOT_FOUND : EMU_ERROR_FAILED,
-			    "cannot open the reader catalogue %s: %s", path, g_strerror(e));
-		return NULL;
-	}
-	GByteArray *buf = g_byte_array_new();
-	guint8 chunk[65536];
-	bool too_big = false;
-	for (;;) {
-		size_t n = fread(chunk, 1, sizeof chunk, fp);
-		if (n > 0) {
-			if (buf->len + n > EMU_CATALOGUE_MAX_FILE) {
-				too_big = true;
-				break;
-			}
-			g_byte_array_append(buf, chunk, (guint)n);
-		}
-		if (n < sizeof chunk)
-			break;
-	}
-	int failed = ferror(fp);
-	int e = errno;
-	fclose(fp);
-	if (too_big || failed) {
-		if (too_big)
-			g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE,
-				    "%s: larger than %u bytes: not a reader catalogue", path,
-				    EMU_CATALOGUE_MAX_FILE);
-		else
-			g_set_error(error, EMU_ERROR, EMU_ERROR_FAILED,
-				    "cannot read the reader catalogue %s: %s", path, g_strerror(e));
-		g_byte_array_unref(buf);
-		return NULL;
-	}
-	return g_byte_array_free_to_bytes(buf);
-}
-
 static bool parse_header(char *line, parse_ctx *ctx, GError **error)
 {
 	g_auto(GStrv) names = g_strsplit(line, "\t", -1);
@@ -609,11 +568,28 @@ static char *default_path(void)
 emu_catalogue *emu_catalogue_load(const char *path, GError **error)
 {
 	g_autofree char *resolved = path != NULL ? g_strdup(path) : default_path();
-	g_autoptr(GBytes) bytes = read_bounded(resolved, error);
-	if (bytes == NULL)
+	g_autoptr(GError) local = NULL;
+	/* A regular file, within EMU_CATALOGUE_MAX_FILE (emu/file.h). */
+	g_autoptr(GBytes) bytes = emu_file_read(resolved, EMU_CATALOGUE_MAX_FILE, &local);
+	if (bytes == NULL) {
+		g_set_error(error, EMU_ERROR, local->code, "the reader catalogue: %s",
+			    local->message);
 		return NULL;
+	}
 	size_t len = 0;
 	const char *data = g_bytes_get_data(bytes, &len);
+	return emu_catalogue_load_data(data, len, resolved, error);
+}
+
+emu_catalogue *emu_catalogue_load_data(const char *data, size_t len, const char *name,
+				       GError **error)
+{
+	const char *resolved = name;
+	if (len > EMU_CATALOGUE_MAX_FILE) {
+		g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "%s: over %u bytes", name,
+			    EMU_CATALOGUE_MAX_FILE);
+		return NULL;
+	}
 	if (!check_text(data, len, resolved, error))
 		return NULL;
 	/* A NUL-terminated, writable copy that the line splitter cuts up. */

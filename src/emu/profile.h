@@ -64,6 +64,9 @@ typedef struct emu_catalogue emu_catalogue;
  * $CCIDLAB_READERS_TSV).  EMU_ERROR on a missing file or a malformed row
  * (the error names the line and column). */
 emu_catalogue *emu_catalogue_load(const char *path, GError **error);
+/* The same from the file's bytes (name for messages). */
+emu_catalogue *emu_catalogue_load_data(const char *data, size_t len, const char *name,
+				       GError **error);
 void emu_catalogue_free(emu_catalogue *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(emu_catalogue, emu_catalogue_free)
 size_t emu_catalogue_size(const emu_catalogue *c);

@@ -1,8 +1,15 @@
 # src/emu: profile area (reader profiles, built-ins, the readers.tsv catalogue).
 src_emu_libemu_la_SOURCES += \
+	src/emu/file.h src/emu/file.c \
 	src/emu/profile.c \
 	src/emu/builtin.c \
 	src/emu/catalogue.c
+
+check_PROGRAMS += tests/unit/test_emu_file
+tests_unit_test_emu_file_SOURCES = tests/unit/test_emu_file.c
+tests_unit_test_emu_file_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_emu_file_LDADD = $(EMU_UNIT_LDADD)
+TESTS += tests/unit/test_emu_file
 
 check_PROGRAMS += tests/unit/test_emu_profile
 tests_unit_test_emu_profile_SOURCES = tests/unit/test_emu_profile.c

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "emu/device_priv.h"
+#include "emu/file.h"
 
 struct emu_timeline {
 	GArray *steps;		/* emu_timeline_step, in run order */
@@ -203,20 +204,16 @@ emu_timeline *emu_timeline_load_file(const char *path, GError **error)
 {
 	g_return_val_if_fail(path != NULL, NULL);
 
-	g_autofree char *contents = NULL;
+	/* A regular file within the limit, before anything is read (a FIFO
+	 * blocked the open, /dev/zero was read to the end: issue 20).  A
+	 * scenario is a few thousand lines, not a dump. */
+	g_autoptr(GBytes) b = emu_file_read(path, EMU_TIMELINE_MAX_BYTES, error);
+	if (b == NULL)
+		return NULL;
 	gsize len = 0;
-	g_autoptr(GError) ferr = NULL;
-	if (!g_file_get_contents(path, &contents, &len, &ferr)) {
-		g_set_error(error, EMU_ERROR, EMU_ERROR_NOT_FOUND, "%s", ferr->message);
-		return NULL;
-	}
-	/* Limit: a scenario is a few thousand lines, not a dump. */
-	if (len > 64u * 1024 * 1024) {
-		g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "%s: larger than 64 MiB", path);
-		return NULL;
-	}
+	const char *contents = g_bytes_get_data(b, &len);
 	g_autoptr(GError) perr = NULL;
-	emu_timeline *t = emu_timeline_load_data(contents, len, &perr);
+	emu_timeline *t = emu_timeline_load_data(contents ? contents : "", len, &perr);
 	if (t == NULL)
 		g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "%s: %s", path, perr->message);
 	return t;

@@ -19,6 +19,7 @@
 #include <ifdhandler.h>
 
 #include "emu/device.h"
+#include "emu/file.h"
 #include "ifd/devname.h"
 #include "ifd/log.h"
 #include "ifd/reader.h"
@@ -166,17 +167,17 @@ static bool spec_from_conf(emu_spec *s, const char *file, const char *reader, ch
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autoptr(GError) err = NULL;
 	g_autofree char *group = g_strdup_printf("reader %s", reader);
-	GStatBuf st;
 
-	if (g_stat(file, &st) != 0) {
-		g_snprintf(why, why_len, "conf=%s: %s", file, g_strerror(errno));
+	/* A regular file within 1 MiB, read before it is parsed (a stat then
+	 * a load could meet another file, or a FIFO that blocks). */
+	g_autoptr(GBytes) b = emu_file_read(file, CONF_MAX_BYTES, &err);
+	if (b == NULL) {
+		g_snprintf(why, why_len, "conf=%s", err->message);
 		return false;
 	}
-	if (st.st_size > CONF_MAX_BYTES) {
-		g_snprintf(why, why_len, "conf=%s: over 1 MiB", file);
-		return false;
-	}
-	if (!g_key_file_load_from_file(kf, file, G_KEY_FILE_NONE, &err)) {
+	size_t len = 0;
+	const char *text = g_bytes_get_data(b, &len);
+	if (!g_key_file_load_from_data(kf, text ? text : "", len, G_KEY_FILE_NONE, &err)) {
 		g_snprintf(why, why_len, "conf=%s: %s", file, err->message);
 		return false;
 	}

@@ -85,3 +85,10 @@ tests_unit_test_ifd_events_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ifd_events_LDADD = $(IFD_LIBS) $(JSON_LIBS) $(LIBUSB_LIBS) $(GLIB_LIBS)
 tests_unit_test_ifd_events_CPPFLAGS = $(AM_CPPFLAGS) $(PCSC_CFLAGS)
 TESTS += tests/unit/test_ifd_events
+
+check_PROGRAMS += tests/unit/test_usbconf
+tests_unit_test_usbconf_SOURCES = tests/unit/test_usbconf.c
+tests_unit_test_usbconf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_usbconf_LDADD = $(IFD_LIBS) $(JSON_LIBS) $(LIBUSB_LIBS) $(GLIB_LIBS)
+tests_unit_test_usbconf_CPPFLAGS = $(AM_CPPFLAGS) $(PCSC_CFLAGS)
+TESTS += tests/unit/test_usbconf

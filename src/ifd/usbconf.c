@@ -7,6 +7,8 @@
 #include <glib.h>
 
 #include "ifd/log.h"
+#include "emu/file.h"
+#include "emu/profile.h"
 #include "ifd/usbconf.h"
 
 #define CONF_MAX_BYTES (1 << 20)
@@ -126,23 +128,14 @@ static bool group_is(const char *group, const char *want, bool exact)
 	return exact ? strcmp(group, want) == 0 : g_ascii_strcasecmp(group, want) == 0;
 }
 
-static bool apply_file(usbconf *c, uint16_t vid, uint16_t pid, const char *serial, char *why,
-		       unsigned why_len)
+static bool apply_data(usbconf *c, const char *text, size_t len, const char *path,
+		       uint16_t vid, uint16_t pid, const char *serial, char *why, unsigned why_len)
 {
-	const char *path = usbconf_path();
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autoptr(GError) err = NULL;
-	g_autofree char *text = NULL;
-	gsize len = 0;
 
-	if (!g_file_get_contents(path, &text, &len, &err)) {
-		if (g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-			return true;
+	if (!g_key_file_load_from_data(kf, text, len, 0, &err)) {
 		g_snprintf(why, why_len, "%s: %s", path, err->message);
-		return false;
-	}
-	if (len > CONF_MAX_BYTES || !g_key_file_load_from_data(kf, text, len, 0, &err)) {
-		g_snprintf(why, why_len, "%s: %s", path, err ? err->message : "over 1 MiB");
 		return false;
 	}
 	g_autofree char *by_id = g_strdup_printf("usb %04X:%04X", vid, pid);
@@ -165,16 +158,37 @@ static bool apply_file(usbconf *c, uint16_t vid, uint16_t pid, const char *seria
 	return true;
 }
 
-bool usbconf_resolve(uint16_t vid, uint16_t pid, const char *serial, const char *const *keys,
-		     const char *const *values, unsigned n_keys, usbconf *out, char *why,
-		     unsigned why_len)
+/* The file: a regular file read within CONF_MAX_BYTES before anything
+ * is parsed (emu/file.h; it was read whole, then checked). */
+static bool apply_file(usbconf *c, uint16_t vid, uint16_t pid, const char *serial, char *why,
+		       unsigned why_len)
+{
+	const char *path = usbconf_path();
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GBytes) b = emu_file_read(path, CONF_MAX_BYTES, &err);
+
+	if (b == NULL) {
+		if (g_error_matches(err, EMU_ERROR, EMU_ERROR_NOT_FOUND))
+			return true;
+		g_snprintf(why, why_len, "%s", err->message);
+		return false;
+	}
+	size_t len = 0;
+	const char *text = g_bytes_get_data(b, &len);
+	return apply_data(c, text ? text : "", len, path, vid, pid, serial, why, why_len);
+}
+
+static void defaults(usbconf *out)
 {
 	memset(out, 0, sizeof *out);
 	out->claim = true;
 	out->timeout_cap_s = USBCONF_DEFAULT_CAP_S;
 	out->log = -1;
-	if (!apply_file(out, vid, pid, serial, why, why_len))
-		return false;
+}
+
+static bool apply_keys(usbconf *out, const char *const *keys, const char *const *values,
+		       unsigned n_keys, char *why, unsigned why_len)
+{
 	for (unsigned i = 0; i < n_keys; i++)
 		if (!set_key(out, keys[i], values[i])) {
 			g_snprintf(why, why_len, "DEVICENAME key %s=%s: unknown key or bad value "
@@ -186,3 +200,24 @@ bool usbconf_resolve(uint16_t vid, uint16_t pid, const char *serial, const char 
 			  sizeof out->origin);
 	return true;
 }
+
+bool usbconf_resolve_data(const char *text, size_t len, const char *name, uint16_t vid,
+			  uint16_t pid, const char *serial, const char *const *keys,
+			  const char *const *values, unsigned n_keys, usbconf *out, char *why,
+			  unsigned why_len)
+{
+	defaults(out);
+	return apply_data(out, text, len, name, vid, pid, serial, why, why_len) &&
+	       apply_keys(out, keys, values, n_keys, why, why_len);
+}
+
+bool usbconf_resolve(uint16_t vid, uint16_t pid, const char *serial, const char *const *keys,
+		     const char *const *values, unsigned n_keys, usbconf *out, char *why,
+		     unsigned why_len)
+{
+	defaults(out);
+	if (!apply_file(out, vid, pid, serial, why, why_len))
+		return false;
+	return apply_keys(out, keys, values, n_keys, why, why_len);
+}
+

@@ -11,6 +11,7 @@
 #define CCIDLAB_IFD_USBCONF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define USBCONF_KEYS "driver (ccidlab, other), mode (auto, event, poll), escape (true/false), timeout-cap (seconds, 1..3600), name, log (0..15), pin-trace (mask, show)"
@@ -46,5 +47,11 @@ const char *usbconf_path(void);
 bool usbconf_resolve(uint16_t vid, uint16_t pid, const char *serial, const char *const *keys,
 		     const char *const *values, unsigned n_keys, usbconf *out, char *why,
 		     unsigned why_len);
+
+/* The same with the file's text given (fuzz_conf; name for messages). */
+bool usbconf_resolve_data(const char *text, size_t len, const char *name, uint16_t vid,
+			  uint16_t pid, const char *serial, const char *const *keys,
+			  const char *const *values, unsigned n_keys, usbconf *out, char *why,
+			  unsigned why_len);
 
 #endif
