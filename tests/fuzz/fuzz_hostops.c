@@ -34,11 +34,18 @@ static gint64 command_bound_us(host_reader *r, unsigned cap_ms)
 	return ((gint64)cap_ms + HOST_ABORT_WAIT_MS + SLACK_MS) * 1000;
 }
 
-static void check_within(gint64 start, gint64 bound_us)
+/* A broken invariant: said on stderr, then the target dies. */
+#define FAIL(...) do { fprintf(stderr, "hostops: " __VA_ARGS__); fputc('\n', stderr); \
+		       abort(); } while (0)
+
+static void check_within_at(gint64 start, gint64 bound_us, const char *what)
 {
-	if (vclock_now() - start > bound_us)
-		abort();	/* the call outlived its cap */
+	gint64 took = vclock_now() - start;
+	if (took > bound_us)
+		FAIL("%s took %" G_GINT64_FORMAT " ms, over its bound of %" G_GINT64_FORMAT " ms",
+		     what, took / 1000, bound_us / 1000);
 }
+#define check_within(start, bound) check_within_at((start), (bound), __func__)
 
 /* The trace hook: every outgoing frame through the PIN finder (the
  * driver's trace path), read as each level would; a range must lie
@@ -60,7 +67,7 @@ static void trace_cb(void *data, int dir, const uint8_t *buf, size_t len)
 		size_t off = 0, n = 0;
 		ccid_pinmask_find(&st[i], levels[i], i == 2, buf, len, &off, &n);
 		if (n > 0 && (off < CCID_HEADER_SIZE || off + n > len))
-			abort();
+			FAIL("a PIN range %zu+%zu outside a %zu-byte frame", off, n, len);
 	}
 }
 
@@ -93,11 +100,11 @@ static void power(host_reader *r, const fdev_op *op)
 	/* Up to three voltages, a PowerOff between two tries. */
 	check_within(t0, 5 * command_bound_us(r, cap));
 	if (rc == CCID_OK && len > CCID_ATR_MAX)
-		abort();
+		FAIL("an ATR of %zu bytes", len);
 	size_t kept = 0;
 	host_slot_atr(r, op->slot, &kept);
 	if (kept > CCID_ATR_MAX)
-		abort();
+		FAIL("an ATR of %zu bytes kept", kept);
 	free(atr);
 }
 
@@ -113,7 +120,7 @@ static void transmit(host_reader *r, const fdev_op *op)
 	 * APDU within its cap and the abort of its last command. */
 	check_within(t0, 16 * command_bound_us(r, cap));
 	if (rc == CCID_OK && len > op->arg)
-		abort();
+		FAIL("a response of %zu bytes for a buffer of %u", len, op->arg);
 	free(rsp);
 }
 
@@ -129,7 +136,7 @@ static void data_command(host_reader *r, const fdev_op *op)
 	debug(secure ? "secure" : "escape", op->slot, rc, len);
 	check_within(t0, command_bound_us(r, cap));
 	if (rc == CCID_OK && len > op->arg)
-		abort();
+		FAIL("%zu bytes for a buffer of %u", len, op->arg);
 	free(out);
 }
 
@@ -146,7 +153,7 @@ static void slot_status(host_reader *r, const fdev_op *op)
 		return;
 	}
 	if (host_slot_status(r, op->slot, &icc) == CCID_OK && icc > CCID_ICC_ABSENT)
-		abort();
+		FAIL("slot status %d", icc);
 	check_within(t0, command_bound_us(r, host_reader_timeout_cap(r)));
 }
 
@@ -161,7 +168,7 @@ static void interrupt_wait(host_reader *r, const fdev_op *op)
 	check_within(t0, ((gint64)ms + SLACK_MS) * 1000);
 	if (rc == CCID_OK && in.bMessageType == CCID_RDR_TO_PC_NOTIFY_SLOT_CHANGE &&
 	    in.u.notify.nslots > host_reader_slots(r))
-		abort();
+		FAIL("a NotifySlotChange of %u slots", in.u.notify.nslots);
 }
 
 void hostops_run(host_reader *r, const fdev_op *op)
