@@ -409,7 +409,8 @@ static void abort_slot(host_reader *r, uint8_t slot, gint64 limit_end)
 int host_command_gated(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, ccid_msg *rsp)
 {
 	host_gate *g = host_gate_of(r, cmd->bSlot);
-	gint64 now = g_get_monotonic_time();
+	/* The cap counts from the call (the gate's wait included). */
+	gint64 now = g->t0 != 0 ? g->t0 : g_get_monotonic_time();
 	unsigned mult = g->pending_mult;
 	bool sent = false;
 	int rc = CCID_E_TIMEOUT;
@@ -435,34 +436,42 @@ int host_command_gated(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, 
 	return rc;
 }
 
-/* The gate, waited for until end (0: for ever).  Another thread's command
- * may hold it for its whole cap (a mute card, 60 s): a bounded caller
- * polls instead of sleeping on the lock (GMutex has no timed lock). */
-static bool gate_lock_by(host_gate *g, gint64 end)
+/* A bounded wait polls instead of sleeping on the lock (GMutex has no
+ * timed lock). */
+bool host_gate_enter(host_gate *g, gint64 t0, gint64 end)
 {
 	if (end == 0) {
 		g_mutex_lock(&g->lock);
-		return true;
+	} else {
+		while (!g_mutex_trylock(&g->lock)) {
+			if (g_get_monotonic_time() >= end)
+				return false;
+			g_usleep(1000);
+		}
 	}
-	while (!g_mutex_trylock(&g->lock)) {
-		if (g_get_monotonic_time() >= end)
-			return false;
-		g_usleep(1000);
-	}
+	g->t0 = t0;
 	return true;
+}
+
+void host_gate_leave(host_gate *g)
+{
+	g->t0 = 0;
+	g_mutex_unlock(&g->lock);
 }
 
 int host_command_by(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, ccid_msg *rsp,
 		    gint64 end)
 {
 	host_gate *g = host_gate_of(r, cmd->bSlot);
+	gint64 t0 = g_get_monotonic_time();
+	gint64 by = t0 + (gint64)host_reader_timeout_cap(r) * 1000;
 
-	if (!gate_lock_by(g, end))
+	if (!host_gate_enter(g, t0, end != 0 ? MIN(end, by) : by))
 		return CCID_E_TIMEOUT;
 	g->limit_end = end;
 	int rc = host_command_gated(r, cmd, buf, cap, rsp);
 	g->limit_end = 0;
-	g_mutex_unlock(&g->lock);
+	host_gate_leave(g);
 	return rc;
 }
 

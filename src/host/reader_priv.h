@@ -28,6 +28,9 @@ typedef struct host_gate {
 	/* Everything, the abort after a timeout included, over by then (µs,
 	 * monotonic; 0: none): host_command_by's bound. */
 	gint64 limit_end;
+	/* When the holder's call began (µs): its caps count from there, the
+	 * wait for the gate included (host_gate_enter). */
+	gint64 t0;
 	/* One whole answer message (xfr.c), made at the gate's first use:
 	 * a reader of 256 slots that pcscd uses one of costs one buffer. */
 	uint8_t *answer;
@@ -122,6 +125,13 @@ void host_command_init(host_reader *r);
 void host_command_clear(host_reader *r);
 /* The gate of a bSlot (slot out of range: the spare one). */
 host_gate *host_gate_of(host_reader *r, unsigned slot);
+/* Takes the gate for a call that began at t0, waiting at most until end
+ * (µs; 0: for ever): another caller's command may hold it for its whole
+ * cap (a mute card), and that wait is part of this call's cap (issue 20:
+ * a second command on a slot took two caps).  false when end came first.
+ * host_gate_leave gives it back. */
+bool host_gate_enter(host_gate *g, gint64 t0, gint64 end);
+void host_gate_leave(host_gate *g);
 /* The gate's answer buffer (scratch_cap bytes), made on first use;
  * called with g->lock held. */
 uint8_t *host_gate_answer(host_reader *r, host_gate *g);

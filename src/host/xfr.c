@@ -207,22 +207,28 @@ int host_slot_transmit(host_reader *r, unsigned slot, const uint8_t *apdu, size_
 			return rc;
 	}
 	host_gate *g = host_gate_of(r, slot);
-	g_mutex_lock(&g->lock);
-	/* The cap holds for the APDU as a whole: a card that keeps asking
-	 * for time block after block (T=1 S(WTX), T=0 NULL) is cut off too. */
-	g->op_end = g_get_monotonic_time() + (gint64)host_reader_timeout_cap(r) * 1000;
+	/* The cap holds for the APDU as a whole, the wait for the slot's
+	 * gate included: a card that keeps asking for time block after block
+	 * (T=1 S(WTX), T=0 NULL) is cut off too. */
+	gint64 t0 = g_get_monotonic_time();
+	gint64 end = t0 + (gint64)host_reader_timeout_cap(r) * 1000;
+	if (!host_gate_enter(g, t0, end))
+		return CCID_E_TIMEOUT;
+	g->op_end = end;
 	int rc = transmit_gated(r, g, slot, apdu, len, rsp, cap, rsp_len);
 	if (rc != CCID_OK && g_get_monotonic_time() >= g->op_end)
 		rc = CCID_E_TIMEOUT;	/* the cap ended it, whatever failed last */
 	g->op_end = 0;
-	g_mutex_unlock(&g->lock);
+	host_gate_leave(g);
 	return rc;
 }
 
 int host_t1_negotiate(host_reader *r, unsigned slot, unsigned ifsd)
 {
 	host_gate *g = host_gate_of(r, slot);
-	g_mutex_lock(&g->lock);
+	gint64 t0 = g_get_monotonic_time();
+	if (!host_gate_enter(g, t0, t0 + (gint64)host_reader_timeout_cap(r) * 1000))
+		return CCID_E_TIMEOUT;
 	xfr_ctx x = { .r = r, .g = g, .slot = slot, .buf = host_gate_answer(r, g),
 		      .cap = r->scratch_cap };
 	ccid_xfer xf = make_xfer(&x);
@@ -230,7 +236,7 @@ int host_t1_negotiate(host_reader *r, unsigned slot, unsigned ifsd)
 	ccid_xfer blocks = t1_blocks(r, &xf, &tc, &r->slots[slot].t1);
 
 	int rc = ccid_t1_host_negotiate_ifsd(&r->slots[slot].t1, &blocks, ifsd);
-	g_mutex_unlock(&g->lock);
+	host_gate_leave(g);
 	/* A card that ignores S(IFS) keeps IFSD 32: the link still works. */
 	return rc == CCID_E_RETRIES ? CCID_OK : rc;
 }
@@ -246,7 +252,11 @@ static int data_command(host_reader *r, uint8_t type, unsigned slot, const uint8
 	cmd.dwLength = (uint32_t)len;
 	cmd.abData = in;
 	host_gate *g = host_gate_of(r, slot);
-	g_mutex_lock(&g->lock);
+	gint64 t0 = g_get_monotonic_time();
+	unsigned cap_ms = type == CCID_PC_TO_RDR_SECURE ? host_reader_pin_timeout_cap(r)
+							: host_reader_timeout_cap(r);
+	if (!host_gate_enter(g, t0, t0 + (gint64)cap_ms * 1000))
+		return CCID_E_TIMEOUT;
 	int rc = host_command_gated(r, &cmd, host_gate_answer(r, g), r->scratch_cap, &rsp);
 	if (rc == CCID_OK) {
 		if (rsp.dwLength > cap)
@@ -257,7 +267,7 @@ static int data_command(host_reader *r, uint8_t type, unsigned slot, const uint8
 			*out_len = rsp.dwLength;
 		}
 	}
-	g_mutex_unlock(&g->lock);
+	host_gate_leave(g);
 	return rc;
 }
 
