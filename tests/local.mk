@@ -132,6 +132,7 @@ INTEGRATION_TESTS = \
 	tests/integration/open-close-bounds.sh \
 	tests/integration/usb-composite-uaf.sh \
 	tests/integration/usb-pin-trace.sh \
+	tests/integration/soak-short.sh \
 	tests/integration/handler-direct.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/reaper.py tests/data \
@@ -178,6 +179,17 @@ matrix: all $(check_LTLIBRARIES)
 		--driver '$(abs_top_builddir)/bundle/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so' \
 		--work-dir '$(MATRIX_DIR)' $(MATRIX_ARGS)
 .PHONY: matrix
+
+# The soak on request (issue 20): make soak [SOAK_SECONDS=7200 SOAK_INTERVAL=60];
+# make check runs five minutes of it (tests/integration/soak-short.sh).
+SOAK_SECONDS = 7200
+SOAK_INTERVAL = 60
+soak: all $(check_LTLIBRARIES) $(check_PROGRAMS)
+	@$(AM_TESTS_ENVIRONMENT) SOAK_CSV='$(abs_top_builddir)/tests/soak/soak.csv'; export SOAK_CSV; \
+		$(SHELL) $(srcdir)/tests/soak/soak.sh $(SOAK_SECONDS) $(SOAK_INTERVAL) | tee soak.log; \
+		! grep -q '^not ok' soak.log
+.PHONY: soak
+EXTRA_DIST += tests/soak/soak.sh tests/soak/soak.py
 
 # Fuzz campaign on request: make fuzz FUZZ_SECONDS=600 (needs --enable-fuzzing).
 FUZZ_SECONDS = 60

@@ -12,13 +12,19 @@
  * CCIDLAB_UDEVSIM = DEVICE[;DEVICE...], DEVICE = VVVV/PPPP[/IFACE] (hex).
  * Device k (from 0) sits on bus 1 at address k + 2, so its node is
  * /dev/bus/usb/001/00N, the name usbsim gives its devices in the same
- * order.  Enumeration lists one USB interface per device; the monitor
- * never reports an event.  Nothing here touches a real device.
+ * order.  Enumeration lists one USB interface per device.  The monitor
+ * reports no event, unless CCIDLAB_UDEVSIM_EVENTS names a Unix datagram
+ * socket path: the monitor is then that socket, and each datagram
+ * "add K" or "remove K" sent to it is an event of device K's interface
+ * (the soak test unplugs and replugs usbsim devices that way, so that
+ * pcscd removes and adds their readers as for real hardware).  Nothing
+ * here touches a real device.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #define SIM_MAX_DEVICES 16
@@ -50,11 +56,13 @@ struct udev_device {
 	char sysname[SIM_PATH_MAX];
 	char devnode[SIM_PATH_MAX];
 	char attr[SIM_PATH_MAX];	/* the last attribute asked for */
+	char action[8];			/* a monitor event's: "add", "remove" */
 };
 
 struct udev_monitor {
 	int refs;
-	int fds[2];	/* a socket pair nobody writes: no events */
+	/* The events socket (fds[1] -1), or a socket pair nobody writes. */
+	int fds[2];
 };
 
 typedef struct sim_device {
@@ -269,7 +277,28 @@ const char *udev_device_get_sysattr_value(struct udev_device *dev, const char *n
 
 const char *udev_device_get_action(struct udev_device *dev)
 {
-	return NULL;
+	return dev != NULL && dev->action[0] != '\0' ? dev->action : NULL;
+}
+
+/* The events socket at CCIDLAB_UDEVSIM_EVENTS, or -1. */
+static int events_socket(void)
+{
+	const char *path = getenv("CCIDLAB_UDEVSIM_EVENTS");
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+	if (path == NULL || *path == '\0' || strlen(path) >= sizeof a.sun_path)
+		return -1;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	strcpy(a.sun_path, path);
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		fprintf(stderr, "udevsim: cannot bind %s\n", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 struct udev_monitor *udev_monitor_new_from_netlink(struct udev *udev, const char *name)
@@ -277,11 +306,13 @@ struct udev_monitor *udev_monitor_new_from_netlink(struct udev *udev, const char
 	struct udev_monitor *m = calloc(1, sizeof *m);
 	if (m == NULL)
 		return NULL;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, m->fds) != 0) {
+	m->refs = 1;
+	m->fds[0] = events_socket();
+	m->fds[1] = -1;
+	if (m->fds[0] < 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, m->fds) != 0) {
 		free(m);
 		return NULL;
 	}
-	m->refs = 1;
 	return m;
 }
 
@@ -301,16 +332,39 @@ int udev_monitor_get_fd(struct udev_monitor *m)
 	return m != NULL ? m->fds[0] : -1;
 }
 
+/* One datagram "add K" / "remove K": device K's interface, its action. */
 struct udev_device *udev_monitor_receive_device(struct udev_monitor *m)
 {
-	return NULL;
+	sim_device d[SIM_MAX_DEVICES];
+	char msg[32], action[8];
+	int k;
+
+	if (m == NULL || m->fds[1] >= 0)
+		return NULL;
+	ssize_t n = recv(m->fds[0], msg, sizeof msg - 1, 0);
+	if (n <= 0)
+		return NULL;
+	msg[n] = '\0';
+	if (sscanf(msg, "%7s %d", action, &k) != 2 || k < 0 || k >= sim_devices(d) ||
+	    (strcmp(action, "add") != 0 && strcmp(action, "remove") != 0))
+		return NULL;
+	struct udev_device *intf = sim_object(&d[k], k, 1);
+	if (intf == NULL)
+		return NULL;
+	if ((intf->parent = sim_object(&d[k], k, 0)) == NULL) {
+		free(intf);
+		return NULL;
+	}
+	snprintf(intf->action, sizeof intf->action, "%s", action);
+	return intf;
 }
 
 struct udev_monitor *udev_monitor_unref(struct udev_monitor *m)
 {
 	if (m != NULL && --m->refs == 0) {
 		close(m->fds[0]);
-		close(m->fds[1]);
+		if (m->fds[1] >= 0)
+			close(m->fds[1]);
 		free(m);
 	}
 	return NULL;

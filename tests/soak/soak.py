@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""ccidlab — the soak: pcscd with ccidlab's driver under everything at once
+for a long time, its resources sampled (issue 20).
+
+usage: soak.py SECONDS INTERVAL OUT.csv
+
+Runs inside a lab (tests/soak/soak.sh) whose pcscd ($CCIDLAB_PCSCD_PID)
+has ccidlab's driver, usbsim devices and an emulated reader:
+  Hot0     usbsim, found by pcscd's USB hotplug (udevsim), unplugged and
+           plugged back again and again: the emulator's device-gone, then
+           udevsim's "remove" (pcscd closes the reader), the fault cleared,
+           udevsim's "add" (pcscd opens it again);
+  Hot1     usbsim, 4 slots, 2 busy, storms;
+  Stable2  usbsim, storms, PC/SC clients;
+  Poll3    usbsim without an interrupt pipe, polled by pcscd;
+  Emu      an emulated reader (reader.conf.d), 2 slots, storms.
+Meanwhile control-plane clients on both sockets subscribe and unsubscribe,
+trace on and off, list, and vanish mid-line; PC/SC clients establish and
+release contexts, connect, transmit and disconnect, wait for changes.
+Every INTERVAL seconds pcscd's resident set (VmRSS), open descriptors and
+threads are written to OUT.csv.  Then the verdict (TAP): after a warm-up
+(the first fifth, at least one interval), the least-squares slope of each
+over the rest, projected over an hour, must stay under its bound, and
+pcscd must be alive.
+"""
+import os
+import random
+import socket
+import sys
+import threading
+import time
+
+import ctl
+import pcsc
+from smartcard import scard as S
+
+PID = os.environ["CCIDLAB_PCSCD_PID"]
+SELECT = [0x00, 0xA4, 0x04, 0x00, 6, 0xA0, 0x00, 0x00, 0x00, 0x18, 0xFF]
+# What may grow per hour after the warm-up.  RSS: ASan keeps about 200
+# bytes for every thread ever made, and pcscd makes one per client
+# connection (a few thousand an hour here), so a little is its runtime's,
+# not ours; fds and threads: nothing.
+BOUND_PER_HOUR = {"rss_kb": 4096.0, "fds": 1.0, "threads": 1.0}
+
+stop = threading.Event()
+counts = {}
+lock = threading.Lock()
+
+
+def count(what, n=1):
+    with lock:
+        counts[what] = counts.get(what, 0) + n
+
+
+def guarded(fn):
+    """Runs fn until the end; an exception is counted, not fatal."""
+    def run():
+        rng = random.Random(hash(fn.__name__) & 0xFFFF)
+        while not stop.is_set():
+            try:
+                fn(rng)
+            except Exception as e:  # noqa: BLE001 - a soak goes on
+                count("%s error %s" % (fn.__name__, type(e).__name__))
+                stop.wait(1)
+    t = threading.Thread(target=run, name=fn.__name__, daemon=True)
+    t.start()
+    return t
+
+
+def sample():
+    with open("/proc/%s/status" % PID) as f:
+        st = dict(l.split(":", 1) for l in f if ":" in l)
+    return (int(st["VmRSS"].split()[0]), len(os.listdir("/proc/%s/fd" % PID)),
+            int(st["Threads"]))
+
+
+def shim():
+    return ctl.Ctl(os.environ["CCIDLAB_CTL_SOCKET"])
+
+
+def driver():
+    return ctl.Ctl(os.environ["CCIDLAB_DRIVER_SOCKET"])
+
+
+def udev_event(action, k):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.sendto(("%s %d" % (action, k)).encode(), os.environ["CCIDLAB_UDEVSIM_EVENTS"])
+    s.close()
+
+
+def pcsc_readers():
+    ctx = pcsc.context()
+    try:
+        return pcsc.readers(ctx)
+    finally:
+        S.SCardReleaseContext(ctx)
+
+
+def wait_readers(pred, seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and not stop.is_set():
+        if pred([r for r in pcsc_readers()]):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def unplug_loop(rng):
+    """Hot0 (usbsim device 0) leaves and comes back."""
+    c = shim()
+    c.req("fault-set", reader="Hot0", fault="device-gone")
+    stop.wait(rng.uniform(0.5, 2))
+    udev_event("remove", 0)
+    gone = wait_readers(lambda rs: len(rs) < 6, 10)
+    c.req("fault-clear", reader="Hot0")
+    udev_event("add", 0)
+    back = wait_readers(lambda rs: len(rs) >= 6, 15)
+    c.close()
+    count("unplug cycles" if gone and back else "unplug cycles incomplete")
+    stop.wait(rng.uniform(5, 15))
+
+
+def storm_loop(rng):
+    """Storms on the usbsim devices (shim) and the emulated reader (driver)."""
+    for sock, target in ((shim, "Hot1"), (shim, "Stable2"), (driver, "Emu")):
+        c = sock()
+        rep = c.req("storm", rate=rng.choice([20, 50, 100]), duration_ms=3000,
+                    seed=rng.randrange(1 << 32), min_hold_ms=0,
+                    targets=[{"reader": target}], card="readertest,t1")
+        c.close()
+        count("storms" if rep and rep.get("ok") else "storms refused")
+    stop.wait(rng.uniform(3, 8))
+
+
+def control_churn(rng):
+    """Subscribe, trace, list and vanish, on both sockets."""
+    for sock in (shim, driver):
+        c = sock()
+        c.sock.settimeout(5)
+        c.req("subscribe")
+        end = time.monotonic() + rng.uniform(0.2, 1.5)
+        while time.monotonic() < end:
+            c.req("list")
+        c.req("unsubscribe")
+        c.req("trace-on")
+        stop.wait(rng.uniform(0.1, 1))
+        c.req("trace-off")
+        if rng.random() < 0.3:
+            c.send_raw(b'{"v":1,"id":5,"req":"li')   # vanish mid-line
+        c.close()
+        count("control sessions")
+    stop.wait(rng.uniform(0.2, 2))
+
+
+def pcsc_client(rng):
+    """A client that comes, talks to a card and goes."""
+    ctx = pcsc.context()
+    try:
+        names = [r for r in pcsc.readers(ctx) if not r.startswith("Poll")]
+        if names:
+            rv, card, proto = S.SCardConnect(ctx, rng.choice(names), S.SCARD_SHARE_SHARED,
+                                             S.SCARD_PROTOCOL_T0 | S.SCARD_PROTOCOL_T1)
+            if rv == S.SCARD_S_SUCCESS:
+                for _ in range(rng.randrange(1, 6)):
+                    S.SCardTransmit(card, proto, SELECT)
+                S.SCardDisconnect(card, S.SCARD_LEAVE_CARD)
+                count("pcsc sessions")
+            else:
+                count("pcsc connect refused")
+    finally:
+        S.SCardReleaseContext(ctx)
+    stop.wait(rng.uniform(0.1, 1))
+
+
+def pcsc_waiter(rng):
+    """SCardGetStatusChange with short timeouts, as a monitoring client."""
+    ctx = pcsc.context()
+    try:
+        states = [(r, S.SCARD_STATE_UNAWARE) for r in pcsc.readers(ctx)]
+        for _ in range(10):
+            rv, states = S.SCardGetStatusChange(ctx, 500, states)
+            if rv not in (S.SCARD_S_SUCCESS, S.SCARD_E_TIMEOUT):
+                break
+            states = [(r, s & ~S.SCARD_STATE_CHANGED) for r, s, _ in states]
+        count("status waits")
+    finally:
+        S.SCardReleaseContext(ctx)
+
+
+def slope(points):
+    n = len(points)
+    if n < 2:
+        return 0.0
+    mt = sum(t for t, _ in points) / n
+    mv = sum(v for _, v in points) / n
+    den = sum((t - mt) ** 2 for t, _ in points)
+    return sum((t - mt) * (v - mv) for t, v in points) / den if den else 0.0
+
+
+def main():
+    seconds, interval, out = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+    t0 = time.monotonic()
+    rows = []
+    with open(out, "w") as f:
+        f.write("t_s,rss_kb,fds,threads\n")
+        for fn in (unplug_loop, storm_loop, control_churn, pcsc_client, pcsc_client,
+                   pcsc_waiter):
+            guarded(fn)
+        while True:
+            t = time.monotonic() - t0
+            rss, fds, threads = sample()
+            rows.append((t, rss, fds, threads))
+            f.write("%.0f,%d,%d,%d\n" % (t, rss, fds, threads))
+            f.flush()
+            if t >= seconds:
+                break
+            time.sleep(min(interval, max(0.0, seconds - t)))
+    stop.set()
+    time.sleep(2)
+    warm = max(interval, seconds / 5)
+    rest = [r for r in rows if r[0] >= warm]
+    pcsc.plan(5)
+    print("# %d samples every %.0f s over %.0f s; warm-up %.0f s" %
+          (len(rows), interval, seconds, warm))
+    for what, n in sorted(counts.items()):
+        print("# %s: %d" % (what, n))
+    first, last = rows[0], rows[-1]
+    print("# first sample: rss %d kB, %d fds, %d threads; last: rss %d kB, %d fds, "
+          "%d threads" % (first[1], first[2], first[3], last[1], last[2], last[3]))
+    for i, key in enumerate(("rss_kb", "fds", "threads"), 1):
+        per_hour = slope([(r[0], r[i]) for r in rest]) * 3600
+        lo = min(r[i] for r in rest)
+        hi = max(r[i] for r in rest)
+        pcsc.ok(per_hour < BOUND_PER_HOUR[key],
+                "%s after the warm-up: slope %+.1f per hour (bound %.0f), range %d..%d" %
+                (key, per_hour, BOUND_PER_HOUR[key], lo, hi))
+    pcsc.ok(pcsc.pcscd_alive(), "pcscd is alive after %.0f s" % seconds)
+    busy = counts.get("pcsc sessions", 0) > 0 and counts.get("storms", 0) > 0 and \
+        counts.get("unplug cycles", 0) > 0 and counts.get("control sessions", 0) > 0
+    pcsc.ok(busy, "every activity ran (unplug cycles, storms, control, PC/SC)", counts)
+    pcsc.done()
+
+
+main()
