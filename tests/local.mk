@@ -20,16 +20,29 @@ AM_TESTS_ENVIRONMENT = \
 # Sanitizer builds preload ASan's runtime into pcscd (it is not
 # instrumented) so that it can load the instrumented driver, and with it a
 # gettext stand-in: see tests/lab/nogettext.c for the deadlock it avoids.
-if ENABLE_SANITIZERS
 check_LTLIBRARIES += tests/lab/libnogettext.la
 tests_lab_libnogettext_la_SOURCES = tests/lab/nogettext.c
 tests_lab_libnogettext_la_CFLAGS = -std=gnu11 $(WARN_CFLAGS) -Wno-missing-prototypes
 tests_lab_libnogettext_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+if ENABLE_SANITIZERS
 LAB_PRELOAD = $(SAN_PRELOAD) $(abs_top_builddir)/tests/lab/.libs/libnogettext.so
+else
+if ENABLE_TSAN
+LAB_PRELOAD = $(SAN_PRELOAD) $(abs_top_builddir)/tests/lab/.libs/libtsanglib.so \
+	$(abs_top_builddir)/tests/lab/.libs/libnogettext.so
 else
 LAB_PRELOAD =
 endif
-EXTRA_DIST += tests/lab/nogettext.c
+endif
+EXTRA_DIST += tests/lab/nogettext.c tests/lab/tsanglib.c
+if ENABLE_TSAN
+# GLib's locks shown to ThreadSanitizer (tests/lab/tsanglib.c).
+check_LTLIBRARIES += tests/lab/libtsanglib.la
+tests_lab_libtsanglib_la_SOURCES = tests/lab/tsanglib.c
+tests_lab_libtsanglib_la_CFLAGS = -std=gnu11 $(WARN_CFLAGS) -Wno-missing-prototypes
+tests_lab_libtsanglib_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_lab_libtsanglib_la_LIBADD = -ldl
+endif
 
 # Unit tests take the core as a convenience library and GLib's GTest.
 UNIT_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
@@ -66,6 +79,11 @@ check_PROGRAMS += tests/direct/bounds
 tests_direct_bounds_SOURCES = tests/direct/bounds.c
 tests_direct_bounds_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS)
 tests_direct_bounds_LDADD = -ldl
+# pcscd's threads in the driver, for ThreadSanitizer (usb-races.sh).
+check_PROGRAMS += tests/direct/races
+tests_direct_races_SOURCES = tests/direct/races.c
+tests_direct_races_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) -pthread
+tests_direct_races_LDADD = -ldl
 # A composite device's readers closed one at a time (usb-composite-uaf.sh).
 check_PROGRAMS += tests/direct/composite_unplug
 tests_direct_composite_unplug_SOURCES = tests/direct/composite_unplug.c
@@ -132,6 +150,7 @@ INTEGRATION_TESTS = \
 	tests/integration/open-close-bounds.sh \
 	tests/integration/usb-composite-uaf.sh \
 	tests/integration/usb-pin-trace.sh \
+	tests/integration/usb-races.sh \
 	tests/integration/soak-short.sh \
 	tests/integration/handler-direct.sh
 TESTS += $(INTEGRATION_TESTS)

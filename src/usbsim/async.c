@@ -27,6 +27,18 @@
 
 #include "usbsim/usbsim.h"
 
+/* A transfer goes to its pool thread through GLib's queue, whose lock
+ * ThreadSanitizer cannot see (--enable-tsan): the hand-over is said. */
+#if defined(__SANITIZE_THREAD__)
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define HANDED_OVER(p) __tsan_release(p)
+#define TAKEN_OVER(p) __tsan_acquire(p)
+#else
+#define HANDED_OVER(p) ((void)(p))
+#define TAKEN_OVER(p) ((void)(p))
+#endif
+
 /* Our state of a transfer, in front of it (libusb's own layout trick:
  * the caller sees only struct libusb_transfer). */
 typedef struct usbsim_transfer {
@@ -62,6 +74,7 @@ void libusb_free_transfer(struct libusb_transfer *tr)
 static void run(gpointer data, gpointer unused)
 {
 	struct libusb_transfer *tr = data;
+	TAKEN_OVER(tr);
 	usbsim_transfer *p = PRIV(tr);
 	usbsim_dev *d = tr->dev_handle->device->dev;
 	int got = 0;
@@ -139,6 +152,7 @@ int libusb_submit_transfer(struct libusb_transfer *tr)
 
 	GError *err = NULL;
 	GThreadPool *tp = pool(&err);
+	HANDED_OVER(tr);
 	if (tp == NULL || !g_thread_pool_push(tp, tr, &err)) {
 		g_mutex_lock(&usbsim_lock);
 		p->in_flight = false;
