@@ -17,7 +17,3 @@ tests_fuzz_fuzz_vscard_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 tests_fuzz_fuzz_vscard_LDADD = $(VSCARD_LIBS) src/emu/libemu.la src/ccid/libccidcore.la $(GLIB_LIBS)
 tests_fuzz_fuzz_vscard_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 FUZZ_TARGETS += fuzz_vscard
-
-# Into the ccidlab command (before the libraries it uses: static
-# convenience archives resolve left to right).
-src_tools_ccidlab_LDADD += $(VSCARD_LIBS) $(CTL_LIBS) $(GLIB_LIBS)

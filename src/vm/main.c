@@ -1,0 +1,34 @@
+/* ccidlab — `ccidlab vm`: on the host, a run (run.c); inside the guest,
+ * the subcommands that talk to the host and the guest's init. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "vm/vm.h"
+#include "vm/vm_priv.h"
+
+G_DEFINE_QUARK(ccidlab-vm-error-quark, vm_error)
+
+static const char *const guest_verbs[] = {
+	"plug", "unplug", "insert", "eject", "list", "vscard",
+};
+
+int vm_main(int argc, char **argv)
+{
+	if (argc >= 2) {
+		const char *verb = argv[1];
+		if (strcmp(verb, "guest-init") == 0)
+			return vm_guest_init(argc - 1, argv + 1);
+		if (strcmp(verb, "pcscd") == 0)
+			return vm_guest_pcscd(argc - 1, argv + 1);
+		for (size_t i = 0; i < sizeof guest_verbs / sizeof guest_verbs[0]; i++)
+			if (strcmp(verb, guest_verbs[i]) == 0)
+				return vm_guest_command(argc - 1, argv + 1);
+	}
+	vm_opts o = { 0 };
+	int rc = vm_opts_parse(&o, argc, argv) ? vm_run(&o) : 2;
+	vm_opts_clear(&o);
+	return rc;
+}
