@@ -17,7 +17,7 @@
 
 /* Host variables the guest's command gets as they are, besides --env. */
 static const char *const passed_env[] = {
-	"PATH", "LANG", "LC_ALL", "TERM", "PYTHONPATH", "top_srcdir", "top_builddir",
+	"PATH", "LANG", "LC_ALL", "TERM", "PYTHONPATH", "PYTHON3", "top_srcdir", "top_builddir",
 	"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "G_DEBUG", "G_MESSAGES_DEBUG",
 };
 
