@@ -115,9 +115,31 @@ static int run_wait(char *const argv[], bool quiet)
 	}
 }
 
+/* /tmp: writable, and the host's /tmp still seen through it (a command
+ * or a test's files there): an overlay of a tmpfs on the host's
+ * (read-only) /tmp; a plain tmpfs if the kernel refuses the overlay. */
+static void tmp_dir(void)
+{
+	const char *lower = VM_GUEST_DIR "/host-tmp", *upper = VM_GUEST_DIR "/tmp-rw";
+	g_mkdir_with_parents(lower, 0755);
+	g_mkdir_with_parents(upper, 0755);
+	if (mount("/tmp", lower, NULL, MS_BIND, NULL) == 0 &&
+	    mount("tmpfs", upper, "tmpfs", 0, "mode=0755") == 0) {
+		g_mkdir(VM_GUEST_DIR "/tmp-rw/upper", 01777);
+		g_chmod(VM_GUEST_DIR "/tmp-rw/upper", 01777);
+		g_mkdir(VM_GUEST_DIR "/tmp-rw/work", 0755);
+		if (mount("overlay", "/tmp", "overlay", 0,
+			  "lowerdir=" VM_GUEST_DIR "/host-tmp,upperdir=" VM_GUEST_DIR
+			  "/tmp-rw/upper,workdir=" VM_GUEST_DIR "/tmp-rw/work") == 0)
+			return;
+		say("the host's /tmp cannot be overlaid (%s): a bare tmpfs", g_strerror(errno));
+	}
+	mnt("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
+}
+
 static void layout(GKeyFile *kf)
 {
-	mnt("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
+	tmp_dir();
 	mnt("tmpfs", "/var/tmp", "tmpfs", 0, "mode=1777");
 	mnt("devpts", "/dev/pts", "devpts", 0, "mode=0620,ptmxmode=0666");
 	mnt("tmpfs", "/dev/shm", "tmpfs", 0, "mode=1777");

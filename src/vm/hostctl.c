@@ -9,7 +9,8 @@
  *   fail MESSAGE      the guest's init failed
  *   list              the declared devices, "ID=in|out ..."
  *   unplug ID         device_del of a declared device, answered at DEVICE_DELETED
- *   plug ID           device_add of it again, as declared
+ *   plug ID           device_add of it again, as declared (a reader with
+ *                     its card: the card went with it)
  *   eject NAME        a passthru card taken out over VSCard (CardRemove)
  *   insert NAME       put back (a fresh ATR); NAME is vscN or cardN
  *   vscard            what the VSCard server saw
@@ -72,28 +73,58 @@ static vm_device *find_device(vm_host *h, const char *id)
 	return NULL;
 }
 
+/* The devices on a reader's bus (its card): gone with it, back with it. */
+static bool on_bus_of(const vm_device *d, const vm_device *parent)
+{
+	g_autofree char *bus = g_strdup_printf(",bus=%s.0", parent->id);
+	return strstr(d->spec, bus) != NULL;
+}
+
 typedef struct pending {
 	vm_host *h;
 	char *id;
 	vm_device *dev;
+	GPtrArray *then;	/* plug: the children to add after it, in order */
 	bool plug;
 } pending;
+
+static void pending_free(pending *p)
+{
+	g_ptr_array_unref(p->then);
+	g_free(p->id);
+	g_free(p);
+}
 
 static void on_done(void *data, bool ok, const char *error)
 {
 	pending *p = data;
-	if (ok) {
-		p->dev->present = p->plug;
-		if (p->plug)
-			p->h->plugs++;
-		else
-			p->h->unplugs++;
-		reply(p->h, p->id, "ok");
-	} else {
-		reply(p->h, p->id, "error %s %s: %s", p->plug ? "plug" : "unplug", p->dev->id, error);
+	vm_host *h = p->h;
+	if (!ok) {
+		reply(h, p->id, "error %s %s: %s", p->plug ? "plug" : "unplug", p->dev->id, error);
+		pending_free(p);
+		return;
 	}
-	g_free(p->id);
-	g_free(p);
+	p->dev->present = p->plug;
+	if (!p->plug) {
+		h->unplugs++;
+		for (guint i = 0; i < h->plan.devices->len; i++) {
+			vm_device *d = g_ptr_array_index(h->plan.devices, i);
+			if (on_bus_of(d, p->dev))
+				d->present = false;
+		}
+		reply(h, p->id, "ok");
+		pending_free(p);
+		return;
+	}
+	if (p->then->len == 0) {
+		h->plugs++;
+		reply(h, p->id, "ok");
+		pending_free(p);
+		return;
+	}
+	/* The next child, in declaration order. */
+	p->dev = g_ptr_array_steal_index(p->then, 0);
+	vm_qmp_device_add(h->qmp, p->dev->spec, on_done, p);
 }
 
 static void plug(vm_host *h, const char *id, const char *arg, bool in)
@@ -112,10 +143,17 @@ static void plug(vm_host *h, const char *id, const char *arg, bool in)
 	p->id = g_strdup(id);
 	p->dev = d;
 	p->plug = in;
-	if (in)
+	p->then = g_ptr_array_new();
+	if (in) {
+		for (guint i = 0; i < h->plan.devices->len; i++) {
+			vm_device *c = g_ptr_array_index(h->plan.devices, i);
+			if (on_bus_of(c, d))
+				g_ptr_array_add(p->then, c);
+		}
 		vm_qmp_device_add(h->qmp, d->spec, on_done, p);
-	else
+	} else {
 		vm_qmp_device_del(h->qmp, d->id, on_done, p);
+	}
 }
 
 static void card(vm_host *h, const char *id, const char *arg, bool in)

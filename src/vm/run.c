@@ -334,6 +334,10 @@ static bool spawn_qemu(vm_host *h, GPtrArray *argv, const char *log, GError **er
 	}
 	close(logfd);
 	h->qemu = pid;
+	/* For whoever checks that it is gone afterwards (tests do). */
+	g_autofree char *pidfile = g_build_filename(h->plan.results, "vm-qemu.pid", NULL);
+	g_autofree char *text = g_strdup_printf("%d\n", (int)pid);
+	g_file_set_contents(pidfile, text, -1, NULL);
 	g_child_watch_add(pid, on_qemu_exit, h);
 	return true;
 }
