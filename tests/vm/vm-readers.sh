@@ -3,7 +3,8 @@
 # ccidlab readertest card over VSCard, ccidlab vscard's passthru, one with
 # libcacard's CAC card), through the guest's kernel, usbfs and pcscd's
 # libudev hotplug, with ccidlab's driver and then libccid: all listed;
-# the CAC SELECT answered; SELECT and a case 4 on each passthru card;
+# the CAC SELECT answered; SELECT, a case 3 and a case 2 on each passthru
+# card;
 # readertest cases 1-4 at every short length, byte-exact.
 #
 # libccid's known departures on this reader are TODO lines (doc/vm.md):
