@@ -244,11 +244,13 @@ def check_unplug(ctx):
         return
     name = names[0]
     # A transmit in flight: readertest INS 38 works P2 x 10 ms (2.55 s).
+    # Five bytes (P3 00): libccid sends a 4-byte APDU as a 4-byte TPDU,
+    # which the card refuses at once.
     card, proto = pcsc.connect(ctx, name)
     pcsc.transmit(card, proto, SELECT_RT)
     out = []
     t = threading.Thread(target=transmit_in_thread,
-                         args=(card, proto, bytes([0x80, 0x38, 0x00, 0xFF]), out))
+                         args=(card, proto, bytes([0x80, 0x38, 0x00, 0xFF, 0x00]), out))
     t.start()
     time.sleep(0.8)
     t_unplug = time.monotonic()
