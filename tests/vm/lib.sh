@@ -63,3 +63,15 @@ vm_diag() {
 	[ -f "$RESULTS/vm-times" ] && sed 's/^/# vm-times: /' "$RESULTS/vm-times"
 	return 0
 }
+
+# What the guest left (pcscd logs, the console of a failed run, vm-times)
+# stays beside the test's log: tests/vm/TEST.results/.
+vm_keep() {
+	keep="$top_builddir/tests/vm/$TEST_NAME.results"
+	rm -rf "$keep"
+	mkdir -p "$keep"
+	find "$WORK" -name '*.log' -o -name vm-times | while read -r f; do
+		cp "$f" "$keep/$(basename "$(dirname "$f")")-$(basename "$f")"
+	done
+}
+trap 'vm_keep; rm -rf "$WORK"' EXIT
