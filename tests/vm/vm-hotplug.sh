@@ -10,6 +10,10 @@
 . "$top_srcdir/tests/vm/lib.sh"
 vm_need
 vm_run "$WORK/out" --reader passthru -- sh "$top_srcdir/tests/vm/drivers.sh" edges:20 unplug
-vm_tap "$WORK/out"
+# libccid's known answer to an unplug in flight (doc/vm.md): success with
+# the empty DataBlock QEMU flushes as the card goes.
+VM_TODO='^not ok - libccid: unplugged during a transmit: it fails \(SCARD_S_SUCCESS' \
+VM_TODO_WHY="libccid takes QEMU's flushed empty DataBlock for an answer, doc/vm.md" \
+	vm_tap "$WORK/out"
 [ "$VM_RC" -eq 0 ] || { echo "# ccidlab vm: status $VM_RC"; vm_diag "$WORK/out"; }
 exit 0

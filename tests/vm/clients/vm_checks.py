@@ -230,7 +230,7 @@ def check_edges(ctx, n):
 def transmit_in_thread(card, proto, apdu, out):
     t0 = time.monotonic()
     rv, rsp = S.SCardTransmit(card, proto, list(apdu))
-    out.append((rv, time.monotonic() - t0))
+    out.append((rv, time.monotonic() - t0, bytes(rsp or [])))
 
 
 def pcscd_up(ctx):
@@ -258,9 +258,10 @@ def check_unplug(ctx):
     t.join(PROMPT_S + 30)
     done = time.monotonic() - t_unplug
     rv = out[0][0] if out else None
+    rsp = out[0][2].hex(" ") if out else ""
     ok(out and done <= PROMPT_S and rv != S.SCARD_S_SUCCESS,
-       "unplugged during a transmit: it returns %s within %.1f s (bound %.0f s)" % (
-           pcsc.rv_symbol(rv) if rv is not None else "nothing", done, PROMPT_S),
+       "unplugged during a transmit: it fails (%s, answer [%s]) within %.1f s (bound %.0f s)" % (
+           pcsc.rv_symbol(rv) if rv is not None else "nothing", rsp, done, PROMPT_S),
        "returned %s after %.1f s" % (out, done))
     S.SCardDisconnect(card, S.SCARD_LEAVE_CARD)
     ok(pcscd_up(ctx), "pcscd is up after the unplug")
