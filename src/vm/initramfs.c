@@ -241,8 +241,7 @@ char *vm_initramfs_get(const vm_kernel *k, const char *cache, GError **error)
 		}
 	g_autoptr(GByteArray) a = NULL;
 	if (g_mkdir_with_parents(dir, 0755) != 0) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", dir,
-			    g_strerror(errno));
+		vm_errno(error, dir);
 	} else if (is_static_elf(BUSYBOX, error) && (a = build(k, init, order, idx, error)) != NULL &&
 		   g_file_set_contents(path, (const char *)a->data, (gssize)a->len, error)) {
 		return path;

@@ -82,8 +82,7 @@ static bool fetch(const char *dir, const char *package, const char *cache, GErro
 {
 	g_autofree char *tmp = g_build_filename(cache, "kernel", ".fetch-XXXXXX", NULL);
 	if (g_mkdtemp(tmp) == NULL) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", tmp,
-			    g_strerror(errno));
+		vm_errno(error, tmp);
 		return false;
 	}
 	/* apt drops to its own user for downloads where it can; into a
@@ -108,8 +107,7 @@ static bool fetch(const char *dir, const char *package, const char *cache, GErro
 		ok = run(x, NULL, NULL, error);
 	}
 	if (ok && g_rename(unpacked, dir) != 0) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", dir,
-			    g_strerror(errno));
+		vm_errno(error, dir);
 		ok = false;
 	}
 	char *rm[] = { "rm", "-rf", tmp, NULL };
@@ -188,8 +186,7 @@ bool vm_kernel_get(const vm_opts *o, const char *cache, vm_kernel *k, GError **e
 	}
 	g_autofree char *kdir = g_build_filename(cache, "kernel", NULL);
 	if (g_mkdir_with_parents(kdir, 0755) != 0) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", kdir,
-			    g_strerror(errno));
+		vm_errno(error, kdir);
 		return false;
 	}
 	g_autoptr(GError) lists = NULL;

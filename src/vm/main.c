@@ -2,6 +2,7 @@
  * the subcommands that talk to the host and the guest's init. */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include <glib.h>
@@ -10,6 +11,13 @@
 #include "vm/vm_priv.h"
 
 G_DEFINE_QUARK(ccidlab-vm-error-quark, vm_error)
+
+void vm_errno(GError **error, const char *what)
+{
+	int e = errno;
+	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", what, g_strerror(e));
+	errno = e;
+}
 
 static const char *const guest_verbs[] = {
 	"plug", "unplug", "insert", "eject", "list", "vscard",

@@ -82,8 +82,7 @@ int vm_cache_lock(const char *cache, GError **error)
 	g_autofree char *path = g_build_filename(cache, ".lock", NULL);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0 || flock(fd, LOCK_EX) != 0) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
-			    g_strerror(errno));
+		vm_errno(error, path);
 		if (fd >= 0)
 			close(fd);
 		return -1;

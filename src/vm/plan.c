@@ -30,17 +30,6 @@ static void device(vm_plan *p, const char *id, char *spec)
 	g_ptr_array_add(p->devices, d);
 }
 
-static char *opt_escape(const char *s)
-{
-	GString *g = g_string_new(NULL);
-	for (; *s; s++) {
-		if (*s == ',')
-			g_string_append_c(g, ',');
-		g_string_append_c(g, *s);
-	}
-	return g_string_free(g, FALSE);
-}
-
 /* id=... of a --device, if any. */
 static char *device_id(const char *spec)
 {
@@ -61,7 +50,7 @@ static bool readers(const vm_opts *o, vm_plan *p, GError **error)
 		g_autofree char *pcap = NULL;
 		if (o->pcap) {
 			g_autofree char *file = g_strdup_printf("%s/%s.pcap", p->results, rid);
-			g_autofree char *e = opt_escape(file);
+			g_autofree char *e = vm_qemu_escape(file);
 			pcap = g_strdup_printf(",pcap=%s", e);
 		}
 		device(p, rid, g_strdup_printf("usb-ccid,id=%s,bus=xhci.0%s", rid, pcap ? pcap : ""));
@@ -87,7 +76,7 @@ static bool readers(const vm_opts *o, vm_plan *p, GError **error)
 				if (!vm_nss_make(p->nss_dir, error))
 					return false;
 			}
-			g_autofree char *db = opt_escape(p->nss_dir);
+			g_autofree char *db = vm_qemu_escape(p->nss_dir);
 			device(p, cid, g_strdup_printf("ccid-card-emulated,id=%s,bus=%s.0,"
 						       "backend=certificates,db=sql:%s,"
 						       "cert1=cert1,cert2=cert2,cert3=cert3",
@@ -153,8 +142,7 @@ bool vm_plan_write(const vm_opts *o, vm_plan *p, GError **error)
 	if (!readers(o, p, error))
 		return false;
 	if (g_mkdir(p->plan_dir, 0755) != 0) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", p->plan_dir,
-			    g_strerror(errno));
+		vm_errno(error, p->plan_dir);
 		return false;
 	}
 	g_autofree char *q = g_shell_quote(self);
@@ -204,8 +192,7 @@ bool vm_nss_make(const char *dir, GError **error)
 	g_autofree char *db = g_strdup_printf("sql:%s", dir);
 	g_autofree char *noise = g_build_filename(dir, "noise", NULL);
 	if (g_mkdir_with_parents(dir, 0700) != 0) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", dir,
-			    g_strerror(errno));
+		vm_errno(error, dir);
 		return false;
 	}
 	/* certutil wants seed bytes for its keys. */

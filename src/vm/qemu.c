@@ -52,8 +52,7 @@ static void addf(GPtrArray *a, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* QEMU's option syntax doubles a comma inside a value. */
-static char *esc(const char *s)
+char *vm_qemu_escape(const char *s)
 {
 	GString *g = g_string_new(NULL);
 	for (; *s; s++) {
@@ -66,7 +65,7 @@ static char *esc(const char *s)
 
 static void share(GPtrArray *a, const char *id, const char *path, const char *tag, bool ro)
 {
-	g_autofree char *p = esc(path);
+	g_autofree char *p = vm_qemu_escape(path);
 	add(a, "-fsdev");
 	addf(a, "local,id=%s,path=%s,security_model=none,multidevs=remap%s", id, p,
 	     ro ? ",readonly=on" : "");
@@ -76,7 +75,7 @@ static void share(GPtrArray *a, const char *id, const char *path, const char *ta
 
 static void port(GPtrArray *a, const char *id, const char *path, const char *name)
 {
-	g_autofree char *p = esc(path);
+	g_autofree char *p = vm_qemu_escape(path);
 	add(a, "-chardev");
 	addf(a, "socket,id=%s,path=%s", id, p);
 	add(a, "-device");
@@ -87,8 +86,8 @@ GPtrArray *vm_qemu_argv(const vm_opts *o, const vm_plan *p, const vm_kernel *k,
 			const char *initramfs)
 {
 	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
-	g_autofree char *con = esc(p->console);
-	g_autofree char *qmp = esc(p->qmp_path);
+	g_autofree char *con = vm_qemu_escape(p->console);
+	g_autofree char *qmp = vm_qemu_escape(p->qmp_path);
 
 	add(a, o->qemu != NULL ? o->qemu : "qemu-system-x86_64");
 	add(a, "-nodefaults");
@@ -134,7 +133,7 @@ GPtrArray *vm_qemu_argv(const vm_opts *o, const vm_plan *p, const vm_kernel *k,
 	add(a, "qemu-xhci,id=xhci");
 	for (guint i = 0; i < p->vscard->len; i++) {
 		g_auto(GStrv) f = g_strsplit(g_ptr_array_index(p->vscard, i), "\t", 3);
-		g_autofree char *path = esc(f[1] + strlen("unix:"));
+		g_autofree char *path = vm_qemu_escape(f[1] + strlen("unix:"));
 		add(a, "-chardev");
 		addf(a, "socket,id=%s,path=%s", f[0], path);
 	}

@@ -164,8 +164,7 @@ static int listen_unix(const char *path, GError **error)
 	strcpy(sa.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 1) != 0) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
-			    g_strerror(errno));
+		vm_errno(error, path);
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -305,8 +304,7 @@ static bool spawn_qemu(vm_host *h, GPtrArray *argv, const char *log, GError **er
 {
 	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (logfd < 0) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", log,
-			    g_strerror(errno));
+		vm_errno(error, log);
 		return false;
 	}
 	pid_t pid = fork();
@@ -519,8 +517,7 @@ static bool setup(vm_host *h, const vm_kernel *k, const char *initramfs, GError 
 	vm_plan *p = &h->plan;
 	p->work = g_build_filename(g_get_tmp_dir(), "ccidlab-vm.XXXXXX", NULL);
 	if (g_mkdtemp(p->work) == NULL) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", p->work,
-			    g_strerror(errno));
+		vm_errno(error, p->work);
 		g_clear_pointer(&p->work, g_free);
 		return false;
 	}

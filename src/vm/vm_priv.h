@@ -55,6 +55,10 @@
 #define VM_ERROR (vm_error_quark())
 GQuark vm_error_quark(void);
 enum { VM_ERROR_FAILED, VM_ERROR_TIMEOUT };
+/* "WHAT: strerror(errno)" as a G_FILE_ERROR; keeps errno. */
+void vm_errno(GError **error, const char *what);
+/* QEMU's option syntax: a comma inside a value is doubled. */
+char *vm_qemu_escape(const char *s);
 
 /* ---- host side ---- */
 

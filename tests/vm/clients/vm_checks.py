@@ -317,8 +317,8 @@ def main():
          "each": lambda: check_each(ctx),
          "edges": lambda: check_edges(ctx, sys.argv[3]),
          "unplug": lambda: check_unplug(ctx)}[check]()
-    except RuntimeError as e:
-        ok(False, "%s: client failed: %s" % (check, e))
+    except Exception as e:  # noqa: BLE001 (a crash is a failed check, with its reason)
+        ok(False, "%s: client failed: %s: %s" % (check, type(e).__name__, e))
     S.SCardReleaseContext(ctx)
 
 
