@@ -74,9 +74,12 @@ static bool copy_tree(const char *from, const char *to, int depth, GError **erro
 
 static void empty_dir(const char *dir)
 {
-	g_autofree char *q = g_shell_quote(dir);
-	g_autofree char *cmd = g_strdup_printf("rm -rf %s/*", q);
-	(void)!system(cmd);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	for (const char *n; d != NULL && (n = g_dir_read_name(d)) != NULL;) {
+		g_autofree char *p = g_build_filename(dir, n, NULL);
+		vm_remove_tree(p);
+		g_unlink(p);
+	}
 }
 
 static bool stage(GKeyFile *kf, const char *drivers, GError **error)

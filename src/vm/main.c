@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #include "vm/vm.h"
 #include "vm/vm_priv.h"
@@ -17,6 +18,19 @@ void vm_errno(GError **error, const char *what)
 	int e = errno;
 	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", what, g_strerror(e));
 	errno = e;
+}
+
+void vm_remove_tree(const char *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	for (const char *n; d != NULL && (n = g_dir_read_name(d)) != NULL;) {
+		g_autofree char *p = g_build_filename(dir, n, NULL);
+		if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+			vm_remove_tree(p);
+		else
+			g_unlink(p);
+	}
+	g_rmdir(dir);
 }
 
 static const char *const guest_verbs[] = {

@@ -422,21 +422,6 @@ static bool copy_file(const char *from, const char *to)
 	       g_file_set_contents(to, data, (gssize)len, NULL);
 }
 
-/* Removes a tree we made (our work dir, our results): no symlink is
- * followed. */
-static void remove_tree(const char *dir)
-{
-	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-	for (const char *n; d != NULL && (n = g_dir_read_name(d)) != NULL;) {
-		g_autofree char *p = g_build_filename(dir, n, NULL);
-		if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-			remove_tree(p);
-		else
-			g_unlink(p);
-	}
-	g_rmdir(dir);
-}
-
 static int outcome(vm_host *h)
 {
 	if (h->signal != 0)
@@ -604,11 +589,11 @@ int vm_run(vm_opts *o)
 	for (size_t i = 0; i < G_N_ELEMENTS(sig); i++)
 		g_source_remove(sig[i]);
 	if (h->plan.results_ours && h->failure == NULL && rc == 0)
-		remove_tree(h->plan.results);
+		vm_remove_tree(h->plan.results);
 	else if (h->plan.results_ours)
 		fprintf(stderr, "ccidlab vm: results kept in %s\n", h->plan.results);
 	if (h->plan.work != NULL)
-		remove_tree(h->plan.work);
+		vm_remove_tree(h->plan.work);
 	clear_plan(&h->plan);
 	g_string_free(h->ctl_in, TRUE);
 	g_main_loop_unref(h->loop);

@@ -57,6 +57,8 @@ GQuark vm_error_quark(void);
 enum { VM_ERROR_FAILED, VM_ERROR_TIMEOUT };
 /* "WHAT: strerror(errno)" as a G_FILE_ERROR; keeps errno. */
 void vm_errno(GError **error, const char *what);
+/* Removes a tree we made (no symlink followed). */
+void vm_remove_tree(const char *dir);
 /* QEMU's option syntax: a comma inside a value is doubled. */
 char *vm_qemu_escape(const char *s);
 

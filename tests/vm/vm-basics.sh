@@ -4,7 +4,9 @@
 # by ccidlab's driver; SCardConnect and the CAC SELECT with ccidlab's
 # driver and with libccid; the command's stdout, stderr and status come
 # back; the guest can write its results directory and nothing else of the
-# host's; no QEMU is left when the command failed.
+# host's; it reaches a TCP server on the host's loopback at 10.0.2.2 and
+# has USB/IP's vhci-hcd loaded (for a USB/IP server on the host); no QEMU
+# is left when the command failed.
 . "$top_srcdir/tests/vm/lib.sh"
 vm_need
 
@@ -29,13 +31,47 @@ else
 	echo "ok - the host's tree is read-only in the guest"
 fi
 echo probe > "$VM_HOST_TMP_PROBE" 2> /dev/null
+banner=$("$PYTHON3" -c "
+import socket, sys
+s = socket.create_connection(('10.0.2.2', int(sys.argv[1])), 20)
+print(s.recv(64).decode().strip())" "$VM_HOST_PORT" 2>&1)
+if [ "$banner" = ccidlab-host ]; then
+	echo "ok - a TCP server on the host's loopback answers at 10.0.2.2"
+else
+	echo "not ok - a TCP server on the host's loopback answers at 10.0.2.2"
+	echo "# $banner"
+fi
+if [ -d /sys/module/vhci_hcd ] && [ -d /sys/module/usbip_core ] && usbip version > /dev/null 2>&1; then
+	echo "ok - usbip-core and vhci-hcd are loaded, Debian's usbip runs"
+else
+	echo "not ok - usbip-core and vhci-hcd are loaded, Debian's usbip runs"
+fi
 echo out-marker
 echo err-marker >&2
 exit 7
 EOG
 rm -f "$top_builddir/vm-write-probe"
 probe="$WORK/host-tmp-probe"
-VM_HOST_TMP_PROBE=$probe vm_run "$WORK/out" --env VM_HOST_TMP_PROBE -- sh "$guest"
+# A TCP server on the host's loopback, one connection, bounded.
+"$PYTHON3" -c "
+import socket, sys
+s = socket.socket()
+s.bind(('127.0.0.1', 0))
+s.listen(1)
+s.settimeout(600)
+open(sys.argv[1], 'w').write('%d' % s.getsockname()[1])
+try:
+    c, _ = s.accept()
+    c.sendall(b'ccidlab-host\\n')
+    c.close()
+except OSError:
+    pass" "$WORK/port" &
+server=$!
+wait_for test -s "$WORK/port"
+VM_HOST_PORT=$(cat "$WORK/port") VM_HOST_TMP_PROBE=$probe \
+	vm_run "$WORK/out" --env VM_HOST_TMP_PROBE --env VM_HOST_PORT -- sh "$guest"
+kill "$server" 2> /dev/null
+wait "$server" 2> /dev/null
 vm_tap "$WORK/out" | sed '$d' > "$WORK/tap"
 n=$(grep -c '^\(not \)\?ok' "$WORK/tap")
 cat "$WORK/tap"
