@@ -43,6 +43,10 @@ typedef struct ccid_quirk {
 	int level;              /* a ccid_exchange_level or CCID_QUIRK_LEVEL_KEEP */
 	uint32_t flags;         /* CCID_QUIRK_* */
 	const char *name;       /* reader, for logs */
+	/* The message size the firmware really takes and sends, when its
+	 * descriptor's dwMaxCCIDMessageLength says less (0: trust the
+	 * descriptor). */
+	uint32_t message_length;
 } ccid_quirk;
 
 /* The first table entry matching the device, or NULL. */
@@ -55,6 +59,10 @@ ccid_exchange_level ccid_quirks_level(const ccid_quirk *q, ccid_exchange_level l
  * framing quirks (`flags`): `len` itself for every frame a quirk does not
  * name.  Pure: looks at the frame, never writes it. */
 size_t ccid_quirks_response_len(uint32_t flags, const uint8_t *buf, size_t len);
+
+/* The dwMaxCCIDMessageLength to use: the quirk's when it has one, else
+ * `declared` (the descriptor's). */
+uint32_t ccid_quirks_message_length(const ccid_quirk *q, uint32_t declared);
 
 /* The whole table, for tests and for listing (`ccidlab` shows it). */
 const ccid_quirk *ccid_quirks_table(unsigned *count);
