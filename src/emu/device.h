@@ -268,8 +268,9 @@ typedef struct emu_timeline_step {
 
 typedef struct emu_timeline emu_timeline;
 
-/* EMU_ERROR_PARSE naming the group and key for every malformed step. */
+/* The largest scenario file read (a few thousand lines, not a dump). */
 #define EMU_TIMELINE_MAX_BYTES (64u * 1024u * 1024u)
+/* EMU_ERROR_PARSE naming the group and key for every malformed step. */
 emu_timeline *emu_timeline_load_file(const char *path, GError **error);
 emu_timeline *emu_timeline_load_data(const char *data, size_t len, GError **error);
 void emu_timeline_free(emu_timeline *t);

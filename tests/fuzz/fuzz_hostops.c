@@ -38,9 +38,13 @@ static gint64 command_bound_us(host_reader *r, unsigned cap_ms)
 #define FAIL(...) do { fprintf(stderr, "hostops: " __VA_ARGS__); fputc('\n', stderr); \
 		       abort(); } while (0)
 
+bool hostops_check_caps = true;
+
 static void check_within_at(gint64 start, gint64 bound_us, const char *what)
 {
 	gint64 took = vclock_now() - start;
+	if (!hostops_check_caps)
+		return;
 	if (took > bound_us)
 		FAIL("%s took %" G_GINT64_FORMAT " ms, over its bound of %" G_GINT64_FORMAT " ms",
 		     what, took / 1000, bound_us / 1000);
