@@ -32,10 +32,17 @@ void g_rec_mutex_unlock(GRecMutex *m);
 void g_cond_wait(GCond *c, GMutex *m);
 gboolean g_cond_wait_until(GCond *c, GMutex *m, gint64 end);
 
-/* GLib's own function of that name (the next definition after ours). */
+/* GLib's own function of that name: the next definition after ours, or,
+ * when GLib came in with a library pcscd opened RTLD_LOCAL (the driver),
+ * GLib's own, looked up in it. */
 static void *sym(const char *name)
 {
 	void *p = dlsym(RTLD_NEXT, name);
+	if (p == NULL) {
+		void *glib = dlopen("libglib-2.0.so.0", RTLD_NOW | RTLD_NOLOAD);
+		if (glib != NULL)
+			p = dlsym(glib, name);
+	}
 	if (p == NULL)
 		abort();
 	return p;
