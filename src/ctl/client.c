@@ -92,14 +92,38 @@ ctl_client *ctl_client_connect(const char *path, unsigned timeout_ms, GError **e
 	return c;
 }
 
-static gboolean send_until(ctl_client *c, const char *buf, size_t len, gint64 deadline,
+/* One sendmsg; fd >= 0 rides with its first byte (SCM_RIGHTS, unix(7)). */
+static ssize_t send_once(int sock, const char *buf, size_t len, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof u);
+	struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+	if (fd >= 0) {
+		m.msg_control = u.buf;
+		m.msg_controllen = sizeof u.buf;
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &m, MSG_NOSIGNAL);
+}
+
+/* Sends the whole buffer by deadline; fd (when >= 0) goes with it. */
+static gboolean send_until(ctl_client *c, const char *buf, size_t len, int fd, gint64 deadline,
 			   GError **error)
 {
 	while (len > 0) {
-		ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
+		ssize_t n = send_once(c->fd, buf, len, fd);
 		if (n > 0) {
 			buf += n;
 			len -= (size_t)n;
+			fd = -1;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -123,7 +147,7 @@ static gboolean send_until(ctl_client *c, const char *buf, size_t len, gint64 de
 gboolean ctl_client_send_raw(ctl_client *c, const void *buf, size_t len, unsigned timeout_ms,
 			     GError **error)
 {
-	return send_until(c, buf, len, deadline_after(timeout_ms), error);
+	return send_until(c, buf, len, -1, deadline_after(timeout_ms), error);
 }
 
 /* One line out of the buffer, reading until deadline. */
@@ -220,16 +244,19 @@ static gboolean reply_error(JsonObject *o, GError **error)
 	return TRUE;
 }
 
-JsonObject *ctl_client_call(ctl_client *c, JsonObject *req, unsigned timeout_ms, GError **error)
+static JsonObject *call(ctl_client *c, JsonObject *req, int fd, unsigned timeout_ms,
+			GError **error)
 {
 	int64_t id = c->next_id++;
 	json_object_set_int_member(req, "v", CTL_PROTOCOL_VERSION);
 	json_object_set_int_member(req, "id", id);
+	if (fd >= 0)
+		json_object_set_boolean_member(req, "fd", TRUE);
 	size_t len;
 	g_autofree char *line = ctl_object_to_line(req, &len);
 	gint64 deadline = deadline_after(timeout_ms);
 	GError *send_err = NULL;
-	if (!send_until(c, line, len, deadline, &send_err)) {
+	if (!send_until(c, line, len, fd, deadline, &send_err)) {
 		/* A server that refused us said why before it closed: prefer its
 		 * words to EPIPE. */
 		g_autofree char *why = read_line_until(c, MIN(deadline, deadline_after(200)), NULL);
@@ -296,4 +323,16 @@ JsonObject *ctl_client_next_event(ctl_client *c, unsigned timeout_ms, GError **e
 		}
 		json_object_unref(o);
 	}
+}
+
+JsonObject *ctl_client_call(ctl_client *c, JsonObject *req, unsigned timeout_ms, GError **error)
+{
+	return call(c, req, -1, timeout_ms, error);
+}
+
+JsonObject *ctl_client_call_with_fd(ctl_client *c, JsonObject *req, int fd, unsigned timeout_ms,
+				    GError **error)
+{
+	g_return_val_if_fail(fd >= 0, NULL);
+	return call(c, req, fd, timeout_ms, error);
 }

@@ -30,6 +30,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ctl_client, ctl_client_free)
  * that arrive meanwhile are kept for ctl_client_next_event. */
 JsonObject *ctl_client_call(ctl_client *c, JsonObject *req, unsigned timeout_ms, GError **error);
 
+/* The same with a descriptor passed along (SCM_RIGHTS) and "fd":true:
+ * trace-on's file, which the client opens itself (the server opens no
+ * path for a client).  fd stays the caller's. */
+JsonObject *ctl_client_call_with_fd(ctl_client *c, JsonObject *req, int fd, unsigned timeout_ms,
+				    GError **error);
+
 /* A convenience: a request object with "req" set. */
 JsonObject *ctl_client_request_new(const char *req);
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The directory hands out at most this many readers (pcscd itself stops
@@ -334,7 +335,8 @@ static bool do_slot(ctl_server *s, const ctl_request *r, JsonBuilder *b, GError 
 	unsigned slot = (unsigned)r->slot;
 	emu_card *card = NULL;
 	if (r->kind == CTL_REQ_INSERT || r->kind == CTL_REQ_SWAP) {
-		card = emu_card_new_from_spec(r->card, &err);
+		card = emu_card_new_from_peer(r->card, r->app_text,
+					      r->app_text != NULL ? strlen(r->app_text) : 0, &err);
 		if (card == NULL) {
 			g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST,
 				    "\"card\": %s (e.g. \"readertest,t1\", \"echo\", "
@@ -529,8 +531,8 @@ static bool do_scenario_load(ctl_server *s, const ctl_request *r, JsonBuilder *b
 			    CTL_SERVER_MAX_SCENARIOS);
 		return false;
 	}
-	emu_timeline *t = r->data != NULL ? emu_timeline_load_data(r->data, strlen(r->data), &err)
-					   : emu_timeline_load_file(r->path, &err);
+	/* The client's text: a path would be read as root for it (issue 20). */
+	emu_timeline *t = emu_timeline_load_data(r->data, strlen(r->data), &err);
 	if (t == NULL) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST, "scenario: %s", err->message);
 		return false;
@@ -713,7 +715,7 @@ static bool do_storm(ctl_server *s, const ctl_request *r, JsonBuilder *b, GError
 		return false;
 	}
 	if (r->card != NULL) {
-		g_autoptr(emu_card) probe = emu_card_new_from_spec(r->card, &err);
+		g_autoptr(emu_card) probe = emu_card_new_from_peer(r->card, NULL, 0, &err);
 		if (probe == NULL) {
 			g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST, "\"card\": %s",
 				    err->message);
@@ -856,40 +858,60 @@ static bool trace_reader(ctl_server *s, const ctl_request *r, unsigned *number, 
 	return ri != NULL;
 }
 
+/* trace-on's file: the descriptor the client opened and passed with the
+ * line, never a path the server opens (as root, for anyone in the
+ * group: issue 20).  A regular file open for writing, so that a write
+ * never blocks the server's thread (a FIFO or a socket would). */
+static int trace_fd(ctl_conn *c, GError **error)
+{
+	int fd = ctl_conn_take_fd(c);
+	struct stat st;
+	int fl;
+	if (fd < 0) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST,
+			    "\"fd\":true, but no descriptor came with the line (SCM_RIGHTS)");
+		return -1;
+	}
+	const char *why = NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		why = "is not a regular file";
+	else if ((fl = fcntl(fd, F_GETFL)) < 0 || (fl & O_ACCMODE) == O_RDONLY)
+		why = "is not open for writing";
+	else if (fcntl(fd, F_SETFL, fl | O_APPEND | O_NONBLOCK) != 0 ||
+		 fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
+		why = "cannot be set to append";
+	if (why != NULL) {
+		close(fd);
+		g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST, "the descriptor passed %s",
+			    why);
+		return -1;
+	}
+	return fd;
+}
+
 static bool do_trace_on(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
 			GError **error)
 {
 	unsigned number = 0;
 	if (r->reader.set && !trace_reader(s, r, &number, error))
 		return false;
-	if (r->path != NULL) {
-		if (!g_path_is_absolute(r->path)) {
-			g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST,
-				    "\"file\" is \"%s\": give an absolute path (the server's working "
-				    "directory is not yours)",
-				    r->path);
-			return false;
-		}
+	if (r->has_fd) {
 		if (s->trace_files->len >= 16) {
 			g_set_error(error, CTL_ERROR, CTL_ERROR_LIMIT,
 				    "16 trace files are open: turn one off first (trace-off)");
 			return false;
 		}
-		int fd = open(r->path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			g_set_error(error, CTL_ERROR, CTL_ERROR_IO, "cannot open %s: %s", r->path,
-				    g_strerror(errno));
+		int fd = trace_fd(c, error);
+		if (fd < 0)
 			return false;
-		}
 		ctl_trace_file *tf = g_new0(ctl_trace_file, 1);
 		tf->fd = fd;
 		tf->all = !r->reader.set;
 		tf->reader = number;
-		tf->path = g_strdup(r->path);
 		g_ptr_array_add(s->trace_files, tf);
 		ctl_server_tracers_add(s, 1);
-		json_builder_set_member_name(b, "file");
-		json_builder_add_string_value(b, r->path);
+		json_builder_set_member_name(b, "fd");
+		json_builder_add_boolean_value(b, TRUE);
 	} else {
 		if (!c->tracing)
 			ctl_server_tracers_add(s, 1);

@@ -126,7 +126,8 @@ typedef struct ctl_request {
 	bool has_usb_kind;		/* fault-clear: a USB fault kind instead */
 	emu_usb_fault_kind usb_kind_filter;
 	char *data;			/* scenario-load: the file's text */
-	char *path;			/* scenario-load: a file the server reads; trace-on: output file */
+	char *app_text;			/* insert, swap: a script: or files: card's text */
+	bool has_fd;			/* trace-on: a descriptor came with the line */
 	bool has_handle;
 	unsigned handle;		/* scenario-*: "scenario"; storm-*: "storm" */
 	/* storm */

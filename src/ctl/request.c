@@ -33,6 +33,8 @@ typedef enum member {
 	M_BURST,
 	M_BURST_GAP,
 	M_SINCE,
+	M_FD,
+	M_APP_TEXT,
 	M_COUNT
 } member;
 
@@ -43,6 +45,7 @@ static const char *const member_names[M_COUNT] = {
 	[M_STORM] = "storm",	      [M_RATE] = "rate",	[M_DURATION] = "duration_ms",
 	[M_TARGETS] = "targets",      [M_SEED] = "seed",	[M_MIN_HOLD] = "min_hold_ms",
 	[M_BURST] = "burst",	      [M_BURST_GAP] = "burst_gap_us", [M_SINCE] = "since",
+	[M_FD] = "fd",		      [M_APP_TEXT] = "app-text",
 };
 
 #define B(m) (1u << (m))
@@ -56,15 +59,18 @@ typedef struct req_spec {
 static const req_spec specs[CTL_REQ_COUNT] = {
 	[CTL_REQ_HELLO] = { "hello", 0, 0 },
 	[CTL_REQ_LIST] = { "list", 0, 0 },
-	[CTL_REQ_INSERT] = { "insert", B(M_READER) | B(M_SLOT) | B(M_CARD), B(M_READER) | B(M_CARD) },
+	[CTL_REQ_INSERT] = { "insert", B(M_READER) | B(M_SLOT) | B(M_CARD) | B(M_APP_TEXT),
+			     B(M_READER) | B(M_CARD) },
 	[CTL_REQ_REMOVE] = { "remove", B(M_READER) | B(M_SLOT), B(M_READER) },
-	[CTL_REQ_SWAP] = { "swap", B(M_READER) | B(M_SLOT) | B(M_CARD), B(M_READER) | B(M_CARD) },
+	[CTL_REQ_SWAP] = { "swap", B(M_READER) | B(M_SLOT) | B(M_CARD) | B(M_APP_TEXT),
+			   B(M_READER) | B(M_CARD) },
 	[CTL_REQ_MUTE] = { "mute", B(M_READER) | B(M_SLOT), B(M_READER) },
 	[CTL_REQ_UNMUTE] = { "unmute", B(M_READER) | B(M_SLOT), B(M_READER) },
 	[CTL_REQ_FAULT_SET] = { "fault-set", B(M_READER) | B(M_SLOT) | B(M_FAULT),
 				B(M_READER) | B(M_FAULT) },
 	[CTL_REQ_FAULT_CLEAR] = { "fault-clear", B(M_READER) | B(M_SLOT) | B(M_KIND), B(M_READER) },
-	[CTL_REQ_SCENARIO_LOAD] = { "scenario-load", B(M_DATA) | B(M_PATH), 0 },
+	/* "path" and "file" are known only to say why they are refused. */
+	[CTL_REQ_SCENARIO_LOAD] = { "scenario-load", B(M_DATA) | B(M_PATH), B(M_DATA) },
 	[CTL_REQ_SCENARIO_START] = { "scenario-start", B(M_SCENARIO), B(M_SCENARIO) },
 	[CTL_REQ_SCENARIO_STOP] = { "scenario-stop", B(M_SCENARIO), 0 },
 	[CTL_REQ_SCENARIO_STATUS] = { "scenario-status", B(M_SCENARIO), 0 },
@@ -76,7 +82,7 @@ static const req_spec specs[CTL_REQ_COUNT] = {
 	[CTL_REQ_STORM_STATUS] = { "storm-status", B(M_STORM), 0 },
 	[CTL_REQ_SUBSCRIBE] = { "subscribe", B(M_SINCE), 0 },
 	[CTL_REQ_UNSUBSCRIBE] = { "unsubscribe", 0, 0 },
-	[CTL_REQ_TRACE_ON] = { "trace-on", B(M_READER) | B(M_FILE), 0 },
+	[CTL_REQ_TRACE_ON] = { "trace-on", B(M_READER) | B(M_FILE) | B(M_FD), 0 },
 	[CTL_REQ_TRACE_OFF] = { "trace-off", B(M_READER), 0 },
 };
 
@@ -119,7 +125,7 @@ void ctl_request_free(ctl_request *r)
 	reader_ref_clear(&r->reader);
 	g_free(r->card);
 	g_free(r->data);
-	g_free(r->path);
+	g_free(r->app_text);
 	for (size_t i = 0; r->targets != NULL && i < r->n_targets; i++)
 		reader_ref_clear(&r->targets[i].reader);
 	g_free(r->targets);
@@ -247,7 +253,9 @@ static bool get_string(JsonNode *n, const char *what, char **out, GError **error
 			    "\"%s\" is not valid UTF-8 (a lone surrogate escape?): send text", what);
 		return false;
 	}
-	size_t cap = strcmp(what, "data") == 0 ? CTL_MAX_SCENARIO_DATA : CTL_MAX_STRING;
+	size_t cap = strcmp(what, "data") == 0 || strcmp(what, "app-text") == 0
+			     ? CTL_MAX_SCENARIO_DATA
+			     : CTL_MAX_STRING;
 	if (len == 0 || len > cap) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST,
 			    "\"%s\" has %zu bytes: it must have 1 to %zu", what, len, cap);
@@ -398,9 +406,30 @@ static bool get_member(ctl_request *r, member m, JsonNode *v, GError **error)
 	case M_DATA:
 		return get_string(v, "data", &r->data, error);
 	case M_PATH:
-		return get_string(v, "path", &r->path, error);
 	case M_FILE:
-		return get_string(v, "file", &r->path, error);
+		/* pcscd runs as root: a path opened for a client gave it root's
+		 * files (a parse error quoted /etc/passwd) and created any file
+		 * (issue 20).  The client reads or opens the file itself. */
+		g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST,
+			    "\"%s\": the server opens no file for a client: %s",
+			    member_names[m],
+			    m == M_PATH ? "send the file's text as \"data\" (ccidlab scenario "
+					  "load FILE reads it for you)"
+					: "open it yourself and pass the descriptor with the line "
+					  "(SCM_RIGHTS) and \"fd\":true (ccidlab trace --file does)");
+		return false;
+	case M_FD:
+		if (!JSON_NODE_HOLDS_VALUE(v) || json_node_get_value_type(v) != G_TYPE_BOOLEAN ||
+		    !json_node_get_boolean(v)) {
+			g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST,
+				    "\"fd\" must be true: a descriptor came with this line "
+				    "(SCM_RIGHTS); leave it out otherwise");
+			return false;
+		}
+		r->has_fd = true;
+		return true;
+	case M_APP_TEXT:
+		return get_string(v, "app-text", &r->app_text, error);
 	case M_SCENARIO:
 	case M_STORM:
 		if (!get_uint(v, member_names[m], G_MAXINT32, &r->handle, error))
@@ -461,14 +490,6 @@ static bool get_member(ctl_request *r, member m, JsonNode *v, GError **error)
 static bool check_whole(ctl_request *r, GError **error)
 {
 	switch (r->kind) {
-	case CTL_REQ_SCENARIO_LOAD:
-		if ((r->data == NULL) == (r->path == NULL)) {
-			g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST,
-				    "scenario-load needs exactly one of \"data\" (the timeline "
-				    "text) and \"path\" (a file the server can read)");
-			return false;
-		}
-		return true;
 	case CTL_REQ_STORM:
 		if (r->duration_ms == 0) {
 			g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST,

@@ -27,6 +27,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <gio/gunixfdmessage.h>
 #include <gio/gunixsocketaddress.h>
 
 #define READ_CHUNK 16384u
@@ -76,7 +77,62 @@ static void conn_free(gpointer data)
 		g_byte_array_unref(c->in);
 	if (c->out != NULL)
 		g_byte_array_unref(c->out);
+	for (unsigned i = 0; i < c->n_fds; i++)
+		close(c->fds[i]);
 	g_free(c);
+}
+
+int ctl_conn_take_fd(ctl_conn *c)
+{
+	if (c->n_fds == 0)
+		return -1;
+	int fd = c->fds[0];
+	c->n_fds--;
+	memmove(c->fds, c->fds + 1, c->n_fds * sizeof c->fds[0]);
+	return fd;
+}
+
+/* Keeps the descriptors that came with the bytes (SCM_RIGHTS, unix(7)):
+ * a few, for the requests that name them ("fd":true); more than that
+ * is a client that sends what nothing asked for. */
+static bool conn_keep_fds(ctl_conn *c, GSocketControlMessage **msgs, gint n_msgs)
+{
+	bool ok = true;
+	for (gint i = 0; i < n_msgs; i++) {
+		if (G_IS_UNIX_FD_MESSAGE(msgs[i])) {
+			gint n = 0;
+			gint *fds = g_unix_fd_message_steal_fds(G_UNIX_FD_MESSAGE(msgs[i]), &n);
+			for (gint k = 0; k < n; k++) {
+				if (c->n_fds < G_N_ELEMENTS(c->fds)) {
+					c->fds[c->n_fds++] = fds[k];
+				} else {
+					close(fds[k]);
+					ok = false;
+				}
+			}
+			g_free(fds);
+		}
+		g_object_unref(msgs[i]);
+	}
+	g_free(msgs);
+	return ok;
+}
+
+/* One read of the client's bytes, and of the descriptors with them. */
+static gssize conn_receive(ctl_conn *c, guint8 *buf, size_t cap, GError **error)
+{
+	GInputVector v = { buf, cap };
+	GSocketControlMessage **msgs = NULL;
+	gint n_msgs = 0, flags = 0;
+	gssize n = g_socket_receive_message(c->sock, NULL, &v, 1, &msgs, &n_msgs, &flags, NULL,
+					    error);
+	if (!conn_keep_fds(c, msgs, n_msgs) || (flags & MSG_CTRUNC) != 0) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_LIMIT,
+			    "more than %zu descriptors passed and not yet used",
+			    G_N_ELEMENTS(c->fds));
+		return -1;
+	}
+	return n;
 }
 
 /* Marks the client dead: its sources and socket go now, its memory at the
@@ -249,8 +305,7 @@ static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer data)
 	 * others; the source fires again while data remains. */
 	for (int i = 0; i < 4; i++) {
 		g_autoptr(GError) err = NULL;
-		gssize n = g_socket_receive_with_blocking(sock, (char *)buf, sizeof buf, FALSE, NULL,
-							  &err);
+		gssize n = conn_receive(c, buf, sizeof buf, &err);
 		if (n < 0) {
 			if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
 				break;
@@ -687,7 +742,6 @@ static void trace_file_free(gpointer data)
 	ctl_trace_file *tf = data;
 	if (tf->fd >= 0)
 		close(tf->fd);
-	g_free(tf->path);
 	g_free(tf);
 }
 

@@ -35,13 +35,16 @@ typedef struct ctl_conn {
 	bool trace_all;
 	unsigned trace_reader;
 	uint64_t frames_lost;
+	/* descriptors passed with the client's lines (SCM_RIGHTS), oldest
+	 * first, for the requests with "fd":true */
+	int fds[4];
+	unsigned n_fds;
 } ctl_conn;
 
 typedef struct ctl_trace_file {
 	int fd;
 	bool all;
 	unsigned reader;
-	char *path;
 } ctl_trace_file;
 
 typedef struct ctl_storm_rec {
@@ -137,6 +140,9 @@ struct ctl_server {
 /* server.c: queue bytes for a client (disconnects it past
  * CTL_SERVER_OUT_MAX) and start sending. */
 void ctl_conn_send(ctl_conn *c, char *line /* owned */, size_t len);
+/* server.c: the oldest descriptor the client passed, now the caller's;
+ * -1 when none. */
+int ctl_conn_take_fd(ctl_conn *c);
 /* server.c: queue edges for a subscribed client up to the watermark. */
 void ctl_conn_pump_edges(ctl_conn *c);
 /* server.c: tracer accounting when a client or file starts/stops. */

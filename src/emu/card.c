@@ -76,6 +76,11 @@ typedef struct spec_opts {
 	char *atr_hex;
 	char *pin;
 	GPtrArray *app_opts;    /* char *, NULL-terminated at the end */
+	/* A control client's card: script: and files: take this text, the
+	 * client's own reading of its file; nothing names a file (issue 20). */
+	bool peer;
+	const char *text;
+	size_t text_len;
 } spec_opts;
 
 static void spec_opts_clear(spec_opts *o)
@@ -139,6 +144,24 @@ static bool parse_options(char **tok, spec_opts *o, GError **error)
 	return true;
 }
 
+/* script: or files: for a control client: from the text it sent, the
+ * argument only a name for messages.  pcscd runs as root: opening the
+ * path a client names would serve root's files to it (issue 20). */
+static emu_app *peer_app(const char *name, const char *arg, bool is_script, const spec_opts *o,
+			 GError **error)
+{
+	if (o->text == NULL) {
+		g_set_error(error, EMU_ERROR, EMU_ERROR_UNSUPPORTED,
+			    "card: %s: the server opens no file for a control client: send the "
+			    "%s's text (ccidlab insert --app %s:FILE reads the file and sends it)",
+			    name, is_script ? "script" : "description", name);
+		return NULL;
+	}
+	const char *label = arg != NULL && *arg != '\0' ? arg : name;
+	return is_script ? emu_app_script_new_from_text(o->text, o->text_len, label, error)
+			 : emu_app_files_new_from_text(o->text, o->text_len, label, error);
+}
+
 static emu_app *new_app(const char *name, const char *arg, spec_opts *o, GError **error)
 {
 	if (strcmp(name, "echo") == 0) {
@@ -162,6 +185,8 @@ static emu_app *new_app(const char *name, const char *arg, spec_opts *o, GError 
 	}
 	bool is_script = strcmp(name, "script") == 0;
 	if (is_script || strcmp(name, "files") == 0) {
+		if (o->peer)
+			return peer_app(name, arg, is_script, o, error);
 		if (arg == NULL || *arg == '\0') {
 			g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "card: %s:FILE expected",
 				    name);
@@ -222,7 +247,36 @@ static emu_card *card_alloc(const char *spec)
 	return c;
 }
 
+static emu_card *card_new(const char *spec, spec_opts *o, GError **error);
+
 emu_card *emu_card_new_from_spec(const char *spec, GError **error)
+{
+	spec_opts o = { 0 };
+	return card_new(spec, &o, error);
+}
+
+emu_card *emu_card_new_from_peer(const char *spec, const char *app_text, size_t app_len,
+				 GError **error)
+{
+	if (app_text != NULL && !emu_card_spec_reads_file(spec)) {
+		g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE,
+			    "card: an application's text is for script: and files: only");
+		return NULL;
+	}
+	spec_opts o = { .peer = true, .text = app_text, .text_len = app_len };
+	return card_new(spec, &o, error);
+}
+
+bool emu_card_spec_reads_file(const char *spec)
+{
+	if (spec == NULL)
+		return false;
+	size_t n = strcspn(spec, ",:");
+	return (n == 6 && strncmp(spec, "script", 6) == 0) ||
+	       (n == 5 && strncmp(spec, "files", 5) == 0);
+}
+
+static emu_card *card_new(const char *spec, spec_opts *o, GError **error)
 {
 	if (spec == NULL || *spec == '\0' || strlen(spec) > SPEC_MAX) {
 		g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "card: empty or over-long spec");
@@ -236,15 +290,14 @@ emu_card *emu_card_new_from_spec(const char *spec, GError **error)
 		*colon = '\0';
 		arg = colon + 1;
 	}
-	spec_opts o = { 0 };
 	g_autoptr(emu_card) c = card_alloc(spec);
-	bool ok = parse_options(tok + 1, &o, error) && setup_atr(c, &o, error);
+	bool ok = parse_options(tok + 1, o, error) && setup_atr(c, o, error);
 	if (ok) {
-		c->app = new_app(head, arg, &o, error);
+		c->app = new_app(head, arg, o, error);
 		ok = c->app != NULL;
 	}
-	c->mute = o.mute;
-	spec_opts_clear(&o);
+	c->mute = o->mute;
+	spec_opts_clear(o);
 	if (!ok)
 		return NULL;
 	emu_card_t0_reset(c);

@@ -31,6 +31,15 @@ typedef enum emu_card_protocols {
  * "script:FILE", "files:FILE", with optional ",t1", ",t0", ",dual",
  * ",atr=3B...", ",pin=1234", ",mute" (present but answers no ATR). */
 emu_card *emu_card_new_from_spec(const char *spec, GError **error);
+/* The same for a control-socket client, whose card names no file: a
+ * script: or files: card takes `app_text` (the file's contents, which the
+ * client read itself; the spec's argument is only its name), and is
+ * refused without it.  pcscd runs as root and opens no path for a client
+ * (issue 20). */
+emu_card *emu_card_new_from_peer(const char *spec, const char *app_text, size_t app_len,
+				 GError **error);
+/* Whether the spec's application is script: or files:, which read a file. */
+bool emu_card_spec_reads_file(const char *spec);
 void emu_card_free(emu_card *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(emu_card, emu_card_free)
 

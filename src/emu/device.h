@@ -270,7 +270,9 @@ typedef struct emu_timeline emu_timeline;
 
 /* The largest scenario file read (a few thousand lines, not a dump). */
 #define EMU_TIMELINE_MAX_BYTES (64u * 1024u * 1024u)
-/* EMU_ERROR_PARSE naming the group and key for every malformed step. */
+/* EMU_ERROR_PARSE naming the group and key for every malformed step.
+ * A scenario loaded as data is a control client's: its cards name no
+ * file (no script: or files:), which the server would open as root. */
 emu_timeline *emu_timeline_load_file(const char *path, GError **error);
 emu_timeline *emu_timeline_load_data(const char *data, size_t len, GError **error);
 void emu_timeline_free(emu_timeline *t);

@@ -85,7 +85,11 @@ static char *get(GKeyFile *kf, const char *group, const char *key)
 	return v != NULL ? g_strstrip(v) : NULL;
 }
 
-static bool parse_step(GKeyFile *kf, const char *group, emu_timeline_step *st, GError **error)
+/* `sent`: the scenario came as text from a control client, whose cards
+ * name no file (the server would read it as root for the client; issue
+ * 20).  A file root named may name them. */
+static bool parse_step(GKeyFile *kf, const char *group, bool sent, emu_timeline_step *st,
+		       GError **error)
 {
 	long v;
 
@@ -134,6 +138,11 @@ static bool parse_step(GKeyFile *kf, const char *group, emu_timeline_step *st, G
 	if (st->action == EMU_TL_INSERT || st->action == EMU_TL_SWAP) {
 		if (card == NULL || *card == '\0')
 			PARSE_FAIL("[%s] card: missing (action %s needs a card spec)", group, action);
+		if (sent && emu_card_spec_reads_file(card))
+			PARSE_FAIL("[%s] card: a scenario sent as text names no file: no script: "
+				   "or files: cards (insert them with ccidlab insert --app, which "
+				   "sends their text)",
+				   group);
 		g_autoptr(GError) cerr = NULL;
 		emu_card *probe = emu_card_new_from_spec(card, &cerr);
 		if (probe == NULL)
@@ -165,7 +174,7 @@ static gint step_cmp(gconstpointer a, gconstpointer b)
 	return x->n < y->n ? -1 : x->n > y->n;
 }
 
-emu_timeline *emu_timeline_load_data(const char *data, size_t len, GError **error)
+static emu_timeline *load(const char *data, size_t len, bool sent, GError **error)
 {
 	g_return_val_if_fail(data != NULL || len == 0, NULL);
 
@@ -189,7 +198,7 @@ emu_timeline *emu_timeline_load_data(const char *data, size_t len, GError **erro
 	for (gsize i = 0; i < ngroups; i++) {
 		emu_timeline_step st;
 		memset(&st, 0, sizeof st);
-		if (!parse_step(kf, groups[i], &st, error)) {
+		if (!parse_step(kf, groups[i], sent, &st, error)) {
 			step_clear(&st);
 			emu_timeline_free(t);
 			return NULL;
@@ -198,6 +207,11 @@ emu_timeline *emu_timeline_load_data(const char *data, size_t len, GError **erro
 	}
 	g_array_sort(t->steps, step_cmp);
 	return t;
+}
+
+emu_timeline *emu_timeline_load_data(const char *data, size_t len, GError **error)
+{
+	return load(data, len, true, error);
 }
 
 emu_timeline *emu_timeline_load_file(const char *path, GError **error)
@@ -213,7 +227,7 @@ emu_timeline *emu_timeline_load_file(const char *path, GError **error)
 	gsize len = 0;
 	const char *contents = g_bytes_get_data(b, &len);
 	g_autoptr(GError) perr = NULL;
-	emu_timeline *t = emu_timeline_load_data(contents ? contents : "", len, &perr);
+	emu_timeline *t = load(contents ? contents : "", len, false, &perr);
 	if (t == NULL)
 		g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "%s: %s", path, perr->message);
 	return t;

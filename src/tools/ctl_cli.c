@@ -3,12 +3,18 @@
 
 #include "tools/ctl_cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <PCSC/winscard.h>
+
+#include "emu/file.h"
 
 int cli_parse(int *argc, char ***argv, const char *params, const char *summary,
 	      const GOptionEntry *extra, cli_common *common)
@@ -107,9 +113,16 @@ ctl_client *cli_connect(const cli_common *common, int *exit_code)
 
 JsonObject *cli_call(ctl_client *c, const cli_common *common, JsonObject *req, int *exit_code)
 {
+	return cli_call_fd(c, common, req, -1, exit_code);
+}
+
+JsonObject *cli_call_fd(ctl_client *c, const cli_common *common, JsonObject *req, int fd,
+			int *exit_code)
+{
 	g_autoptr(GError) err = NULL;
 	g_autofree char *what = g_strdup(json_object_get_string_member(req, "req"));
-	JsonObject *o = ctl_client_call(c, req, cli_timeout_ms(common), &err);
+	JsonObject *o = fd >= 0 ? ctl_client_call_with_fd(c, req, fd, cli_timeout_ms(common), &err)
+				: ctl_client_call(c, req, cli_timeout_ms(common), &err);
 	json_object_unref(req);
 	if (o == NULL) {
 		fprintf(stderr, "ccidlab: %s: %s\n", what, err->message);
@@ -299,4 +312,32 @@ const cli_reader *cli_resolve(const cli_readers *rs, const char *cmd, const char
 		return NULL;
 	}
 	return hit;
+}
+
+char *cli_read_text(const char *cmd, const char *path, size_t max, int *exit_code)
+{
+	g_autoptr(GError) err = NULL;
+	/* O_NONBLOCK: a FIFO fails the regular-file check instead of
+	 * blocking the open. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		cli_error(cmd, "%s: %s", path, g_strerror(errno));
+		*exit_code = CLI_EXIT_USAGE;
+		return NULL;
+	}
+	g_autoptr(GBytes) b = emu_file_read_fd(fd, path, max, &err);
+	close(fd);
+	if (b == NULL) {
+		cli_error(cmd, "%s", err->message);
+		*exit_code = CLI_EXIT_USAGE;
+		return NULL;
+	}
+	gsize len = 0;
+	const char *data = g_bytes_get_data(b, &len);
+	if (len == 0 || memchr(data, '\0', len) != NULL || !g_utf8_validate(data, (gssize)len, NULL)) {
+		cli_error(cmd, "%s: not text (empty, a NUL byte or not UTF-8)", path);
+		*exit_code = CLI_EXIT_USAGE;
+		return NULL;
+	}
+	return g_strndup(data, len);
 }

@@ -50,12 +50,21 @@ ctl_client *cli_connect(const cli_common *common, int *exit_code);
 /* Calls req (consumed); on failure prints the server's message and sets
  * *exit_code. */
 JsonObject *cli_call(ctl_client *c, const cli_common *common, JsonObject *req, int *exit_code);
+/* The same with a descriptor passed along (fd >= 0; it stays ours). */
+JsonObject *cli_call_fd(ctl_client *c, const cli_common *common, JsonObject *req, int fd,
+			int *exit_code);
 /* Maps a CTL_ERROR to an exit code. */
 int cli_exit_for(const GError *err);
 /* Prints "ccidlab CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* Prints an object as one JSON line to stdout. */
 void cli_print_json(JsonObject *o);
+
+/* A file of the client's (the server opens none for it: pcscd runs as
+ * root), read whole: a regular file of at most max bytes, as text
+ * (UTF-8, no NUL byte), for a request member.  NULL after printing why
+ * as CMD, with *exit_code set. */
+char *cli_read_text(const char *cmd, const char *path, size_t max, int *exit_code);
 
 /* ---- readers ---- */
 

@@ -2,8 +2,11 @@
  * (CCID frames). */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tools/ctl_cli.h"
 #include "tools/ctl_cmds.h"
@@ -147,11 +150,21 @@ int cli_trace_main(int argc, char **argv)
 		JsonObject *q = ctl_client_request_new(off ? "trace-off" : "trace-on");
 		if (r != NULL)
 			json_object_set_int_member(q, "reader", r->number);
-		if (file != NULL && !off) {
-			g_autofree char *abs = g_canonicalize_filename(file, NULL);
-			json_object_set_string_member(q, "file", abs);
+		/* The file is opened here, as the user, and passed to the
+		 * server: it opens no path for a client (pcscd runs as root;
+		 * issue 20). */
+		int fd = -1;
+		if (file != NULL && !off &&
+		    (fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+			       0600)) < 0) {
+			cli_error("trace", "%s: %s", file, g_strerror(errno));
+			json_object_unref(q);
+			rc = CLI_EXIT_USAGE;
+			goto out;
 		}
-		g_autoptr(JsonObject) o = cli_call(c, &common, q, &rc);
+		g_autoptr(JsonObject) o = cli_call_fd(c, &common, q, fd, &rc);
+		if (fd >= 0)
+			close(fd);
 		if (o != NULL && (off || file != NULL)) {
 			if (common.json)
 				cli_print_json(o);
@@ -159,12 +172,13 @@ int cli_trace_main(int argc, char **argv)
 				printf("stopped %" G_GINT64_FORMAT " trace(s)\n",
 				       json_object_get_int_member_with_default(o, "stopped", 0));
 			else
-				printf("tracing reader %u to %s; \"ccidlab trace off\" stops it\n",
-				       r->number, json_object_get_string_member(o, "file"));
+				printf("tracing %s to %s; \"ccidlab trace off\" stops it\n",
+				       r != NULL ? r->name : "every reader", file);
 		} else if (o != NULL) {
 			rc = stream(c, &common, "frame", count, common.timeout_s);
 		}
 	}
+out:
 	cli_readers_clear(&rs);
 	g_free(file);
 	cli_common_clear(&common);

@@ -6,6 +6,7 @@
 
 #include "tools/ctl_cli.h"
 #include "tools/ctl_cmds.h"
+#include "emu/card.h"
 
 /* The host engine's counters, when the driver runs the reader itself. */
 static void print_stats(JsonObject *o)
@@ -115,18 +116,39 @@ static char *card_spec(const char *cmd, const char *card, const char *atr, const
 	}
 	if (card != NULL)
 		return g_strdup(card);
-	g_autofree char *abs_app = NULL;
-	if (app != NULL && (g_str_has_prefix(app, "script:") || g_str_has_prefix(app, "files:"))) {
-		/* The server (pcscd) reads the file: hand it an absolute path. */
-		const char *colon = strchr(app, ':');
-		g_autofree char *file = g_canonicalize_filename(colon + 1, NULL);
-		abs_app = g_strdup_printf("%.*s:%s", (int)(colon - app), app, file);
-		app = abs_app;
-	}
 	GString *s = g_string_new(app != NULL ? app : "readertest");
 	if (atr != NULL)
 		g_string_append_printf(s, ",atr=%s", atr);
 	return g_string_free(s, FALSE);
+}
+
+/* The request's card.  A script: or files: card's file is read here and
+ * its text sent ("app-text"), the spec keeping only its name: the server
+ * (pcscd, as root) opens no path for a client (issue 20). */
+static bool set_card(JsonObject *q, const char *cmd, char **spec, int *rc)
+{
+	if (emu_card_spec_reads_file(*spec)) {
+		char *colon = strchr(*spec, ':');
+		size_t end = colon != NULL ? strcspn(colon + 1, ",") : 0;
+		g_autofree char *file = colon != NULL ? g_strndup(colon + 1, end) : NULL;
+		if (file == NULL || *file == '\0') {
+			cli_error(cmd, "%s: give the file, e.g. script:FILE", *spec);
+			*rc = CLI_EXIT_USAGE;
+			return false;
+		}
+		char *text = cli_read_text(cmd, file, CTL_MAX_SCENARIO_DATA, rc);
+		if (text == NULL)
+			return false;
+		json_object_set_string_member(q, "app-text", text);
+		g_free(text);
+		g_autofree char *base = g_path_get_basename(file);
+		char *named = g_strdup_printf("%.*s:%s%s", (int)(colon - *spec), *spec, base,
+					      colon + 1 + end);
+		g_free(*spec);
+		*spec = named;
+	}
+	json_object_set_string_member(q, "card", *spec);
+	return true;
 }
 
 static int slot_cmd(int argc, char **argv, const char *req, bool takes_card, const char *summary)
@@ -167,8 +189,10 @@ static int slot_cmd(int argc, char **argv, const char *req, bool takes_card, con
 		JsonObject *q = ctl_client_request_new(req);
 		json_object_set_int_member(q, "reader", r->number);
 		json_object_set_int_member(q, "slot", slot < 0 ? 0 : slot);
-		if (spec != NULL)
-			json_object_set_string_member(q, "card", spec);
+		if (spec != NULL && !set_card(q, argv[0], &spec, &rc)) {
+			json_object_unref(q);
+			goto done;
+		}
 		g_autoptr(JsonObject) o = cli_call(c, &common, q, &rc);
 		if (o != NULL && common.json)
 			cli_print_json(o);

@@ -8,10 +8,6 @@
 #include "tools/ctl_cli.h"
 #include "tools/ctl_cmds.h"
 
-/* Timelines this small travel in the request; larger ones go by path
- * (the server must be able to read it). */
-#define INLINE_MAX (16u * 1024u)
-
 static void print_status(JsonObject *one)
 {
 	printf("scenario %" G_GINT64_FORMAT ": %s, %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
@@ -26,21 +22,13 @@ static void print_status(JsonObject *one)
 static int run(ctl_client *c, const cli_common *common, const char *file, gboolean wait)
 {
 	int rc = CLI_EXIT_OK;
-	g_autofree char *text = NULL;
-	gsize len = 0;
-	g_autoptr(GError) err = NULL;
+	/* The scenario's text travels in the request: the server (pcscd, as
+	 * root) opens no path for a client (issue 20). */
+	g_autofree char *text = cli_read_text("scenario run", file, CTL_MAX_SCENARIO_DATA, &rc);
+	if (text == NULL)
+		return rc;
 	JsonObject *q = ctl_client_request_new("scenario-load");
-	if (g_file_get_contents(file, &text, &len, &err) && len <= INLINE_MAX &&
-	    g_utf8_validate(text, (gssize)len, NULL) && strlen(text) == len) {
-		json_object_set_string_member(q, "data", text);
-	} else if (err != NULL) {
-		cli_error("scenario run", "%s", err->message);
-		json_object_unref(q);
-		return CLI_EXIT_USAGE;
-	} else {
-		g_autofree char *abs = g_canonicalize_filename(file, NULL);
-		json_object_set_string_member(q, "path", abs);
-	}
+	json_object_set_string_member(q, "data", text);
 	g_autoptr(JsonObject) ld = cli_call(c, common, q, &rc);
 	if (ld == NULL)
 		return rc;

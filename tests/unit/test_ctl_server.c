@@ -4,6 +4,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -110,15 +113,23 @@ static void teardown(fixture *f, gconstpointer data)
 	g_free(f->dir);
 }
 
-/* Sends {"req":req, members...}; members is JSON text without braces. */
-static JsonObject *call(ctl_client *c, const char *req, const char *members, GError **error)
+/* Sends {"req":req, members...}; members is JSON text without braces;
+ * fd >= 0 goes along (SCM_RIGHTS, "fd":true). */
+static JsonObject *call_fd(ctl_client *c, const char *req, const char *members, int fd,
+			   GError **error)
 {
 	g_autofree char *text = g_strdup_printf("{\"req\":\"%s\"%s%s}", req,
 						members && *members ? "," : "", members ? members : "");
 	g_autoptr(JsonParser) p = json_parser_new();
 	g_assert_true(json_parser_load_from_data(p, text, -1, NULL));
 	JsonObject *o = json_node_get_object(json_parser_get_root(p));
-	return ctl_client_call(c, o, T_MS, error);
+	return fd >= 0 ? ctl_client_call_with_fd(c, o, fd, T_MS, error)
+		       : ctl_client_call(c, o, T_MS, error);
+}
+
+static JsonObject *call(ctl_client *c, const char *req, const char *members, GError **error)
+{
+	return call_fd(c, req, members, -1, error);
 }
 
 static JsonObject *call_ok(ctl_client *c, const char *req, const char *members)
@@ -449,11 +460,15 @@ static void test_trace_streams_frames(fixture *f, gconstpointer data)
 	ctl_server_trace_frame(f->srv, 0, CTL_TRACE_OUT, cmd, sizeof cmd);
 	ctl_server_trace_frame(NULL, 0, CTL_TRACE_OUT, cmd, sizeof cmd);
 
+	/* The trace file is the client's own descriptor (SCM_RIGHTS). */
 	g_autofree char *file = g_build_filename(f->dir, "trace.jsonl", NULL);
-	g_autofree char *fm = g_strdup_printf("\"reader\":2,\"file\":\"%s\"", file);
+	int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	g_assert_cmpint(fd, >=, 0);
 	call_done(f->c, "trace-on", "\"reader\":0");
-	call_done(f->c, "trace-on", fm);
-	call_fails(f->c, "trace-on", "\"file\":\"relative.jsonl\"", CTL_ERROR_BAD_REQUEST);
+	json_object_unref(call_fd(f->c, "trace-on", "\"reader\":2", fd, &err));
+	g_assert_no_error(err);
+	close(fd);
+	call_fails(f->c, "trace-on", "\"fd\":true", CTL_ERROR_BAD_REQUEST);
 	call_fails(f->c, "trace-on", "\"reader\":44", CTL_ERROR_NOT_FOUND);
 
 	ctl_server_trace_frame(f->srv, 0, CTL_TRACE_OUT, cmd, sizeof cmd);
@@ -645,6 +660,113 @@ static void test_socket_file_is_guarded(fixture *f, gconstpointer data)
 	g_assert_cmpuint(st.st_gid, ==, 0);
 }
 
+/* A peer in the socket's group reaches no file of the server's (issue
+ * 20: inside pcscd the server is root; scenario-load's parse error quoted
+ * /etc/passwd, a files: card served any file through READ BINARY,
+ * trace-on created or appended to any file).  Runs as nobody:nogroup
+ * with the server's group nogroup; root's files are mode 0600. */
+static void test_group_peer_reaches_no_file(fixture *f, gconstpointer data)
+{
+	if (geteuid() != 0) {
+		g_test_skip("a peer of another uid in the group needs root to make");
+		return;
+	}
+	ctl_server_opts opts = { .group = "65534" };
+	start_server(f, &opts);
+	g_assert_cmpint(chmod(f->dir, 0755), ==, 0);
+	g_autofree char *secret = g_build_filename(f->dir, "secret", NULL);
+	g_autofree char *made = g_build_filename(f->dir, "created", NULL);
+	int fd = open(secret, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	g_assert_cmpint(fd, >=, 0);
+	static const char line[] = "root:x:0:0:SECRET-LINE:/root:/bin/bash\n";
+	g_assert_cmpint(write(fd, line, strlen(line)), ==, (ssize_t)strlen(line));
+	close(fd);
+	pid_t pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		gid_t g = 65534;
+		if (setgroups(1, &g) != 0 || setresgid(g, g, g) != 0 ||
+		    setresuid(65534, 65534, 65534) != 0)
+			_exit(10);
+		execl(self_path, self_path, "--peer-files", f->path, f->dir, (char *)NULL);
+		_exit(13);
+	}
+	int status = 0;
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+	g_assert_false(g_file_test(made, G_FILE_TEST_EXISTS));
+	g_unlink(secret);
+}
+
+/* The group peer's side: each way to a file is refused without a word of
+ * the file; what the peer itself reads or opens is taken. */
+static int peer_files(const char *path, const char *dir)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(ctl_client) c = ctl_client_connect(path, T_MS, &err);
+	if (c == NULL)
+		return 20;
+	g_autofree char *secret = g_build_filename(dir, "secret", NULL);
+	g_autofree char *made = g_build_filename(dir, "created", NULL);
+	g_autoptr(GPtrArray) ways = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(ways, g_strdup_printf("scenario-load|\"path\":\"%s\"", secret));
+	g_ptr_array_add(ways, g_strdup_printf("scenario-load|\"data\":\"[step 1]\\nat_ms=0\\n"
+					      "reader=0\\nslot=0\\naction=insert\\n"
+					      "card=files:%s\\n\"",
+					      secret));
+	g_ptr_array_add(ways, g_strdup_printf("insert|\"reader\":0,\"card\":\"files:%s\"", secret));
+	g_ptr_array_add(ways,
+			g_strdup_printf("insert|\"reader\":0,\"card\":\"script:%s,t1\"", secret));
+	g_ptr_array_add(ways, g_strdup_printf("storm|\"rate\":10,\"duration_ms\":100,"
+					      "\"card\":\"script:%s\"",
+					      secret));
+	g_ptr_array_add(ways, g_strdup_printf("trace-on|\"file\":\"%s\"", made));
+	for (guint i = 0; i < ways->len; i++) {
+		char *way = g_ptr_array_index(ways, i);
+		char *bar = strchr(way, '|');
+		*bar = '\0';
+		g_clear_error(&err);
+		g_autoptr(JsonObject) o = call(c, way, bar + 1, &err);
+		if (o != NULL || err == NULL || strstr(err->message, "SECRET") != NULL) {
+			g_printerr("%s {%s}: %s\n", way, bar + 1, err ? err->message : "ok");
+			return 30 + (int)i;
+		}
+		g_printerr("refused: %s {%s}: %s\n", way, bar + 1, err->message);
+	}
+	/* Descriptors that are no regular file open for writing. */
+	int p[2];
+	if (pipe(p) != 0)
+		return 21;
+	int ro = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+	int fds[] = { p[1], open("/dev/null", O_WRONLY | O_CLOEXEC), ro };
+	for (size_t i = 0; i < G_N_ELEMENTS(fds); i++) {
+		g_clear_error(&err);
+		g_autoptr(JsonObject) o = fds[i] >= 0 ? call_fd(c, "trace-on", NULL, fds[i], &err)
+						      : NULL;
+		if (o != NULL)
+			return 40 + (int)i;
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	close(p[0]);
+	/* What the peer sends or opens itself. */
+	call_done(c, "insert", "\"reader\":0,\"card\":\"script:mine,t1\","
+			       "\"app-text\":\"00 A4 * => 90 00\\n\"");
+	char own[] = "/tmp/ccidlab-peer-XXXXXX";
+	int mine = mkostemp(own, O_CLOEXEC);
+	if (mine < 0)
+		return 22;
+	g_clear_error(&err);
+	g_autoptr(JsonObject) on = call_fd(c, "trace-on", NULL, mine, &err);
+	close(mine);
+	g_unlink(own);
+	if (on == NULL)
+		return 50;
+	call_done(c, "trace-off", NULL);
+	return 0;
+}
+
 /* The other-uid peer: 0 when the server refused it with permission-denied. */
 static int peer_hello(const char *path)
 {
@@ -661,6 +783,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--peer-hello") == 0)
 		return peer_hello(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "--peer-files") == 0)
+		return peer_files(argv[2], argv[3]);
 	self_path = g_canonicalize_filename(argv[0], NULL);
 	g_test_init(&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add(path, fixture, NULL, setup, fn, teardown)
@@ -682,6 +806,7 @@ int main(int argc, char **argv)
 		    test_client_that_does_not_read_is_dropped);
 	ADD_NOSTART("/ctl/server/client-limit-is-enforced", test_client_limit_is_enforced);
 	ADD("/ctl/server/other-uid-is-refused", test_other_uid_is_refused);
+	ADD_NOSTART("/ctl/server/group-peer-reaches-no-file", test_group_peer_reaches_no_file);
 	ADD_NOSTART("/ctl/server/socket-file-is-guarded", test_socket_file_is_guarded);
 	int rc = g_test_run();
 	g_free(self_path);
