@@ -150,6 +150,12 @@ gboolean ctl_client_send_raw(ctl_client *c, const void *buf, size_t len, unsigne
 	return send_until(c, buf, len, -1, deadline_after(timeout_ms), error);
 }
 
+gboolean ctl_client_send_raw_fd(ctl_client *c, const void *buf, size_t len, int fd,
+				unsigned timeout_ms, GError **error)
+{
+	return send_until(c, buf, len, fd, deadline_after(timeout_ms), error);
+}
+
 /* One line out of the buffer, reading until deadline. */
 static char *read_line_until(ctl_client *c, gint64 deadline, GError **error)
 {

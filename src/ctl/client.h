@@ -47,6 +47,9 @@ JsonObject *ctl_client_next_event(ctl_client *c, unsigned timeout_ms, GError **e
 /* Sends raw bytes (tests of bad input). */
 gboolean ctl_client_send_raw(ctl_client *c, const void *buf, size_t len, unsigned timeout_ms,
 			     GError **error);
+/* The same with a descriptor along (fd >= 0, SCM_RIGHTS; it stays ours). */
+gboolean ctl_client_send_raw_fd(ctl_client *c, const void *buf, size_t len, int fd,
+				unsigned timeout_ms, GError **error);
 /* Reads one raw line (without its newline) up to timeout_ms. */
 char *ctl_client_read_line(ctl_client *c, unsigned timeout_ms, GError **error);
 
