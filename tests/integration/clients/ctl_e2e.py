@@ -10,6 +10,7 @@ in ccidlab-ctl(7).
 import json
 import os
 import subprocess
+import tempfile
 import sys
 import time
 
@@ -44,7 +45,7 @@ def edge(sub, reader, slot, state, source):
 
 
 def main():
-    pcsc.plan(17)
+    pcsc.plan(18)
     c = ctl.Ctl()
     sub = ctl.Subscriber()
     ctx = pcsc.context()
@@ -128,6 +129,35 @@ def main():
     pcsc.ok(rep["ok"] and rep2["ok"] and edge(sub, "ev", 0, "present", "timeline") and
             edge(sub, "ev", 0, "absent", "timeline"),
             "a loaded scenario runs, its edges come with source timeline", (rep, rep2))
+
+    # Files go by the client (issue 20): ccidlab reads the script and the
+    # scenario and sends their text, opens the trace file and passes it.
+    with tempfile.TemporaryDirectory() as d:
+        script, scenario, out = (os.path.join(d, n) for n in ("s.script", "s.ini", "t.jsonl"))
+        with open(script, "w") as f:
+            f.write("00 A4 04 00 * => CA FE 90 00\n")
+        with open(scenario, "w") as f:
+            f.write("[step 1]\nat_ms=0\nreader=ev\nslot=0\naction=insert\ncard=echo\n")
+        r1 = cli("swap", "multi/1", "--app", "script:" + script)
+        r2 = cli("trace", "--file", out, "multi")
+        card, proto = pcsc.connect(ctx, reader_name(names, "multi", 1))
+        rv, rsp = S.SCardTransmit(card, proto, list(sel))
+        S.SCardDisconnect(card, S.SCARD_LEAVE_CARD)
+        r3 = cli("trace", "off")
+        with open(out) as f:
+            traced = [json.loads(line) for line in f]
+        def timeline_inserts():
+            return len([e for e in sub.edges if e["device"] == "ev" and e["state"] == "present"
+                        and e["source"] == "timeline"])
+        n0 = timeline_inserts()
+        r4 = cli("scenario", "run", "--wait", scenario)
+        got_edge = sub.wait_for(lambda e: timeline_inserts() > n0)
+        cli("remove", "ev")
+        pcsc.ok(all(r.returncode == 0 for r in (r1, r2, r3, r4)) and bytes(rsp) == b"\xca\xfe\x90\x00"
+                and {t.get("dir") for t in traced} == {"out", "in"} and got_edge,
+                "ccidlab sends a script's and a scenario's text and passes the trace file: "
+                "the card answers CAFE, the file has the frames, the scenario runs",
+                (r1.stderr, r2.stderr, r3.stderr, r4.stderr, bytes(rsp).hex(), len(traced)))
 
     # A storm: seeded, its edges all reach the stream.
     r = cli("storm", "--rate", "200", "--duration", "1", "--seed", "7", "--readers", "ev,po")
