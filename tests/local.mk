@@ -45,8 +45,8 @@ TESTS += tests/unit/test_result
 # the classifier are pure, so they link here without pcscd.
 check_PROGRAMS += tests/unit/test_check_classes
 tests_unit_test_check_classes_SOURCES = tests/unit/test_check_classes.c \
-	src/tools/check_timeline.c src/tools/check_oracle.c src/tools/check_classes.c \
-	src/tools/check_classes_report.c
+	src/check/check_timeline.c src/check/check_oracle.c src/check/check_classes.c \
+	src/check/check_classes_report.c
 tests_unit_test_check_classes_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
 tests_unit_test_check_classes_LDADD = $(JSON_LIBS) $(GLIB_LIBS)
 TESTS += tests/unit/test_check_classes
@@ -156,7 +156,7 @@ MATRIX_ARGS = --quick
 MATRIX_DIR = $(abs_top_builddir)/matrix-work
 matrix: all $(check_LTLIBRARIES)
 	@rm -rf '$(MATRIX_DIR)' && mkdir -p '$(MATRIX_DIR)' || exit 1; \
-	CCIDLAB_LAB_PRELOAD='$(LAB_PRELOAD)' '$(abs_top_builddir)/src/tools/ccidlab' matrix \
+	CCIDLAB_LAB_PRELOAD='$(LAB_PRELOAD)' '$(abs_top_builddir)/src/cli/ccidlab' matrix \
 		--driver '$(abs_top_builddir)/bundle/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so' \
 		--work-dir '$(MATRIX_DIR)' $(MATRIX_ARGS)
 .PHONY: matrix

@@ -45,7 +45,7 @@ uninstall-drop-so:
 .PHONY: install-drop-la uninstall-drop-so
 
 # Info.plist, pcscd's USB match list for the bundle, is written by
-# src/tools/usb-ids.mk (from the reader catalogue).
+# src/cli/usb-ids.mk (from the reader catalogue).
 
 # A bundle staged in the build tree, the way it is installed, for labs and
 # tests: build/bundle/ifd-ccidlab.bundle/Contents/{Info.plist,Linux/libccidlab.so}.

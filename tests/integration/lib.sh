@@ -1,7 +1,7 @@
 # ccidlab — helpers for the TAP integration tests (sourced).
 : "${top_srcdir:?run through make check}" "${top_builddir:?run through make check}"
 
-CCIDLAB="$top_builddir/src/tools/ccidlab"
+CCIDLAB="$top_builddir/src/cli/ccidlab"
 DRIVER="$top_builddir/bundle/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so"
 TEST_NAME=$(basename "$0" .sh)
 LOG_DIR="$top_builddir/tests/integration"

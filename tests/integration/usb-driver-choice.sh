@@ -16,7 +16,7 @@
 
 NCHECKS=21
 UDEVSIM_LIB="$top_builddir/tests/lab/.libs/libudevsim.so"
-IDS="$top_builddir/src/tools/ccidlab-usb-ids"
+IDS="$top_builddir/src/cli/ccidlab-usb-ids"
 TSV="$top_srcdir/tests/data/readers.tsv"
 STAGED="$top_builddir/bundle/ifd-ccidlab.bundle"
 CCID_LIB=/usr/lib/pcsc/drivers/ifd-ccid.bundle/Contents/Linux/libccid.so

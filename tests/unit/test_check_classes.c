@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "tools/check_events.h"
+#include "check/check_events.h"
 
 #define MS (1000000LL)
 #define T0 (1000 * MS)	/* the run's start */

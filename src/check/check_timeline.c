@@ -1,0 +1,49 @@
+/* ccidlab — check-events: the pure helpers over a recorded timeline (the
+ * clock, the names of modes and client kinds, one slot's presence flips),
+ * apart from the truth's thread and the monitors so that the oracle links
+ * alone into the unit tests. */
+#include "config.h"
+
+#include <time.h>
+
+#include "check/check_events.h"
+
+gint64 check_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (gint64)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+const char *check_mode_name(check_mode m)
+{
+	return m == CHECK_MODE_POLL ? "poll" : "event";
+}
+
+char *check_kind_label(const check_kind *k)
+{
+	g_autofree char *timeout = k->timeout_ms == INFINITE ? g_strdup("inf")
+							      : g_strdup_printf("%ums", (unsigned)k->timeout_ms);
+	return g_strdup_printf("%s/%s/%s/%s%s%s",
+			       k->backend == CHECK_BACKEND_LEGACY ? "legacy" : "pcsclite", timeout,
+			       k->counter ? "ctr" : "noctr", k->all ? "all" : "one",
+			       k->pnp ? "+pnp" : "", k->connect ? "/conn" : "");
+}
+
+GArray *check_truth_slot_edges(const GArray *all, int slot_index, bool observed, int initial)
+{
+	GArray *a = g_array_new(FALSE, FALSE, sizeof(check_edge));
+	int last = initial;
+	guint8 want = observed ? CHECK_SRC_OBSERVED : CHECK_SRC_STIMULUS;
+	for (guint i = 0; i < all->len; i++) {
+		const check_edge *e = &g_array_index(all, check_edge, i);
+		if (e->slot_index != slot_index || e->source != want)
+			continue;
+		/* present <-> mute is no change to pcscd: keep presence flips. */
+		if (last == (int)e->present)
+			continue;
+		last = e->present;
+		g_array_append_val(a, *e);
+	}
+	return a;
+}
