@@ -33,10 +33,3 @@ tests_fuzz_fuzz_ctl_request_LDADD = $(CTL_LIBS) $(JSON_LIBS) $(GLIB_LIBS)
 tests_fuzz_fuzz_ctl_request_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 FUZZ_TARGETS += fuzz_ctl_request
 
-
-# A server over fake readers, so that tests can drive the ccidlab command
-# without pcscd (tests/unit/ctl-cli.sh).
-check_PROGRAMS += tests/unit/ctl_fake_server
-tests_unit_ctl_fake_server_SOURCES = tests/unit/ctl_fake_server.c
-tests_unit_ctl_fake_server_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS)
-tests_unit_ctl_fake_server_LDADD = $(CTL_UNIT_LDADD)
