@@ -26,9 +26,6 @@ typedef struct matrix_spec {
 	bool mute;		/* a present-but-mute card in one reader */
 } matrix_spec;
 
-/* "r15 m32 300/s inf pnp mute" */
-char *matrix_spec_label(const matrix_spec *s);
-
 /* One class row of a version, summed over its cells. */
 typedef struct matrix_row {
 	char *name;

@@ -14,7 +14,8 @@
 
 #define LAB_EXIT_FAILED 125
 
-char *matrix_spec_label(const matrix_spec *s)
+/* "r15 m32 300/s inf pnp mute" */
+static char *matrix_spec_label(const matrix_spec *s)
 {
 	return g_strdup_printf("r%u m%u %g/s %s %s%s", s->readers, s->clients, s->rate,
 			       s->infinite ? "inf" : "500ms", s->pnp ? "pnp" : "nopnp",

@@ -114,9 +114,6 @@ void emu_slot_clear(emu_slot *s);
 ccid_icc_status emu_slot_icc(const emu_slot *s);
 /* Default abProtocolDataStructure for protocol 0 or 1 into s->params. */
 void emu_slot_default_params(emu_slot *s, unsigned protocol);
-/* Stamps one edge of slot (events.h) and queues it for delivery. */
-uint64_t emu_slot_edge_locked(emu_device *dev, unsigned slot, emu_event_state state,
-			      emu_event_source source);
 /* Removes the card (if any) with an edge of the given source. */
 void emu_slot_remove_locked(emu_device *dev, unsigned slot, emu_event_source source);
 /* GetSlotStatus' view of presence: latched edge or the truth; records an
@@ -130,11 +127,6 @@ void emu_slot_queue_notify_locked(emu_device *dev, unsigned slot, uint64_t edge_
 void emu_slot_queue_hw_error_locked(emu_device *dev, unsigned slot, uint8_t code);
 
 /* ---- fault.c (called with dev->lock held) ---- */
-/* The fault of that kind in effect for slot (slot's own first, then the
- * reader's), or NULL. */
-emu_fault_entry *emu_fault_find_locked(emu_device *dev, unsigned slot, emu_fault_kind kind);
-/* One use of a fault: counts it down, drops it at zero. */
-void emu_fault_consume_locked(emu_device *dev, emu_fault_entry *e);
 /* Finds and consumes in one step; returns whether it was there and its arg. */
 bool emu_fault_take_locked(emu_device *dev, unsigned slot, emu_fault_kind kind, uint32_t *arg);
 bool emu_fault_device_gone_locked(emu_device *dev);

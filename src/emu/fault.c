@@ -245,7 +245,10 @@ size_t emu_device_fault_list(emu_device *dev, emu_fault_entry *out, size_t cap)
 	return n;
 }
 
-emu_fault_entry *emu_fault_find_locked(emu_device *dev, unsigned slot, emu_fault_kind kind)
+/* The fault of that kind in effect for slot (slot's own first, then the
+ * reader's), or NULL. */
+static emu_fault_entry *emu_fault_find_locked(emu_device *dev, unsigned slot,
+					      emu_fault_kind kind)
 {
 	emu_fault_entry *reader = NULL;
 
@@ -261,7 +264,8 @@ emu_fault_entry *emu_fault_find_locked(emu_device *dev, unsigned slot, emu_fault
 	return reader;
 }
 
-void emu_fault_consume_locked(emu_device *dev, emu_fault_entry *e)
+/* One use of a fault: counts it down, drops it at zero. */
+static void emu_fault_consume_locked(emu_device *dev, emu_fault_entry *e)
 {
 	if (e->fault.count == EMU_FAULT_FOREVER || e->fault.kind == EMU_FAULT_DEVICE_GONE)
 		return;

@@ -89,7 +89,10 @@ size_t usbsim_fault_list(usbsim_dev *d, emu_usb_fault *out, size_t cap)
 	return n;
 }
 
-bool usbsim_fault_take(usbsim_dev *d, emu_usb_pipe pipe, unsigned kinds, emu_usb_fault *out)
+/* The first fault on pipe whose kind is in the mask (bit per
+ * emu_usb_fault_kind), its count spent by one. */
+static bool usbsim_fault_take(usbsim_dev *d, emu_usb_pipe pipe, unsigned kinds,
+			      emu_usb_fault *out)
 {
 	bool hit = false;
 

@@ -141,14 +141,11 @@ extern GList *usbsim_contexts;
 
 /* desc.c */
 void usbsim_device_descriptor(const usbsim_dev *d, struct libusb_device_descriptor *out);
-int usbsim_parse_config(const uint8_t *buf, size_t len, struct libusb_config_descriptor **out);
 /* String descriptor index → text ("" when none): 1 manufacturer,
  * 2 product, 3 serial. */
 const char *usbsim_string(const usbsim_dev *d, uint8_t index);
 
-/* xfer.c: a transport result as a libusb error code. */
-int usbsim_result_to_libusb(int ccid_rc);
-/* One bulk or interrupt message on endpoint (the configuration's: its
+/* xfer.c: one bulk or interrupt message on endpoint (the configuration's: its
  * address picks the pipe; LIBUSB_ERROR_NOT_FOUND for another), with the
  * USB faults of that pipe; timeout 0: none (waits in USBSIM_SLICE_MS
  * slices).  *cancel, when set, ends an IN wait with
@@ -159,13 +156,10 @@ int usbsim_pipe_transfer(usbsim_dev *d, unsigned char endpoint, unsigned char *d
 /* usbfault.c: the device's USB transfer faults (emu/usbfault.h).
  * usbsim_fault_add refuses a pipe the device lacks (EMU_ERROR_FAILED);
  * a fault of the same kind on the same pipe replaces the old one.
- * usbsim_fault_clear: kind and pipe -1 for any; returns how many went.
- * usbsim_fault_take: the first fault on pipe whose kind is in the mask
- * (bit per emu_usb_fault_kind), its count spent by one. */
+ * usbsim_fault_clear: kind and pipe -1 for any; returns how many went. */
 bool usbsim_fault_add(usbsim_dev *d, const emu_usb_fault *f, GError **error);
 unsigned usbsim_fault_clear(usbsim_dev *d, int kind, int pipe);
 size_t usbsim_fault_list(usbsim_dev *d, emu_usb_fault *out, size_t cap);
-bool usbsim_fault_take(usbsim_dev *d, emu_usb_pipe pipe, unsigned kinds, emu_usb_fault *out);
 /* The faults that act before any data moves (stall, nak, zlp,
  * disconnect) on pipe: true with *rc (a libusb error, or success with
  * *len 0 for a zlp) when one did.  `end` (monotonic µs, 0: none) bounds a

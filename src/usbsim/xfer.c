@@ -15,7 +15,8 @@
 #include "ccid/result.h"
 #include "usbsim/usbsim.h"
 
-int usbsim_result_to_libusb(int rc)
+/* A transport result as a libusb error code. */
+static int usbsim_result_to_libusb(int rc)
 {
 	switch (rc) {
 	case CCID_OK:
