@@ -12,14 +12,14 @@ src_ifd_libifd_la_SOURCES = \
 	src/ifd/devname.h src/ifd/devname.c \
 	src/ifd/result.h src/ifd/result.c \
 	src/ifd/reader.h src/ifd/reader.c \
-	src/ifd/emuspec.c \
-	src/ifd/events.c \
+	src/ifd/emuspec.h src/ifd/emuspec.c \
+	src/ifd/events.h src/ifd/events.c \
 	src/ifd/caps.h src/ifd/caps.c \
 	src/ifd/control.h src/ifd/control.c \
-	src/ifd/ctl_glue.c \
-	src/ifd/null_reader.c \
+	src/ifd/ctl_glue.h src/ifd/ctl_glue.c \
+	src/ifd/null_reader.h src/ifd/null_reader.c \
 	src/ifd/usbconf.h src/ifd/usbconf.c \
-	src/ifd/usbopen.c
+	src/ifd/usbopen.h src/ifd/usbopen.c
 src_ifd_libifd_la_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) \
 	$(LIBUSB_CFLAGS) -DSYSCONFDIR='"$(sysconfdir)"'
 
