@@ -11,7 +11,7 @@ src_ctl_libctl_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
 # Convenience libraries are linked together only into programs and the
 # driver (see src/emu/local.mk): system libraries only here.
 src_ctl_libctl_la_LIBADD =
-CTL_LIBS = src/ctl/libctl.la src/emu/libemu.la src/ccid/libccidcore.la
+CTL_LIBS = src/ctl/libctl.la $(EMU_LIBS) src/ccid/libccidcore.la
 CTL_UNIT_LDADD = $(CTL_LIBS) $(JSON_LIBS) $(GLIB_LIBS)
 
 check_PROGRAMS += tests/unit/test_ctl_request

@@ -1,6 +1,6 @@
 /* ccidlab — private state of the emulated reader, shared by the files of
  * the device model (device.c commands, slot.c edges, pipe.c bulk and
- * interrupt pipes, fault.c faults, secure.c PIN entry).  Not for users of
+ * interrupt pipes, faultset.c faults, secure.c PIN entry).  Not for users of
  * the device: they have device.h.
  */
 #ifndef CCIDLAB_EMU_DEVICE_PRIV_H
@@ -126,7 +126,7 @@ void emu_slot_notify_observed_locked(emu_device *dev, unsigned slot, bool presen
 void emu_slot_queue_notify_locked(emu_device *dev, unsigned slot, uint64_t edge_seq);
 void emu_slot_queue_hw_error_locked(emu_device *dev, unsigned slot, uint8_t code);
 
-/* ---- fault.c (called with dev->lock held) ---- */
+/* ---- faultset.c (called with dev->lock held) ---- */
 /* Finds and consumes in one step; returns whether it was there and its arg. */
 bool emu_fault_take_locked(emu_device *dev, unsigned slot, emu_fault_kind kind, uint32_t *arg);
 bool emu_fault_device_gone_locked(emu_device *dev);

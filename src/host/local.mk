@@ -10,7 +10,7 @@ src_host_libhost_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 
 # The host engine against the emulator, in process (issue 4's matrix,
 # profile and fault tests).
-HOST_EMU_LDADD = src/host/libhost.la src/emu/libemu.la src/ccid/libccidcore.la $(GLIB_LIBS)
+HOST_EMU_LDADD = src/host/libhost.la $(EMU_LIBS) src/ccid/libccidcore.la $(GLIB_LIBS)
 check_PROGRAMS += tests/unit/test_host_matrix
 tests_unit_test_host_matrix_SOURCES = tests/unit/test_host_matrix.c tests/unit/host_emu_fixture.h
 tests_unit_test_host_matrix_CFLAGS = $(UNIT_CFLAGS)
