@@ -28,8 +28,9 @@
 #include <glib.h>
 #include <winscard.h>
 
-#include "ctl/client.h"
 #include "bench/bench.h"
+#include "ctl/client.h"
+#include "ctl/stream.h"
 
 #define MAX_READERS 16
 #define CTL_TIMEOUT_MS 5000u
@@ -105,29 +106,31 @@ static gpointer subscriber_main(gpointer data)
 			fprintf(stderr, "ccidlab bench: edge stream: %s\n", err->message);
 			break;
 		}
-		const char *kind = json_object_get_string_member_with_default(ev, "event", "");
-		if (strcmp(kind, "lost") == 0) {
+		ctl_stream_rec rec;
+		if (!ctl_stream_decode(ev, &rec, &err)) {
+			fprintf(stderr, "ccidlab bench: edge stream: %s\n", err->message);
+			break;
+		}
+		if (rec.kind == CTL_STREAM_LOST) {
 			g_mutex_lock(&w->lock);
-			w->stream_lost += (guint64)json_object_get_int_member_with_default(ev, "count", 0);
+			w->stream_lost += rec.lost.count;
 			g_mutex_unlock(&w->lock);
 			continue;
 		}
-		if (strcmp(kind, "edge") != 0)
+		if (rec.kind != CTL_STREAM_EDGE)
 			continue;
-		int idx = device_index(w, json_object_get_string_member_with_default(ev, "device", NULL));
-		if (idx < 0 || json_object_get_int_member_with_default(ev, "slot", -1) != 0)
+		int idx = device_index(w, rec.edge.device);
+		if (idx < 0 || rec.edge.slot != 0)
 			continue;
-		const char *source = json_object_get_string_member_with_default(ev, "source", "");
 		edge_rec e = {
-			.ts_ns = (uint64_t)json_object_get_int_member_with_default(ev, "ts_ns", 0),
+			.ts_ns = (uint64_t)rec.edge.ts_ns,
 			.reader = (unsigned)idx,
-			.present = strcmp(json_object_get_string_member_with_default(ev, "state", ""),
-					  "absent") != 0,
-			.observed = strcmp(source, "observed") == 0,
+			.present = ctl_edge_present(&rec.edge),
+			.observed = rec.edge.source == CTL_EDGE_SRC_OBSERVED,
 		};
 		g_mutex_lock(&w->lock);
 		g_array_append_val(w->edges, e);
-		if (strcmp(source, "storm") == 0)
+		if (rec.edge.source == CTL_EDGE_SRC_STORM)
 			w->storm_edges++;
 		g_mutex_unlock(&w->lock);
 	}

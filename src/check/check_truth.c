@@ -7,6 +7,7 @@
 
 #include "check/check_events.h"
 #include "cli/kit/ctl_cli.h"
+#include "ctl/stream.h"
 
 static int slot_index_of(const check_truth *t, gint64 reader, gint64 slot)
 {
@@ -16,26 +17,33 @@ static int slot_index_of(const check_truth *t, gint64 reader, gint64 slot)
 	return -1;
 }
 
-static void take_edge(check_truth *t, JsonObject *ev)
+static void take_edge(check_truth *t, const ctl_edge *ev)
 {
-	JsonNode *rn = json_object_get_member(ev, "reader");
-	if (rn == NULL || JSON_NODE_HOLDS_NULL(rn))
+	if (!ev->has_reader)
 		return;
-	const char *state = json_object_get_string_member_with_default(ev, "state", "");
-	const char *source = json_object_get_string_member_with_default(ev, "source", "");
 	check_edge e = {
-		.seq = (guint64)json_object_get_int_member_with_default(ev, "seq", 0),
-		.ts_ns = json_object_get_int_member_with_default(ev, "ts_ns", 0),
-		.slot_index = slot_index_of(t, json_node_get_int(rn),
-					    json_object_get_int_member_with_default(ev, "slot", 0)),
-		.present = strcmp(state, "absent") != 0,
-		.source = strcmp(source, "observed") == 0 ? CHECK_SRC_OBSERVED : CHECK_SRC_STIMULUS,
+		.seq = ev->seq,
+		.ts_ns = ev->ts_ns,
+		.slot_index = slot_index_of(t, ev->reader, ev->slot),
+		.present = ctl_edge_present(ev),
+		.source = ev->source == CTL_EDGE_SRC_OBSERVED ? CHECK_SRC_OBSERVED
+							      : CHECK_SRC_STIMULUS,
 	};
 	/* The listing's states already hold edges up to its last_seq. */
 	if (e.slot_index < 0 || e.seq <= t->list_seq)
 		return;
 	g_mutex_lock(&t->lock);
 	g_array_append_val(t->edges, e);
+	g_mutex_unlock(&t->lock);
+}
+
+/* The stream broke (the first reason is kept): the run's edges stop here,
+ * and the report says so. */
+static void stream_failed(check_truth *t, const GError *err)
+{
+	g_mutex_lock(&t->lock);
+	if (t->stream_error == NULL)
+		t->stream_error = g_strdup(err->message);
 	g_mutex_unlock(&t->lock);
 }
 
@@ -49,18 +57,19 @@ static gpointer truth_thread(gpointer data)
 		if (ev == NULL) {
 			if (g_error_matches(err, CTL_ERROR, CTL_ERROR_TIMEOUT))
 				continue;
-			g_mutex_lock(&t->lock);
-			if (t->stream_error == NULL)
-				t->stream_error = g_strdup(err->message);
-			g_mutex_unlock(&t->lock);
+			stream_failed(t, err);
 			break;
 		}
-		const char *what = json_object_get_string_member_with_default(ev, "event", "");
-		if (strcmp(what, "edge") == 0)
-			take_edge(t, ev);
-		else if (strcmp(what, "lost") == 0) {
+		ctl_stream_rec rec;
+		if (!ctl_stream_decode(ev, &rec, &err)) {
+			stream_failed(t, err);
+			break;
+		}
+		if (rec.kind == CTL_STREAM_EDGE) {
+			take_edge(t, &rec.edge);
+		} else if (rec.kind == CTL_STREAM_LOST) {
 			g_mutex_lock(&t->lock);
-			t->lost += (guint64)json_object_get_int_member_with_default(ev, "count", 0);
+			t->lost += rec.lost.count;
 			g_mutex_unlock(&t->lock);
 		}
 	}

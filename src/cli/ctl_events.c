@@ -5,39 +5,31 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/kit/ctl_cli.h"
 #include "cli/ctl_cmds.h"
+#include "cli/kit/ctl_cli.h"
+#include "ctl/stream.h"
 
-static void print_edge(JsonObject *ev)
+static void print_edge(const ctl_edge *e)
 {
-	JsonNode *rn = json_object_get_member(ev, "reader");
 	char reader[32];
-	if (rn != NULL && !JSON_NODE_HOLDS_NULL(rn))
-		g_snprintf(reader, sizeof reader, "%" G_GINT64_FORMAT, json_node_get_int(rn));
+	if (e->has_reader)
+		g_snprintf(reader, sizeof reader, "%u", e->reader);
 	else
 		g_strlcpy(reader, "-", sizeof reader);
-	printf("%8" G_GINT64_FORMAT " %16.6f  reader %s/%" G_GINT64_FORMAT " %-8s %-9s %s\n",
-	       json_object_get_int_member_with_default(ev, "seq", 0),
-	       json_object_get_int_member_with_default(ev, "ts_ns", 0) / 1e9, reader,
-	       json_object_get_int_member_with_default(ev, "slot", 0),
-	       json_object_get_string_member_with_default(ev, "state", "?"),
-	       json_object_get_string_member_with_default(ev, "source", "?"),
-	       json_object_get_string_member_with_default(ev, "device", ""));
+	printf("%8" G_GUINT64_FORMAT " %16.6f  reader %s/%u %-8s %-9s %s\n", e->seq,
+	       (double)e->ts_ns / 1e9, reader, e->slot, ctl_edge_state_name(e->state),
+	       ctl_edge_source_name(e->source), e->device);
 }
 
-static void print_frame(JsonObject *ev)
+static void print_frame(const ctl_frame_rec *f)
 {
-	printf("%16.6f  reader %" G_GINT64_FORMAT " %s %s\n",
-	       json_object_get_int_member_with_default(ev, "ts_us", 0) / 1e6,
-	       json_object_get_int_member_with_default(ev, "reader", 0),
-	       strcmp(json_object_get_string_member_with_default(ev, "dir", ""), "out") == 0 ? ">>"
-											       : "<<",
-	       json_object_get_string_member_with_default(ev, "hex", ""));
+	printf("%16.6f  reader %u %s %s\n", (double)f->ts_us / 1e6, f->reader,
+	       f->dir == CTL_TRACE_OUT ? ">>" : "<<", f->hex);
 }
 
 /* Reads stream lines until count lines of `kind` (0: no limit) or the
  * timeout (0: none).  Exit 5 when a count was asked and time ran out. */
-static int stream(ctl_client *c, const cli_common *common, const char *kind, gint64 count,
+static int stream(ctl_client *c, const cli_common *common, ctl_stream_kind kind, gint64 count,
 		  double timeout_s)
 {
 	gint64 seen = 0;
@@ -58,18 +50,21 @@ static int stream(ctl_client *c, const cli_common *common, const char *kind, gin
 			fprintf(stderr, "ccidlab: %s\n", err->message);
 			return cli_exit_for(err);
 		}
-		const char *what = json_object_get_string_member_with_default(ev, "event", "");
+		ctl_stream_rec rec;
+		if (!ctl_stream_decode(ev, &rec, &err)) {
+			fprintf(stderr, "ccidlab: %s\n", err->message);
+			return cli_exit_for(err);
+		}
 		if (common->json)
 			cli_print_json(ev);
-		else if (strcmp(what, "edge") == 0)
-			print_edge(ev);
-		else if (strcmp(what, "frame") == 0)
-			print_frame(ev);
-		else if (strcmp(what, "lost") == 0)
-			printf("-- %" G_GINT64_FORMAT " %s lost (this client fell behind)\n",
-			       json_object_get_int_member_with_default(ev, "count", 0),
-			       json_object_get_string_member_with_default(ev, "what", ""));
-		if (strcmp(what, kind) == 0)
+		else if (rec.kind == CTL_STREAM_EDGE)
+			print_edge(&rec.edge);
+		else if (rec.kind == CTL_STREAM_FRAME)
+			print_frame(&rec.frame);
+		else if (rec.kind == CTL_STREAM_LOST)
+			printf("-- %" G_GUINT64_FORMAT " %s lost (this client fell behind)\n",
+			       rec.lost.count, rec.lost.what);
+		if (rec.kind == kind)
 			seen++;
 		fflush(stdout);
 	}
@@ -103,7 +98,7 @@ int cli_events_main(int argc, char **argv)
 			json_object_set_int_member(q, "since", since);
 		g_autoptr(JsonObject) o = cli_call(c, &common, q, &rc);
 		if (o != NULL)
-			rc = stream(c, &common, "edge", count, common.timeout_s);
+			rc = stream(c, &common, CTL_STREAM_EDGE, count, common.timeout_s);
 	}
 	cli_common_clear(&common);
 	return rc;
@@ -162,7 +157,7 @@ int cli_trace_main(int argc, char **argv)
 				printf("tracing reader %u to %s; \"ccidlab trace off\" stops it\n",
 				       r->number, json_object_get_string_member(o, "file"));
 		} else if (o != NULL) {
-			rc = stream(c, &common, "frame", count, common.timeout_s);
+			rc = stream(c, &common, CTL_STREAM_FRAME, count, common.timeout_s);
 		}
 	}
 	cli_readers_clear(&rs);

@@ -12,7 +12,8 @@ src_cli_ccidlab_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAG
 src_cli_ccidlab_CPPFLAGS = $(AM_CPPFLAGS) -DBINDIR='"$(bindir)"'
 src_cli_ccidlab_LDADD = src/bench/libbench.la src/check/libcheck.la src/lab/liblab.la \
 	src/pcsclegacy/libpcsclegacy.la src/cli/kit/libclikit.la \
-	$(CTL_LIBS) $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS) -ldl
+	src/ctl/libctlproto.la $(EMU_LIBS) src/ccid/libccidcore.la \
+	$(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS) -ldl
 # pcscd's log_msg and log_xxd, for the drivers `ccidlab bench` loads.
 src_cli_ccidlab_LDFLAGS = $(AM_LDFLAGS) -Wl,--dynamic-list=$(srcdir)/src/bench/bench.sym
 EXTRA_src_cli_ccidlab_DEPENDENCIES = $(srcdir)/src/bench/bench.sym

@@ -1,5 +1,6 @@
 /* ccidlab — the control server: the socket, its clients and the streams
- * (server.h).  What each request does is in handlers.c.
+ * (server.h).  What each request does is in handlers.c and the handle_*.c
+ * files it dispatches to.
  *
  * One GMainContext on one thread owns everything here.  Other threads
  * touch the server only through three doors, each cheap and non-blocking:
@@ -36,6 +37,7 @@
 
 static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer data);
 static gboolean on_writable(GSocket *sock, GIOCondition cond, gpointer data);
+static void ctl_conn_pump_edges(ctl_conn *c);
 
 /* ---- connections ---- */
 
@@ -146,7 +148,9 @@ static bool conn_flush(ctl_conn *c)
 	return true;
 }
 
-void ctl_conn_send(ctl_conn *c, char *line, size_t len)
+/* Queues bytes for a client (disconnects it past CTL_SERVER_OUT_MAX) and
+ * starts sending. */
+static void ctl_conn_send(ctl_conn *c, char *line, size_t len)
 {
 	if (c->dead) {
 		g_free(line);
@@ -382,47 +386,35 @@ static gboolean on_tick(gpointer data)
 
 /* ---- edges ---- */
 
+/* The emulator's edge log and the protocol's edge record name the same
+ * states and sources in the same order (test_ctl_server checks the names). */
+G_STATIC_ASSERT((int)EMU_EVENT_ABSENT == (int)CTL_EDGE_ABSENT &&
+		(int)EMU_EVENT_MUTE == (int)CTL_EDGE_MUTE);
+G_STATIC_ASSERT((int)EMU_EVENT_SRC_COUNT == (int)CTL_EDGE_SRC_COUNT);
+G_STATIC_ASSERT(EMU_EVENT_NAME_MAX == CTL_EDGE_DEVICE_MAX);
+
 static void emit_edge(ctl_conn *c, const emu_event *ev, bool *refreshed)
 {
-	JsonBuilder *b = ctl_event_begin("edge");
-	json_builder_set_member_name(b, "seq");
-	json_builder_add_int_value(b, (gint64)ev->seq);
-	json_builder_set_member_name(b, "ts_ns");
-	json_builder_add_int_value(b, ev->ts_ns);
-	json_builder_set_member_name(b, "reader");
 	int number = ctl_server_reader_of(c->srv, ev->reader_id, refreshed);
-	if (number >= 0)
-		json_builder_add_int_value(b, number);
-	else
-		json_builder_add_null_value(b);
-	json_builder_set_member_name(b, "device");
-	json_builder_add_string_value(b, ev->reader);
-	json_builder_set_member_name(b, "device_id");
-	json_builder_add_int_value(b, ev->reader_id);
-	json_builder_set_member_name(b, "slot");
-	json_builder_add_int_value(b, ev->slot);
-	json_builder_set_member_name(b, "state");
-	json_builder_add_string_value(b, emu_event_state_name(ev->state));
-	json_builder_set_member_name(b, "source");
-	json_builder_add_string_value(b, emu_event_source_name(ev->source));
+	ctl_edge e = { .seq = ev->seq, .ts_ns = ev->ts_ns, .has_reader = number >= 0,
+		       .reader = number >= 0 ? (unsigned)number : 0,
+		       .device_id = ev->reader_id, .slot = ev->slot,
+		       .state = (ctl_edge_state)ev->state, .source = (ctl_edge_source)ev->source };
+	g_strlcpy(e.device, ev->reader, sizeof e.device);
 	size_t len;
-	char *line = ctl_line_finish(b, &len);
+	char *line = ctl_edge_line(&e, &len);
 	ctl_conn_send(c, line, len);
 }
 
 static void emit_lost(ctl_conn *c, const char *what, uint64_t count)
 {
-	JsonBuilder *b = ctl_event_begin("lost");
-	json_builder_set_member_name(b, "what");
-	json_builder_add_string_value(b, what);
-	json_builder_set_member_name(b, "count");
-	json_builder_add_int_value(b, (gint64)count);
 	size_t len;
-	char *line = ctl_line_finish(b, &len);
+	char *line = ctl_lost_line(what, count, &len);
 	ctl_conn_send(c, line, len);
 }
 
-void ctl_conn_pump_edges(ctl_conn *c)
+/* Queues edges for a subscribed client up to the watermark. */
+static void ctl_conn_pump_edges(ctl_conn *c)
 {
 	emu_event ev[128];
 	bool refreshed = false;
@@ -492,19 +484,7 @@ void ctl_server_tracers_add(ctl_server *s, int delta)
 
 static char *frame_line(const ctl_frame *f, size_t *len)
 {
-	JsonBuilder *b = ctl_event_begin("frame");
-	json_builder_set_member_name(b, "reader");
-	json_builder_add_int_value(b, f->reader);
-	json_builder_set_member_name(b, "dir");
-	json_builder_add_string_value(b, f->dir == CTL_TRACE_OUT ? "out" : "in");
-	json_builder_set_member_name(b, "ts_us");
-	json_builder_add_int_value(b, f->ts_us);
-	json_builder_set_member_name(b, "len");
-	json_builder_add_int_value(b, (gint64)f->len);
-	json_builder_set_member_name(b, "hex");
-	g_autofree char *hex = ctl_hex(f->data, f->len);
-	json_builder_add_string_value(b, hex);
-	return ctl_line_finish(b, len);
+	return ctl_frame_line(f->reader, f->dir, f->ts_us, f->data, f->len, len);
 }
 
 static void write_all(int fd, const char *buf, size_t len)
@@ -676,7 +656,7 @@ static void server_free(ctl_server *s)
 {
 	if (s->events_sub != 0)
 		emu_events_unsubscribe(s->events_sub);
-	ctl_handlers_shutdown(s);
+	ctl_jobs_shutdown(s);
 	g_clear_pointer(&s->conns, g_ptr_array_unref);
 	g_clear_pointer(&s->trace_files, g_ptr_array_unref);
 	if (s->listen_src != NULL) {
@@ -740,8 +720,7 @@ ctl_server *ctl_server_start(const char *socket_path, const ctl_directory *dir,
 					     : PACKAGE_VERSION);
 	s->counts = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	s->dev_to_reader = g_hash_table_new(NULL, NULL);
-	s->storms = g_ptr_array_new();
-	s->scenarios = g_ptr_array_new();
+	ctl_jobs_init(s);
 	s->trace_files = g_ptr_array_new_with_free_func(trace_file_free);
 	s->ctx = g_main_context_new();
 	s->loop = g_main_loop_new(s->ctx, FALSE);

@@ -25,7 +25,7 @@ src_ifd_libifd_la_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFL
 
 src_ifd_libccidlab_la_SOURCES = src/ifd/entry.c
 src_ifd_libccidlab_la_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) $(GLIB_CFLAGS)
-IFD_LIBS = src/ifd/libifd.la src/ctl/libctl.la src/host/libhost.la src/usb/libusbtransport.la \
+IFD_LIBS = src/ifd/libifd.la src/ctl/libctlserver.la src/ctl/libctlproto.la src/host/libhost.la src/usb/libusbtransport.la \
 	$(EMU_LIBS) src/ccid/libccidcore.la
 src_ifd_libccidlab_la_LIBADD = $(IFD_LIBS) $(JSON_LIBS) $(LIBUSB_LIBS) $(GLIB_LIBS)
 src_ifd_libccidlab_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \

@@ -15,7 +15,7 @@ src_usbsim_libccidlab_usbsim_la_SOURCES = \
 	src/usbsim/plug.c \
 	src/usbsim/stubs.c
 src_usbsim_libccidlab_usbsim_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(LIBUSB_CFLAGS)
-USBSIM_LIBS = src/ctl/libctl.la src/host/libhost.la $(EMU_LIBS) src/ccid/libccidcore.la
+USBSIM_LIBS = src/ctl/libctlserver.la src/ctl/libctlproto.la src/host/libhost.la $(EMU_LIBS) src/ccid/libccidcore.la
 src_usbsim_libccidlab_usbsim_la_LIBADD = $(USBSIM_LIBS) $(JSON_LIBS) $(GLIB_LIBS)
 src_usbsim_libccidlab_usbsim_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/src/usbsim/exports.map -Wl,-z,defs
