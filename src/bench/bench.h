@@ -19,8 +19,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-int bench_main(int argc, char **argv);
-
 typedef struct bench_opts {
 	char *driver;		/* libccidlab.so for the open suite */
 	int apdu_iterations;	/* timed APDUs per reader and case */

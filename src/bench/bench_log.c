@@ -3,7 +3,7 @@
  *
  * pcscd exports log_msg and log_xxd from its executable and Debian's
  * libccid needs them to load at all; ccidlab's driver uses log_msg when
- * its host has it.  This program exports both (src/tools/bench.sym) with
+ * its host has it.  This program exports both (src/bench/bench.sym) with
  * pcsc-lite's signatures and behaves as pcscd does when it runs without
  * -d: debug and info lines are dropped before any formatting (libccid
  * logs one info line per APDU at its default level, which a production

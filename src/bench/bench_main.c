@@ -1,5 +1,5 @@
-/* ccidlab — `ccidlab bench`: arguments, the reader.conf.d of each suite,
- * and the suites in order (see bench.h). */
+/* ccidlab — ccidlab-bench, the program `ccidlab bench` runs: arguments,
+ * the reader.conf.d of each suite, and the suites in order (see bench.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -196,7 +196,9 @@ static void print_command(int argc, char **argv)
 	printf("\n");
 }
 
-int bench_main(int argc, char **argv)
+/* argv[0] is "bench" when `ccidlab bench` runs this program
+ * (src/cli/helper.c): the "command:" line reads as the user's. */
+int main(int argc, char **argv)
 {
 	bench_opts o = {
 		.apdu_iterations = 10000, .ext_iterations = 60, .open_readers = 16,

@@ -1,18 +1,19 @@
-/* ccidlab — the command.  main only picks the subcommand; each one lives
- * in its own file. */
+/* ccidlab — the command.  main only picks the subcommand from the table
+ * below (one line each); each one lives in its own file, or its own
+ * folder (src/lab, src/check, src/bench...). */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "bench/bench.h"
 #include "check/check_events.h"
-#include "cli/ctl_cmds.h"
-#include "lab/lab.h"
-#include "pcsclegacy/legacy_client.h"
-#include "lab/mkroot.h"
-#include "cli/usb_ids.h"
 #include "check/matrix.h"
+#include "cli/ctl_cmds.h"
+#include "cli/helper.h"
+#include "cli/usb_ids.h"
+#include "lab/lab.h"
+#include "lab/mkroot.h"
+#include "pcsclegacy/legacy_client.h"
 
 typedef struct subcommand {
 	const char *name;
@@ -45,7 +46,7 @@ static const subcommand subcommands[] = {
 	{ "legacy-wait", legacy_wait_main, "watch readers like pre-1.8.24 libpcsclite" },
 	{ "check-events", check_events_main, "check when SCardGetStatusChange callers learn of each edge" },
 	{ "matrix", matrix_main, "run the checker's storm suite on each pcsc-lite at hand, side by side" },
-	{ "bench", bench_main, "print benchmark figures, each a ratio to a same-run baseline" },
+	{ "bench", cli_bench_main, "print benchmark figures, each a ratio to a same-run baseline" },
 	{ "profiles", cli_profiles_main, "search the emulated reader profiles" },
 	{ "usb-ids", usb_ids_main, "choose the USB readers pcscd gives to ccidlab (Info.plist)" },
 	{ "version", version_main, "print the version" },

@@ -7,13 +7,13 @@ src_cli_ccidlab_SOURCES = \
 	src/cli/ctl_cmds.h src/cli/ctl_readers.c src/cli/ctl_fault.c src/cli/ctl_scenario.c \
 	src/cli/ctl_storm.c src/cli/ctl_events.c src/cli/profiles.c \
 	src/cli/legacy_cmd.c \
-	src/cli/usb_ids.h src/cli/usb_ids.c
+	src/cli/usb_ids.h src/cli/usb_ids.c \
+	src/cli/helper.h src/cli/helper.c
 src_cli_ccidlab_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
-src_cli_ccidlab_CPPFLAGS = $(AM_CPPFLAGS) -DBINDIR='"$(bindir)"'
-src_cli_ccidlab_LDADD = src/bench/libbench.la src/check/libcheck.la src/lab/liblab.la \
+src_cli_ccidlab_CPPFLAGS = $(AM_CPPFLAGS) -DBINDIR='"$(bindir)"' -DPKGLIBEXECDIR='"$(pkglibexecdir)"'
+# libemu: `ccidlab profiles` searches the emulator's profiles and
+# catalogue.  `ccidlab bench` is a program of its own (src/bench).
+src_cli_ccidlab_LDADD = src/check/libcheck.la src/lab/liblab.la \
 	src/pcsclegacy/libpcsclegacy.la src/cli/kit/libclikit.la \
 	src/ctl/libctlproto.la $(EMU_LIBS) src/ccid/libccidcore.la \
-	$(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS) -ldl
-# pcscd's log_msg and log_xxd, for the drivers `ccidlab bench` loads.
-src_cli_ccidlab_LDFLAGS = $(AM_LDFLAGS) -Wl,--dynamic-list=$(srcdir)/src/bench/bench.sym
-EXTRA_src_cli_ccidlab_DEPENDENCIES = $(srcdir)/src/bench/bench.sym
+	$(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS)
