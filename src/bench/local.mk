@@ -20,7 +20,7 @@ src_bench_libbench_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC
 	$(LIBUSB_CFLAGS)
 src_bench_libbench_la_CPPFLAGS = $(AM_CPPFLAGS) -DUSBDROPDIR='"$(usbdropdir)"'
 
-pkglibexec_PROGRAMS = src/bench/ccidlab-bench
+pkglibexec_PROGRAMS += src/bench/ccidlab-bench
 src_bench_ccidlab_bench_SOURCES = src/bench/bench_main.c src/bench/bench_log.c
 src_bench_ccidlab_bench_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(PCSC_CFLAGS)
 src_bench_ccidlab_bench_CPPFLAGS = $(AM_CPPFLAGS) -DUSBDROPDIR='"$(usbdropdir)"'
