@@ -44,11 +44,9 @@ TESTS += tests/unit/test_result
 # check-events' anomaly classes over synthetic timelines: the oracle and
 # the classifier are pure, so they link here without pcscd.
 check_PROGRAMS += tests/unit/test_check_classes
-tests_unit_test_check_classes_SOURCES = tests/unit/test_check_classes.c \
-	src/check/check_timeline.c src/check/check_oracle.c src/check/check_classes.c \
-	src/check/check_classes_report.c
+tests_unit_test_check_classes_SOURCES = tests/unit/test_check_classes.c
 tests_unit_test_check_classes_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
-tests_unit_test_check_classes_LDADD = $(JSON_LIBS) $(GLIB_LIBS)
+tests_unit_test_check_classes_LDADD = $(CHECK_CORE_LIBS) $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS)
 TESTS += tests/unit/test_check_classes
 # The driver loaded without pcscd, as pcsc-lite's handler test loads it
 # (tests/integration/handler-direct.sh runs them): one program exports

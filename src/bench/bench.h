@@ -6,18 +6,22 @@
  * bench_main.c parses the arguments, writes the reader.conf.d a suite
  * needs and runs the suites; each suite lives in its own file:
  *   bench_apdu.c    APDU round trip through pcscd (libpcsclite)
- *   bench_wakeup.c  edge to wakeup in event and polling-only mode, scale
+ *   bench_wakeup.c  edge to wakeup in event and polling-only mode, scale,
+ *                   on the event checker's truth, monitors and settling
+ *   bench_judge.c   its figures and verdict, from the checker's oracle
  *   bench_open.c    IFDHCreateChannelByName to ready, driver in-process
  *   bench_driver.c  ccidlab vs libccid in-process on usbsim, no pcscd
  *   bench_log.c     pcscd's log_msg/log_xxd for drivers loaded here
  *   bench_stats.c   clocks, percentiles, the figure lines
  */
-#ifndef CCIDLAB_TOOLS_BENCH_H
-#define CCIDLAB_TOOLS_BENCH_H
+#ifndef CCIDLAB_BENCH_BENCH_H
+#define CCIDLAB_BENCH_BENCH_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "check/check_events.h"
 
 typedef struct bench_opts {
 	char *driver;		/* libccidlab.so for the open suite */
@@ -30,6 +34,7 @@ typedef struct bench_opts {
 	int scale_edges;	/* edges of the scale storm */
 	int clients;		/* client threads */
 	unsigned seed;		/* storm seed */
+	char *record;		/* --record: the last wakeup run, for check_record_read */
 } bench_opts;
 
 /* ---- bench_stats.c ---- */
@@ -49,6 +54,42 @@ const char *bench_verdict(bool met);
  * file LOG; returns the saved stderr for bench_restore_stderr, or -1. */
 int bench_divert_stderr(const char *log);
 void bench_restore_stderr(int saved);
+
+/* ---- bench_judge.c: bench wakeup's verdict and figures ---- */
+
+#define BENCH_N_WORST 3
+
+/* When the host saw one stimulus edge (0: never) and what it led to. */
+typedef struct bench_seen {
+	gint64 observed_ns;
+	bool present;
+} bench_seen;
+
+typedef struct bench_worst {
+	double ms;		/* edge -> wakeup */
+	double observed_ms;	/* edge -> observed, -1: not observed */
+	int slot_index;
+	unsigned monitor;
+	bool present;
+	gint64 ts_ns;
+} bench_worst;
+
+typedef struct bench_wakeup_figures {
+	GArray *lat;		/* double ms, per (edge, client) caught: edge -> wakeup */
+	GArray *driver;		/* double ms, per observed edge: edge -> observed */
+	GArray *pcscd;		/* double ms, per (edge, client) observed: observed -> wakeup */
+	guint64 edges;		/* stimulus edges (presence flips) */
+	guint64 delivered, lost, late, phantom, superseded, unresolved, errors;
+	bench_worst worst[BENCH_N_WORST];	/* by ms, largest first */
+	check_result result;	/* the oracle's */
+	check_verdict verdict;	/* check-events' verdict on the same run */
+} bench_wakeup_figures;
+
+/* Judges a recorded run as check-events does (check_judge, its default
+ * bounds) and makes bench's figures from the oracle's catches. */
+void bench_wakeup_judge(const check_truth *t, GArray *edges, check_monitor **mons, unsigned n,
+			const check_checkpoints *cp, bench_wakeup_figures *f);
+void bench_wakeup_figures_clear(bench_wakeup_figures *f);
 
 /* ---- suites: 0 when they ran (targets missed included), else 1 ---- */
 

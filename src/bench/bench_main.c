@@ -206,6 +206,7 @@ int main(int argc, char **argv)
 		.scale_edges = 10000, .clients = 8, .seed = 2018,
 	};
 	g_autofree char *conf = NULL;
+	g_autofree char *record = NULL;
 	gint64 seed = o.seed;
 	GOptionEntry entries[] = {
 		{ "write-conf", 0, 0, G_OPTION_ARG_FILENAME, &conf,
@@ -229,6 +230,9 @@ int main(int argc, char **argv)
 		{ "clients", 0, 0, G_OPTION_ARG_INT, &o.clients,
 		  "client threads in SCardGetStatusChange (default 8)", "N" },
 		{ "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "storm seed (default 2018)", "N" },
+		{ "record", 0, 0, G_OPTION_ARG_FILENAME, &record,
+		  "write the last edge-to-wakeup run (edge stream, clients' returns, checkpoints) "
+		  "to FILE, JSON lines that the checker's tests replay", "FILE" },
 		{ NULL }
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("SUITE...");
@@ -261,6 +265,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	o.seed = (unsigned)seed;
+	o.record = record;
 	if (argc < 2) {
 		fprintf(stderr, "ccidlab bench: name at least one suite (apdu, open, wakeup-event, "
 			"wakeup-poll, scale, apdu-libccid, wakeup-libccid, wakeup-usb, driver)\n");

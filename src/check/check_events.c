@@ -41,6 +41,7 @@ typedef struct options {
 	char *timeout;		/* "inf" or ms: every libpcsclite kind's */
 	char *pnp;		/* "yes" or "no": every libpcsclite kind's; NULL: the mix */
 	DWORD timeout_value;
+	char *record;		/* --record FILE */
 } options;
 
 static bool parse_timeout(const char *s, DWORD *out)
@@ -58,78 +59,23 @@ static bool parse_timeout(const char *s, DWORD *out)
 	return true;
 }
 
-/* Waits until cond(data) or budget_ms; a check every 10 ms. */
-static bool wait_until(bool (*cond)(void *), void *data, unsigned budget_ms)
-{
-	gint64 deadline = g_get_monotonic_time() + (gint64)budget_ms * 1000;
-	while (!cond(data)) {
-		if (g_get_monotonic_time() > deadline)
-			return false;
-		g_usleep(10 * 1000);
-	}
-	return true;
-}
-
-typedef struct run {
+typedef struct widener {
 	check_truth *t;
-	check_monitor **mons;
-	unsigned n_mons;
-	int widener;
-	gint64 quiet_ns;
-} run;
+	int index;
+} widener;
 
 static bool widener_seen(void *p)
 {
-	run *r = p;
+	widener *w = p;
 	bool seen = false;
-	g_mutex_lock(&r->t->lock);
-	for (guint i = 0; i < r->t->edges->len; i++) {
-		const check_edge *e = &g_array_index(r->t->edges, check_edge, i);
-		if (e->slot_index == r->widener && e->source == CHECK_SRC_OBSERVED && e->present)
+	g_mutex_lock(&w->t->lock);
+	for (guint i = 0; i < w->t->edges->len; i++) {
+		const check_edge *e = &g_array_index(w->t->edges, check_edge, i);
+		if (e->slot_index == w->index && e->source == CHECK_SRC_OBSERVED && e->present)
 			seen = true;
 	}
-	g_mutex_unlock(&r->t->lock);
+	g_mutex_unlock(&w->t->lock);
 	return seen;
-}
-
-static bool all_reported(void *p)
-{
-	run *r = p;
-	for (unsigned i = 0; i < r->n_mons; i++) {
-		g_mutex_lock(&r->mons[i]->lock);
-		bool any = r->mons[i]->wakeups->len > 0;
-		g_mutex_unlock(&r->mons[i]->lock);
-		if (!any)
-			return false;
-	}
-	return true;
-}
-
-/* Quiet for quiet_ns since the last stimulus edge, and every client
- * shows the truth on every slot it watches. */
-static bool settled(void *p)
-{
-	run *r = p;
-	gint64 last = check_truth_last_stimulus_ns(r->t);
-	if (check_now_ns() - last < r->quiet_ns)
-		return false;
-	g_autoptr(GArray) edges = check_truth_snapshot(r->t);
-	int truth[CHECK_MAX_SLOTS];
-	for (unsigned i = 0; i < r->t->n_slots; i++)
-		truth[i] = r->t->slots[i].present0;
-	for (guint i = 0; i < edges->len; i++) {
-		const check_edge *e = &g_array_index(edges, check_edge, i);
-		if (e->source == CHECK_SRC_STIMULUS)
-			truth[e->slot_index] = e->present;
-	}
-	for (unsigned i = 0; i < r->n_mons; i++) {
-		int known[CHECK_MAX_SLOTS];
-		check_monitor_known(r->mons[i], known);
-		for (unsigned s = 0; s < r->t->n_slots; s++)
-			if (known[s] >= 0 && known[s] != truth[s])
-				return false;
-	}
-	return true;
 }
 
 static int pick_widener(const check_truth *t, const char *name)
@@ -193,6 +139,9 @@ static int parse(int *argc, char ***argv, options *o, cli_common *common)
 		  "yes: every libpcsclite monitor also watches the PnP entry; no: none does "
 		  "(default: the mix)", "yes|no" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "no progress lines on stderr", NULL },
+		{ "record", 0, 0, G_OPTION_ARG_FILENAME, &o->record,
+		  "also write the run (edge stream, monitors' returns, checkpoints) to FILE, "
+		  "JSON lines that the checker's unit tests replay", "FILE" },
 		{ NULL },
 	};
 	int rc = cli_parse(argc, argv, "[OPTIONS]",
@@ -260,30 +209,18 @@ static bool keep_readers(check_truth *t, unsigned n, bool json)
 	return true;
 }
 
-/* Stops every monitor within one shared budget (5 s, at least 200 ms
- * each): a pcsc-lite that ignores SCardCancel leaves its monitors
- * blocked (check_monitor_stop), and 32 of them must not cost 32 budgets. */
-static void stop_monitors(check_monitor **mons, unsigned n)
-{
-	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-
-	for (unsigned i = 0; i < n; i++) {
-		gint64 left_ms = (end - g_get_monotonic_time()) / 1000;
-		check_monitor_stop(mons[i], (unsigned)MAX(left_ms, 200));
-	}
-}
-
 int check_events_main(int argc, char **argv)
 {
 	options o = { .clients = 8, .duration = 10, .seed = 1, .sweep_step_us = 10,
-		      .sweep_max_us = 2000, .sweep_step_ms = 100, .bound_event_ms = 50,
-		      .bound_poll_ms = 450 };
+		      .sweep_max_us = 2000, .sweep_step_ms = 100,
+		      .bound_event_ms = CHECK_BOUND_EVENT_MS, .bound_poll_ms = CHECK_BOUND_POLL_MS };
 	cli_common common = { 0 };
 	int rc = parse(&argc, &argv, &o, &common);
 	if (rc >= 0) {
 		g_free(o.timeout);
 		g_free(o.pnp);
 		g_free(o.widener_reader);
+		g_free(o.record);
 		cli_common_clear(&common);
 		return rc;
 	}
@@ -302,10 +239,12 @@ int check_events_main(int argc, char **argv)
 			     .sweep_max_us = (unsigned)o.sweep_max_us,
 			     .sweep_step_ms = (unsigned)o.sweep_step_ms, .widener_index = -1,
 			     .control_pairs = o.control_pairs > 0 ? (unsigned)o.control_pairs : 0 };
-	guint16 c0[CHECK_MAX_SLOTS] = { 0 }, c1[CHECK_MAX_SLOTS] = { 0 };
-	bool have_c0 = false, have_c1 = false;
-	gint64 t0 = 0, t1 = 0;
-	run r = { .t = &truth, .mons = mons, .widener = -1, .quiet_ns = 1000 * 1000000LL };
+	check_checkpoints cp = { 0 };
+	bool have_c0 = false;
+	widener w = { .t = &truth, .index = -1 };
+
+	if (o.record != NULL)
+		truth.stream = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
 
 	g_autoptr(ctl_client) c = cli_connect(&common, &rc);
 	if (c == NULL)
@@ -329,7 +268,7 @@ int check_events_main(int argc, char **argv)
 		}
 		check_slot *ws = &truth.slots[st.widener_index];
 		ws->widened = true;
-		r.widener = st.widener_index;
+		w.index = st.widener_index;
 		if ((ws->present0 && !check_widener_remove(c, ws, &err)) ||
 		    !check_widener_insert(c, ws, &err)) {
 			cli_error("check-events", "widener: %s", err->message);
@@ -337,7 +276,7 @@ int check_events_main(int argc, char **argv)
 			goto out;
 		}
 		/* Wait for pcscd to see it, so that the monitors start with it. */
-		wait_until(widener_seen, &r, 3000);
+		check_wait_until(widener_seen, &w, 3000);
 	}
 	/* One-reader monitors take the slots in turn, alternating the
 	 * modes, so that both modes get every kind. */
@@ -365,14 +304,13 @@ int check_events_main(int argc, char **argv)
 		}
 		mons[n_mons++] = m;
 	}
-	r.n_mons = n_mons;
-	if (!wait_until(all_reported, &r, 10000)) {
+	if (!check_wait_first_answers(mons, n_mons, 10000)) {
 		cli_error("check-events", "a monitor got no first answer from pcscd in 10 s");
 		rc = CLI_EXIT_IO;
 		goto out;
 	}
-	t0 = check_now_ns();
-	have_c0 = check_read_counters(&truth, c0);
+	cp.t0_ns = check_now_ns();
+	have_c0 = check_read_counters(&truth, cp.c0);
 	if (!o.quiet)
 		fprintf(stderr, "check-events: %u slots, %u monitors (%d legacy) running\n",
 			truth.n_slots, n_mons, o.legacy);
@@ -385,10 +323,10 @@ int check_events_main(int argc, char **argv)
 	 * edge "lost" (plus a margin). */
 	if (!o.quiet)
 		fprintf(stderr, "check-events: settling\n");
-	wait_until(settled, &r, (unsigned)(CHECK_LOST_NS / 1000000) + 700);
-	t1 = check_now_ns();
-	have_c1 = check_read_counters(&truth, c1);
-	stop_monitors(mons, n_mons);
+	check_settle(&truth, mons, n_mons, 1000 * 1000000LL, (unsigned)(CHECK_LOST_NS / 1000000) + 700);
+	cp.t1_ns = check_now_ns();
+	cp.counters_read = check_read_counters(&truth, cp.c1) && have_c0;
+	check_stop_monitors(mons, n_mons);
 	if (st.widener_index >= 0) {
 		g_autoptr(GError) e2 = NULL;
 		check_widener_remove(c, &truth.slots[st.widener_index], &e2);
@@ -396,16 +334,15 @@ int check_events_main(int argc, char **argv)
 	check_truth_stop(&truth);
 	edges = check_truth_snapshot(&truth);
 
-	check_oracle_params p = { .bound_ns = { (gint64)(o.bound_event_ms * 1e6),
-						(gint64)(o.bound_poll_ms * 1e6) },
-				  .end_ns = t1,
-				  .worst = 20 };
-	check_oracle_run(&truth, edges, mons, n_mons, &p, &result);
-	result.truth_lost = truth.lost + (truth.stream_error != NULL);
-	if (have_c0 && have_c1)
-		check_oracle_counters(&truth, edges, t0, t1, c0, c1, &result);
-	check_verdict_compute(&result, o.legacy_must_pass, o.expect_legacy_loss, o.legacy > 0, &verdict);
-	check_classes_run(&truth, edges, mons, n_mons, &result, t0, t1, &classes);
+	check_judge_params jp = check_judge_params_for(o.bound_event_ms, o.bound_poll_ms, cp.t1_ns,
+						       o.legacy > 0, o.legacy_must_pass,
+						       o.expect_legacy_loss);
+	check_judge(&truth, edges, mons, n_mons, &jp, &cp, &result, &verdict);
+	check_classes_run(&truth, edges, mons, n_mons, &result, cp.t0_ns, cp.t1_ns, &classes);
+	if (o.record != NULL && !check_record_write(o.record, &truth, mons, n_mons, &cp, &err)) {
+		cli_error("check-events", "--record: %s", err->message);
+		g_clear_error(&err);
+	}
 	if (common.json)
 		check_report_json(stdout, &truth, edges, mons, n_mons, &result, &verdict, &st,
 				  &classes);
@@ -414,15 +351,15 @@ int check_events_main(int argc, char **argv)
 	fflush(stdout);
 	rc = verdict.pass ? CLI_EXIT_OK : CLI_EXIT_REFUSED;
 out:
-	stop_monitors(mons, n_mons);
+	check_stop_monitors(mons, n_mons);
 	for (unsigned i = 0; i < n_mons; i++)
 		check_monitor_free(mons[i]);
 	check_truth_clear(&truth);
 	check_result_clear(&result);
 	check_classes_clear(&classes);
-	if (verdict.reasons != NULL)
-		g_ptr_array_unref(verdict.reasons);
+	check_verdict_clear(&verdict);
 	g_free(o.widener_reader);
+	g_free(o.record);
 	g_free(o.timeout);
 	g_free(o.pnp);
 	cli_common_clear(&common);

@@ -24,6 +24,7 @@
 #include <winscard.h>
 
 #include "ctl/client.h"
+#include "ctl/stream.h"
 
 /* pcscd 1.9.9 serves at most 16 reader contexts (slots); 2.5.0 lifted
  * that limit, and the version matrix goes to 64 readers. */
@@ -33,6 +34,10 @@
 /* The comparison-loop sleep of libpcsclite for a present card without
  * ATR (PCSCLITE_STATUS_POLL_RATE + 10 µs, pcscd-driver-facts §1.3). */
 #define CHECK_WIDENER_SLEEP_NS (410 * 1000000LL)
+/* "late": a wakeup later than this after its edge (the defaults of
+ * check-events' --bound-event-ms and --bound-poll-ms, and bench's). */
+#define CHECK_BOUND_EVENT_MS 50
+#define CHECK_BOUND_POLL_MS 450
 /* "lost": the state stayed stable this long and the client never caught up. */
 #define CHECK_LOST_NS (5000 * 1000000LL)
 
@@ -85,12 +90,23 @@ typedef struct check_truth {
 	ctl_client *client;	/* owned by the thread once started */
 	GThread *thread;
 	gint stop;
+	/* Set before check_truth_start: */
+	const char *only_prefix;	/* only the readers whose driver name starts so */
+	/* Join the driver's readers to pcscd's by name ("NAME XX YY", NAME the
+	 * driver's name) rather than by number: for a socket whose numbers are
+	 * not pcscd's (the usbsim shim's). */
+	bool join_by_name;
+	/* Keep every stream line (JsonObject) for check_record_write. */
+	GPtrArray *stream;
 } check_truth;
 
 /* Subscribes, then lists the readers and maps them to pcscd's names,
  * so that every edge after the listing is in the stream.  Starts the
  * reader thread. */
 bool check_truth_start(check_truth *t, const char *socket, unsigned timeout_ms, GError **error);
+/* One decoded stream line into the truth (check_stream.c): an edge of one
+ * of its slots after the listing, or a "lost" count.  Takes t->lock. */
+void check_truth_feed(check_truth *t, const ctl_stream_rec *rec);
 void check_truth_stop(check_truth *t);
 void check_truth_clear(check_truth *t);
 /* A copy of the edges so far (check_edge). */
@@ -180,6 +196,27 @@ void check_monitor_free(check_monitor *m);
  * -1 unknown, 0 absent, 1 present. */
 void check_monitor_known(check_monitor *m, int known[CHECK_MAX_SLOTS]);
 
+/* A monitor's records without a thread or a context (a replayed run),
+ * and their release; check_monitor_start and _free use them too. */
+check_monitor *check_monitor_new(unsigned id, const check_kind *kind);
+void check_monitor_release(check_monitor *m);
+
+/* ---- running them (check_settle.c) ---- */
+
+/* Waits until cond(data) or budget_ms; a check every 10 ms. */
+bool check_wait_until(bool (*cond)(void *), void *data, unsigned budget_ms);
+/* Waits until every monitor has had its first answer (its counters count
+ * from there), within budget_ms. */
+bool check_wait_first_answers(check_monitor **mons, unsigned n, unsigned budget_ms);
+/* Waits until no stimulus edge came for quiet_ns and every monitor shows
+ * the truth on every slot it watches, within budget_ms. */
+bool check_settle(check_truth *t, check_monitor **mons, unsigned n, gint64 quiet_ns,
+		  unsigned budget_ms);
+/* Stops every monitor within one shared budget (5 s, at least 200 ms
+ * each): a pcsc-lite that ignores SCardCancel leaves its monitors
+ * blocked (check_monitor_stop), and 32 of them must not cost 32 budgets. */
+void check_stop_monitors(check_monitor **mons, unsigned n);
+
 /* Reads each slot's event counter now (one non-blocking call).  false
  * when pcscd did not answer. */
 bool check_read_counters(const check_truth *t, guint16 counters[CHECK_MAX_SLOTS]);
@@ -214,6 +251,7 @@ typedef struct check_stimuli {
 	 * each pair then left quiet for CHECK_PAIR_QUIET_MS so that a missed
 	 * edge counts as lost. */
 	unsigned control_pairs;
+	const char *card;		/* the storm's card spec; NULL: the emulator's default */
 } check_stimuli;
 
 #define CHECK_PAIR_QUIET_MS 6000u
@@ -273,13 +311,25 @@ typedef struct check_result {
 	gint64 bound_ns[CHECK_MODE_COUNT];
 	guint64 stimulus_edges[CHECK_MODE_COUNT];
 	guint64 truth_lost;
+	GArray *catches;	/* check_catch, when asked (check_oracle_params) */
 } check_result;
 
 typedef struct check_oracle_params {
 	gint64 bound_ns[CHECK_MODE_COUNT];
 	gint64 end_ns;		/* end of observation */
 	unsigned worst;		/* worst cases kept per group */
+	bool keep_catches;	/* fill check_result.catches */
 } check_oracle_params;
+
+/* One edge a monitor caught: when, and after how long (bench's figures
+ * are made of these). */
+typedef struct check_catch {
+	unsigned monitor;
+	int slot_index;
+	guint64 seq;
+	gint64 edge_ns;
+	gint64 latency_ns;
+} check_catch;
 
 void check_oracle_run(const check_truth *t, GArray *edges, check_monitor **mons, unsigned n_mons,
 		      const check_oracle_params *p, check_result *out);
@@ -346,6 +396,63 @@ typedef struct check_verdict {
 
 void check_verdict_compute(const check_result *r, bool legacy_must_pass, bool expect_legacy_loss,
 			   bool have_legacy, check_verdict *v);
+void check_verdict_clear(check_verdict *v);
+
+/* ---- the verdict of a run (check_judge.c) ---- */
+
+/* The two quiet checkpoints of a run: the first after every monitor's
+ * first answer, the second once settled (the end of observation), and
+ * pcscd's event counters read at each. */
+typedef struct check_checkpoints {
+	gint64 t0_ns, t1_ns;
+	bool counters_read;		/* both readings answered */
+	guint16 c0[CHECK_MAX_SLOTS], c1[CHECK_MAX_SLOTS];
+} check_checkpoints;
+
+typedef struct check_judge_params {
+	check_oracle_params oracle;	/* end_ns: the second checkpoint */
+	bool legacy_must_pass, expect_legacy_loss, have_legacy;
+} check_judge_params;
+
+/* check-events' parameters (its options; bench takes the defaults:
+ * CHECK_BOUND_EVENT_MS, CHECK_BOUND_POLL_MS, no legacy client). */
+check_judge_params check_judge_params_for(double bound_event_ms, double bound_poll_ms,
+					  gint64 end_ns, bool have_legacy, bool legacy_must_pass,
+					  bool expect_legacy_loss);
+
+/* What a recorded run comes to: the oracle over every (edge, client), the
+ * edges the stream itself lost, the counter check between the
+ * checkpoints, and the verdict.  check-events and bench wakeup both judge
+ * with this, so that they cannot disagree about one run.  Pure. */
+void check_judge(const check_truth *t, GArray *edges, check_monitor **mons, unsigned n_mons,
+		 const check_judge_params *p, const check_checkpoints *cp, check_result *result,
+		 check_verdict *verdict);
+
+/* ---- recorded runs (check_record.c) ----
+ *
+ * A run as JSON lines: the slots under test, the edge stream exactly as
+ * the server sent it, every monitor with its returns and listings, and
+ * the checkpoints.  Replayed, it is judged as it was live. */
+
+typedef struct check_replay {
+	check_truth truth;		/* fed from the recorded stream */
+	GArray *edges;			/* check_edge: the truth's, once fed */
+	check_monitor **mons;		/* no thread, no context */
+	unsigned n_mons;
+	check_checkpoints cp;
+} check_replay;
+
+/* Writes the run (t->stream must have kept the stream lines). */
+bool check_record_write(const char *path, const check_truth *t, check_monitor **mons,
+			unsigned n_mons, const check_checkpoints *cp, GError **error);
+/* Reads a run back (its stream lines kept in truth.stream, so that it can
+ * be written again); G_IO_ERROR or G_FILE_ERROR naming the line on
+ * anything malformed.  check_replay_clear after either outcome. */
+bool check_record_read(const char *path, check_replay *out, GError **error);
+/* The same from the file's text (name: for messages). */
+bool check_record_parse(const char *text, size_t len, const char *name, check_replay *out,
+			GError **error);
+void check_replay_clear(check_replay *r);
 void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_monitor **mons,
 		       unsigned n_mons, const check_result *r, const check_verdict *v,
 		       const check_classes *c);

@@ -138,16 +138,7 @@ static gpointer monitor_thread(gpointer data)
 check_monitor *check_monitor_start(unsigned id, const check_kind *kind, const check_truth *t,
 				   unsigned single_slot, const char *legacy_socket, GError **error)
 {
-	check_monitor *m = g_new0(check_monitor, 1);
-	m->id = id;
-	m->kind = *kind;
-	m->label = check_kind_label(kind);
-	g_mutex_init(&m->lock);
-	m->wakeups = g_array_new(FALSE, FALSE, sizeof(check_wakeup));
-	m->states = g_array_new(FALSE, FALSE, sizeof(DWORD));
-	m->listings = g_array_new(FALSE, FALSE, sizeof(check_listing));
-	m->errors = g_hash_table_new(g_direct_hash, g_direct_equal);
-	m->connect_errors = g_hash_table_new(g_direct_hash, g_direct_equal);
+	check_monitor *m = check_monitor_new(id, kind);
 	if (kind->all) {
 		for (unsigned i = 0; i < t->n_slots; i++) {
 			m->slot_of[m->n] = (int)i;
@@ -236,19 +227,7 @@ void check_monitor_free(check_monitor *m)
 		check_legacy_close(m->legacy);
 	else if (m->ctx != 0)
 		SCardReleaseContext(m->ctx);
-	for (unsigned i = 0; i < m->n; i++)
-		g_free(m->names[i]);
-	g_free(m->label);
-	g_free(m->setup_error);
-	for (guint i = 0; i < m->listings->len; i++)
-		g_strfreev(g_array_index(m->listings, check_listing, i).names);
-	g_array_unref(m->listings);
-	g_array_unref(m->wakeups);
-	g_array_unref(m->states);
-	g_hash_table_unref(m->errors);
-	g_hash_table_unref(m->connect_errors);
-	g_mutex_clear(&m->lock);
-	g_free(m);
+	check_monitor_release(m);
 }
 
 void check_monitor_known(check_monitor *m, int known[CHECK_MAX_SLOTS])

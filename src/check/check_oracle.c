@@ -171,6 +171,11 @@ static void judge_entry(const check_truth *t, GArray *edges, check_monitor *m, u
 			gint64 lat = caught - e->ts_ns;
 			st->edges++;
 			g_array_append_val(st->latency_ns, lat);
+			if (out->catches != NULL) {
+				check_catch k = { .monitor = m->id, .slot_index = si, .seq = e->seq,
+						  .edge_ns = e->ts_ns, .latency_ns = lat };
+				g_array_append_val(out->catches, k);
+			}
 			if (lat >= CHECK_LOST_NS) {
 				/* Caught only after the state had stayed stable for
 				 * 5 s (some later wakeup rescued it): lost, as the
@@ -324,6 +329,8 @@ void check_oracle_run(const check_truth *t, GArray *edges, check_monitor **mons,
 {
 	out->groups = g_ptr_array_new_with_free_func(group_free);
 	out->cases = g_array_new(FALSE, FALSE, sizeof(check_case));
+	if (p->keep_catches)
+		out->catches = g_array_new(FALSE, FALSE, sizeof(check_catch));
 	for (unsigned k = 0; k < CHECK_MODE_COUNT; k++)
 		out->bound_ns[k] = p->bound_ns[k];
 	for (unsigned i = 0; i < t->n_slots; i++) {
@@ -409,4 +416,5 @@ void check_result_clear(check_result *r)
 	g_clear_pointer(&r->cases, g_array_unref);
 	g_clear_pointer(&r->firsts, g_array_unref);
 	g_clear_pointer(&r->counters, g_array_unref);
+	g_clear_pointer(&r->catches, g_array_unref);
 }

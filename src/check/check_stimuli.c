@@ -28,9 +28,9 @@ static JsonArray *targets(const check_truth *t, unsigned *n)
 	return a;
 }
 
-static gint64 storm_start(ctl_client *c, const check_truth *t, double rate, unsigned duration_ms,
-			  guint32 seed, unsigned min_hold_ms, unsigned burst, unsigned gap_us,
-			  GError **error)
+static gint64 storm_start(ctl_client *c, const check_truth *t, const check_stimuli *s,
+			  double rate, unsigned duration_ms, guint32 seed, unsigned min_hold_ms,
+			  unsigned burst, unsigned gap_us, GError **error)
 {
 	unsigned n = 0;
 	JsonObject *q = ctl_client_request_new("storm");
@@ -40,6 +40,8 @@ static gint64 storm_start(ctl_client *c, const check_truth *t, double rate, unsi
 	if (min_hold_ms > 0)
 		json_object_set_int_member(q, "min_hold_ms", min_hold_ms);
 	json_object_set_array_member(q, "targets", targets(t, &n));
+	if (s->card != NULL)
+		json_object_set_string_member(q, "card", s->card);
 	if (burst > 1) {
 		json_object_set_int_member(q, "burst", MIN(burst, n));
 		json_object_set_int_member(q, "burst_gap_us", gap_us);
@@ -167,7 +169,8 @@ bool check_stimuli_run(ctl_client *c, const check_truth *t, const check_stimuli 
 		if (!quiet)
 			fprintf(stderr, "check-events: storm %.1f edges/s for %.1f s, seed %u\n",
 				s->storm_rate, s->duration_s, s->seed);
-		gint64 id = storm_start(c, t, s->storm_rate, ms, s->seed, s->min_hold_ms, 0, 0, error);
+		gint64 id = storm_start(c, t, s, s->storm_rate, ms, s->seed, s->min_hold_ms, 0, 0,
+					error);
 		if (id < 0 || !storm_wait(c, id, ms + 10000, quiet, error))
 			return false;
 	}
@@ -188,7 +191,7 @@ bool check_stimuli_run(ctl_client *c, const check_truth *t, const check_stimuli 
 		for (unsigned i = 0; i < steps; i++) {
 			unsigned gap = i * s->sweep_step_us;
 			unsigned dur = 50 + (n * gap) / 1000;
-			last = storm_start(c, t, 1000.0, dur, s->seed + 1 + i, dur, n, gap, error);
+			last = storm_start(c, t, s, 1000.0, dur, s->seed + 1 + i, dur, n, gap, error);
 			if (last < 0)
 				return false;
 			/* Pace the steps on the clock: step i starts at

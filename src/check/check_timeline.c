@@ -1,7 +1,7 @@
 /* ccidlab — check-events: the pure helpers over a recorded timeline (the
- * clock, the names of modes and client kinds, one slot's presence flips),
- * apart from the truth's thread and the monitors so that the oracle links
- * alone into the unit tests. */
+ * clock, the names of modes and client kinds, one slot's presence flips,
+ * a monitor's records), apart from the truth's thread and the monitors'
+ * threads so that the oracle links alone into the unit tests. */
 #include "config.h"
 
 #include <time.h>
@@ -46,4 +46,38 @@ GArray *check_truth_slot_edges(const GArray *all, int slot_index, bool observed,
 		g_array_append_val(a, *e);
 	}
 	return a;
+}
+
+check_monitor *check_monitor_new(unsigned id, const check_kind *kind)
+{
+	check_monitor *m = g_new0(check_monitor, 1);
+	m->id = id;
+	m->kind = *kind;
+	m->label = check_kind_label(kind);
+	g_mutex_init(&m->lock);
+	m->wakeups = g_array_new(FALSE, FALSE, sizeof(check_wakeup));
+	m->states = g_array_new(FALSE, FALSE, sizeof(DWORD));
+	m->listings = g_array_new(FALSE, FALSE, sizeof(check_listing));
+	m->errors = g_hash_table_new(g_direct_hash, g_direct_equal);
+	m->connect_errors = g_hash_table_new(g_direct_hash, g_direct_equal);
+	return m;
+}
+
+void check_monitor_release(check_monitor *m)
+{
+	if (m == NULL)
+		return;
+	for (unsigned i = 0; i < m->n; i++)
+		g_free(m->names[i]);
+	g_free(m->label);
+	g_free(m->setup_error);
+	for (guint i = 0; i < m->listings->len; i++)
+		g_strfreev(g_array_index(m->listings, check_listing, i).names);
+	g_array_unref(m->listings);
+	g_array_unref(m->wakeups);
+	g_array_unref(m->states);
+	g_hash_table_unref(m->errors);
+	g_hash_table_unref(m->connect_errors);
+	g_mutex_clear(&m->lock);
+	g_free(m);
 }

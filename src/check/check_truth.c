@@ -7,34 +7,18 @@
 
 #include "check/check_events.h"
 #include "cli/kit/ctl_cli.h"
-#include "ctl/stream.h"
 
-static int slot_index_of(const check_truth *t, gint64 reader, gint64 slot)
+/* pcscd's name for slot k of the driver's reader `name`: "NAME XX YY",
+ * YY the slot in hex. */
+static const char *named_pcsc(char **names, const char *name, unsigned k)
 {
-	for (unsigned i = 0; i < t->n_slots; i++)
-		if ((gint64)t->slots[i].reader == reader && (gint64)t->slots[i].slot == slot)
-			return (int)i;
-	return -1;
-}
-
-static void take_edge(check_truth *t, const ctl_edge *ev)
-{
-	if (!ev->has_reader)
-		return;
-	check_edge e = {
-		.seq = ev->seq,
-		.ts_ns = ev->ts_ns,
-		.slot_index = slot_index_of(t, ev->reader, ev->slot),
-		.present = ctl_edge_present(ev),
-		.source = ev->source == CTL_EDGE_SRC_OBSERVED ? CHECK_SRC_OBSERVED
-							      : CHECK_SRC_STIMULUS,
-	};
-	/* The listing's states already hold edges up to its last_seq. */
-	if (e.slot_index < 0 || e.seq <= t->list_seq)
-		return;
-	g_mutex_lock(&t->lock);
-	g_array_append_val(t->edges, e);
-	g_mutex_unlock(&t->lock);
+	g_autofree char *tail = g_strdup_printf(" %02X", k);
+	size_t nl = strlen(name);
+	for (char **n = names; n != NULL && *n != NULL; n++)
+		if (strncmp(*n, name, nl) == 0 && strlen(*n) == nl + 6 && (*n)[nl] == ' ' &&
+		    g_str_has_suffix(*n, tail))
+			return *n;
+	return NULL;
 }
 
 /* The stream broke (the first reason is kept): the run's edges stop here,
@@ -65,13 +49,12 @@ static gpointer truth_thread(gpointer data)
 			stream_failed(t, err);
 			break;
 		}
-		if (rec.kind == CTL_STREAM_EDGE) {
-			take_edge(t, &rec.edge);
-		} else if (rec.kind == CTL_STREAM_LOST) {
+		if (t->stream != NULL) {
 			g_mutex_lock(&t->lock);
-			t->lost += rec.lost.count;
+			g_ptr_array_add(t->stream, json_object_ref(ev));
 			g_mutex_unlock(&t->lock);
 		}
+		check_truth_feed(t, &rec);
 	}
 	return NULL;
 }
@@ -100,15 +83,19 @@ bool check_truth_start(check_truth *t, const char *socket, unsigned timeout_ms, 
 		return false;
 	}
 	t->list_seq = (guint64)json_object_get_int_member_with_default(rs.list, "last_seq", 0);
+	t->listed0 = cli_pcsc_names();
 	for (guint i = 0; i < rs.v->len; i++) {
 		cli_reader *r = g_ptr_array_index(rs.v, i);
-		if (!json_object_get_boolean_member_with_default(r->obj, "emulated", FALSE))
+		if (!json_object_get_boolean_member_with_default(r->obj, "emulated", FALSE) ||
+		    (t->only_prefix != NULL && !g_str_has_prefix(r->name, t->only_prefix)))
 			continue;
 		const char *mode = json_object_get_string_member_with_default(r->obj, "mode", "event");
 		JsonArray *slots = json_object_get_array_member(r->obj, "slots");
 		for (unsigned k = 0; k < r->n_slots; k++) {
 			t->n_declared++;
-			if (r->pcsc[k] == NULL)
+			const char *pcsc = t->join_by_name ? named_pcsc(t->listed0, r->name, k)
+							   : r->pcsc[k];
+			if (pcsc == NULL)
 				continue; /* pcscd does not serve it: nothing to watch */
 			if (t->n_slots == CHECK_MAX_SLOTS)
 				break;
@@ -117,7 +104,7 @@ bool check_truth_start(check_truth *t, const char *socket, unsigned timeout_ms, 
 			s->reader = r->number;
 			s->slot = k;
 			s->driver_name = g_strdup(r->name);
-			s->pcsc_name = g_strdup(r->pcsc[k]);
+			s->pcsc_name = g_strdup(pcsc);
 			s->mode = strcmp(mode, "poll") == 0 ? CHECK_MODE_POLL : CHECK_MODE_EVENT;
 			s->present0 = strcmp(json_object_get_string_member_with_default(so, "state",
 										"absent"),
@@ -125,7 +112,6 @@ bool check_truth_start(check_truth *t, const char *socket, unsigned timeout_ms, 
 		}
 	}
 	cli_readers_clear(&rs);
-	t->listed0 = cli_pcsc_names();
 	if (t->n_slots == 0) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_NOT_FOUND,
 			    "no emulated reader slot that pcscd serves: declare readers in the lab's "
@@ -162,28 +148,5 @@ void check_truth_clear(check_truth *t)
 	}
 	g_clear_pointer(&t->stream_error, g_free);
 	g_clear_pointer(&t->listed0, g_strfreev);
-}
-
-GArray *check_truth_snapshot(check_truth *t)
-{
-	g_mutex_lock(&t->lock);
-	GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(check_edge), t->edges->len);
-	g_array_append_vals(a, t->edges->data, t->edges->len);
-	g_mutex_unlock(&t->lock);
-	return a;
-}
-
-gint64 check_truth_last_stimulus_ns(check_truth *t)
-{
-	gint64 last = 0;
-	g_mutex_lock(&t->lock);
-	for (guint i = t->edges->len; i-- > 0;) {
-		const check_edge *e = &g_array_index(t->edges, check_edge, i);
-		if (e->source == CHECK_SRC_STIMULUS) {
-			last = e->ts_ns;
-			break;
-		}
-	}
-	g_mutex_unlock(&t->lock);
-	return last;
+	g_clear_pointer(&t->stream, g_ptr_array_unref);
 }

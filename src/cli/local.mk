@@ -13,7 +13,5 @@ src_cli_ccidlab_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAG
 src_cli_ccidlab_CPPFLAGS = $(AM_CPPFLAGS) -DBINDIR='"$(bindir)"' -DPKGLIBEXECDIR='"$(pkglibexecdir)"'
 # libemu: `ccidlab profiles` searches the emulator's profiles and
 # catalogue.  `ccidlab bench` is a program of its own (src/bench).
-src_cli_ccidlab_LDADD = src/check/libcheck.la src/lab/liblab.la \
-	src/pcsclegacy/libpcsclegacy.la src/cli/kit/libclikit.la \
-	src/ctl/libctlproto.la $(EMU_LIBS) src/ccid/libccidcore.la \
+src_cli_ccidlab_LDADD = src/lab/liblab.la $(CHECK_LIBS) $(EMU_LIBS) src/ccid/libccidcore.la \
 	$(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS)
