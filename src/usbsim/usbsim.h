@@ -15,6 +15,7 @@
 #ifndef CCIDLAB_USBSIM_USBSIM_H
 #define CCIDLAB_USBSIM_USBSIM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -151,7 +152,7 @@ const char *usbsim_string(const usbsim_dev *d, uint8_t index);
  * slices).  *cancel, when set, ends an IN wait with
  * LIBUSB_ERROR_INTERRUPTED. */
 int usbsim_pipe_transfer(usbsim_dev *d, unsigned char endpoint, unsigned char *data, int length,
-			 int *transferred, unsigned timeout, volatile const bool *cancel);
+			 int *transferred, unsigned timeout, const atomic_bool *cancel);
 
 /* usbfault.c: the device's USB transfer faults (emu/usbfault.h).
  * usbsim_fault_add refuses a pipe the device lacks (EMU_ERROR_FAILED);
@@ -165,14 +166,14 @@ size_t usbsim_fault_list(usbsim_dev *d, emu_usb_fault *out, size_t cap);
  * *len 0 for a zlp) when one did.  `end` (monotonic µs, 0: none) bounds a
  * NAK; *cancel ends it with LIBUSB_ERROR_INTERRUPTED. */
 bool usbsim_fault_before(usbsim_dev *d, emu_usb_pipe pipe, gint64 end,
-			 volatile const bool *cancel, int *rc);
+			 const atomic_bool *cancel, int *rc);
 /* The faults that act on a message that arrived (short, babble): may
  * shorten *len or fill the buffer; returns the transfer's libusb result. */
 int usbsim_fault_after(usbsim_dev *d, emu_usb_pipe pipe, unsigned char *data, int length,
 		       size_t *len);
 /* Waits like a NAKing endpoint until `end` (0: for ever), a cancel or an
  * unplug: LIBUSB_ERROR_TIMEOUT, _INTERRUPTED or _NO_DEVICE. */
-int usbsim_nak_wait(usbsim_dev *d, gint64 end, volatile const bool *cancel);
+int usbsim_nak_wait(usbsim_dev *d, gint64 end, const atomic_bool *cancel);
 /* desc.c: finds the CCID interface's endpoints in d->config; adds the
  * composite extra interface (composite=hid). */
 void usbsim_find_endpoints(usbsim_dev *d);

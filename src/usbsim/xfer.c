@@ -53,7 +53,7 @@ void usbsim_unsupported(const char *call)
  * unplug or a fault set meanwhile is seen; the faults that act before
  * data moves are taken at every slice. */
 static int pipe_in(usbsim_dev *d, emu_usb_pipe pipe, unsigned char *data, int length,
-		   size_t *len, unsigned timeout, volatile const bool *cancel)
+		   size_t *len, unsigned timeout, const atomic_bool *cancel)
 {
 	bool interrupt = pipe == EMU_USB_PIPE_INTERRUPT;
 	gint64 end = timeout ? g_get_monotonic_time() + (gint64)timeout * 1000 : 0;
@@ -77,13 +77,13 @@ static int pipe_in(usbsim_dev *d, emu_usb_pipe pipe, unsigned char *data, int le
 		*len = 0;
 		if (rc != CCID_OK && rc != CCID_E_TIMEOUT)
 			return usbsim_result_to_libusb(rc);
-		if (cancel != NULL && *cancel)
+		if (cancel != NULL && atomic_load(cancel))
 			return LIBUSB_ERROR_INTERRUPTED;
 	}
 }
 
 static int pipe_out(usbsim_dev *d, const unsigned char *data, int length, size_t *len,
-		    unsigned timeout, volatile const bool *cancel)
+		    unsigned timeout, const atomic_bool *cancel)
 {
 	gint64 end = timeout ? g_get_monotonic_time() + (gint64)timeout * 1000 : 0;
 	int rc;
@@ -99,7 +99,7 @@ static int pipe_out(usbsim_dev *d, const unsigned char *data, int length, size_t
 /* One whole bulk or interrupt message on the endpoint; timeout 0 is
  * libusb's "none". */
 int usbsim_pipe_transfer(usbsim_dev *d, unsigned char endpoint, unsigned char *data, int length,
-			 int *transferred, unsigned timeout, volatile const bool *cancel)
+			 int *transferred, unsigned timeout, const atomic_bool *cancel)
 {
 	size_t len = 0;
 	int rc;
