@@ -11,6 +11,8 @@ src_ctl_libctlproto_la_SOURCES = \
 	src/ctl/stream.h src/ctl/stream.c \
 	src/ctl/client.h src/ctl/client.c
 src_ctl_libctlproto_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
+# GLib log domain (src/ifd/log.c routes it inside pcscd).
+src_ctl_libctlproto_la_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN='"ccidlab-ctl"'
 # Convenience libraries are linked together only into programs and the
 # driver (see src/emu/local.mk): system libraries only here.
 src_ctl_libctlproto_la_LIBADD =
@@ -26,6 +28,7 @@ src_ctl_libctlserver_la_SOURCES = \
 	src/ctl/handle_readers.c src/ctl/handle_faults.c src/ctl/handle_jobs.c \
 	src/ctl/handle_stream.c
 src_ctl_libctlserver_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
+src_ctl_libctlserver_la_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN='"ccidlab-ctl"'
 src_ctl_libctlserver_la_LIBADD =
 # The server and everything below it.
 CTL_LIBS = src/ctl/libctlserver.la src/ctl/libctlproto.la $(EMU_LIBS) src/ccid/libccidcore.la

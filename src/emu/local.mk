@@ -10,11 +10,14 @@ src_emu_libemuvocab_la_SOURCES = src/emu/error.h src/emu/error.c \
 	src/emu/fault.h src/emu/fault.c src/emu/usbfault.h src/emu/usbfault.c \
 	src/emu/storm_limits.h
 src_emu_libemuvocab_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+# GLib log domain (src/ifd/log.c routes it inside pcscd).
+src_emu_libemuvocab_la_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN='"ccidlab-emu"'
 
 noinst_LTLIBRARIES += src/emu/libemu.la
 src_emu_libemu_la_SOURCES = src/emu/profile.h src/emu/card.h
 src_emu_libemu_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
-src_emu_libemu_la_CPPFLAGS = $(AM_CPPFLAGS) -DPKGDATADIR='"$(pkgdatadir)"'
+src_emu_libemu_la_CPPFLAGS = $(AM_CPPFLAGS) -DPKGDATADIR='"$(pkgdatadir)"' \
+	-DG_LOG_DOMAIN='"ccidlab-emu"'
 # Convenience libraries are linked together only into programs and the
 # driver: nesting them would copy the core twice.  System libraries only.
 src_emu_libemu_la_LIBADD =

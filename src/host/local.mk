@@ -6,6 +6,9 @@ src_host_libhost_la_SOURCES = \
 	src/host/host.h src/host/reader_priv.h \
 	src/host/reader.c src/host/command.c src/host/slot.c src/host/xfr.c
 src_host_libhost_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+# Each layer logs in its own GLib domain; inside pcscd the driver sends
+# them all to pcscd's log (src/ifd/log.c).
+src_host_libhost_la_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN='"ccidlab-host"'
 
 
 # The host engine against the emulator, in process (issue 4's matrix,

@@ -179,9 +179,13 @@ int usbsim_nak_wait(usbsim_dev *d, gint64 end, const atomic_bool *cancel);
 void usbsim_find_endpoints(usbsim_dev *d);
 bool usbsim_add_hid_interface(usbsim_dev *d, GError **error);
 
-/* Says, once per name, that a call is not emulated (stderr). */
+/* Says, once per name, that a call is not emulated (a message, log.c). */
 void usbsim_unsupported(const char *call);
-/* Diagnostics on stderr when $CCIDLAB_USBSIM_DEBUG is set. */
+/* log.c: the shim's lines are GLib messages in its domain
+ * (G_LOG_DOMAIN "ccidlab-usbsim"): g_message for what went wrong, and
+ * this for diagnostics when $CCIDLAB_USBSIM_DEBUG is set.  They go to
+ * stderr as "usbsim: ..." lines, unless ccidlab's driver is loaded in the
+ * process: it sends every layer's lines to pcscd's log. */
 void usbsim_debug(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 #endif

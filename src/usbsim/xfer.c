@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "ccid/result.h"
@@ -45,8 +44,8 @@ void usbsim_unsupported(const char *call)
 	bool first = g_hash_table_add(said, (gpointer)call);
 	g_mutex_unlock(&lock);
 	if (first)
-		fprintf(stderr, "usbsim: %s is not emulated by libccidlab-usbsim "
-			"(returns LIBUSB_ERROR_NOT_SUPPORTED)\n", call);
+		g_message("%s is not emulated by libccidlab-usbsim (returns "
+			  "LIBUSB_ERROR_NOT_SUPPORTED)", call);
 }
 
 /* The emulator's wait for one IN message, in slices so that a cancel, an
@@ -241,8 +240,8 @@ int libusb_control_transfer(libusb_device_handle *h, uint8_t bmRequestType, uint
 			return usbsim_result_to_libusb(rc);
 		return in ? (int)len : 0;
 	}
-	fprintf(stderr, "usbsim: control request bmRequestType 0x%02x bRequest 0x%02x "
-		"wValue 0x%04x wIndex 0x%04x is not emulated: stalled\n",
-		bmRequestType, bRequest, wValue, wIndex);
+	g_message("control request bmRequestType 0x%02x bRequest 0x%02x wValue 0x%04x "
+		  "wIndex 0x%04x is not emulated: stalled",
+		  bmRequestType, bRequest, wValue, wIndex);
 	return LIBUSB_ERROR_PIPE;
 }
