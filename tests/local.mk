@@ -15,7 +15,10 @@ AM_TESTS_ENVIRONMENT = \
 	PYTHON3='$(PYTHON3)'; export PYTHON3; \
 	ASAN_OPTIONS='abort_on_error=0:detect_leaks=1'; export ASAN_OPTIONS; \
 	UBSAN_OPTIONS='print_stacktrace=1:halt_on_error=1'; export UBSAN_OPTIONS; \
-	G_DEBUG=fatal-criticals; export G_DEBUG;
+	G_DEBUG=fatal-criticals; export G_DEBUG; \
+	HEADER_CC='$(CC)'; export HEADER_CC; \
+	HEADER_CFLAGS='$(WARN_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS) $(LIBUSB_CFLAGS)'; \
+	export HEADER_CFLAGS;
 
 # Sanitizer builds preload ASan's runtime into pcscd (it is not
 # instrumented) so that it can load the instrumented driver, and with it a
@@ -72,6 +75,10 @@ FUZZ_CORE_LIBS = src/ccid/libccidcore.la
 EXTRA_DIST += tests/fuzz/replay_main.c tests/fuzz/corpus tests/fuzz/README
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh
+
+# Every header compiles alone.
+TESTS += tests/headers.sh
+EXTRA_DIST += tests/headers.sh
 
 # Integration tests: a real pcscd in a private namespace, per test.
 INTEGRATION_TESTS = \
