@@ -24,7 +24,8 @@ CTL_PROTO_LIBS = src/ctl/libctlproto.la src/emu/libemuvocab.la
 noinst_LTLIBRARIES += src/ctl/libctlserver.la
 src_ctl_libctlserver_la_SOURCES = \
 	src/ctl/directory.h \
-	src/ctl/server.h src/ctl/server_priv.h src/ctl/server.c src/ctl/handlers.c \
+	src/ctl/server.h src/ctl/server_priv.h src/ctl/server.c src/ctl/server_stream.c \
+	src/ctl/handlers.c \
 	src/ctl/handle_readers.c src/ctl/handle_faults.c src/ctl/handle_jobs.c \
 	src/ctl/handle_stream.c
 src_ctl_libctlserver_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)

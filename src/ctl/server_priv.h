@@ -125,8 +125,25 @@ struct ctl_server {
 	GPtrArray *trace_files;		/* ctl_trace_file */
 };
 
-/* server.c: tracer accounting when a client or file starts/stops. */
+/* server.c: queues bytes for a client (disconnects it past
+ * CTL_SERVER_OUT_MAX) and starts sending. */
+void ctl_conn_send(ctl_conn *c, char *line /* owned */, size_t len);
+/* Bytes queued for a client and not yet sent. */
+static inline size_t ctl_conn_out_pending(const ctl_conn *c)
+{
+	return c->out->len - c->out_off;
+}
+
+/* server_stream.c: queues edges for a subscribed client up to the
+ * watermark. */
+void ctl_conn_pump_edges(ctl_conn *c);
+/* server_stream.c: the emulator's edge callback, on the thread that made
+ * the edge: counts it and wakes the pump. */
+void ctl_server_on_edge(const emu_event *ev, void *data);
+/* server_stream.c: tracer accounting when a client or file starts/stops. */
 void ctl_server_tracers_add(ctl_server *s, int delta);
+/* server_stream.c: closes and frees a trace file (trace_files' free). */
+void ctl_trace_file_free(gpointer data);
 
 /* handlers.c: runs one parsed request, returns the reply line. */
 char *ctl_handle_request(ctl_server *s, ctl_conn *c, const ctl_request *r, size_t *len);

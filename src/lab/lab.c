@@ -10,6 +10,12 @@
  * With --root DIR both pcscd and the command run chrooted in a Debian root
  * (lab_root.h), in the same private mount namespace: the daemon and the
  * client library under test are the root's.
+ *
+ * Past 600 lines, whole on purpose: one lab's life in order (options,
+ * the private tree, pcscd's start and readiness, the command, the stop
+ * on every path), which reads best as one file; the namespace, the root
+ * and the lab's files already live apart (lab_ns.c, lab_root*.c,
+ * labfiles.c).
  */
 #include "config.h"
 

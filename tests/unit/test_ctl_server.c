@@ -1,6 +1,10 @@
 /* ccidlab — unit tests of the control server over a real Unix socket,
  * with a fake directory of emulated readers made from built-in profiles
- * (src/ctl/server.h, client.h). */
+ * (src/ctl/server.h, client.h).
+ *
+ * Past 600 lines, whole on purpose: every request family against one
+ * fixture (a real socket, a fake directory, a second process for the
+ * peer-credential cases); splitting would copy the fixture per file. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,6 +1,11 @@
 /* ccidlab — unit tests of the emulated reader at the CCID message level:
  * every command, bSeq/bSlot, busy slots, time extensions, the interrupt
  * pipe and the latch, through the emulated transport.
+ *
+ * Past 600 lines, whole on purpose: one program for the device model's
+ * message level (device.h), every test on the one fixture below (a
+ * reader of a named shape with the host side open); splitting it would
+ * split the CCID command table it walks.
  */
 #include "config.h"
 
