@@ -1,7 +1,7 @@
 /* ccidlab — `ccidlab bench driver`'s floor (bench_floor.c): one APDU on a
  * usbsim device's bulk pipes, no driver. */
-#ifndef CCIDLAB_TOOLS_BENCH_FLOOR_H
-#define CCIDLAB_TOOLS_BENCH_FLOOR_H
+#ifndef CCIDLAB_BENCH_BENCH_FLOOR_H
+#define CCIDLAB_BENCH_BENCH_FLOOR_H
 
 #include <stdbool.h>
 #include <stddef.h>

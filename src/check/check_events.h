@@ -12,8 +12,8 @@
  * that clock, and the monitors stamp their wakeups with it on the same
  * machine, so latency is a plain difference.
  */
-#ifndef CCIDLAB_TOOLS_CHECK_EVENTS_H
-#define CCIDLAB_TOOLS_CHECK_EVENTS_H
+#ifndef CCIDLAB_CHECK_CHECK_EVENTS_H
+#define CCIDLAB_CHECK_CHECK_EVENTS_H
 
 #include <stdbool.h>
 #include <stdint.h>

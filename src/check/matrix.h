@@ -5,8 +5,8 @@
  * matrix.c holds the options and the suites, matrix_cell.c runs one cell
  * (a lab around `ccidlab check-events --json`) and reads its report,
  * matrix_report.c adds the cells up per version and prints the table. */
-#ifndef CCIDLAB_TOOLS_MATRIX_H
-#define CCIDLAB_TOOLS_MATRIX_H
+#ifndef CCIDLAB_CHECK_MATRIX_H
+#define CCIDLAB_CHECK_MATRIX_H
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -13,7 +13,6 @@
 #include "cli/usb_ids.h"
 #include "lab/lab.h"
 #include "lab/mkroot.h"
-#include "pcsclegacy/legacy_client.h"
 
 typedef struct subcommand {
 	const char *name;

@@ -19,6 +19,7 @@
 
 #include <glib.h>
 
+#include "cli/ctl_cmds.h"
 #include "pcsclegacy/legacy_client.h"
 
 #define MAX_WATCHED 16

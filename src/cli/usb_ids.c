@@ -2,7 +2,7 @@
  * POSIX shell script, because the build runs the same script to write the
  * default Info.plist and must not need the command built first (nor
  * anything beyond sh and awk).  This runs the script installed beside the
- * command: in a build tree, the one built in src/tools/. */
+ * command: in a build tree, the one built in src/cli/. */
 #include "config.h"
 
 #include <errno.h>

@@ -465,7 +465,7 @@ static int block_signals(lab *l)
 	return l->sigfd < 0 ? -1 : 0;
 }
 
-/* Run from a build tree (build/src/tools/ccidlab), the lab takes the bundle
+/* Run from a build tree (build/src/cli/ccidlab), the lab takes the bundle
  * staged beside it (build/bundle/...); installed, the installed one. */
 static char *default_driver(void)
 {

@@ -1,6 +1,6 @@
 /* ccidlab — `ccidlab lab`: a private pcscd for one command. */
-#ifndef CCIDLAB_TOOLS_LAB_H
-#define CCIDLAB_TOOLS_LAB_H
+#ifndef CCIDLAB_LAB_LAB_H
+#define CCIDLAB_LAB_LAB_H
 
 #include <sys/types.h>
 

@@ -2,8 +2,8 @@
  * run chrooted in a Debian root (see `ccidlab mkroot`), with ccidlab's
  * driver, command and whatever libraries the root lacks copied into the
  * lab's tree, seen inside the root at LAB_ROOT_LABDIR. */
-#ifndef CCIDLAB_TOOLS_LAB_ROOT_H
-#define CCIDLAB_TOOLS_LAB_ROOT_H
+#ifndef CCIDLAB_LAB_LAB_ROOT_H
+#define CCIDLAB_LAB_LAB_ROOT_H
 
 #include <sys/types.h>
 

@@ -1,7 +1,7 @@
 /* ccidlab — the files of a lab: its private reader.conf.d, its bundle,
  * its log, and its removal. */
-#ifndef CCIDLAB_TOOLS_LABFILES_H
-#define CCIDLAB_TOOLS_LABFILES_H
+#ifndef CCIDLAB_LAB_LABFILES_H
+#define CCIDLAB_LAB_LABFILES_H
 
 #include <glib.h>
 

@@ -1,6 +1,6 @@
 /* ccidlab — `ccidlab mkroot DIR [--suite SUITE]`: makes a Debian root for
  * `ccidlab lab --root DIR`.  The work is debootstrap's and apt-get's, so it
- * is a shell script (src/tools/mkroot.sh, installed as
+ * is a shell script (src/lab/mkroot.sh, installed as
  * $(pkglibexecdir)/ccidlab-mkroot); this only finds and runs it. */
 #include "config.h"
 
@@ -12,8 +12,8 @@
 
 #include "lab/mkroot.h"
 
-/* Run from a build tree (build/src/tools/ccidlab), the copy made beside
- * it; installed, the installed one. */
+/* Run from a build tree (build/src/cli/ccidlab), the copy made in
+ * build/src/lab; installed, the installed one. */
 static char *mkroot_script(void)
 {
 	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);

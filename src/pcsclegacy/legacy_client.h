@@ -20,8 +20,8 @@
  * LEGACY_REPLY_TIMEOUT_MS, the event wait in the caller's timeout or 60 s
  * slices.  pcscd closing the socket gives SCARD_E_NO_SERVICE.
  */
-#ifndef CCIDLAB_TOOLS_LEGACY_CLIENT_H
-#define CCIDLAB_TOOLS_LEGACY_CLIENT_H
+#ifndef CCIDLAB_PCSCLEGACY_LEGACY_CLIENT_H
+#define CCIDLAB_PCSCLEGACY_LEGACY_CLIENT_H
 
 #include <glib.h>
 #include <winscard.h>
@@ -87,8 +87,5 @@ char **legacy_list_readers(legacy_ctx *c, GError **error);
  * NULL.  Not while another thread is inside a call: cancel and join first. */
 void legacy_close(legacy_ctx *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(legacy_ctx, legacy_close)
-
-/* The CLI entry (legacy_cmd.c): ccidlab legacy-wait READER... */
-int legacy_wait_main(int argc, char **argv);
 
 #endif

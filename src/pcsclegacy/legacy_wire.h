@@ -8,8 +8,8 @@
  * caller's timeout; an optional second descriptor (`cancel_fd`, -1 for none)
  * ends a wait early when it becomes readable.
  */
-#ifndef CCIDLAB_TOOLS_LEGACY_WIRE_H
-#define CCIDLAB_TOOLS_LEGACY_WIRE_H
+#ifndef CCIDLAB_PCSCLEGACY_LEGACY_WIRE_H
+#define CCIDLAB_PCSCLEGACY_LEGACY_WIRE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -5,8 +5,8 @@
  * Each subcommand file uses only the control API (src/ctl/client.h,
  * protocol.h) and these helpers.
  */
-#ifndef CCIDLAB_TOOLS_CTL_CLI_H
-#define CCIDLAB_TOOLS_CTL_CLI_H
+#ifndef CCIDLAB_CLI_KIT_CTL_CLI_H
+#define CCIDLAB_CLI_KIT_CTL_CLI_H
 
 #include <stdbool.h>
 
