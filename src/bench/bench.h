@@ -79,7 +79,7 @@ typedef struct bench_wakeup_figures {
 	GArray *driver;		/* double ms, per observed edge: edge -> observed */
 	GArray *pcscd;		/* double ms, per (edge, client) observed: observed -> wakeup */
 	guint64 edges;		/* stimulus edges (presence flips) */
-	guint64 delivered, lost, late, phantom, superseded, unresolved, errors;
+	guint64 delivered, lost, late, phantom, errors;
 	bench_worst worst[BENCH_N_WORST];	/* by ms, largest first */
 	check_result result;	/* the oracle's */
 	check_verdict verdict;	/* check-events' verdict on the same run */

@@ -66,25 +66,16 @@ static void keep_worst(bench_wakeup_figures *f, const bench_worst *w)
 		}
 }
 
-/* The oracle's counts over the libpcsclite clients, both modes. */
+/* The counts are the verdict's (libpcsclite clients, both modes): one
+ * sum, check-events' own. */
 static void counts(bench_wakeup_figures *f)
 {
-	for (guint i = 0; i < f->result.groups->len; i++) {
-		const check_group *g = g_ptr_array_index(f->result.groups, i);
-		if (g->legacy)
-			continue;
-		for (unsigned k = 0; k < CHECK_MODE_COUNT; k++) {
-			const check_stats *s = &g->mode[k];
-			f->late += s->late;
-			f->lost += s->lost;
-			f->phantom += s->phantom;
-			f->superseded += s->superseded;
-			f->unresolved += s->unresolved;
-		}
-	}
+	f->lost = f->verdict.lost;
+	f->late = f->verdict.late;
+	f->phantom = f->verdict.phantom;
+	f->errors = f->verdict.errors;
 	for (unsigned k = 0; k < CHECK_MODE_COUNT; k++)
 		f->edges += f->result.stimulus_edges[k];
-	f->errors = f->verdict.errors;
 }
 
 void bench_wakeup_judge(const check_truth *t, GArray *edges, check_monitor **mons, unsigned n,

@@ -82,9 +82,8 @@ static void report(const check_truth *t, bool poll, const storm_plan *p, bench_w
 		       p99 / 400.0);
 	printf("    per (edge, client): %" G_GUINT64_FORMAT " delivered, %" G_GUINT64_FORMAT
 	       " lost, %" G_GUINT64_FORMAT " late (> %.0f ms), %" G_GUINT64_FORMAT
-	       " phantom, %" G_GUINT64_FORMAT " superseded, %" G_GUINT64_FORMAT
-	       " client errors\n",
-	       f->delivered, f->lost, f->late, bound, f->phantom, f->superseded, f->errors);
+	       " phantom, %" G_GUINT64_FORMAT " client errors\n",
+	       f->delivered, f->lost, f->late, bound, f->phantom, f->errors);
 	for (int i = 0; i < BENCH_N_WORST && f->worst[i].ms > 0.0; i++) {
 		const bench_worst *x = &f->worst[i];
 		printf("    worst %d: %.3f ms, %s %s at t=%.6f s, client %u; observed after %.3f ms, "

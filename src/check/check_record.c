@@ -30,98 +30,59 @@
 
 /* ---- writing ---- */
 
-static void put_line(GString *out, JsonBuilder *b)
+/* A line {"WHAT":INNER} (inner consumed), or INNER itself when what is
+ * NULL. */
+static void put(GString *out, const char *what, JsonObject *inner)
 {
-	g_autoptr(JsonNode) root = json_builder_get_root(b);
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	json_generator_set_root(gen, root);
-	g_autofree char *text = json_generator_to_data(gen, NULL);
-	g_string_append(out, text);
-	g_string_append_c(out, '\n');
+	g_autoptr(JsonObject) o = inner;
+	if (what != NULL) {
+		o = json_object_new();
+		json_object_set_object_member(o, what, inner);
+	}
+	g_autofree char *line = ctl_object_to_line(o, NULL);
+	g_string_append(out, line);
 }
 
-static JsonBuilder *begin(const char *what)
+static void set_strv(JsonObject *o, const char *name, char **v)
 {
-	JsonBuilder *b = json_builder_new_immutable();
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, what);
-	json_builder_begin_object(b);
-	return b;
-}
-
-static void end(GString *out, JsonBuilder *b)
-{
-	json_builder_end_object(b);
-	json_builder_end_object(b);
-	put_line(out, b);
-	g_object_unref(b);
-}
-
-static void m_int(JsonBuilder *b, const char *name, gint64 v)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_add_int_value(b, v);
-}
-
-static void m_bool(JsonBuilder *b, const char *name, bool v)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_add_boolean_value(b, v);
-}
-
-static void m_str(JsonBuilder *b, const char *name, const char *v)
-{
-	json_builder_set_member_name(b, name);
-	if (v != NULL)
-		json_builder_add_string_value(b, v);
-	else
-		json_builder_add_null_value(b);
-}
-
-static void m_strv(JsonBuilder *b, const char *name, char **v)
-{
-	json_builder_set_member_name(b, name);
 	if (v == NULL) {
-		json_builder_add_null_value(b);
+		json_object_set_null_member(o, name);
 		return;
 	}
-	json_builder_begin_array(b);
+	JsonArray *a = json_array_new();
 	for (char **p = v; *p != NULL; p++)
-		json_builder_add_string_value(b, *p);
-	json_builder_end_array(b);
+		json_array_add_string_element(a, *p);
+	json_object_set_array_member(o, name, a);
 }
 
 static void write_truth(GString *out, const check_truth *t)
 {
-	JsonBuilder *b = json_builder_new_immutable();
-	json_builder_begin_object(b);
-	m_int(b, "check-record", 1);
-	m_int(b, "start_ns", t->start_ns);
-	m_int(b, "list_seq", (gint64)t->list_seq);
-	m_int(b, "n_declared", t->n_declared);
-	m_str(b, "stream_error", t->stream_error);
-	json_builder_end_object(b);
-	put_line(out, b);
-	g_object_unref(b);
+	JsonObject *o = json_object_new();
+	json_object_set_int_member(o, "check-record", 1);
+	json_object_set_int_member(o, "start_ns", t->start_ns);
+	json_object_set_int_member(o, "list_seq", (gint64)t->list_seq);
+	json_object_set_int_member(o, "n_declared", t->n_declared);
+	if (t->stream_error != NULL)
+		json_object_set_string_member(o, "stream_error", t->stream_error);
+	else
+		json_object_set_null_member(o, "stream_error");
+	put(out, NULL, o);
 	for (unsigned i = 0; i < t->n_slots; i++) {
-		const check_slot *s = &t->slots[i];
-		b = begin("slot");
-		m_int(b, "reader", s->reader);
-		m_int(b, "slot", s->slot);
-		m_str(b, "driver", s->driver_name);
-		m_str(b, "pcsc", s->pcsc_name);
-		m_str(b, "mode", check_mode_name(s->mode));
-		m_bool(b, "present0", s->present0);
-		m_bool(b, "widened", s->widened);
-		end(out, b);
+		const check_slot *sl = &t->slots[i];
+		o = json_object_new();
+		json_object_set_int_member(o, "reader", sl->reader);
+		json_object_set_int_member(o, "slot", sl->slot);
+		json_object_set_string_member(o, "driver", sl->driver_name);
+		json_object_set_string_member(o, "pcsc", sl->pcsc_name);
+		json_object_set_string_member(o, "mode", check_mode_name(sl->mode));
+		json_object_set_boolean_member(o, "present0", sl->present0);
+		json_object_set_boolean_member(o, "widened", sl->widened);
+		put(out, "slot", o);
 	}
 	if (t->listed0 != NULL) {
-		b = json_builder_new_immutable();
-		json_builder_begin_object(b);
-		m_strv(b, "listed0", t->listed0);
-		json_builder_end_object(b);
-		put_line(out, b);
-		g_object_unref(b);
+		o = json_object_new();
+		set_strv(o, "listed0", t->listed0);
+		put(out, NULL, o);
 	}
 	for (guint i = 0; i < t->stream->len; i++) {
 		g_autofree char *line = ctl_object_to_line(g_ptr_array_index(t->stream, i), NULL);
@@ -129,74 +90,75 @@ static void write_truth(GString *out, const check_truth *t)
 	}
 }
 
+/* A record of one of a monitor's calls: which monitor, when, its return. */
+static JsonObject *call_record(const check_monitor *m, gint64 call_ns, gint64 ts_ns, LONG rv)
+{
+	JsonObject *o = json_object_new();
+	json_object_set_int_member(o, "monitor", m->id);
+	json_object_set_int_member(o, "call_ns", call_ns);
+	json_object_set_int_member(o, "ts_ns", ts_ns);
+	json_object_set_int_member(o, "rv", rv);
+	return o;
+}
+
 static void write_monitor(GString *out, check_monitor *m)
 {
-	JsonBuilder *b = begin("monitor");
-	m_int(b, "id", m->id);
-	m_str(b, "backend", m->kind.backend == CHECK_BACKEND_LEGACY ? "legacy" : "pcsclite");
-	m_int(b, "timeout_ms", (gint64)m->kind.timeout_ms);
-	m_bool(b, "counter", m->kind.counter);
-	m_bool(b, "all", m->kind.all);
-	m_bool(b, "pnp", m->kind.pnp);
-	m_bool(b, "connect", m->kind.connect);
-	m_bool(b, "stuck", m->stuck);
-	json_builder_set_member_name(b, "entries");
-	json_builder_begin_array(b);
+	JsonObject *o = json_object_new();
+	json_object_set_int_member(o, "id", m->id);
+	json_object_set_string_member(o, "backend", m->kind.backend == CHECK_BACKEND_LEGACY
+							     ? "legacy"
+							     : "pcsclite");
+	json_object_set_int_member(o, "timeout_ms", (gint64)m->kind.timeout_ms);
+	json_object_set_boolean_member(o, "counter", m->kind.counter);
+	json_object_set_boolean_member(o, "all", m->kind.all);
+	json_object_set_boolean_member(o, "pnp", m->kind.pnp);
+	json_object_set_boolean_member(o, "connect", m->kind.connect);
+	json_object_set_boolean_member(o, "stuck", m->stuck);
+	JsonArray *entries = json_array_new();
 	for (unsigned i = 0; i < m->n; i++)
-		json_builder_add_int_value(b, m->slot_of[i]);
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "names");
-	json_builder_begin_array(b);
+		json_array_add_int_element(entries, m->slot_of[i]);
+	json_object_set_array_member(o, "entries", entries);
+	JsonArray *names = json_array_new();
 	for (unsigned i = 0; i < m->n; i++)
-		json_builder_add_string_value(b, m->names[i]);
-	json_builder_end_array(b);
-	end(out, b);
+		json_array_add_string_element(names, m->names[i]);
+	json_object_set_array_member(o, "names", names);
+	put(out, "monitor", o);
 
 	g_mutex_lock(&m->lock);
 	for (guint w = 0; w < m->wakeups->len; w++) {
 		const check_wakeup *wk = &g_array_index(m->wakeups, check_wakeup, w);
-		b = begin("wakeup");
-		m_int(b, "monitor", m->id);
-		m_int(b, "call_ns", wk->call_ns);
-		m_int(b, "ts_ns", wk->ts_ns);
-		m_int(b, "rv", wk->rv);
-		json_builder_set_member_name(b, "states");
-		json_builder_begin_array(b);
+		o = call_record(m, wk->call_ns, wk->ts_ns, wk->rv);
+		JsonArray *states = json_array_new();
 		for (unsigned i = 0; i < m->n; i++)
-			json_builder_add_int_value(b, g_array_index(m->states, DWORD, wk->first + i));
-		json_builder_end_array(b);
-		end(out, b);
+			json_array_add_int_element(states, g_array_index(m->states, DWORD, wk->first + i));
+		json_object_set_array_member(o, "states", states);
+		put(out, "wakeup", o);
 	}
 	for (guint i = 0; i < m->listings->len; i++) {
 		const check_listing *l = &g_array_index(m->listings, check_listing, i);
-		b = begin("listing");
-		m_int(b, "monitor", m->id);
-		m_int(b, "call_ns", l->call_ns);
-		m_int(b, "ts_ns", l->ts_ns);
-		m_int(b, "rv", l->rv);
-		m_strv(b, "names", l->names);
-		end(out, b);
+		o = call_record(m, l->call_ns, l->ts_ns, l->rv);
+		set_strv(o, "names", l->names);
+		put(out, "listing", o);
 	}
 	GHashTableIter it;
 	gpointer key, val;
 	g_hash_table_iter_init(&it, m->errors);
 	while (g_hash_table_iter_next(&it, &key, &val)) {
-		b = begin("errors");
-		m_int(b, "monitor", m->id);
-		m_int(b, "rv", GPOINTER_TO_INT(key));
-		m_int(b, "count", GPOINTER_TO_UINT(val));
-		end(out, b);
+		o = json_object_new();
+		json_object_set_int_member(o, "monitor", m->id);
+		json_object_set_int_member(o, "rv", GPOINTER_TO_INT(key));
+		json_object_set_int_member(o, "count", GPOINTER_TO_UINT(val));
+		put(out, "errors", o);
 	}
 	g_mutex_unlock(&m->lock);
 }
 
-static void write_counters(JsonBuilder *b, const char *name, const guint16 *c, unsigned n)
+static JsonArray *counters_array(const guint16 *c, unsigned n)
 {
-	json_builder_set_member_name(b, name);
-	json_builder_begin_array(b);
+	JsonArray *a = json_array_new();
 	for (unsigned i = 0; i < n; i++)
-		json_builder_add_int_value(b, c[i]);
-	json_builder_end_array(b);
+		json_array_add_int_element(a, c[i]);
+	return a;
 }
 
 bool check_record_write(const char *path, const check_truth *t, check_monitor **mons,
@@ -209,13 +171,13 @@ bool check_record_write(const char *path, const check_truth *t, check_monitor **
 	g_mutex_unlock((GMutex *)&t->lock);
 	for (unsigned i = 0; i < n_mons; i++)
 		write_monitor(out, mons[i]);
-	JsonBuilder *b = begin("checkpoints");
-	m_int(b, "t0_ns", cp->t0_ns);
-	m_int(b, "t1_ns", cp->t1_ns);
-	m_bool(b, "counters_read", cp->counters_read);
-	write_counters(b, "c0", cp->c0, t->n_slots);
-	write_counters(b, "c1", cp->c1, t->n_slots);
-	end(out, b);
+	JsonObject *o = json_object_new();
+	json_object_set_int_member(o, "t0_ns", cp->t0_ns);
+	json_object_set_int_member(o, "t1_ns", cp->t1_ns);
+	json_object_set_boolean_member(o, "counters_read", cp->counters_read);
+	json_object_set_array_member(o, "c0", counters_array(cp->c0, t->n_slots));
+	json_object_set_array_member(o, "c1", counters_array(cp->c1, t->n_slots));
+	put(out, "checkpoints", o);
 	return g_file_set_contents(path, out->str, (gssize)out->len, error);
 }
 
@@ -377,13 +339,23 @@ static bool read_monitor(reader *rd, JsonObject *o)
 	return true;
 }
 
-static bool read_wakeup(reader *rd, JsonObject *o)
+/* The part of a wakeup or listing record that says which monitor's call
+ * it was, when, and what it returned. */
+static check_monitor *read_call(reader *rd, JsonObject *o, gint64 *call, gint64 *ts, gint64 *rv)
 {
 	check_monitor *m = monitor_of(rd, o);
+	if (m == NULL || !get_int(rd, o, "call_ns", 0, G_MAXINT64, call) ||
+	    !get_int(rd, o, "ts_ns", 0, G_MAXINT64, ts) ||
+	    !get_int(rd, o, "rv", G_MININT64, G_MAXINT64, rv))
+		return NULL;
+	return m;
+}
+
+static bool read_wakeup(reader *rd, JsonObject *o)
+{
 	gint64 call, ts, rv;
-	if (m == NULL || !get_int(rd, o, "call_ns", 0, G_MAXINT64, &call) ||
-	    !get_int(rd, o, "ts_ns", 0, G_MAXINT64, &ts) ||
-	    !get_int(rd, o, "rv", G_MININT64, G_MAXINT64, &rv))
+	check_monitor *m = read_call(rd, o, &call, &ts, &rv);
+	if (m == NULL)
 		return false;
 	JsonArray *states = json_object_get_array_member(o, "states");
 	if (states == NULL || json_array_get_length(states) != m->n)
@@ -399,11 +371,9 @@ static bool read_wakeup(reader *rd, JsonObject *o)
 
 static bool read_listing(reader *rd, JsonObject *o)
 {
-	check_monitor *m = monitor_of(rd, o);
 	gint64 call, ts, rv;
-	if (m == NULL || !get_int(rd, o, "call_ns", 0, G_MAXINT64, &call) ||
-	    !get_int(rd, o, "ts_ns", 0, G_MAXINT64, &ts) ||
-	    !get_int(rd, o, "rv", G_MININT64, G_MAXINT64, &rv))
+	check_monitor *m = read_call(rd, o, &call, &ts, &rv);
+	if (m == NULL)
 		return false;
 	check_listing l = { .call_ns = call, .ts_ns = ts, .rv = (LONG)rv };
 	if (!get_strv(rd, o, "names", &l.names))

@@ -36,56 +36,52 @@ static bool set_usb_fault(ctl_server *s, ctl_reader_info *ri, const ctl_request 
 	return true;
 }
 
-bool ctl_do_fault_set(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
-		      GError **error)
+static bool fault_set_on(ctl_server *s, const ctl_request *r, ctl_reader_info *ri, void *data,
+			 GError **error)
 {
-	ctl_readers rs = { 0 };
+	JsonBuilder *b = data;
 	g_autoptr(GError) err = NULL;
-	bool ok = false;
-	ctl_readers_fetch(s, &rs);
-	ctl_reader_info *ri = ctl_readers_resolve(&rs, &r->reader, r->slot, true, error);
-	if (ri == NULL)
-		goto out;
 	char text[64];
 	if (r->is_usb_fault) {
 		if (!set_usb_fault(s, ri, r, error))
-			goto out;
+			return false;
 		emu_usb_fault_format(&r->usb_fault, text, sizeof text);
 	} else {
 		if (!emu_device_fault_set(ri->emu, r->slot, &r->fault, &err)) {
 			ctl_error_from_emu(err, error);
-			goto out;
+			return false;
 		}
 		emu_fault_format(&r->fault, text, sizeof text);
 	}
-	json_builder_set_member_name(b, "fault");
-	json_builder_add_string_value(b, text);
-	ok = true;
-out:
-	ctl_readers_clear(&rs);
-	return ok;
+	ctl_member_string(b, "fault", text);
+	return true;
+}
+
+bool ctl_do_fault_set(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+		      GError **error)
+{
+	return ctl_with_reader(s, r, r->slot, true, fault_set_on, b, error);
+}
+
+/* A USB kind clears only USB faults, an emulator kind only the
+ * emulator's; no kind (and no slot) clears both. */
+static bool fault_clear_on(ctl_server *s, const ctl_request *r, ctl_reader_info *ri,
+			   void *data, GError **error)
+{
+	JsonBuilder *b = data;
+	int slot = r->has_slot ? r->slot : EMU_DEVICE_ALL_SLOTS;
+	unsigned n = 0;
+	if (!r->has_usb_kind)
+		n = emu_device_fault_clear(ri->emu, slot, r->has_kind ? (int)r->kind_filter : -1);
+	if (!r->has_kind && (!r->has_slot || r->slot < 0) && s->dir.usb_fault_clear != NULL)
+		n += s->dir.usb_fault_clear(s->dir.data, ri->emu,
+					    r->has_usb_kind ? (int)r->usb_kind_filter : -1);
+	ctl_member_int(b, "cleared", n);
+	return true;
 }
 
 bool ctl_do_fault_clear(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
 			GError **error)
 {
-	ctl_readers rs = { 0 };
-	ctl_readers_fetch(s, &rs);
-	int slot = r->has_slot ? r->slot : EMU_DEVICE_ALL_SLOTS;
-	ctl_reader_info *ri = ctl_readers_resolve(&rs, &r->reader, r->has_slot ? r->slot : -1, true, error);
-	if (ri != NULL) {
-		unsigned n = 0;
-		/* A USB kind clears only USB faults, an emulator kind only the
-		 * emulator's; no kind (and no slot) clears both. */
-		if (!r->has_usb_kind)
-			n = emu_device_fault_clear(ri->emu, slot,
-						   r->has_kind ? (int)r->kind_filter : -1);
-		if (!r->has_kind && (!r->has_slot || r->slot < 0) && s->dir.usb_fault_clear != NULL)
-			n += s->dir.usb_fault_clear(s->dir.data, ri->emu,
-						    r->has_usb_kind ? (int)r->usb_kind_filter : -1);
-		json_builder_set_member_name(b, "cleared");
-		json_builder_add_int_value(b, n);
-	}
-	ctl_readers_clear(&rs);
-	return ri != NULL;
+	return ctl_with_reader(s, r, r->has_slot ? r->slot : -1, true, fault_clear_on, b, error);
 }

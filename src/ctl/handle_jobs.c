@@ -68,36 +68,28 @@ static const char *job_state(const ctl_job *j)
 	return j->stopped ? "stopped" : job_running(j) ? "running" : "done";
 }
 
-static void member_int(JsonBuilder *b, const char *name, gint64 v)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_add_int_value(b, v);
-}
-
 /* One entry of storm-status or scenario-status. */
 static void job_status(const ctl_job *j, JsonBuilder *b, gint64 now)
 {
 	json_builder_begin_object(b);
-	member_int(b, kinds[j->kind].noun, j->id);
+	ctl_member_int(b, kinds[j->kind].noun, j->id);
 	if (j->kind == CTL_JOB_STORM) {
-		json_builder_set_member_name(b, "state");
-		json_builder_add_string_value(b, job_state(j));
-		member_int(b, "applied", (gint64)emu_storm_applied(j->storm.storm));
-		member_int(b, "elapsed_ms", (now - j->storm.started_us) / 1000);
-		member_int(b, "duration_ms", j->storm.duration_ms);
+		ctl_member_string(b, "state", job_state(j));
+		ctl_member_int(b, "applied", (gint64)emu_storm_applied(j->storm.storm));
+		ctl_member_int(b, "elapsed_ms", (now - j->storm.started_us) / 1000);
+		ctl_member_int(b, "duration_ms", j->storm.duration_ms);
 		json_builder_set_member_name(b, "rate");
 		json_builder_add_double_value(b, j->storm.rate);
-		member_int(b, "seed", j->storm.seed);
-		member_int(b, "targets", (gint64)j->storm.n_targets);
+		ctl_member_int(b, "seed", j->storm.seed);
+		ctl_member_int(b, "targets", (gint64)j->storm.n_targets);
 	} else {
 		unsigned applied = 0, failed = 0;
 		if (j->scenario.run != NULL)
 			emu_timeline_run_counts(j->scenario.run, &applied, &failed);
-		member_int(b, "steps", (gint64)emu_timeline_size(j->scenario.timeline));
-		json_builder_set_member_name(b, "state");
-		json_builder_add_string_value(b, job_state(j));
-		member_int(b, "applied", applied);
-		member_int(b, "failed", failed);
+		ctl_member_int(b, "steps", (gint64)emu_timeline_size(j->scenario.timeline));
+		ctl_member_string(b, "state", job_state(j));
+		ctl_member_int(b, "applied", applied);
+		ctl_member_int(b, "failed", failed);
 	}
 	json_builder_end_object(b);
 }
@@ -167,7 +159,7 @@ bool ctl_do_job_stop(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuild
 		job_stop(j);
 		n++;
 	}
-	member_int(b, "stopped", n);
+	ctl_member_int(b, "stopped", n);
 	return true;
 }
 
@@ -247,8 +239,8 @@ bool ctl_do_scenario_load(ctl_server *s, ctl_conn *c, const ctl_request *r, Json
 	}
 	ctl_job *j = job_add(s, CTL_JOB_SCENARIO);
 	j->scenario.timeline = t;
-	member_int(b, "scenario", j->id);
-	member_int(b, "steps", (gint64)emu_timeline_size(t));
+	ctl_member_int(b, "scenario", j->id);
+	ctl_member_int(b, "steps", (gint64)emu_timeline_size(t));
 	return true;
 }
 
@@ -272,7 +264,7 @@ bool ctl_do_scenario_start(ctl_server *s, ctl_conn *c, const ctl_request *r, Jso
 			    err->message);
 		return false;
 	}
-	member_int(b, "scenario", j->id);
+	ctl_member_int(b, "scenario", j->id);
 	return true;
 }
 
@@ -373,9 +365,9 @@ bool ctl_do_storm(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder 
 	j->storm.rate = p.rate;
 	j->storm.seed = p.seed;
 	j->storm.n_targets = p.n_targets;
-	member_int(b, "storm", j->id);
-	member_int(b, "targets", (gint64)j->storm.n_targets);
-	member_int(b, "seed", j->storm.seed);
+	ctl_member_int(b, "storm", j->id);
+	ctl_member_int(b, "targets", (gint64)j->storm.n_targets);
+	ctl_member_int(b, "seed", j->storm.seed);
 	ok = true;
 out:
 	ctl_readers_clear(&rs);

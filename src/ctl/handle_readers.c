@@ -91,6 +91,17 @@ ctl_reader_info *ctl_readers_resolve(ctl_readers *rs, const ctl_reader_ref *ref,
 	return ri;
 }
 
+bool ctl_with_reader(ctl_server *s, const ctl_request *r, int slot, bool need_emu,
+		     ctl_reader_fn fn, void *data, GError **error)
+{
+	ctl_readers rs = { 0 };
+	ctl_readers_fetch(s, &rs);
+	ctl_reader_info *ri = ctl_readers_resolve(&rs, &r->reader, slot, need_emu, error);
+	bool ok = ri != NULL && fn(s, r, ri, data, error);
+	ctl_readers_clear(&rs);
+	return ok;
+}
+
 void ctl_error_from_emu(const GError *emu_err, GError **error)
 {
 	g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_STATE, "%s", emu_err->message);
@@ -143,12 +154,9 @@ int ctl_server_reader_of(ctl_server *s, unsigned dev_id, bool *refreshed)
 bool ctl_do_hello(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
 		  GError **error)
 {
-	json_builder_set_member_name(b, "protocol");
-	json_builder_add_int_value(b, CTL_PROTOCOL_VERSION);
-	json_builder_set_member_name(b, "driver");
-	json_builder_add_string_value(b, s->driver_version);
-	json_builder_set_member_name(b, "pid");
-	json_builder_add_int_value(b, getpid());
+	ctl_member_int(b, "protocol", CTL_PROTOCOL_VERSION);
+	ctl_member_string(b, "driver", s->driver_version);
+	ctl_member_int(b, "pid", getpid());
 	json_builder_set_member_name(b, "requests");
 	json_builder_begin_array(b);
 	for (unsigned k = 0; k < CTL_REQ_COUNT; k++)
@@ -208,11 +216,15 @@ static void add_stats(JsonBuilder *b, const ctl_reader_info *ri)
 	};
 	json_builder_set_member_name(b, "stats");
 	json_builder_begin_object(b);
-	for (size_t i = 0; i < G_N_ELEMENTS(c); i++) {
-		json_builder_set_member_name(b, c[i].name);
-		json_builder_add_int_value(b, c[i].v);
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(c); i++)
+		ctl_member_int(b, c[i].name, c[i].v);
 	json_builder_end_object(b);
+}
+
+static void add_edge_count(JsonBuilder *b, ctl_edge_count ec)
+{
+	ctl_member_int(b, "edges", (gint64)ec.edges);
+	ctl_member_int(b, "observed", (gint64)ec.observed);
 }
 
 /* A real reader's slot: what its driver last saw, and the edges it
@@ -221,16 +233,11 @@ static void add_real_slot(ctl_server *s, JsonBuilder *b, const ctl_reader_info *
 {
 	unsigned char st = i < CTL_MAX_SLOTS ? ri->slot_state[i] : CTL_SLOT_UNKNOWN;
 
-	json_builder_set_member_name(b, "state");
-	json_builder_add_string_value(b, st == CTL_SLOT_PRESENT ? "present"
-					 : st == CTL_SLOT_ABSENT ? "absent" : "unknown");
-	if (ri->edge_id == 0)
-		return;
-	ctl_edge_count ec = edge_count(s, ri->edge_id, i);
-	json_builder_set_member_name(b, "edges");
-	json_builder_add_int_value(b, (gint64)ec.edges);
-	json_builder_set_member_name(b, "observed");
-	json_builder_add_int_value(b, (gint64)ec.observed);
+	ctl_member_string(b, "state", st == CTL_SLOT_PRESENT  ? "present"
+				      : st == CTL_SLOT_ABSENT ? "absent"
+							      : "unknown");
+	if (ri->edge_id != 0)
+		add_edge_count(b, edge_count(s, ri->edge_id, i));
 }
 
 static void add_reader(ctl_server *s, JsonBuilder *b, ctl_reader_info *ri)
@@ -239,18 +246,12 @@ static void add_reader(ctl_server *s, JsonBuilder *b, ctl_reader_info *ri)
 	size_t nf = 0;
 
 	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "reader");
-	json_builder_add_int_value(b, ri->number);
-	json_builder_set_member_name(b, "name");
-	json_builder_add_string_value(b, ri->name);
-	json_builder_set_member_name(b, "devname");
-	json_builder_add_string_value(b, ri->devname);
-	json_builder_set_member_name(b, "profile");
-	json_builder_add_string_value(b, ri->profile);
-	json_builder_set_member_name(b, "mode");
-	json_builder_add_string_value(b, ri->mode);
-	json_builder_set_member_name(b, "emulated");
-	json_builder_add_boolean_value(b, ri->emu != NULL);
+	ctl_member_int(b, "reader", ri->number);
+	ctl_member_string(b, "name", ri->name);
+	ctl_member_string(b, "devname", ri->devname);
+	ctl_member_string(b, "profile", ri->profile);
+	ctl_member_string(b, "mode", ri->mode);
+	ctl_member_bool(b, "emulated", ri->emu != NULL);
 	if (ri->has_stats)
 		add_stats(b, ri);
 	if (ri->emu != NULL) {
@@ -263,29 +264,18 @@ static void add_reader(ctl_server *s, JsonBuilder *b, ctl_reader_info *ri)
 	json_builder_begin_array(b);
 	for (unsigned i = 0; i < ri->n_slots; i++) {
 		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "slot");
-		json_builder_add_int_value(b, i);
-		json_builder_set_member_name(b, "lun");
-		json_builder_add_int_value(b, (gint64)ri->number << 16 | i);
+		ctl_member_int(b, "slot", i);
+		ctl_member_int(b, "lun", (gint64)ri->number << 16 | i);
 		emu_slot_info si;
 		if (ri->emu != NULL && emu_device_slot_info(ri->emu, i, &si)) {
-			json_builder_set_member_name(b, "state");
-			json_builder_add_string_value(b, !si.present ? "absent"
-							 : si.mute  ? "mute"
-								    : "present");
-			json_builder_set_member_name(b, "card");
-			json_builder_add_string_value(b, si.card_spec);
-			json_builder_set_member_name(b, "powered");
-			json_builder_add_boolean_value(b, si.powered);
-			json_builder_set_member_name(b, "protocol");
-			json_builder_add_int_value(b, si.protocol);
-			json_builder_set_member_name(b, "busy");
-			json_builder_add_boolean_value(b, si.busy);
-			ctl_edge_count ec = edge_count(s, emu_device_id(ri->emu), i);
-			json_builder_set_member_name(b, "edges");
-			json_builder_add_int_value(b, (gint64)ec.edges);
-			json_builder_set_member_name(b, "observed");
-			json_builder_add_int_value(b, (gint64)ec.observed);
+			ctl_member_string(b, "state", !si.present ? "absent"
+						      : si.mute	  ? "mute"
+								  : "present");
+			ctl_member_string(b, "card", si.card_spec);
+			ctl_member_bool(b, "powered", si.powered);
+			ctl_member_int(b, "protocol", si.protocol);
+			ctl_member_bool(b, "busy", si.busy);
+			add_edge_count(b, edge_count(s, emu_device_id(ri->emu), i));
 			add_faults(b, fe, nf, (int)i);
 		} else {
 			add_real_slot(s, b, ri, i);
@@ -302,8 +292,7 @@ bool ctl_do_list(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *
 	ctl_readers rs = { 0 };
 	ctl_readers_fetch(s, &rs);
 	refresh_map(s, &rs);
-	json_builder_set_member_name(b, "last_seq");
-	json_builder_add_int_value(b, (gint64)emu_events_last_seq());
+	ctl_member_int(b, "last_seq", (gint64)emu_events_last_seq());
 	json_builder_set_member_name(b, "readers");
 	json_builder_begin_array(b);
 	for (size_t i = 0; i < rs.n; i++)
@@ -315,16 +304,13 @@ bool ctl_do_list(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *
 
 /* ---- slots ---- */
 
-bool ctl_do_slot(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
-		 GError **error)
+/* The card of the request's slot: insert, swap, remove, mute, unmute. */
+static bool slot_on(ctl_server *s, const ctl_request *r, ctl_reader_info *ri, void *data,
+		    GError **error)
 {
-	ctl_readers rs = { 0 };
+	JsonBuilder *b = data;
 	g_autoptr(GError) err = NULL;
 	bool ok = false;
-	ctl_readers_fetch(s, &rs);
-	ctl_reader_info *ri = ctl_readers_resolve(&rs, &r->reader, r->slot, true, error);
-	if (ri == NULL)
-		goto out;
 	unsigned slot = (unsigned)r->slot;
 	emu_card *card = NULL;
 	if (r->kind == CTL_REQ_INSERT || r->kind == CTL_REQ_SWAP) {
@@ -334,7 +320,7 @@ bool ctl_do_slot(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *
 				    "\"card\": %s (e.g. \"readertest,t1\", \"echo\", "
 				    "\"readertest,atr=3B...\")",
 				    err->message);
-			goto out;
+			return false;
 		}
 	}
 	switch (r->kind) {
@@ -358,13 +344,15 @@ bool ctl_do_slot(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *
 	}
 	if (!ok) {
 		ctl_error_from_emu(err, error);
-		goto out;
+		return false;
 	}
-	json_builder_set_member_name(b, "reader");
-	json_builder_add_int_value(b, ri->number);
-	json_builder_set_member_name(b, "slot");
-	json_builder_add_int_value(b, slot);
-out:
-	ctl_readers_clear(&rs);
-	return ok;
+	ctl_member_int(b, "reader", ri->number);
+	ctl_member_int(b, "slot", slot);
+	return true;
+}
+
+bool ctl_do_slot(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+		 GError **error)
+{
+	return ctl_with_reader(s, r, r->slot, true, slot_on, b, error);
 }

@@ -17,8 +17,7 @@ bool ctl_do_subscribe(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuil
 		g_atomic_int_add(&s->subscribers, 1);
 	}
 	c->cursor = r->has_since ? r->since : emu_events_last_seq();
-	json_builder_set_member_name(b, "seq");
-	json_builder_add_int_value(b, (gint64)c->cursor);
+	ctl_member_int(b, "seq", (gint64)c->cursor);
 	return true;
 }
 
@@ -32,15 +31,17 @@ bool ctl_do_unsubscribe(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBu
 	return true;
 }
 
+static bool number_of(ctl_server *s, const ctl_request *r, ctl_reader_info *ri, void *number,
+		      GError **error)
+{
+	*(unsigned *)number = ri->number;
+	return true;
+}
+
+/* The number of the reader the request names, real or emulated. */
 static bool trace_reader(ctl_server *s, const ctl_request *r, unsigned *number, GError **error)
 {
-	ctl_readers rs = { 0 };
-	ctl_readers_fetch(s, &rs);
-	ctl_reader_info *ri = ctl_readers_resolve(&rs, &r->reader, -1, false, error);
-	if (ri != NULL)
-		*number = ri->number;
-	ctl_readers_clear(&rs);
-	return ri != NULL;
+	return ctl_with_reader(s, r, -1, false, number_of, number, error);
 }
 
 bool ctl_do_trace_on(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
@@ -75,8 +76,7 @@ bool ctl_do_trace_on(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuild
 		tf->path = g_strdup(r->path);
 		g_ptr_array_add(s->trace_files, tf);
 		ctl_server_tracers_add(s, 1);
-		json_builder_set_member_name(b, "file");
-		json_builder_add_string_value(b, r->path);
+		ctl_member_string(b, "file", r->path);
 	} else {
 		if (!c->tracing)
 			ctl_server_tracers_add(s, 1);
@@ -108,7 +108,6 @@ bool ctl_do_trace_off(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuil
 		ctl_server_tracers_add(s, -1);
 		n++;
 	}
-	json_builder_set_member_name(b, "stopped");
-	json_builder_add_int_value(b, n);
+	ctl_member_int(b, "stopped", n);
 	return true;
 }

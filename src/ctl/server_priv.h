@@ -175,6 +175,14 @@ void ctl_readers_clear(ctl_readers *rs);
  * need_emu); slot, when >= 0, must be one of its slots. */
 ctl_reader_info *ctl_readers_resolve(ctl_readers *rs, const ctl_reader_ref *ref, int slot,
 				     bool need_emu, GError **error);
+/* What a request does to its one reader, which ctl_with_reader found;
+ * data is the caller's (a handler's reply builder). */
+typedef bool (*ctl_reader_fn)(ctl_server *s, const ctl_request *r, ctl_reader_info *ri,
+			      void *data, GError **error);
+/* Runs fn on the reader the request names (emulated when need_emu; slot,
+ * when >= 0, one of its slots), the directory's list held for the call. */
+bool ctl_with_reader(ctl_server *s, const ctl_request *r, int slot, bool need_emu,
+		     ctl_reader_fn fn, void *data, GError **error);
 /* An emulator error is the client's mistake about state (occupied slot,
  * nothing to remove): "bad-state". */
 void ctl_error_from_emu(const GError *emu_err, GError **error);

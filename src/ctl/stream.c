@@ -40,35 +40,26 @@ const char *ctl_edge_source_name(ctl_edge_source s)
 char *ctl_edge_line(const ctl_edge *e, size_t *len)
 {
 	JsonBuilder *b = ctl_event_begin("edge");
-	json_builder_set_member_name(b, "seq");
-	json_builder_add_int_value(b, (gint64)e->seq);
-	json_builder_set_member_name(b, "ts_ns");
-	json_builder_add_int_value(b, e->ts_ns);
+	ctl_member_int(b, "seq", (gint64)e->seq);
+	ctl_member_int(b, "ts_ns", e->ts_ns);
 	json_builder_set_member_name(b, "reader");
 	if (e->has_reader)
 		json_builder_add_int_value(b, e->reader);
 	else
 		json_builder_add_null_value(b);
-	json_builder_set_member_name(b, "device");
-	json_builder_add_string_value(b, e->device);
-	json_builder_set_member_name(b, "device_id");
-	json_builder_add_int_value(b, e->device_id);
-	json_builder_set_member_name(b, "slot");
-	json_builder_add_int_value(b, e->slot);
-	json_builder_set_member_name(b, "state");
-	json_builder_add_string_value(b, ctl_edge_state_name(e->state));
-	json_builder_set_member_name(b, "source");
-	json_builder_add_string_value(b, ctl_edge_source_name(e->source));
+	ctl_member_string(b, "device", e->device);
+	ctl_member_int(b, "device_id", e->device_id);
+	ctl_member_int(b, "slot", e->slot);
+	ctl_member_string(b, "state", ctl_edge_state_name(e->state));
+	ctl_member_string(b, "source", ctl_edge_source_name(e->source));
 	return ctl_line_finish(b, len);
 }
 
 char *ctl_lost_line(const char *what, uint64_t count, size_t *len)
 {
 	JsonBuilder *b = ctl_event_begin("lost");
-	json_builder_set_member_name(b, "what");
-	json_builder_add_string_value(b, what);
-	json_builder_set_member_name(b, "count");
-	json_builder_add_int_value(b, (gint64)count);
+	ctl_member_string(b, "what", what);
+	ctl_member_int(b, "count", (gint64)count);
 	return ctl_line_finish(b, len);
 }
 
@@ -76,14 +67,10 @@ char *ctl_frame_line(unsigned reader, int dir, int64_t ts_us, const uint8_t *buf
 		     size_t *len)
 {
 	JsonBuilder *b = ctl_event_begin("frame");
-	json_builder_set_member_name(b, "reader");
-	json_builder_add_int_value(b, reader);
-	json_builder_set_member_name(b, "dir");
-	json_builder_add_string_value(b, dir == CTL_TRACE_OUT ? "out" : "in");
-	json_builder_set_member_name(b, "ts_us");
-	json_builder_add_int_value(b, ts_us);
-	json_builder_set_member_name(b, "len");
-	json_builder_add_int_value(b, (gint64)n);
+	ctl_member_int(b, "reader", reader);
+	ctl_member_string(b, "dir", dir == CTL_TRACE_OUT ? "out" : "in");
+	ctl_member_int(b, "ts_us", ts_us);
+	ctl_member_int(b, "len", (gint64)n);
 	json_builder_set_member_name(b, "hex");
 	g_autofree char *hex = ctl_hex(buf, n);
 	json_builder_add_string_value(b, hex);

@@ -67,6 +67,31 @@ libccid_bundle() {
 	sh "$top_srcdir/tests/libccid-bundle.sh" "$1"
 }
 
+# ccid_conf FILE NAME VID/PID ADDRESS: a libccid reader.conf.d entry in
+# $conf on the usbsim device at that address (bus 1, interface 0).
+ccid_conf() {
+	reader_conf "$conf/$1" "$2" "usb:$3:libusb-1.0:1:$4:0" "$CCID_LIB"
+}
+
+# toggle_scenario FILE READER FIRST AT_MS GAPS...: a timeline of
+# alternating inserts (card readertest) and removes on slot 0 of READER,
+# starting with FIRST (insert or remove) AT_MS plus the first gap, each
+# next step a gap later.
+toggle_scenario() {
+	file=$1 reader=$2 action=$3 at=$4
+	shift 4
+	i=0
+	: > "$file"
+	for gap in "$@"; do
+		i=$((i + 1))
+		at=$((at + gap))
+		printf '[step %d]\nat_ms=%d\nreader=%s\nslot=0\naction=%s\n' "$i" "$at" "$reader" \
+			"$action" >> "$file"
+		[ "$action" = insert ] && printf 'card=readertest\n' >> "$file"
+		if [ "$action" = insert ]; then action=remove; else action=insert; fi
+	done
+}
+
 # The usbsim devices of a lab, in $USBSIM (CCIDLAB_USBSIM's spelling), the
 # shim numbering them bus 1, addresses 2, 3... in list order.
 # usbsim_begin: an empty list.

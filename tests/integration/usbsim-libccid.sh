@@ -25,14 +25,6 @@ USBSIM="$USBSIM;generic-pinpad:card=readertest,t1"
 
 conf="$WORK/conf"
 mkdir -p "$conf"
-# ccid_conf FILE NAME VID/PID ADDRESS: a libccid reader on one usbsim device.
-ccid_conf() {
-	cat > "$conf/$1" <<EOC
-FRIENDLYNAME "$2"
-DEVICENAME   usb:$3:libusb-1.0:1:$4:0
-LIBPATH      $CCID_LIB
-EOC
-}
 ccid_conf 1 ApduT0 1209/0002 2
 ccid_conf 2 ApduT1 1209/0002 3
 ccid_conf 3 TpduT0 1209/0002 4
