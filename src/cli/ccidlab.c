@@ -13,6 +13,8 @@
 #include "cli/usb_ids.h"
 #include "lab/lab.h"
 #include "lab/mkroot.h"
+#include "vm/vm.h"
+#include "vscard/vscard.h"
 
 typedef struct subcommand {
 	const char *name;
@@ -47,6 +49,8 @@ static const subcommand subcommands[] = {
 	{ "matrix", matrix_main, "run the checker's storm suite on each pcsc-lite at hand, side by side" },
 	{ "bench", cli_bench_main, "print benchmark figures, each a ratio to a same-run baseline" },
 	{ "profiles", cli_profiles_main, "search the emulated reader profiles" },
+	{ "vm", vm_main, "run a command in a Linux guest with QEMU's usb-ccid readers" },
+	{ "vscard", vscard_main, "put ccidlab's virtual cards into QEMU's ccid-card-passthru readers" },
 	{ "usb-ids", usb_ids_main, "choose the USB readers pcscd gives to ccidlab (Info.plist)" },
 	{ "version", version_main, "print the version" },
 	{ "help", help_main, "list the subcommands" },
