@@ -12,6 +12,8 @@
 
 #include "ccid/pinmask.h"
 #include "ctl/server.h"
+#include "ifd/ctl_glue.h"
+#include "ifd/events.h"
 #include "ifd/log.h"
 #include "ifd/reader.h"
 

@@ -42,7 +42,7 @@ void __tsan_release(void *addr);
 /* Our state of a transfer, in front of it (libusb's own layout trick:
  * the caller sees only struct libusb_transfer). */
 typedef struct usbsim_transfer {
-	volatile bool cancel;
+	atomic_bool cancel;	/* set by libusb_cancel_transfer, read by the transfer's thread */
 	bool in_flight;
 	bool running;		/* its thread has not queued it yet */
 	struct libusb_context *ctx;
@@ -86,7 +86,7 @@ static void run(gpointer data, gpointer unused)
 	tr->actual_length = got;
 	if (rc == LIBUSB_SUCCESS)
 		tr->status = LIBUSB_TRANSFER_COMPLETED;
-	else if (p->cancel)
+	else if (atomic_load(&p->cancel))
 		tr->status = LIBUSB_TRANSFER_CANCELLED;
 	else if (rc == LIBUSB_ERROR_TIMEOUT)
 		tr->status = LIBUSB_TRANSFER_TIMED_OUT;
@@ -144,7 +144,7 @@ int libusb_submit_transfer(struct libusb_transfer *tr)
 	p->ctx = ctx;
 	p->in_flight = true;
 	p->running = true;
-	p->cancel = false;
+	atomic_store(&p->cancel, false);
 	tr->actual_length = 0;
 	ctx->in_flight++;
 	tr->dev_handle->flying = g_list_prepend(tr->dev_handle->flying, tr);
@@ -172,9 +172,10 @@ int libusb_cancel_transfer(struct libusb_transfer *tr)
 		return LIBUSB_ERROR_INVALID_PARAM;
 	usbsim_transfer *p = PRIV(tr);
 	g_mutex_lock(&usbsim_lock);
-	bool running = p->in_flight && !p->cancel && g_queue_find(&p->ctx->done, tr) == NULL;
+	bool running = p->in_flight && !atomic_load(&p->cancel) &&
+		       g_queue_find(&p->ctx->done, tr) == NULL;
 	if (running)
-		p->cancel = true;
+		atomic_store(&p->cancel, true);
 	g_mutex_unlock(&usbsim_lock);
 	if (!running)
 		return LIBUSB_ERROR_NOT_FOUND;
@@ -254,8 +255,7 @@ void usbsim_transfers_close(struct libusb_device_handle *h)
 		usbsim_transfer *p = PRIV(tr);
 		if (p->running) {
 			/* Its thread sees the cancel within a slice. */
-			bool first = !p->cancel;
-			p->cancel = true;
+			bool first = !atomic_exchange(&p->cancel, true);
 			g_mutex_unlock(&usbsim_lock);
 			usbsim_dev *d = usbsim_fn_of_endpoint(h->device->dev, tr->endpoint);
 			if (first && tr->type == LIBUSB_TRANSFER_TYPE_INTERRUPT &&

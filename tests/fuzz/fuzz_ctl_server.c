@@ -2,7 +2,7 @@
  * its parser (src/ctl/server.c, handlers.c; issue 20).
  *
  * Each input is what one client sends: lines, each a request or not.  A
- * server over the fake readers of ctl_fake_dir.h starts for the input (so
+ * server over fake readers starts for the input (so
  * that no state leaks from one input into the next), the lines go over a
  * real Unix socket, and a line that mentions "fd" carries a descriptor
  * (SCM_RIGHTS): a regular file open for writing, a pipe, or a file open
@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "ctl/client.h"
-#include "ctl_fake_dir.h"
+#include "ctl/server.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -30,6 +30,52 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define WAIT_MS 10000u
 
 static char *sock_path, *reg_path;
+
+/* The readers: 0 "lab-0" (generic-apdu-irq), 1 "lab-multi"
+ * (generic-ext-multi), both emulated, and 3 "real-reader". */
+static emu_device *devs[2];
+
+static size_t fake_list(void *data, ctl_reader_info *out, size_t cap)
+{
+	static const struct { unsigned number; const char *name; int dev; } rd[] = {
+		{ 0, "lab-0", 0 }, { 1, "lab-multi", 1 }, { 3, "real-reader", -1 },
+	};
+	(void)data;
+	for (size_t i = 0; i < G_N_ELEMENTS(rd) && i < cap; i++) {
+		memset(&out[i], 0, sizeof out[i]);
+		out[i].number = rd[i].number;
+		emu_device *d = rd[i].dev >= 0 ? devs[rd[i].dev] : NULL;
+		out[i].n_slots = d != NULL ? emu_device_slot_count(d) : 1;
+		g_strlcpy(out[i].name, rd[i].name, sizeof out[i].name);
+		g_snprintf(out[i].devname, sizeof out[i].devname, "emu:%s", rd[i].name);
+		g_strlcpy(out[i].profile, d != NULL ? emu_device_profile(d)->name : "",
+			  sizeof out[i].profile);
+		g_strlcpy(out[i].mode, "event", sizeof out[i].mode);
+		out[i].emu = d != NULL ? emu_device_ref(d) : NULL;
+	}
+	return G_N_ELEMENTS(rd);
+}
+
+/* Makes the emulated devices, afresh for each input. */
+static ctl_directory fake_dir_open(void)
+{
+	static const char *const profiles[2] = { "generic-apdu-irq", "generic-ext-multi" };
+	static const char *const names[2] = { "lab-0", "lab-multi" };
+	for (int i = 0; i < 2; i++) {
+		g_autoptr(emu_profile) p = emu_profile_builtin(profiles[i]);
+		devs[i] = emu_device_new(p, NULL);
+		if (devs[i] == NULL)
+			abort();
+		emu_device_set_name(devs[i], names[i]);
+	}
+	return (ctl_directory){ fake_list, NULL };
+}
+
+static void fake_dir_close(void)
+{
+	for (int i = 0; i < 2; i++)
+		g_clear_pointer(&devs[i], emu_device_unref);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -83,7 +129,7 @@ static void drain(ctl_client *c)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	ctl_directory d = ctl_fake_dir_open();
+	ctl_directory d = fake_dir_open();
 	ctl_server *srv = ctl_server_start(sock_path, &d, NULL, NULL);
 	ctl_client *c = srv != NULL ? ctl_client_connect(sock_path, WAIT_MS, NULL) : NULL;
 	int p[2];
@@ -111,6 +157,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(p[0]);
 	close(p[1]);
 	ctl_server_stop(srv);
-	ctl_fake_dir_close();
+	fake_dir_close();
 	return 0;
 }
