@@ -17,6 +17,7 @@
 #include "emu/device.h"
 #include "emu/fault.h"
 #include "ifd/caps.h"
+#include "ifd/events.h"
 #include "ifd/reader.h"
 
 #define LUN(reader, slot) (((unsigned long)(reader) << 16) | (slot))
