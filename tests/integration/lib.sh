@@ -113,6 +113,24 @@ usbsim_reader() {
 	reader_conf "$1" "$2" "usb:$4:libusb-1.0:1:$usbsim_at:${5:-0}" "${6:-}"
 }
 
+# tap_finish OUT RC [ERR PATTERN]: the TAP a program or a lab wrote to OUT
+# (its plan left out), then one line for how it ended: RC 0, and no line
+# of ERR matching PATTERN (a sanitizer's report); then the plan.
+tap_finish() {
+	sed '/^1\.\./d' "$1"
+	n=$(($(grep -c '^\(not \)\?ok' "$1") + 1))
+	if [ "$2" -eq 0 ] && { [ -z "${4:-}" ] || ! grep -q "$4" "$3"; }; then
+		echo "ok $n - it ended well${4:+, no sanitizer report}"
+	else
+		echo "not ok $n - it ended with status $2"
+		if [ -n "${4:-}" ]; then
+			grep -A30 "$4" "$3" | head -60 | sed 's/^/# /'
+			tail -5 "$3" | sed 's/^/# /'
+		fi
+	fi
+	echo "1..$n"
+}
+
 # alive PID: true while that process exists and is not a zombie.
 not_alive() { ! alive "$1"; }
 alive() {

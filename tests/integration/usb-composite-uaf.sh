@@ -16,16 +16,5 @@ LD_PRELOAD="$shim" CCIDLAB_USBSIM="$USBSIM" CCIDLAB_USBSIM_CTL="$WORK/usbsim.soc
 	CCIDLAB_CTL_LISTEN="$WORK/driver.sock" CCIDLAB_LOG_LEVEL=1 \
 	"$top_builddir/tests/direct/composite_unplug" "$DRIVER" "$WORK/usbsim.sock" \
 	"${COMPOSITE_CYCLES:-1000}" > "$WORK/out" 2> "$WORK/err"
-rc=$?
-grep -v '^1\.\.' "$WORK/out"
-n=$(grep -c '^\(not \)\?ok' "$WORK/out")
-n=$((n + 1))
-if [ "$rc" -eq 0 ] && ! grep -q 'ERROR: AddressSanitizer' "$WORK/err"; then
-	echo "ok $n - the program ended well, no sanitizer report"
-else
-	echo "not ok $n - status $rc"
-	grep -A30 'ERROR: AddressSanitizer' "$WORK/err" | head -40 | sed 's/^/# /'
-	tail -5 "$WORK/err" | sed 's/^/# /'
-fi
-echo "1..$n"
+tap_finish "$WORK/out" $? "$WORK/err" 'ERROR: AddressSanitizer'
 finish

@@ -20,10 +20,5 @@ cd "$top_srcdir/tests/integration/clients" || exit 1
 lab flood --conf "$conf" --usbsim "$USBSIM" -- \
 	"$PYTHON3" usb_flood.py Flood "${FLOOD_WARMUP:-10000}" "${FLOOD_MESSAGES:-100000}" \
 	> "$WORK/tap" 2>&1
-rc=$?
-sed '/^1\.\./d' "$WORK/tap"
-n=$(grep -c '^\(not \)\?ok' "$WORK/tap")
-n=$((n + 1))
-if [ "$rc" -eq 0 ]; then echo "ok $n - the lab ended well"; else echo "not ok $n - the lab ended with $rc"; fi
-echo "1..$n"
+tap_finish "$WORK/tap" $?
 finish

@@ -16,15 +16,5 @@ LD_PRELOAD="$shim" CCIDLAB_USBSIM="$USBSIM" CCIDLAB_USBSIM_CTL="$WORK/usbsim.soc
 	TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}halt_on_error=1:exitcode=66" \
 	"$top_builddir/tests/direct/races" "$DRIVER" usb:1209/0002:libusb-1.0:1:2:0 \
 	"$WORK/usbsim.sock" Flood > "$WORK/out" 2> "$WORK/err"
-rc=$?
-grep -v '^1\.\.' "$WORK/out"
-n=$(grep -c '^\(not \)\?ok' "$WORK/out")
-n=$((n + 1))
-if [ "$rc" -eq 0 ] && ! grep -q 'WARNING: ThreadSanitizer\|ERROR: AddressSanitizer' "$WORK/err"; then
-	echo "ok $n - the program ended well, no sanitizer report"
-else
-	echo "not ok $n - status $rc"
-	grep -A20 'WARNING: ThreadSanitizer\|ERROR: AddressSanitizer' "$WORK/err" | head -60 | sed 's/^/# /'
-fi
-echo "1..$n"
+tap_finish "$WORK/out" $? "$WORK/err" 'WARNING: ThreadSanitizer\|ERROR: AddressSanitizer'
 finish

@@ -40,10 +40,6 @@ export CCIDLAB_UDEVSIM CCIDLAB_UDEVSIM_EVENTS ASAN_OPTIONS PYTHONPATH
 	--usbsim "$USBSIM" -- "$PYTHON3" "$top_srcdir/tests/soak/soak.py" "$seconds" \
 	"$interval" "$csv" > "$WORK/tap" 2>&1
 rc=$?
-sed '/^1\.\./d' "$WORK/tap"
-n=$(grep -c '^\(not \)\?ok' "$WORK/tap")
-n=$((n + 1))
-if [ "$rc" -eq 0 ]; then echo "ok $n - the lab ended well"; else echo "not ok $n - the lab ended with $rc"; fi
 echo "# samples: $csv; pcscd log: $(lab_log soak)"
-echo "1..$n"
+tap_finish "$WORK/tap" $rc
 finish
