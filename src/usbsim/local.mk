@@ -4,7 +4,7 @@
 # linked into it here, never into each other.
 pkglib_LTLIBRARIES = src/usbsim/libccidlab-usbsim.la
 src_usbsim_libccidlab_usbsim_la_SOURCES = \
-	src/usbsim/usbsim.h \
+	src/usbsim/usbsim.h src/usbsim/libusb_result.h \
 	src/usbsim/config.c \
 	src/usbsim/core.c \
 	src/usbsim/desc.c \

@@ -12,26 +12,8 @@
 #include <string.h>
 
 #include "ccid/result.h"
+#include "usbsim/libusb_result.h"
 #include "usbsim/usbsim.h"
-
-/* A transport result as a libusb error code. */
-static int usbsim_result_to_libusb(int rc)
-{
-	switch (rc) {
-	case CCID_OK:
-		return LIBUSB_SUCCESS;
-	case CCID_E_TIMEOUT:
-		return LIBUSB_ERROR_TIMEOUT;
-	case CCID_E_NO_DEVICE:
-		return LIBUSB_ERROR_NO_DEVICE;
-	case CCID_E_BUFFER:
-		return LIBUSB_ERROR_OVERFLOW;
-	case CCID_E_UNSUPPORTED:
-		return LIBUSB_ERROR_PIPE;	/* a stall */
-	default:
-		return LIBUSB_ERROR_IO;
-	}
-}
 
 void usbsim_unsupported(const char *call)
 {

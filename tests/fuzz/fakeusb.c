@@ -22,6 +22,7 @@
 #include "ccid/result.h"
 #include "fuzz_device.h"
 #include "fakeusb.h"
+#include "usbsim/libusb_result.h"
 #include "vclock.h"
 
 #define MAX_IFACES 4
@@ -52,24 +53,6 @@ void fakeusb_set_device(fdev *d)
 	device = d;
 	held = NULL;
 	held_cancel = false;
-}
-
-static int to_libusb(int rc)
-{
-	switch (rc) {
-	case CCID_OK:
-		return LIBUSB_SUCCESS;
-	case CCID_E_TIMEOUT:
-		return LIBUSB_ERROR_TIMEOUT;
-	case CCID_E_NO_DEVICE:
-		return LIBUSB_ERROR_NO_DEVICE;
-	case CCID_E_BUFFER:
-		return LIBUSB_ERROR_OVERFLOW;
-	case CCID_E_UNSUPPORTED:
-		return LIBUSB_ERROR_PIPE;
-	default:
-		return LIBUSB_ERROR_IO;
-	}
 }
 
 int libusb_init(libusb_context **ctx)
@@ -297,7 +280,7 @@ int libusb_control_transfer(libusb_device_handle *h, uint8_t bmRequestType, uint
 	bool in = bmRequestType & LIBUSB_ENDPOINT_IN;
 	int rc = fdev_control(device, bRequest, wValue, in ? data : NULL, in ? wLength : 0, &len,
 			      timeout);
-	return rc != CCID_OK ? to_libusb(rc) : (int)len;
+	return rc != CCID_OK ? usbsim_result_to_libusb(rc) : (int)len;
 }
 
 int libusb_bulk_transfer(libusb_device_handle *h, unsigned char endpoint, unsigned char *data,
@@ -316,7 +299,7 @@ int libusb_bulk_transfer(libusb_device_handle *h, unsigned char endpoint, unsign
 		if (rc == CCID_OK)
 			*transferred = length;
 	}
-	return to_libusb(rc);
+	return usbsim_result_to_libusb(rc);
 }
 
 /* ---- the asynchronous interrupt transfer ---- */
