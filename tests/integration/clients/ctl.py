@@ -9,7 +9,7 @@ class Ctl:
     def __init__(self, path=None):
         self.path = path or os.environ["CCIDLAB_CTL_SOCKET"]
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(10)
+        self.sock.settimeout(60)
         self.sock.connect(self.path)
         self.file = self.sock.makefile("rb")
         self.next_id = 1
