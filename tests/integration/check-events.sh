@@ -33,6 +33,8 @@ lab run --conf "$conf" -- "$CCIDLAB" check-events --json --quiet --clients 8 \
 	--burst-sweep --sweep-step-us 10 --sweep-max-us 2000 --sweep-step-ms 60 \
 	> "$WORK/report.json" 2> "$WORK/stderr"
 rc=$?
+# Kept beside the log: the counters' slots, the worst cases' timelines.
+cp "$WORK/report.json" "$LOG_DIR/$TEST_NAME.report.json" 2>/dev/null
 [ $rc -eq 0 ] || diag "exit $rc: $(head -c 2000 "$WORK/stderr")"
 check "check-events ran to its verdict (exit $rc: 0 pass, 1 a finding)" [ $rc -le 1 ]
 "$PYTHON3" - "$WORK/report.json" > "$WORK/facts" 2>&1 <<'EOP'
