@@ -9,13 +9,12 @@ src_usbsim_libccidlab_usbsim_la_SOURCES = \
 	src/usbsim/core.c \
 	src/usbsim/desc.c \
 	src/usbsim/xfer.c \
-	src/usbsim/usbfault.c \
 	src/usbsim/async.c \
 	src/usbsim/ctl.c \
 	src/usbsim/plug.c \
 	src/usbsim/stubs.c
 src_usbsim_libccidlab_usbsim_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(LIBUSB_CFLAGS)
-USBSIM_LIBS = src/ctl/libctl.la src/host/libhost.la src/emu/libemu.la src/ccid/libccidcore.la
+USBSIM_LIBS = src/usbdev/libusbdev.la src/ctl/libctl.la src/host/libhost.la src/emu/libemu.la src/ccid/libccidcore.la
 src_usbsim_libccidlab_usbsim_la_LIBADD = $(USBSIM_LIBS) $(JSON_LIBS) $(GLIB_LIBS)
 src_usbsim_libccidlab_usbsim_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/src/usbsim/exports.map -Wl,-z,defs
