@@ -241,6 +241,18 @@ static void add_real_slot(ctl_server *s, JsonBuilder *b, const ctl_reader_info *
 	json_builder_add_int_value(b, (gint64)ec.observed);
 }
 
+/* The front's own counters (usbip: URBs by kind). */
+static void add_counters(JsonBuilder *b, const ctl_reader_info *ri)
+{
+	json_builder_set_member_name(b, "counters");
+	json_builder_begin_object(b);
+	for (size_t i = 0; i < ri->n_counters && i < CTL_COUNTERS_MAX; i++) {
+		json_builder_set_member_name(b, ri->counters[i].name);
+		json_builder_add_int_value(b, (gint64)ri->counters[i].value);
+	}
+	json_builder_end_object(b);
+}
+
 static void add_reader(ctl_server *s, JsonBuilder *b, ctl_reader_info *ri)
 {
 	emu_fault_entry fe[EMU_DEVICE_MAX_FAULTS];
@@ -261,6 +273,8 @@ static void add_reader(ctl_server *s, JsonBuilder *b, ctl_reader_info *ri)
 	json_builder_add_boolean_value(b, ri->emu != NULL);
 	if (ri->has_stats)
 		add_stats(b, ri);
+	if (ri->n_counters > 0)
+		add_counters(b, ri);
 	if (ri->emu != NULL) {
 		nf = emu_device_fault_list(ri->emu, fe, G_N_ELEMENTS(fe));
 		nf = MIN(nf, G_N_ELEMENTS(fe));
@@ -928,6 +942,68 @@ static bool do_trace_off(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonB
 
 /* ---- dispatch ---- */
 
+/* ---- readers added and removed (a USB/IP server's devices) ---- */
+
+static bool no_hotplug(ctl_server *s, const ctl_request *r, GError **error)
+{
+	if (r->kind == CTL_REQ_DEVICE_ADD ? s->dir.device_add != NULL
+					   : s->dir.device_remove != NULL)
+		return false;
+	g_set_error(error, CTL_ERROR, CTL_ERROR_NOT_EMULATED,
+		    "%s: this server's readers are fixed (readers are added and removed "
+		    "only on a USB/IP server, ccidlab usbip)",
+		    ctl_req_name(r->kind));
+	return true;
+}
+
+static bool do_device_add(ctl_server *s, const ctl_request *r, JsonBuilder *b, GError **error)
+{
+	g_autoptr(GError) err = NULL;
+	unsigned number;
+
+	if (no_hotplug(s, r, error))
+		return false;
+	if (!s->dir.device_add(s->dir.data, r->spec, &number, &err)) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST, "\"spec\": %s", err->message);
+		return false;
+	}
+	readers rs = { 0 };
+	readers_fetch(&s->dir, &rs);
+	ctl_reader_ref ref = { .set = true, .number = number };
+	ctl_reader_info *ri = readers_find(&rs, &ref);
+	json_builder_set_member_name(b, "device");
+	if (ri != NULL)
+		add_reader(s, b, ri);
+	else
+		json_builder_add_null_value(b);
+	readers_clear(&rs);
+	return true;
+}
+
+static bool do_device_remove(ctl_server *s, const ctl_request *r, JsonBuilder *b,
+			     GError **error)
+{
+	g_autoptr(GError) err = NULL;
+	readers rs = { 0 };
+	bool ok = false;
+
+	if (no_hotplug(s, r, error))
+		return false;
+	readers_fetch(&s->dir, &rs);
+	ctl_reader_info *ri = resolve(&rs, &r->reader, -1, true, error);
+	if (ri != NULL && !s->dir.device_remove(s->dir.data, ri->emu, &err)) {
+		from_emu(err, error);
+		ri = NULL;
+	}
+	if (ri != NULL) {
+		json_builder_set_member_name(b, "removed");
+		json_builder_add_string_value(b, ri->name);
+		ok = true;
+	}
+	readers_clear(&rs);
+	return ok;
+}
+
 char *ctl_handle_request(ctl_server *s, ctl_conn *c, const ctl_request *r, size_t *len)
 {
 	g_autoptr(GError) err = NULL;
@@ -986,6 +1062,12 @@ char *ctl_handle_request(ctl_server *s, ctl_conn *c, const ctl_request *r, size_
 		break;
 	case CTL_REQ_TRACE_OFF:
 		ok = do_trace_off(s, c, r, b, &err);
+		break;
+	case CTL_REQ_DEVICE_ADD:
+		ok = do_device_add(s, r, b, &err);
+		break;
+	case CTL_REQ_DEVICE_REMOVE:
+		ok = do_device_remove(s, r, b, &err);
 		break;
 	case CTL_REQ_COUNT:
 		break;

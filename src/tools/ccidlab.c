@@ -13,6 +13,7 @@
 #include "tools/mkroot.h"
 #include "tools/usb_ids.h"
 #include "tools/matrix.h"
+#include "usbip/usbip.h"
 
 typedef struct subcommand {
 	const char *name;
@@ -48,6 +49,7 @@ static const subcommand subcommands[] = {
 	{ "bench", bench_main, "print benchmark figures, each a ratio to a same-run baseline" },
 	{ "profiles", cli_profiles_main, "search the emulated reader profiles" },
 	{ "usb-ids", usb_ids_main, "choose the USB readers pcscd gives to ccidlab (Info.plist)" },
+	{ "usbip", usbip_main, "export emulated readers as USB devices over USB/IP (usbip attach)" },
 	{ "version", version_main, "print the version" },
 	{ "help", help_main, "list the subcommands" },
 };

@@ -25,7 +25,7 @@ src_tools_ccidlab_SOURCES = \
 src_tools_ccidlab_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS) $(LIBUSB_CFLAGS)
 src_tools_ccidlab_CPPFLAGS = $(AM_CPPFLAGS) -DUSBDROPDIR='"$(usbdropdir)"' -DPKGLIBDIR='"$(pkglibdir)"' \
 	-DPKGLIBEXECDIR='"$(pkglibexecdir)"' -DBINDIR='"$(bindir)"'
-src_tools_ccidlab_LDADD = $(CTL_LIBS) $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS) -ldl
+src_tools_ccidlab_LDADD = $(USBIP_LIBS) $(CTL_LIBS) $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS) -ldl
 # pcscd's log_msg and log_xxd, for the drivers `ccidlab bench` loads.
 src_tools_ccidlab_LDFLAGS = $(AM_LDFLAGS) -Wl,--dynamic-list=$(srcdir)/src/tools/bench.sym
 EXTRA_src_tools_ccidlab_DEPENDENCIES = $(srcdir)/src/tools/bench.sym
