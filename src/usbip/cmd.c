@@ -192,40 +192,24 @@ static bool add_all(usbip_exporter *ex, int argc, char **argv, char **profiles)
 	return true;
 }
 
-static int server_main(int argc, char **argv)
+/* Runs the server over ex's devices until SIGINT or SIGTERM (blocked in
+ * every thread, taken here). */
+static int serve(usbip_exporter *ex, const server_opts *o, sigset_t *stop)
 {
-	server_opts o = { 0 };
-	sigset_t stop;
-	int rc = EXIT_USAGE;
-
-	if (!parse_server(&argc, &argv, &o))
-		goto out;
-	/* Blocked before any thread starts, taken by sigwait below. */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	usbip_exporter *ex = usbip_exporter_new();
-	if (!add_all(ex, argc, argv, o.profiles)) {
-		usbip_exporter_free(ex);
-		goto out;
-	}
 	ctl_directory dir;
 	usbip_exporter_directory(ex, &dir);
-	g_autofree char *sock = o.socket != NULL ? g_strdup(o.socket) : usbip_default_socket();
-	ctl_server_opts copts = { .group = o.group != NULL ? o.group
-							   : g_getenv("CCIDLAB_CTL_GROUP") };
+	g_autofree char *sock = o->socket != NULL ? g_strdup(o->socket) : usbip_default_socket();
+	ctl_server_opts copts = { .group = o->group != NULL ? o->group
+							    : g_getenv("CCIDLAB_CTL_GROUP") };
 	g_autoptr(GError) err = NULL;
 	ctl_server *ctl = ctl_server_start(sock, &dir, &copts, &err);
 	usbip_server *srv = ctl == NULL ? NULL
-					: usbip_server_start(ex, o.listen ? o.listen : "127.0.0.1",
-							     o.quiet, &err);
+					: usbip_server_start(ex, o->listen ? o->listen : "127.0.0.1",
+							     o->quiet, &err);
 	if (srv == NULL) {
 		fprintf(stderr, "ccidlab usbip: %s\n", err->message);
 		ctl_server_stop(ctl);
-		usbip_exporter_free(ex);
-		rc = EXIT_CONNECT;
-		goto out;
+		return EXIT_CONNECT;
 	}
 	usbip_exporter_set_ctl(ex, ctl);
 	g_autofree char *devs = usbip_exporter_describe(ex);
@@ -233,13 +217,30 @@ static int server_main(int argc, char **argv)
 	       usbip_server_address(srv), sock, devs);
 	fflush(stdout);
 	int sig = 0;
-	sigwait(&stop, &sig);
+	sigwait(stop, &sig);
 	usbip_server_stop(srv);
 	usbip_exporter_set_ctl(ex, NULL);
 	ctl_server_stop(ctl);
-	usbip_exporter_free(ex);
-	rc = EXIT_OK;
-out:
+	return EXIT_OK;
+}
+
+static int server_main(int argc, char **argv)
+{
+	server_opts o = { 0 };
+	sigset_t stop;
+	int rc = EXIT_USAGE;
+
+	if (parse_server(&argc, &argv, &o)) {
+		/* Blocked before any thread starts. */
+		sigemptyset(&stop);
+		sigaddset(&stop, SIGINT);
+		sigaddset(&stop, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &stop, NULL);
+		usbip_exporter *ex = usbip_exporter_new();
+		if (add_all(ex, argc, argv, o.profiles))
+			rc = serve(ex, &o, &stop);
+		usbip_exporter_free(ex);
+	}
 	server_opts_clear(&o);
 	return rc;
 }

@@ -29,9 +29,6 @@
  * pcscd gives its readers ("NAME XX YY", XX two hex digits), so that the
  * command never joins these devices to a local pcscd's readers. */
 #define NUMBER_BASE 256u
-/* USB speeds as the Linux kernel numbers them (enum usb_device_speed):
- * the emulated devices are full speed (usbdev/desc.c). */
-#define SPEED_FULL 2u
 
 #define COUNT(e, k) __atomic_fetch_add(&(e)->counts[k], 1, __ATOMIC_RELAXED)
 
@@ -221,26 +218,7 @@ bool usbip_exporter_remove(usbip_exporter *ex, const char *key, GError **error)
 
 static void devinfo(const usbip_export *e, usbip_devinfo *out)
 {
-	const usbdev *d = e->usb;
-	uint8_t desc[USBDEV_DEVICE_DESC_LEN];
-
-	memset(out, 0, sizeof *out);
-	usbdev_device_descriptor(d, desc);
-	/* Not a sysfs path: there is no kernel device behind it. */
-	g_snprintf(out->path, sizeof out->path, "/ccidlab/usbip/%s/%s", e->busid, d->name);
-	g_strlcpy(out->busid, e->busid, sizeof out->busid);
-	out->busnum = e->bus;
-	out->devnum = e->devnum;
-	out->speed = SPEED_FULL;
-	out->idVendor = d->info.idVendor;
-	out->idProduct = d->info.idProduct;
-	out->bcdDevice = d->info.bcdDevice;
-	out->bDeviceClass = desc[4];
-	out->bDeviceSubClass = desc[5];
-	out->bDeviceProtocol = desc[6];
-	out->bConfigurationValue = d->config[5];
-	out->bNumConfigurations = desc[17];
-	out->bNumInterfaces = (uint8_t)usbdev_interfaces(d, out->interfaces, USBIP_MAX_INTERFACES);
+	usbip_devinfo_of(e->usb, e->busid, e->bus, e->devnum, out);
 }
 
 size_t usbip_exporter_devlist(usbip_exporter *ex, usbip_devinfo *out, size_t cap)

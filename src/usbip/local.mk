@@ -7,9 +7,24 @@ src_usbip_libusbip_la_SOURCES = \
 	src/usbip/usbip.h src/usbip/usbip_priv.h \
 	src/usbip/wire.h src/usbip/wire.c \
 	src/usbip/conn.h src/usbip/conn.c \
-	src/usbip/urb.c \
+	src/usbip/urb.c src/usbip/devinfo.c \
 	src/usbip/exporter.c src/usbip/exporter_ctl.c \
 	src/usbip/server.c src/usbip/cmd.c
 src_usbip_libusbip_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
 src_usbip_libusbip_la_LIBADD =
 USBIP_LIBS = src/usbip/libusbip.la src/usbdev/libusbdev.la
+
+# Debian's usbip tools against the server (OP_REQ_DEVLIST, OP_REQ_IMPORT;
+# no kernel module), and our own USB/IP client URB by URB.
+USBIP_TESTS = tests/integration/usbip-list.sh tests/integration/usbip-urbs.sh
+TESTS += $(USBIP_TESTS)
+EXTRA_DIST += $(USBIP_TESTS)
+
+# The packet parser and the per-connection state machine, with the URBs
+# run on emulated devices (tests/fuzz/fuzz_usbip.c).
+check_PROGRAMS += tests/fuzz/fuzz_usbip
+tests_fuzz_fuzz_usbip_SOURCES = tests/fuzz/fuzz_usbip.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_usbip_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
+tests_fuzz_fuzz_usbip_LDADD = $(USBIP_LIBS) $(CTL_LIBS) $(JSON_LIBS) $(GLIB_LIBS)
+tests_fuzz_fuzz_usbip_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+FUZZ_TARGETS += fuzz_usbip

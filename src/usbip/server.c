@@ -169,7 +169,7 @@ static gpointer executor(gpointer data)
 	usbip_urb *u;
 
 	while ((u = usbip_conn_next(s->conn, a->queue, true)) != NULL) {
-		usbip_urb_run(s->dev->usb, u);
+		usbip_urb_run(s->dev->usb, u, 0);
 		usbip_export_count(s->dev, u);
 		usbip_conn_complete(s->conn, u);
 	}

@@ -18,7 +18,7 @@
 
 /* Endpoint 0: the SETUP packet, with its wLength held to the URB's
  * buffer (a peer may claim more than it sent room or data for). */
-static int run_control(usbdev *d, usbip_urb *u)
+static int run_control(usbdev *d, usbip_urb *u, unsigned timeout_ms)
 {
 	uint8_t setup[8];
 	bool in = u->cmd.setup[0] & USB_DIR_IN;
@@ -32,21 +32,22 @@ static int run_control(usbdev *d, usbip_urb *u)
 		setup[6] = (uint8_t)u->cmd.length;
 		setup[7] = (uint8_t)(u->cmd.length >> 8);
 	}
-	int st = usbdev_control(d, setup, u->buf, &u->actual, 0, &u->cancel, &known);
+	gint64 end = timeout_ms ? g_get_monotonic_time() + (gint64)timeout_ms * 1000 : 0;
+	int st = usbdev_control(d, setup, u->buf, &u->actual, end, &u->cancel, &known);
 	if (st == 0 && !in)
 		u->actual = wlength;	/* the OUT data stage went whole */
 	return st;
 }
 
-int usbip_urb_run(usbdev *d, usbip_urb *u)
+int usbip_urb_run(usbdev *d, usbip_urb *u, unsigned timeout_ms)
 {
 	int st;
 
 	u->actual = 0;
 	if (u->queue == USBIP_Q_CONTROL) {
-		st = run_control(d, u);
+		st = run_control(d, u, timeout_ms);
 	} else {
-		st = usbdev_transfer(d, u->endpoint, u->buf, u->cmd.length, &u->actual, 0,
+		st = usbdev_transfer(d, u->endpoint, u->buf, u->cmd.length, &u->actual, timeout_ms,
 				     &u->cancel);
 		/* URB_SHORT_NOT_OK: a short IN transfer is an error (-EREMOTEIO,
 		 * Documentation/driver-api/usb/error-codes.rst). */

@@ -113,8 +113,15 @@ void usbip_server_stop(usbip_server *srv);
  * its connection closes; the session cleans up on its own thread. */
 void usbip_session_end(usbip_session *s);
 
+/* ---- devinfo.c ---- */
+/* What OP_REP_DEVLIST and OP_REP_IMPORT say of a device on bus id busid. */
+void usbip_devinfo_of(const usbdev *d, const char *busid, unsigned bus, unsigned devnum,
+		      usbip_devinfo *out);
+
 /* ---- urb.c ---- */
-/* Runs u on d: sets u->status (returned) and u->actual. */
-int usbip_urb_run(usbdev *d, usbip_urb *u);
+/* Runs u on d: sets u->status (returned) and u->actual.  timeout_ms 0:
+ * the URB waits until it ends or is cancelled, as USB/IP URBs do (the
+ * fuzz target bounds its IN waits). */
+int usbip_urb_run(usbdev *d, usbip_urb *u, unsigned timeout_ms);
 
 #endif

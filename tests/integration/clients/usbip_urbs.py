@@ -81,7 +81,7 @@ def drain_interrupts(u):
     got = []
     while True:
         seq = u.submit(EP_IRQ, DIR_IN, 64)
-        if u.quiet(0.3):
+        if u.quiet(1.0):
             return got, seq
         got.append(u.wait(seq)["data"])
 
@@ -277,7 +277,7 @@ def test_interrupt(u):
     ok(u.quiet(0.4), "a bulk-IN with no command before it waits")
     t0 = time.monotonic()
     r = u.wait(u.unlink(seq), 5)
-    ok(r["status"] == -ECONNRESET and time.monotonic() - t0 < 1.0,
+    ok(r["status"] == -ECONNRESET and time.monotonic() - t0 < 3.0,
        "UNLINK of a waiting bulk-IN: -ECONNRESET within %.2f s" % (time.monotonic() - t0), r)
 
 
@@ -390,7 +390,7 @@ def test_faults():
     t0 = time.monotonic()
     r = bulk_in()
     dt = time.monotonic() - t0
-    ok(r["status"] == -ENODEV and 0.05 <= dt < 2, "disconnect/bulk-in:100: -ENODEV after %.2f s"
+    ok(r["status"] == -ENODEV and 0.05 <= dt < 5, "disconnect/bulk-in:100: -ENODEV after %.2f s"
        % dt, r)
     ok(u.closed_by_server(), "and the server closes the connection (an unplug)")
     busids = [d["busid"] for d in connect().devlist()]
