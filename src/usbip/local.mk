@@ -28,3 +28,12 @@ tests_fuzz_fuzz_usbip_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
 tests_fuzz_fuzz_usbip_LDADD = $(USBIP_LIBS) $(CTL_LIBS) $(JSON_LIBS) $(GLIB_LIBS)
 tests_fuzz_fuzz_usbip_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 FUZZ_TARGETS += fuzz_usbip
+
+# ccidlab's host engine over USB/IP (tests/integration/usbip-host.sh):
+# readertest at every exchange level, URBs per APDU.
+check_PROGRAMS += tests/unit/usbip_host
+tests_unit_usbip_host_SOURCES = tests/unit/usbip_host.c
+tests_unit_usbip_host_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_usbip_host_LDADD = src/host/libhost.la src/ccid/libccidcore.la $(GLIB_LIBS)
+TESTS += tests/integration/usbip-host.sh
+EXTRA_DIST += tests/integration/usbip-host.sh

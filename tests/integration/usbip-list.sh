@@ -15,7 +15,7 @@ command -v usbip > /dev/null || { echo "1..0 # SKIP no usbip command (Debian pac
 	> "$WORK/server.out" 2> "$WORK/server.err" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
-wait_for grep -q "listening on" "$WORK/server.out" || {
+wait_for grep -qs "listening on" "$WORK/server.out" || {
 	echo "1..0 # SKIP the server did not start"; cat "$WORK/server.err"; exit 1; }
 PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$WORK/server.out")
 plan 14
