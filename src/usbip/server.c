@@ -224,11 +224,13 @@ static gpointer session_run(gpointer data)
 		if (s->workers[q] != NULL)
 			g_thread_join(s->workers[q]);
 	usbip_conn_close(s->conn);
-	shutdown(s->fd, SHUT_RDWR);
+	/* Released before the peer sees the end: a client that reconnects
+	 * at once finds the device free. */
 	if (s->dev != NULL) {
 		say(s->srv, "%s: %s released (%s)", s->peer, s->dev->busid, why);
 		usbip_exporter_release(s->srv->ex, s->dev);
 	}
+	shutdown(s->fd, SHUT_RDWR);
 	/* Out of the list before the fd closes: usbip_server_stop never
 	 * shuts down a number the system may have given to another socket. */
 	usbip_server *srv = s->srv;

@@ -281,6 +281,58 @@ def test_interrupt(u):
        "UNLINK of a waiting bulk-IN: -ECONNRESET within %.2f s" % (time.monotonic() - t0), r)
 
 
+# ---- the control socket's streams and storms on these readers ----
+
+def test_streams(u):
+    """ccidlab events, trace and storm on the usbip server's socket."""
+    ev = subprocess.Popen([CCIDLAB, "events", "--socket", SOCK, "--json", "--count", "2",
+                           "--timeout", "20"], stdout=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    ccidlab("remove", "1-2")
+    ccidlab("insert", "1-2")
+    out, _ = ev.communicate(timeout=30)
+    edges = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+    ok(ev.returncode == 0 and [(e["device"], e["state"], e["source"]) for e in edges] ==
+       [("1-2", "absent", "control"), ("1-2", "present", "control")],
+       "ccidlab events: remove and insert on 1-2 as two control edges", out)
+    tr = subprocess.Popen([CCIDLAB, "trace", "1-1", "--socket", SOCK, "--json", "--count", "2",
+                           "--timeout", "20"], stdout=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    Ccid(u).slot_status()
+    out, _ = tr.communicate(timeout=30)
+    frames = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+    ok(tr.returncode == 0 and [(f["dir"], f["hex"][:2]) for f in frames] ==
+       [("out", "65"), ("in", "81")],
+       "ccidlab trace 1-1: the GetSlotStatus sent over USB/IP and its answer", out)
+    # A storm on 1-1 while the interrupt pipe is read: one NotifySlotChange
+    # per edge, none lost, the last one the slot's state.
+    _, seq = drain_interrupts(u)
+    before = listing()["1-1"]["slots"][0]["edges"]
+    st = subprocess.Popen([CCIDLAB, "storm", "--socket", SOCK, "--readers", "1-1", "--rate",
+                           "50", "--duration", "2", "--seed", "7"], stdout=subprocess.PIPE,
+                          text=True)
+    got = []
+    while True:
+        try:
+            r = u.wait(seq, 10 if st.poll() is None else 1.5)
+        except TimeoutError:
+            break
+        got.append(r["data"])
+        seq = u.submit(EP_IRQ, DIR_IN, 64)
+    u.wait(u.unlink(seq), 5)
+    st.wait(timeout=30)
+    info = listing()["1-1"]["slots"][0]
+    made = info["edges"] - before
+    last = b"\x50\x03" if info["state"] == "present" else b"\x50\x02"
+    ok(st.returncode == 0 and made > 20 and len(got) == made and got[-1] == last and
+       all(g in (b"\x50\x02", b"\x50\x03") for g in got),
+       "ccidlab storm on 1-1: %d edges, %d NotifySlotChange URBs, the last one the slot's state"
+       % (made, len(got)), (st.returncode, made, [g.hex() for g in got[-3:]], info))
+    if info["state"] != "present":
+        ccidlab("insert", "1-1", "--card", "readertest,t1")
+        u.xfer(EP_IRQ, DIR_IN, 64, timeout=5)
+
+
 # ---- USB faults as URB statuses (1-4, no card) ----
 
 def fault(spec):
@@ -408,6 +460,25 @@ def test_faults():
     ccidlab("fault", "clear", "1-4")
 
 
+# ---- a composite device's extra interface ----
+
+def test_composite():
+    u, _ = imported("1-3")
+    seq = u.submit(3, DIR_IN, 8)  # the HID interface's endpoint 0x83
+    ok(u.quiet(0.4), "1-3 (composite=hid): the HID endpoint NAKs (the URB stays pending)")
+    r = u.wait(u.unlink(seq), 5)
+    ok(r["status"] == -ECONNRESET, "and its unlink ends it", r)
+    r = u.control(0x21, 1, 0x7700, 0, 0)   # ABORT, slot 0, bSeq 0x77
+    r0 = u.control(0x21, 1, 0x7700, 1, 0)
+    ok(r["status"] == -EPIPE and r0["status"] == 0,
+       "class requests stall on the HID interface 0, work on the CCID interface 1", (r, r0))
+    c = Ccid(u)
+    ok(c.slot_status()[0] == 0x81, "CCID on the bulk pipes of interface 1")
+    cnt = counters("1-3")
+    ok(cnt["urb_extra"] == 1, "the extra endpoint's URB is counted apart", cnt)
+    u.close()
+
+
 # ---- peers that vanish ----
 
 def test_vanish():
@@ -530,8 +601,10 @@ def main():
     test_readertest(u)
     test_time_extension(u)
     test_interrupt(u)
+    test_streams(u)
     u.close()
     test_faults()
+    test_composite()
     test_vanish()
     test_hostile()
     test_live()
