@@ -80,6 +80,43 @@ static void test_power_on_atr_and_bseq(void)
 	test_host_close(&h);
 }
 
+/* A reader that meets a new host (emu_device_replug, after a USB/IP
+ * client vanished) keeps its cards, powers them off, forgets the answer
+ * the old host never read, and announces the cards it holds. */
+static void test_replug_starts_afresh_with_its_cards(void)
+{
+	test_reader r = test_reader_default();
+	r.nslots = 2;
+	g_autoptr(emu_device) dev = test_device_new(&r);
+	test_host h;
+	ccid_msg cmd, rsp;
+	uint8_t irq[8];
+	size_t n = 0;
+
+	test_host_open(&h, dev);
+	test_insert(dev, 1, "readertest");
+	test_power_on(&h, 1);
+	/* Sent, never read: the old host is gone. */
+	test_host_send(&h, &cmd, CCID_PC_TO_RDR_GET_SLOT_STATUS, 1, 0, 0, 0, NULL, 0);
+	emu_device_replug(dev);
+	/* The interrupt pipe: one NotifySlotChange, slot 1 present and changed. */
+	g_assert_cmpint(h.t.ops->interrupt_in(h.t.dev, irq, sizeof irq, &n, 1000), ==, CCID_OK);
+	g_assert_cmpuint(n, ==, 2);
+	g_assert_cmphex(irq[0], ==, 0x50);
+	g_assert_cmphex(irq[1], ==, 0x0C);
+	g_assert_cmpint(h.t.ops->interrupt_in(h.t.dev, irq, sizeof irq, &n, 50), ==,
+			CCID_E_TIMEOUT);
+	/* The next command gets its own answer: the card is in, unpowered. */
+	test_host_xchg(&h, &rsp, CCID_PC_TO_RDR_GET_SLOT_STATUS, 1, 0, 0, 0, NULL, 0);
+	g_assert_cmpuint(TEST_ICC(&rsp), ==, CCID_ICC_INACTIVE);
+	emu_slot_info si;
+	g_assert_true(emu_device_slot_info(dev, 1, &si));
+	g_assert_true(si.present);
+	g_assert_false(si.powered);
+	test_power_on(&h, 1);
+	test_host_close(&h);
+}
+
 static void test_power_on_failures(void)
 {
 	test_reader r = test_reader_default();
@@ -1249,6 +1286,8 @@ int main(int argc, char **argv)
 			test_refuses_unemulatable);
 	g_test_add_func("/emu/device/slots-follow-bMaxSlotIndex", test_slots_follow_descriptor);
 	g_test_add_func("/emu/device/power-on-gives-atr-and-echoes-bseq", test_power_on_atr_and_bseq);
+	g_test_add_func("/emu/device/replug-starts-afresh-with-its-cards",
+			test_replug_starts_afresh_with_its_cards);
 	g_test_add_func("/emu/device/power-on-fails-empty-voltage-and-mute",
 			test_power_on_failures);
 	g_test_add_func("/emu/device/slot-status-reports-absent-inactive-active",
