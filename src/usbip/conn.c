@@ -417,6 +417,29 @@ static void cancel_running_locked(usbip_conn *c)
 			c->ops.cancel(c->ops.data, q);
 }
 
+/* Stops the connection (lock held on entry, released on return):
+ * `answer` (a drain) answers the queued URBs -ESHUTDOWN, else (a close)
+ * they go unanswered; the running ones are cancelled either way. */
+static void stop_and_unlock(usbip_conn *c, bool answer)
+{
+	c->phase = PHASE_END;
+	for (unsigned q = 0; q < USBIP_QUEUES; q++) {
+		usbip_urb *u;
+		while ((u = g_queue_pop_head(&c->queue[q])) != NULL) {
+			g_hash_table_remove(c->inflight, GUINT_TO_POINTER(u->cmd.seqnum));
+			if (answer) {
+				/* Queued URBs are never unlinked (do_unlink drops them). */
+				ret_submit_and_unlock(c, u, -ESHUTDOWN, 0, false);
+				g_mutex_lock(&c->lock);
+			}
+			urb_free(u);
+		}
+	}
+	cancel_running_locked(c);
+	g_cond_broadcast(&c->cond);
+	g_mutex_unlock(&c->lock);
+}
+
 void usbip_conn_drain(usbip_conn *c)
 {
 	g_mutex_lock(&c->lock);
@@ -425,22 +448,7 @@ void usbip_conn_drain(usbip_conn *c)
 		return;
 	}
 	c->draining = true;
-	c->phase = PHASE_END;
-	for (unsigned q = 0; q < USBIP_QUEUES; q++) {
-		usbip_urb *u;
-		while ((u = g_queue_pop_head(&c->queue[q])) != NULL) {
-			g_hash_table_remove(c->inflight, GUINT_TO_POINTER(u->cmd.seqnum));
-			if (u->unlinked)
-				ret_unlink_and_unlock(c, u->unlink_seqnum, -ECONNRESET);
-			else
-				ret_submit_and_unlock(c, u, -ESHUTDOWN, 0, false);
-			urb_free(u);
-			g_mutex_lock(&c->lock);
-		}
-	}
-	cancel_running_locked(c);
-	g_cond_broadcast(&c->cond);
-	g_mutex_unlock(&c->lock);
+	stop_and_unlock(c, true);
 }
 
 void usbip_conn_close(usbip_conn *c)
@@ -451,17 +459,7 @@ void usbip_conn_close(usbip_conn *c)
 		return;
 	}
 	c->closed = true;
-	c->phase = PHASE_END;
-	for (unsigned q = 0; q < USBIP_QUEUES; q++) {
-		usbip_urb *u;
-		while ((u = g_queue_pop_head(&c->queue[q])) != NULL) {
-			g_hash_table_remove(c->inflight, GUINT_TO_POINTER(u->cmd.seqnum));
-			urb_free(u);
-		}
-	}
-	cancel_running_locked(c);
-	g_cond_broadcast(&c->cond);
-	g_mutex_unlock(&c->lock);
+	stop_and_unlock(c, false);
 }
 
 unsigned usbip_conn_in_flight(usbip_conn *c)

@@ -18,7 +18,7 @@ USBIP_LIBS = src/usbip/libusbip.la src/usbdev/libusbdev.la
 # no kernel module), and our own USB/IP client URB by URB.
 USBIP_TESTS = tests/integration/usbip-list.sh tests/integration/usbip-urbs.sh
 TESTS += $(USBIP_TESTS)
-EXTRA_DIST += $(USBIP_TESTS)
+EXTRA_DIST += $(USBIP_TESTS) tests/integration/usbip_lib.sh
 
 # The packet parser and the per-connection state machine, with the URBs
 # run on emulated devices (tests/fuzz/fuzz_usbip.c).

@@ -122,26 +122,13 @@ static uint32_t op_import(void *data, const char *busid, usbip_devinfo *out)
 static int op_route(void *data, uint8_t ep)
 {
 	usbip_session *s = data;
-	const usbdev *d = s->dev->usb;
-
-	if (ep == d->ep_bulk_out)
-		return USBIP_Q_BULK_OUT;
-	if (ep == d->ep_bulk_in)
-		return USBIP_Q_BULK_IN;
-	if (ep == d->ep_interrupt && ep != 0)
-		return USBIP_Q_INTERRUPT;
-	if (ep == d->extra_ep && ep != 0)
-		return USBIP_Q_EXTRA;
-	return -1;
+	return usbip_queue_of(s->dev->usb, ep);
 }
 
 static void op_cancel(void *data, unsigned queue)
 {
 	usbip_session *s = data;
-
-	/* Flags end the other waits; the emulator's interrupt wait has its stop. */
-	if (queue == USBIP_Q_INTERRUPT && s->dev != NULL)
-		usbdev_interrupt_stop(s->dev->usb);
+	usbip_queue_cancel(s->dev != NULL ? s->dev->usb : NULL, queue);
 }
 
 static bool op_send(void *data, const uint8_t *buf, size_t len)

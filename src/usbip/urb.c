@@ -62,3 +62,23 @@ int usbip_urb_run(usbdev *d, usbip_urb *u, unsigned timeout_ms)
 	u->status = st;
 	return st;
 }
+
+int usbip_queue_of(const usbdev *d, uint8_t ep)
+{
+	if (ep == d->ep_bulk_out)
+		return USBIP_Q_BULK_OUT;
+	if (ep == d->ep_bulk_in)
+		return USBIP_Q_BULK_IN;
+	if (ep == d->ep_interrupt && ep != 0)
+		return USBIP_Q_INTERRUPT;
+	if (ep == d->extra_ep && ep != 0)
+		return USBIP_Q_EXTRA;
+	return -1;
+}
+
+void usbip_queue_cancel(usbdev *d, unsigned queue)
+{
+	/* Flags end the other waits; the emulator's interrupt wait has its stop. */
+	if (queue == USBIP_Q_INTERRUPT && d != NULL)
+		usbdev_interrupt_stop(d);
+}

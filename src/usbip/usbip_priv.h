@@ -123,5 +123,11 @@ void usbip_devinfo_of(const usbdev *d, const char *busid, unsigned bus, unsigned
  * the URB waits until it ends or is cancelled, as USB/IP URBs do (the
  * fuzz target bounds its IN waits). */
 int usbip_urb_run(usbdev *d, usbip_urb *u, unsigned timeout_ms);
+/* The queue (USBIP_Q_*) of one of d's endpoint addresses, -1 for none
+ * (usbip_conn_ops.route). */
+int usbip_queue_of(const usbdev *d, uint8_t ep);
+/* Ends the device's waits of a queue's running URB that no cancel flag
+ * reaches (usbip_conn_ops.cancel); d may be NULL. */
+void usbip_queue_cancel(usbdev *d, unsigned queue);
 
 #endif

@@ -98,23 +98,13 @@ static uint32_t op_import(void *data, const char *busid, usbip_devinfo *out)
 static int op_route(void *data, uint8_t ep)
 {
 	fuzz_ctx *f = data;
-	const usbdev *d = f->imported;
-	if (ep == d->ep_bulk_out)
-		return USBIP_Q_BULK_OUT;
-	if (ep == d->ep_bulk_in)
-		return USBIP_Q_BULK_IN;
-	if (ep == d->ep_interrupt && ep != 0)
-		return USBIP_Q_INTERRUPT;
-	if (ep == d->extra_ep && ep != 0)
-		return USBIP_Q_EXTRA;
-	return -1;
+	return usbip_queue_of(f->imported, ep);
 }
 
 static void op_cancel(void *data, unsigned queue)
 {
 	fuzz_ctx *f = data;
-	if (queue == USBIP_Q_INTERRUPT && f->imported != NULL)
-		usbdev_interrupt_stop(f->imported);
+	usbip_queue_cancel(f->imported, queue);
 }
 
 static bool op_send(void *data, const uint8_t *buf, size_t len)

@@ -6,24 +6,19 @@
 # lines).  Our engine over our transport to our server: the kernel's
 # vhci-hcd is the interoperability test (the VM lab).
 . "$top_srcdir/tests/integration/lib.sh"
-"$CCIDLAB" usbip --listen 127.0.0.1:0 --socket "$WORK/ctl.sock" --quiet \
+. "$top_srcdir/tests/integration/usbip_lib.sh"
+usbip_start --quiet \
 	generic-apdu-irq:card=readertest,t1 \
 	generic-t1-irq:card=readertest,t1 \
 	generic-ext-multi:card=readertest,t1 \
-	ACR38U-CCID.txt:card=readertest,t0 \
-	> "$WORK/server.out" 2> "$WORK/server.err" &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
-wait_for grep -qs "listening on" "$WORK/server.out" || {
-	echo "1..0 # SKIP the server did not start"; cat "$WORK/server.err"; exit 1; }
-PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$WORK/server.out")
+	ACR38U-CCID.txt:card=readertest,t0
 "$top_builddir/tests/unit/usbip_host" 127.0.0.1 "$PORT" 1-1:1 1-2:1 1-3:1:ext 1-4:0 \
 	> "$WORK/tap"
 rc=$?
 grep -v '^1\.\.' "$WORK/tap"
 n=$(grep -c '^\(not \)\?ok' "$WORK/tap")
 # The server counted every URB the client sent, by kind.
-"$CCIDLAB" list --json --socket "$WORK/ctl.sock" > "$WORK/list.json"
+"$CCIDLAB" list --json --socket "$CTL" > "$WORK/list.json"
 "${PYTHON3:-python3}" - "$WORK/tap" "$WORK/list.json" $((n + 1)) <<'PY'
 import json, re, sys
 sent = {}

@@ -9,17 +9,12 @@
 # names the refusals (no such device, busy).
 . "$top_srcdir/tests/integration/lib.sh"
 command -v usbip > /dev/null || { echo "1..0 # SKIP no usbip command (Debian package usbip)"; exit 0; }
-"$CCIDLAB" usbip --listen 127.0.0.1:0 --socket "$WORK/ctl.sock" \
+. "$top_srcdir/tests/integration/usbip_lib.sh"
+usbip_start \
 	ACR38U-CCID.txt CherrySmartTerminalST2XXX.txt ACS_ACR1252_Dual_Reader.txt@2 \
-	CardMan3821.txt Aktiv_Rutoken_ECP.txt generic-apdu-irq:composite=hid \
-	> "$WORK/server.out" 2> "$WORK/server.err" &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
-wait_for grep -qs "listening on" "$WORK/server.out" || {
-	echo "1..0 # SKIP the server did not start"; cat "$WORK/server.err"; exit 1; }
-PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$WORK/server.out")
+	CardMan3821.txt Aktiv_Rutoken_ECP.txt generic-apdu-irq:composite=hid
 plan 14
-ctl() { "$CCIDLAB" "$@" --socket "$WORK/ctl.sock"; }
+ctl() { "$CCIDLAB" "$@" --socket "$CTL"; }
 list() { usbip --tcp-port "$PORT" list -r 127.0.0.1 2> "$WORK/list.err"; }
 
 # One device of the listing: "BUSID VID:PID CLASS CLASS..." (its

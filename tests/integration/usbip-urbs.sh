@@ -8,21 +8,16 @@
 # remove (clients/usbip_urbs.py).  Our client against our server: the
 # kernel's vhci-hcd is the interoperability test (the VM lab).
 . "$top_srcdir/tests/integration/lib.sh"
-"$CCIDLAB" usbip --listen 127.0.0.1:0 --socket "$WORK/ctl.sock" \
+. "$top_srcdir/tests/integration/usbip_lib.sh"
+usbip_start \
 	generic-apdu-irq:card=readertest,t1 \
 	ACR38U-CCID.txt \
 	generic-short-poll:composite=hid \
 	generic-apdu-irq:card=none \
-	generic-apdu-irq:card=readertest,t1 \
-	> "$WORK/server.out" 2> "$WORK/server.err" &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
-wait_for grep -qs "listening on" "$WORK/server.out" || {
-	echo "1..0 # SKIP the server did not start"; cat "$WORK/server.err"; exit 1; }
-PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$WORK/server.out")
+	generic-apdu-irq:card=readertest,t1
 diag "$(cat "$WORK/server.out")"
 cd "$top_srcdir/tests/integration/clients" &&
-	"${PYTHON3:-python3}" usbip_urbs.py 127.0.0.1 "$PORT" "$WORK/ctl.sock" "$CCIDLAB"
+	"${PYTHON3:-python3}" usbip_urbs.py 127.0.0.1 "$PORT" "$CTL" "$CCIDLAB"
 rc=$?
 kill $SERVER
 wait $SERVER

@@ -68,11 +68,18 @@ def connect():
 
 
 def imported(busid):
-    u = connect()
-    st, dev = u.import_(busid)
-    if st != 0:
-        raise RuntimeError("import %s: status %d" % (busid, st))
-    return u, dev
+    """Imports busid; a device its last client just left may still be
+    being released (ST_DEV_BUSY): try again for up to 10 s."""
+    deadline = time.monotonic() + 10
+    while True:
+        u = connect()
+        st, dev = u.import_(busid)
+        if st == 0:
+            return u, dev
+        u.close()
+        if st != 2 or time.monotonic() > deadline:
+            raise RuntimeError("import %s: status %d" % (busid, st))
+        time.sleep(0.05)
 
 
 def drain_interrupts(u):
@@ -285,25 +292,30 @@ def test_interrupt(u):
 
 def test_streams(u):
     """ccidlab events, trace and storm on the usbip server's socket."""
+    since = json.loads(ccidlab("list", "--json").stdout)["last_seq"]
     ev = subprocess.Popen([CCIDLAB, "events", "--socket", SOCK, "--json", "--count", "2",
-                           "--timeout", "20"], stdout=subprocess.PIPE, text=True)
-    time.sleep(0.5)
+                           "--since", str(since), "--timeout", "30"],
+                          stdout=subprocess.PIPE, text=True)
     ccidlab("remove", "1-2")
     ccidlab("insert", "1-2")
-    out, _ = ev.communicate(timeout=30)
+    out, _ = ev.communicate(timeout=40)
     edges = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
     ok(ev.returncode == 0 and [(e["device"], e["state"], e["source"]) for e in edges] ==
        [("1-2", "absent", "control"), ("1-2", "present", "control")],
        "ccidlab events: remove and insert on 1-2 as two control edges", out)
-    tr = subprocess.Popen([CCIDLAB, "trace", "1-1", "--socket", SOCK, "--json", "--count", "2",
-                           "--timeout", "20"], stdout=subprocess.PIPE, text=True)
-    time.sleep(0.5)
-    Ccid(u).slot_status()
+    tr = subprocess.Popen([CCIDLAB, "trace", "1-1", "--socket", SOCK, "--json", "--count", "4",
+                           "--timeout", "30"], stdout=subprocess.PIPE, text=True)
+    c = Ccid(u)
+    deadline = time.monotonic() + 30
+    while tr.poll() is None and time.monotonic() < deadline:  # until the trace is on
+        c.slot_status()
+        time.sleep(0.1)
     out, _ = tr.communicate(timeout=30)
-    frames = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
-    ok(tr.returncode == 0 and [(f["dir"], f["hex"][:2]) for f in frames] ==
-       [("out", "65"), ("in", "81")],
-       "ccidlab trace 1-1: the GetSlotStatus sent over USB/IP and its answer", out)
+    frames = [(f["dir"], f["hex"][:2]) for f in map(json.loads, out.splitlines())]
+    ok(tr.returncode == 0 and len(frames) == 4 and
+       set(frames) == {("out", "65"), ("in", "81")} and frames[0] != frames[1],
+       "ccidlab trace 1-1: the GetSlotStatus commands sent over USB/IP and their answers",
+       out)
     # A storm on 1-1 while the interrupt pipe is read: one NotifySlotChange
     # per edge, none lost, the last one the slot's state.
     _, seq = drain_interrupts(u)
@@ -516,7 +528,6 @@ def test_vanish():
     v.import_("1-5")
     v.send(struct.pack(">III", 1, 99, v.devid))
     v.close()
-    time.sleep(0.3)
     u, _ = imported("1-5")
     ok(u.control(0x80, 6, 0x0100, 0, 18)["status"] == 0,
        "after a peer left half a header, the device imports again")
