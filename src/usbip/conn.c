@@ -34,6 +34,7 @@ struct usbip_conn {
 	usbip_devinfo dev;
 	uint32_t devid;
 	GHashTable *inflight;	/* seqnum -> usbip_urb *, queued or running */
+	size_t bytes;		/* their buffers */
 	GQueue queue[USBIP_QUEUES];
 	char error[192];
 };
@@ -59,6 +60,13 @@ static void urb_free(usbip_urb *u)
 		return;
 	g_free(u->buf);
 	g_free(u);
+}
+
+/* Out of the in-flight table and its byte count; lock held. */
+static void forget_locked(usbip_conn *c, const usbip_urb *u)
+{
+	if (g_hash_table_remove(c->inflight, GUINT_TO_POINTER(u->cmd.seqnum)))
+		c->bytes -= u->cmd.length;
 }
 
 void usbip_conn_free(usbip_conn *c)
@@ -253,7 +261,7 @@ static void do_unlink(usbip_conn *c, const usbip_cmd *cmd)
 	if (!u->running) {
 		/* Still queued: it never reaches the device. */
 		g_queue_remove(&c->queue[u->queue], u);
-		g_hash_table_remove(c->inflight, GUINT_TO_POINTER(u->cmd.seqnum));
+		forget_locked(c, u);
 		urb_free(u);
 		ret_unlink_and_unlock(c, cmd->seqnum, -ECONNRESET);
 		return;
@@ -287,6 +295,7 @@ static bool submit(usbip_conn *c, const usbip_cmd *cmd, const uint8_t *data)
 		return ok;
 	}
 	unsigned held = g_hash_table_size(c->inflight);
+	bool too_big = c->bytes + cmd->length > USBIP_CONN_MAX_BYTES;
 	g_mutex_unlock(&c->lock);
 	/* Another device's URB, an endpoint the device lacks (no handshake:
 	 * what a host controller reports as -EPROTO), one URB too many. */
@@ -298,7 +307,7 @@ static bool submit(usbip_conn *c, const usbip_cmd *cmd, const uint8_t *data)
 		refuse(c, cmd, -EPROTO);
 		return true;
 	}
-	if (held >= USBIP_CONN_MAX_URBS) {
+	if (held >= USBIP_CONN_MAX_URBS || too_big) {
 		refuse(c, cmd, -ENOMEM);
 		return true;
 	}
@@ -311,6 +320,7 @@ static bool submit(usbip_conn *c, const usbip_cmd *cmd, const uint8_t *data)
 		memcpy(u->buf, data, cmd->length);
 	g_mutex_lock(&c->lock);
 	g_hash_table_insert(c->inflight, GUINT_TO_POINTER(cmd->seqnum), u);
+	c->bytes += cmd->length;
 	g_queue_push_tail(&c->queue[u->queue], u);
 	g_cond_broadcast(&c->cond);
 	g_mutex_unlock(&c->lock);
@@ -384,7 +394,7 @@ usbip_urb *usbip_conn_next(usbip_conn *c, unsigned queue, bool wait)
 void usbip_conn_complete(usbip_conn *c, usbip_urb *u)
 {
 	g_mutex_lock(&c->lock);
-	g_hash_table_remove(c->inflight, GUINT_TO_POINTER(u->cmd.seqnum));
+	forget_locked(c, u);
 	/* Cancelled because the device left, not by an unlink: what a host
 	 * controller reports for a URB of a disconnected device. */
 	if (c->draining && !u->unlinked && u->status == -ECONNRESET)
@@ -426,7 +436,7 @@ static void stop_and_unlock(usbip_conn *c, bool answer)
 	for (unsigned q = 0; q < USBIP_QUEUES; q++) {
 		usbip_urb *u;
 		while ((u = g_queue_pop_head(&c->queue[q])) != NULL) {
-			g_hash_table_remove(c->inflight, GUINT_TO_POINTER(u->cmd.seqnum));
+			forget_locked(c, u);
 			if (answer) {
 				/* Queued URBs are never unlinked (do_unlink drops them). */
 				ret_submit_and_unlock(c, u, -ESHUTDOWN, 0, false);

@@ -45,9 +45,11 @@ enum {
 	USBIP_Q_EXTRA,
 	USBIP_QUEUES
 };
-/* URBs one connection holds at once; one more is answered -ENOMEM at
- * once (a CCID driver keeps three or four). */
+/* URBs one connection holds at once, and their buffers' bytes; a URB
+ * over either is answered -ENOMEM at once (a CCID driver keeps three or
+ * four, one or two of them message-sized). */
 #define USBIP_CONN_MAX_URBS 64u
+#define USBIP_CONN_MAX_BYTES (4u * USBIP_MAX_TRANSFER)
 /* Devices one OP_REP_DEVLIST lists. */
 #define USBIP_CONN_MAX_DEVLIST 64u
 

@@ -568,6 +568,12 @@ def test_hostile():
     ok(r["status"] == -EINVAL, "a control OUT whose wLength exceeds the data sent: -EINVAL", r)
     r = u.control(0x80, 6, 0x0200, 0, 4000)
     ok(r["status"] == 0 and len(r["data"]) < 4000, "wLength 4000: the descriptor, no more", r)
+    big = [u.submit(EP_IN, DIR_IN, 256 * 1024) for _ in range(4)]
+    r = u.xfer(EP_IN, DIR_IN, 1)
+    ok(r["status"] == -ENOMEM, "1 MiB of buffers in flight: one more URB gets -ENOMEM", r)
+    for s in big:
+        r = u.wait(u.unlink(s), 5)
+    ok(r["status"] == -ECONNRESET, "and they unlink")
     _, first = drain_interrupts(u)
     seqs = [first] + [u.submit(EP_IRQ, DIR_IN, 8) for _ in range(63)]
     r = u.xfer(EP_IRQ, DIR_IN, 8)
