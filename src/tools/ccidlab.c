@@ -14,6 +14,8 @@
 #include "tools/usb_ids.h"
 #include "tools/matrix.h"
 #include "usbip/usbip.h"
+#include "vm/vm.h"
+#include "vscard/vscard.h"
 
 typedef struct subcommand {
 	const char *name;
@@ -48,6 +50,8 @@ static const subcommand subcommands[] = {
 	{ "matrix", matrix_main, "run the checker's storm suite on each pcsc-lite at hand, side by side" },
 	{ "bench", bench_main, "print benchmark figures, each a ratio to a same-run baseline" },
 	{ "profiles", cli_profiles_main, "search the emulated reader profiles" },
+	{ "vm", vm_main, "run a command in a Linux guest with QEMU's usb-ccid readers" },
+	{ "vscard", vscard_main, "put ccidlab's virtual cards into QEMU's ccid-card-passthru readers" },
 	{ "usb-ids", usb_ids_main, "choose the USB readers pcscd gives to ccidlab (Info.plist)" },
 	{ "usbip", usbip_main, "export emulated readers as USB devices over USB/IP (usbip attach)" },
 	{ "version", version_main, "print the version" },
