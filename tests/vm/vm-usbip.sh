@@ -21,46 +21,66 @@
 . "$top_srcdir/tests/vm/lib.sh"
 vm_need
 . "$top_srcdir/tests/integration/usbip_lib.sh"
-command -v usbip > /dev/null || { echo "1..0 # SKIP no usbip command (Debian package usbip)"; exit 0; }
+if ! command -v usbip > /dev/null; then
+	# bootstrap installs it: under CI its absence is a failure.
+	[ "${CI:-}" = true ] && { echo "1..1"; echo "not ok 1 - no usbip command (bootstrap installs Debian's usbip)"; exit 0; }
+	echo "1..0 # SKIP no usbip command (Debian package usbip; ./bootstrap deps)"
+	exit 0
+fi
 
-# BUSID-order list: profile, card protocol, group.  Group q is the quick
-# set; the full set is every line.
+# BUSID-order list: profile, card protocol, group, slots.  Group q is the
+# quick set; the full set is every line: the catalogue readers of the
+# libccid interop suite (tests/integration/usb-readertest.sh) and more.
 cat > "$WORK/readers" <<'EOL'
-ACS_ACR1251_Dual_Reader.txt@1 1 q
-ATMEL_AT91SO.txt@1 0 q
-Aktiv_Rutoken_ECP.txt@1 1 q
-SCM_SDI011.txt@1 1 q
-ACR122U_PICC.txt@1 1 f
-ACS_ACR1251_Dual_Reader.txt@2 1 f
-ACS_ACR1281U.txt@1 1 f
-Aktiv_Rutoken_PINPad_2.txt@1 1 f
-Aladdin_R.D._JaCarta.txt@1 1 f
-Athena_IDProtect_Key.txt@1 1 f
-AvestUA_AvestKey.txt@1 1 f
-Covadis_Auriga.txt@1 1 f
-GemCoreSIMPro.txt@1 1 f
-SpringCard_CSB6_Secure.txt@1 0 f
-sysmocom_sysmoOCTSIM.txt@1 0 f
-ACR38U-CCID.txt@1 0 f
-ACS_ACR39U_ICC_Reader.txt@1 1 f
-Cherry_KC_1000_SC.txt@1 1 f
-GemPCTwin.txt@1 1 f
-HID_Global_OMNIKEY_3x21_Smart_Card_Reader.txt@1 1 f
+ACS_ACR1251_Dual_Reader.txt@1 1 q 1
+ATMEL_AT91SO.txt@1 0 q 2
+Aktiv_Rutoken_ECP.txt@1 1 q 1
+SCM_SDI011.txt@1 1 f 2
+ACR122U_PICC.txt@1 1 f 1
+ACS_ACR1251_Dual_Reader.txt@2 1 f 1
+ACS_ACR1281U.txt@1 1 f 3
+Aktiv_Rutoken_PINPad_2.txt@1 1 f 1
+Aladdin_R.D._JaCarta.txt@1 1 f 1
+Athena_IDProtect_Key.txt@1 1 f 1
+AvestUA_AvestKey.txt@1 1 f 1
+Covadis_Auriga.txt@1 1 f 3
+GemCoreSIMPro.txt@1 1 f 2
+SpringCard_CSB6_Secure.txt@1 0 f 3
+sysmocom_sysmoOCTSIM.txt@1 0 f 8
+ACR38U-CCID.txt@1 0 f 1
+ACS_ACR39U_ICC_Reader.txt@1 1 f 1
+Cherry_KC_1000_SC.txt@1 1 f 1
+GemPCTwin.txt@1 1 f 1
+HID_Global_OMNIKEY_3x21_Smart_Card_Reader.txt@1 1 f 1
+BIT4ID_miniLector_AIR_NFC_v3.txt@1 1 f 1
+Bit4id_Digital_DNA_Key_v2.txt@1 1 f 1
+Cherry_Smart_Card_Reader_USB.txt@1 1 f 1
+Cherry_KC_1000_SC_DI.txt@1 1 f 1
 EOL
 # VM_USBIP: quick (make check), full (make check-vm-usbip), bench (make
 # bench: the quick set and ACR38U, every length, figures only).
 mode=${VM_USBIP:-quick}
 full=false
 [ "$mode" = full ] && full=true
-specs= busids= sweep= i=0
-while read -r profile t group; do
-	[ "$group" = q ] || $full || { [ "$mode" = bench ] && [ "$profile" = ACR38U-CCID.txt@1 ]; } ||
+# pcscd holds 16 reader slots (PCSCLITE_MAX_READERS_CONTEXTS): the sweep
+# groups fill up to 16 slots each, the burst takes 16 one-slot readers.
+specs= busids= sweep= groups= group= gslots=0 burst= nburst=0 i=0
+while read -r profile t set slots; do
+	[ "$set" = q ] || $full || { [ "$mode" = bench ] && [ "$profile" = ACR38U-CCID.txt@1 ]; } ||
 		continue
 	i=$((i + 1))
 	specs="$specs $profile:card=readertest,t$t"
 	busids="$busids 1-$i"
 	sweep="$sweep 1-$i:$t"
+	if [ $((gslots + slots)) -gt 16 ]; then
+		groups="$groups${groups:+|}$group" group= gslots=0
+	fi
+	group="$group${group:+ }1-$i" gslots=$((gslots + slots))
+	if [ "$slots" -eq 1 ] && [ "$nburst" -lt 16 ]; then
+		burst="$burst 1-$i" nburst=$((nburst + 1))
+	fi
 done < "$WORK/readers"
+groups="$groups${groups:+|}$group"
 # shellcheck disable=SC2086
 usbip_start --quiet $specs
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; vm_keep; rm -rf "$WORK"' EXIT
@@ -70,22 +90,34 @@ trap 'touch "$RESULTS/agent-stop"; kill $SERVER $AGENT 2>/dev/null; wait $SERVER
 	vm_keep; rm -rf "$WORK"' EXIT
 
 if $full; then
-	lengths=all faults="stall/bulk-in@1 stall/bulk-out@1 nak/bulk-in@1 nak/bulk-out@1 short/bulk-in:5@1 zlp/bulk-in@1 babble/bulk-in@1"
-	edges=20
-	# pcscd serves 16 readers: two groups of ten, then 16 at once.
-	groups="$(echo $busids | cut -d' ' -f1-10)|$(echo $busids | cut -d' ' -f11-20)"
-	burst=$(echo $busids | cut -d' ' -f1-16)
+	lengths=all edges=20
+	faults="stall/bulk-in@1 stall/bulk-out@1 nak/bulk-in@1 nak/bulk-out@1 short/bulk-in:5@1 zlp/bulk-in@1 babble/bulk-in@1"
 else
-	lengths=quick faults="stall/bulk-in@1 short/bulk-in:5@1 nak/bulk-in@1" edges=10
-	groups=$(echo $busids)
-	burst=$(echo $busids)
+	# Quick (CI): the multi-slot T=0 reader does not take the burst
+	# (libccid's multi-slot close hangs after an unplug: a TODO line that
+	# would cost GONE_S in every run).
+	lengths=quick edges=5 faults="stall/bulk-in@1 short/bulk-in:5@1"
+	burst="1-1 1-3"
 	[ "$mode" = bench ] && lengths=all
 fi
 guest="$WORK/guest.sh"
 cat > "$guest" <<EOG
 #!/bin/sh
-chk() { "\$PYTHON3" "\$top_srcdir/tests/vm/clients/usbip_checks.py" "\$drv" "$PORT" "\$@"; }
+# Each check's time goes to the output too ("# time DRIVER CHECK SECONDS").
+chk() {
+	t0=\$(date +%s%N)
+	"\$PYTHON3" "\$top_srcdir/tests/vm/clients/usbip_checks.py" "\$drv" "$PORT" "\$@"
+	echo "# time \$drv \$1 \$(( (\$(date +%s%N) - t0) / 1000000 )) ms"
+}
 sweep_of() { for b in \$1; do echo "$sweep" | tr ' ' '\n' | grep "^\$b:"; done; }
+# Events, faults and unplugs: 1-1 (interrupt pipe) and 1-3 (Rutoken ECP:
+# polled), attached.
+events() {
+	chk edges $edges 1-1
+	chk edges $edges 1-3
+	chk faults 1-1 $faults
+	chk unplug 1-1
+}
 # A fresh pcscd for each phase: one that a driver left stuck (libccid's
 # multi-slot close) does not spoil the next.
 pcscd() {
@@ -97,18 +129,16 @@ for drv in ccidlab libccid; do
 		pcscd
 		chk attach \$group
 		chk sweep $lengths \$(sweep_of "\$group")
+		[ "$mode" = quick ] && events
 		chk detach \$group
 	done
 	[ "$mode" = bench ] && continue
-	# Events, faults and unplugs: 1-1 (interrupt pipe) and 1-3 (Rutoken
-	# ECP: polled).
-	pcscd
-	chk attach 1-1 1-3
-	chk edges $edges 1-1
-	chk edges $edges 1-3
-	chk faults 1-1 $faults
-	chk unplug 1-1
-	chk detach 1-1 1-3
+	if [ "$mode" = full ]; then
+		pcscd
+		chk attach 1-1 1-3
+		events
+		chk detach 1-1 1-3
+	fi
 	pcscd
 	chk burst $burst
 done

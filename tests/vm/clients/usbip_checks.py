@@ -422,8 +422,10 @@ def check_burst():
     t0 = time.monotonic()
     errs = [usbip("attach", "-r", HOST, "-b", b).stderr for b in ARGS]
     t_att = time.monotonic() - t0
+    # pcscd's hotplug opens the readers one after the other: the bound
+    # grows with their number.
     names = wait(lambda: [reader(ctx, b) for b in ARGS] if all(reader(ctx, b) for b in ARGS)
-                 else None, LISTED_S, 0.1)
+                 else None, LISTED_S + 5 * len(ARGS), 0.1)
     dt = time.monotonic() - t0
     told, n0, _, what = pnp.told()
     ok(names is not None and len(set(names)) == len(ARGS) and told,
@@ -434,7 +436,7 @@ def check_burst():
     for b, (port, _) in sorted(ports().items()):
         if b in ARGS:
             usbip("detach", "-p", port)
-    gone = wait(lambda: set(readers(ctx)) == before, GONE_S, 0.1)
+    gone = wait(lambda: set(readers(ctx)) == before, GONE_S + 2 * len(ARGS), 0.1)
     told, _, n1, what = pnp.told()
     left = sorted(set(readers(ctx)) - before)
     todo = libccid_close_hang() if left else None

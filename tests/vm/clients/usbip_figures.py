@@ -2,7 +2,7 @@
 """ccidlab — the figures of tests/vm/vm-usbip.sh from its guest's output:
 per reader, each driver's time and URBs per APDU and the ratio
 ccidlab/libccid; the time from `usbip attach` to the reader listed by
-pcscd; the faulted transmits' times.
+pcscd; the faulted transmits' times; the time each check took.
 
 usage: usbip_figures.py GUEST_OUTPUT
 """
@@ -29,6 +29,7 @@ def level(profile):
 per = collections.defaultdict(dict)
 attach = collections.defaultdict(list)
 faults = []
+times = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     f = line.split()
     if line.startswith("# per-apdu "):
@@ -38,6 +39,8 @@ for line in open(sys.argv[1]):
         attach[f[2]].append(float(f[4]))
     elif line.startswith("# fault "):
         faults.append(f[2:])
+    elif line.startswith("# time ") and len(f) >= 5:
+        times[(f[2], f[3])].append(int(f[4]) / 1000.0)
 
 print("URBs and time per APDU through the guest's kernel (readertest cases 2-4):")
 print("%-6s %-40s %-26s %-4s %10s %10s %6s %8s %8s" % (
@@ -61,3 +64,5 @@ for drv, v in sorted(attach.items()):
           % (drv, statistics.median(v), max(v), len(v)))
 for fa in faults:
     print("fault %s" % " ".join(fa))
+for (drv, check), v in sorted(times.items()):
+    print("time of the %s checks, %s: %.1f s in %d runs" % (check, drv, sum(v), len(v)))
