@@ -15,7 +15,10 @@ AM_TESTS_ENVIRONMENT = \
 	PYTHON3='$(PYTHON3)'; export PYTHON3; \
 	ASAN_OPTIONS='abort_on_error=0:detect_leaks=1'; export ASAN_OPTIONS; \
 	UBSAN_OPTIONS='print_stacktrace=1:halt_on_error=1'; export UBSAN_OPTIONS; \
-	G_DEBUG=fatal-criticals; export G_DEBUG;
+	G_DEBUG=fatal-criticals; export G_DEBUG; \
+	HEADER_CC='$(CC)'; export HEADER_CC; \
+	HEADER_CFLAGS='$(WARN_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS) $(LIBUSB_CFLAGS)'; \
+	export HEADER_CFLAGS;
 
 # Sanitizer builds preload ASan's runtime into pcscd (it is not
 # instrumented) so that it can load the instrumented driver, and with it a
@@ -44,11 +47,9 @@ TESTS += tests/unit/test_result
 # check-events' anomaly classes over synthetic timelines: the oracle and
 # the classifier are pure, so they link here without pcscd.
 check_PROGRAMS += tests/unit/test_check_classes
-tests_unit_test_check_classes_SOURCES = tests/unit/test_check_classes.c \
-	src/tools/check_timeline.c src/tools/check_oracle.c src/tools/check_classes.c \
-	src/tools/check_classes_report.c
+tests_unit_test_check_classes_SOURCES = tests/unit/test_check_classes.c
 tests_unit_test_check_classes_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
-tests_unit_test_check_classes_LDADD = $(JSON_LIBS) $(GLIB_LIBS)
+tests_unit_test_check_classes_LDADD = $(CHECK_CORE_LIBS) $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS)
 TESTS += tests/unit/test_check_classes
 # The driver loaded without pcscd, as pcsc-lite's handler test loads it
 # (tests/integration/handler-direct.sh runs them): one program exports
@@ -74,6 +75,10 @@ FUZZ_CORE_LIBS = src/ccid/libccidcore.la
 EXTRA_DIST += tests/fuzz/replay_main.c tests/fuzz/corpus tests/fuzz/README
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh
+
+# Every header compiles alone.
+TESTS += tests/headers.sh
+EXTRA_DIST += tests/headers.sh
 
 # Integration tests: a real pcscd in a private namespace, per test.
 INTEGRATION_TESTS = \
@@ -159,7 +164,7 @@ MATRIX_ARGS = --quick
 MATRIX_DIR = $(abs_top_builddir)/matrix-work
 matrix: all $(check_LTLIBRARIES)
 	@rm -rf '$(MATRIX_DIR)' && mkdir -p '$(MATRIX_DIR)' || exit 1; \
-	CCIDLAB_LAB_PRELOAD='$(LAB_PRELOAD)' '$(abs_top_builddir)/src/tools/ccidlab' matrix \
+	CCIDLAB_LAB_PRELOAD='$(LAB_PRELOAD)' '$(abs_top_builddir)/src/cli/ccidlab' matrix \
 		--driver '$(abs_top_builddir)/bundle/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so' \
 		--work-dir '$(MATRIX_DIR)' $(MATRIX_ARGS)
 .PHONY: matrix

@@ -166,7 +166,7 @@ static int class_request(usbdev *d, const setup *s, uint8_t *data, size_t *actua
 }
 
 int usbdev_control(usbdev *d, const uint8_t setup_bytes[8], uint8_t *data, size_t *actual,
-		   gint64 end, volatile const bool *cancel, bool *known)
+		   gint64 end, const atomic_bool *cancel, bool *known)
 {
 	setup s = decode(setup_bytes);
 	unsigned type = s.bmRequestType & USB_TYPE_MASK;

@@ -120,12 +120,12 @@ bool usbdev_halted(usbdev *d, emu_usb_pipe pipe)
 	return halted;
 }
 
-int usbdev_nak_wait(usbdev *d, gint64 end, volatile const bool *cancel)
+int usbdev_nak_wait(usbdev *d, gint64 end, const atomic_bool *cancel)
 {
 	for (;;) {
 		if (usbdev_gone(d))
 			return -ENODEV;
-		if (cancel != NULL && *cancel)
+		if (cancel != NULL && atomic_load(cancel))
 			return -ECONNRESET;
 		gint64 step = USBDEV_NAK_STEP_MS * 1000;
 		if (end != 0) {
@@ -147,7 +147,7 @@ static int disconnect(usbdev *d, unsigned ms)
 	return -ENODEV;
 }
 
-bool usbdev_fault_before(usbdev *d, emu_usb_pipe pipe, gint64 end, volatile const bool *cancel,
+bool usbdev_fault_before(usbdev *d, emu_usb_pipe pipe, gint64 end, const atomic_bool *cancel,
 			 int *status)
 {
 	emu_usb_fault f;

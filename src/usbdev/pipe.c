@@ -38,7 +38,7 @@ int usbdev_status_of(int rc)
  * unplug or a fault set meanwhile is seen; the faults that act before
  * data moves are taken at every slice. */
 static int pipe_in(usbdev *d, emu_usb_pipe pipe, uint8_t *data, size_t length, size_t *len,
-		   unsigned timeout, volatile const bool *cancel)
+		   unsigned timeout, const atomic_bool *cancel)
 {
 	bool interrupt = pipe == EMU_USB_PIPE_INTERRUPT;
 	gint64 end = timeout ? g_get_monotonic_time() + (gint64)timeout * 1000 : 0;
@@ -62,13 +62,13 @@ static int pipe_in(usbdev *d, emu_usb_pipe pipe, uint8_t *data, size_t length, s
 		*len = 0;
 		if (rc != CCID_OK && rc != CCID_E_TIMEOUT)
 			return usbdev_status_of(rc);
-		if (cancel != NULL && *cancel)
+		if (cancel != NULL && atomic_load(cancel))
 			return -ECONNRESET;
 	}
 }
 
 static int pipe_out(usbdev *d, const uint8_t *data, size_t length, size_t *len, unsigned timeout,
-		    volatile const bool *cancel)
+		    const atomic_bool *cancel)
 {
 	gint64 end = timeout ? g_get_monotonic_time() + (gint64)timeout * 1000 : 0;
 	int st;
@@ -83,7 +83,7 @@ static int pipe_out(usbdev *d, const uint8_t *data, size_t length, size_t *len, 
 }
 
 int usbdev_transfer(usbdev *d, uint8_t endpoint, uint8_t *data, size_t length, size_t *actual,
-		    unsigned timeout_ms, volatile const bool *cancel)
+		    unsigned timeout_ms, const atomic_bool *cancel)
 {
 	size_t len = 0;
 	int pipe, st;

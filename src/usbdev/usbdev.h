@@ -25,6 +25,7 @@
 #ifndef CCIDLAB_USBDEV_USBDEV_H
 #define CCIDLAB_USBDEV_USBDEV_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -183,14 +184,14 @@ bool usbdev_halted(usbdev *d, emu_usb_pipe pipe);
  * disconnect) on pipe: true with *status when one did (0 with no data
  * for a zlp).  `end` (monotonic µs, 0: none) bounds a NAK; *cancel ends
  * it with -ECONNRESET. */
-bool usbdev_fault_before(usbdev *d, emu_usb_pipe pipe, gint64 end, volatile const bool *cancel,
+bool usbdev_fault_before(usbdev *d, emu_usb_pipe pipe, gint64 end, const atomic_bool *cancel,
 			 int *status);
 /* The faults that act on a message that arrived (short, babble): may
  * shorten *len or fill the buffer up to cap; returns the status. */
 int usbdev_fault_after(usbdev *d, emu_usb_pipe pipe, uint8_t *data, size_t cap, size_t *len);
 /* Waits like a NAKing endpoint until `end` (0: for ever), a cancel or an
  * unplug: -ETIMEDOUT, -ECONNRESET or -ENODEV. */
-int usbdev_nak_wait(usbdev *d, gint64 end, volatile const bool *cancel);
+int usbdev_nak_wait(usbdev *d, gint64 end, const atomic_bool *cancel);
 
 /* ---- pipe.c: bulk and interrupt transfers ---- */
 
@@ -201,7 +202,7 @@ int usbdev_status_of(int ccid_rc);
  * that pipe.  timeout_ms 0: none (waits in USBDEV_SLICE_MS slices).
  * *cancel (may be NULL), when set, ends an IN wait with -ECONNRESET. */
 int usbdev_transfer(usbdev *d, uint8_t endpoint, uint8_t *data, size_t length, size_t *actual,
-		    unsigned timeout_ms, volatile const bool *cancel);
+		    unsigned timeout_ms, const atomic_bool *cancel);
 /* Ends an interrupt-IN wait in progress (a cancel): the emulator's
  * sticky interrupt stop. */
 void usbdev_interrupt_stop(usbdev *d);
@@ -219,7 +220,7 @@ void usbdev_interrupt_stop(usbdev *d);
  * error: -EPIPE, with *known false.  The control pipe's faults come
  * first; `end` (monotonic µs, 0: none) bounds a NAK. */
 int usbdev_control(usbdev *d, const uint8_t setup[8], uint8_t *data, size_t *actual, gint64 end,
-		   volatile const bool *cancel, bool *known);
+		   const atomic_bool *cancel, bool *known);
 /* A port reset, as the same device re-enumerates: every halt goes; the
  * reader keeps its cards and their state (as firmware that does not
  * reset its slots on a bus reset). */

@@ -268,7 +268,7 @@ static void do_unlink(usbip_conn *c, const usbip_cmd *cmd)
 	}
 	u->unlinked = true;
 	u->unlink_seqnum = cmd->seqnum;
-	u->cancel = true;
+	atomic_store(&u->cancel, true);
 	c->ops.cancel(c->ops.data, u->queue);
 	g_mutex_unlock(&c->lock);
 }
@@ -419,7 +419,7 @@ static void cancel_running_locked(usbip_conn *c)
 	g_hash_table_iter_init(&it, c->inflight);
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		usbip_urb *u = v;
-		u->cancel = true;
+		atomic_store(&u->cancel, true);
 		stop[u->queue] = true;
 	}
 	for (unsigned q = 0; q < USBIP_QUEUES; q++)

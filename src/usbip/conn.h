@@ -29,6 +29,7 @@
 #ifndef CCIDLAB_USBIP_CONN_H
 #define CCIDLAB_USBIP_CONN_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,7 +64,7 @@ typedef struct usbip_urb {
 	size_t actual;
 	/* Set when the URB is unlinked or the connection ends: the
 	 * executor's waits end on it. */
-	volatile bool cancel;
+	atomic_bool cancel;
 	/* conn.c's own */
 	bool running, unlinked;
 	uint32_t unlink_seqnum;

@@ -11,8 +11,12 @@ src_usbip_libusbip_la_SOURCES = \
 	src/usbip/exporter.c src/usbip/exporter_ctl.c \
 	src/usbip/server.c src/usbip/cmd.c
 src_usbip_libusbip_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
+src_usbip_libusbip_la_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN='"ccidlab-usbip"'
 src_usbip_libusbip_la_LIBADD =
 USBIP_LIBS = src/usbip/libusbip.la src/usbdev/libusbdev.la
+# Into the ccidlab command (after src/cli/local.mk), before the libraries
+# it uses.
+src_cli_ccidlab_LDADD += $(USBIP_LIBS) $(CTL_LIBS) $(JSON_LIBS) $(GLIB_LIBS)
 
 # Debian's usbip tools against the server (OP_REQ_DEVLIST, OP_REQ_IMPORT;
 # no kernel module), and our own USB/IP client URB by URB.

@@ -57,7 +57,7 @@ int usbip_urb_run(usbdev *d, usbip_urb *u, unsigned timeout_ms)
 	}
 	/* An unlinked URB that moved nothing was cancelled, whatever the
 	 * wait it was in said. */
-	if (u->cancel && u->actual == 0 && st != 0)
+	if (atomic_load(&u->cancel) && u->actual == 0 && st != 0)
 		st = -ECONNRESET;
 	u->status = st;
 	return st;

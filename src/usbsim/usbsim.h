@@ -15,6 +15,7 @@
 #ifndef CCIDLAB_USBSIM_USBSIM_H
 #define CCIDLAB_USBSIM_USBSIM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -112,7 +113,6 @@ extern GList *usbsim_contexts;
 
 /* desc.c */
 void usbsim_device_descriptor(const usbsim_dev *d, struct libusb_device_descriptor *out);
-int usbsim_parse_config(const uint8_t *buf, size_t len, struct libusb_config_descriptor **out);
 
 /* xfer.c: a USB status (usbdev.h: 0 or a negative errno) as a libusb
  * error code. */
@@ -120,11 +120,15 @@ int usbsim_status_to_libusb(int status);
 /* One bulk or interrupt message (usbdev_transfer) in libusb's terms;
  * *cancel, when set, ends an IN wait with LIBUSB_ERROR_INTERRUPTED. */
 int usbsim_pipe_transfer(usbsim_dev *d, unsigned char endpoint, unsigned char *data, int length,
-			 int *transferred, unsigned timeout, volatile const bool *cancel);
+			 int *transferred, unsigned timeout, const atomic_bool *cancel);
 
-/* Says, once per name, that a call is not emulated (stderr). */
+/* Says, once per name, that a call is not emulated (a message, log.c). */
 void usbsim_unsupported(const char *call);
-/* Diagnostics on stderr when $CCIDLAB_USBSIM_DEBUG is set. */
+/* log.c: the shim's lines are GLib messages in its domain
+ * (G_LOG_DOMAIN "ccidlab-usbsim"): g_message for what went wrong, and
+ * this for diagnostics when $CCIDLAB_USBSIM_DEBUG is set.  They go to
+ * stderr as "usbsim: ..." lines, unless ccidlab's driver is loaded in the
+ * process: it sends every layer's lines to pcscd's log. */
 void usbsim_debug(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 #endif

@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "usbsim/usbsim.h"
@@ -48,12 +47,12 @@ void usbsim_unsupported(const char *call)
 	bool first = g_hash_table_add(said, (gpointer)call);
 	g_mutex_unlock(&lock);
 	if (first)
-		fprintf(stderr, "usbsim: %s is not emulated by libccidlab-usbsim "
-			"(returns LIBUSB_ERROR_NOT_SUPPORTED)\n", call);
+		g_message("%s is not emulated by libccidlab-usbsim (returns "
+			  "LIBUSB_ERROR_NOT_SUPPORTED)", call);
 }
 
 int usbsim_pipe_transfer(usbsim_dev *d, unsigned char endpoint, unsigned char *data, int length,
-			 int *transferred, unsigned timeout, volatile const bool *cancel)
+			 int *transferred, unsigned timeout, const atomic_bool *cancel)
 {
 	size_t got = 0;
 
@@ -105,8 +104,8 @@ int libusb_control_transfer(libusb_device_handle *h, uint8_t bmRequestType, uint
 	bool known;
 	int st = usbdev_control(h->device->dev->usb, setup, data, &got, end, NULL, &known);
 	if (!known)
-		fprintf(stderr, "usbsim: control request bmRequestType 0x%02x bRequest 0x%02x "
-			"wValue 0x%04x wIndex 0x%04x is not emulated: stalled\n",
-			bmRequestType, bRequest, wValue, wIndex);
+		g_message("control request bmRequestType 0x%02x bRequest 0x%02x wValue 0x%04x "
+			  "wIndex 0x%04x is not emulated: stalled",
+			  bmRequestType, bRequest, wValue, wIndex);
 	return st == 0 ? (int)got : usbsim_status_to_libusb(st);
 }

@@ -129,7 +129,7 @@ static void run_queued(fuzz_ctx *f, usbip_conn *c, bool cancel)
 		usbip_urb *u;
 		while ((u = usbip_conn_next(c, q, false)) != NULL) {
 			if (cancel) {
-				u->cancel = true;
+				atomic_store(&u->cancel, true);
 				cancel = false;
 			}
 			usbip_urb_run(f->imported, u, 1);
