@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "tools/labfiles.h"
 #include "tools/matrix.h"
 
 #define LAB_EXIT_FAILED 125
@@ -160,11 +161,17 @@ static char *write_conf(const matrix_version *v, unsigned readers, GError **erro
 	for (unsigned i = 0; i < readers; i++) {
 		bool p = i >= readers - poll;
 		g_autofree char *file = g_strdup_printf("%s/r%02u", dir, i);
+		g_autofree char *devname =
+			g_strdup_printf("emu:%s:name=r%02u:card=none%s",
+					p ? "generic-short-poll" : "generic-apdu-irq", i,
+					p ? ":mode=poll" : "");
+		/* Quoted: every pcscd from 1.8.16 on reads it. */
+		g_autofree char *value = lab_conf_value(devname);
 		g_autofree char *text = g_strdup_printf(
 			"FRIENDLYNAME \"r%02u\"\n"
-			"DEVICENAME   emu:%s:name=r%02u:card=none%s\n"
+			"DEVICENAME   %s\n"
 			"LIBPATH      /usr/lib/pcsc/drivers/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so\n",
-			i, p ? "generic-short-poll" : "generic-apdu-irq", i, p ? ":mode=poll" : "");
+			i, value);
 		if (!g_file_set_contents(file, text, -1, error)) {
 			g_free(dir);
 			return NULL;

@@ -38,11 +38,16 @@ lab_bg() {
 lab_log() { echo "$LOG_DIR/$TEST_NAME.$1.pcscd.log"; }
 
 # reader_conf FILE FRIENDLYNAME DEVICENAME: one reader.conf.d entry on the
-# installed LIBPATH string, which a lab maps to the driver under test.
+# installed LIBPATH string, which a lab maps to the driver under test.  A
+# DEVICENAME with keys is quoted: pcscd before 1.8.24 takes '=' only in a
+# quoted value (the driver removes the quotes), so the entry loads on every
+# pcsc-lite from 1.8.16 on.
 reader_conf() {
+	dn=$3
+	case "$dn" in *=*) dn="\"$dn\"" ;; esac
 	cat > "$1" <<EOC
 FRIENDLYNAME "$2"
-DEVICENAME   $3
+DEVICENAME   $dn
 LIBPATH      /usr/lib/pcsc/drivers/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so
 EOC
 }
