@@ -40,6 +40,8 @@ typedef struct options {
 	int readers;		/* 0: every served slot */
 	char *timeout;		/* "inf" or ms: every libpcsclite kind's */
 	char *pnp;		/* "yes" or "no": every libpcsclite kind's; NULL: the mix */
+	gboolean processes;	/* each libpcsclite monitor in an agent process */
+	gboolean agent;		/* be one (check_agent.c) */
 	DWORD timeout_value;
 } options;
 
@@ -192,6 +194,11 @@ static int parse(int *argc, char ***argv, options *o, cli_common *common)
 		{ "pnp", 0, 0, G_OPTION_ARG_STRING, &o->pnp,
 		  "yes: every libpcsclite monitor also watches the PnP entry; no: none does "
 		  "(default: the mix)", "yes|no" },
+		{ "processes", 0, 0, G_OPTION_ARG_NONE, &o->processes,
+		  "each libpcsclite monitor in a process of its own, as separate applications "
+		  "(libpcsclite before 1.8.24 shares one reader-state buffer between a process's "
+		  "threads)", NULL },
+		{ "agent", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &o->agent, NULL, NULL },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "no progress lines on stderr", NULL },
 		{ NULL },
 	};
@@ -232,6 +239,8 @@ static check_kind kind_for(const options *o, int i)
 		k.timeout_ms = o->timeout_value;
 	if (o->pnp != NULL)
 		k.pnp = strcmp(o->pnp, "yes") == 0;
+	if (o->processes)
+		k.backend = CHECK_BACKEND_PROCESS;
 	return k;
 }
 
@@ -280,6 +289,8 @@ int check_events_main(int argc, char **argv)
 		      .bound_poll_ms = 450 };
 	cli_common common = { 0 };
 	int rc = parse(&argc, &argv, &o, &common);
+	if (rc < 0 && o.agent)
+		rc = check_agent_main();
 	if (rc >= 0) {
 		g_free(o.timeout);
 		g_free(o.pnp);

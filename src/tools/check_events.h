@@ -107,7 +107,13 @@ gint64 check_truth_last_stimulus_ns(check_truth *t);
 typedef LONG (*check_gsc_fn)(SCARDCONTEXT ctx, DWORD timeout_ms, SCARD_READERSTATE *states,
 			     DWORD n);
 
-typedef enum check_backend { CHECK_BACKEND_PCSCLITE = 0, CHECK_BACKEND_LEGACY } check_backend;
+/* PROCESS: libpcsclite in an agent process of its own (check_agent.c),
+ * judged as libpcsclite. */
+typedef enum check_backend {
+	CHECK_BACKEND_PCSCLITE = 0,
+	CHECK_BACKEND_LEGACY,
+	CHECK_BACKEND_PROCESS
+} check_backend;
 
 typedef struct check_kind {
 	check_backend backend;
@@ -148,6 +154,7 @@ typedef struct check_monitor {
 	check_gsc_fn gsc;
 	SCARDCONTEXT ctx;
 	void *legacy;
+	struct check_agent *agent;
 	/* results, guarded by lock */
 	GMutex lock;
 	GArray *wakeups;		/* check_wakeup */
@@ -194,6 +201,30 @@ void check_legacy_cancel(void *legacy);
 void check_legacy_close(void *legacy);
 /* SCardGetStatusChange's contract; ctx is the legacy handle. */
 LONG check_legacy_gsc(SCARDCONTEXT ctx, DWORD timeout_ms, SCARD_READERSTATE *states, DWORD n);
+
+/* ---- libpcsclite in a process of its own (check_agent.c) ---- */
+
+typedef struct check_agent check_agent;
+
+/* Starts an agent (this program, `check-events --agent`) with its own
+ * context over these reader names; NULL with error. */
+check_agent *check_agent_start(char *const *names, unsigned n, GError **error);
+/* SCardGetStatusChange's contract; ctx is the agent, and the states name
+ * the agent's readers in order. */
+LONG check_agent_gsc(SCARDCONTEXT ctx, DWORD timeout_ms, SCARD_READERSTATE *states, DWORD n);
+/* The agent's own clock readings around its last call. */
+void check_agent_times(const check_agent *a, gint64 *call_ns, gint64 *ret_ns);
+/* SCardListReaders on the agent's context (names NULL unless success). */
+LONG check_agent_list(check_agent *a, char ***names);
+/* SCardConnect (shared) to its index-th reader; index -1: SCardDisconnect. */
+LONG check_agent_connect(check_agent *a, int index);
+/* SCardCancel in the agent, from its second thread. */
+void check_agent_cancel(check_agent *a);
+/* Kills the agent (a call it never ends): its pending call then fails. */
+void check_agent_kill(check_agent *a);
+void check_agent_close(check_agent *a);
+/* The agent's side: serves stdin/stdout until stdin closes. */
+int check_agent_main(void);
 
 /* ---- stimuli ---- */
 

@@ -25,7 +25,10 @@ char *check_kind_label(const check_kind *k)
 	g_autofree char *timeout = k->timeout_ms == INFINITE ? g_strdup("inf")
 							      : g_strdup_printf("%ums", (unsigned)k->timeout_ms);
 	return g_strdup_printf("%s/%s/%s/%s%s%s",
-			       k->backend == CHECK_BACKEND_LEGACY ? "legacy" : "pcsclite", timeout,
+			       k->backend == CHECK_BACKEND_LEGACY    ? "legacy"
+			       : k->backend == CHECK_BACKEND_PROCESS ? "pcsclite-proc"
+								     : "pcsclite",
+			       timeout,
 			       k->counter ? "ctr" : "noctr", k->all ? "all" : "one",
 			       k->pnp ? "+pnp" : "", k->connect ? "/conn" : "");
 }
