@@ -116,7 +116,7 @@ bool check_truth_start(check_truth *t, const char *socket, unsigned timeout_ms, 
 		}
 	}
 	cli_readers_clear(&rs);
-	t->listed0 = cli_pcsc_names();
+	t->listed0 = cli_pcsc_names(NULL);
 	if (t->n_slots == 0) {
 		g_set_error(error, CTL_ERROR, CTL_ERROR_NOT_FOUND,
 			    "no emulated reader slot that pcscd serves: declare readers in the lab's "
