@@ -50,6 +50,17 @@ tests_unit_test_check_classes_SOURCES = tests/unit/test_check_classes.c \
 tests_unit_test_check_classes_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
 tests_unit_test_check_classes_LDADD = $(JSON_LIBS) $(GLIB_LIBS)
 TESTS += tests/unit/test_check_classes
+# ccidlab bisect's statistics (pure) and the lab's reader.conf rules per
+# pcsc-lite version.
+check_PROGRAMS += tests/unit/test_bisect_stats tests/unit/test_labfiles
+tests_unit_test_bisect_stats_SOURCES = tests/unit/test_bisect_stats.c src/bisect/bisect_stats.c
+tests_unit_test_bisect_stats_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS)
+tests_unit_test_bisect_stats_LDADD = $(GLIB_LIBS) -lm
+TESTS += tests/unit/test_bisect_stats
+tests_unit_test_labfiles_SOURCES = tests/unit/test_labfiles.c src/tools/labfiles.c
+tests_unit_test_labfiles_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_labfiles_LDADD = $(GLIB_LIBS)
+TESTS += tests/unit/test_labfiles
 # The driver loaded without pcscd, as pcsc-lite's handler test loads it
 # (tests/integration/handler-direct.sh runs them): one program exports
 # pcscd's log_msg and log_xxd, the other has none.

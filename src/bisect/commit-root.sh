@@ -44,12 +44,14 @@ own for ccidlab lab --root, cached by commit id; prints its path ("root DIR").
   --force         rebuild even a commit whose root is cached
   --jobs N        parallel compile jobs (default: the number of cores)
   --cache DIR     the cache (default \$CCIDLAB_ROOT_CACHE or /var/cache/ccidlab/roots)
+  --print-src     print the history's git directory ("src DIR") and REF's commit
+                  ("commit ID"), and stop
   DIR             also make DIR a symbolic link to the root
 Exit: 0 built or reused, 3 the commit does not build (see its log), 1 other errors.
 EOU
 }
 
-dir="" ref="" src="${CCIDLAB_PCSC_LITE_SRC:-}" suite=bookworm tmo=1800 retry=0 force=0
+dir="" ref="" src="${CCIDLAB_PCSC_LITE_SRC:-}" suite=bookworm tmo=1800 retry=0 force=0 print_src=0
 jobs=$(nproc 2>/dev/null || echo 2)
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -66,6 +68,7 @@ while [ $# -gt 0 ]; do
 	--cache) [ $# -ge 2 ] || die "--cache needs a value"; CACHE=$2; shift ;;
 	--cache=*) CACHE=${1#--cache=} ;;
 	--retry) retry=1 ;;
+	--print-src) print_src=1 ;;
 	--force) force=1 retry=1 ;;
 	-h|--help) usage; exit 0 ;;
 	-*) usage >&2; exit 2 ;;
@@ -73,7 +76,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -n "$ref" ] || { usage >&2; exit 2; }
+[ -n "$ref" ] || [ "$print_src" -eq 1 ] || { usage >&2; exit 2; }
 case "$suite" in *[!a-z0-9.-]*|"") die "bad suite '$suite'" ;; esac
 case "$tmo" in *[!0-9]*|"") die "--timeout must be seconds" ;; esac
 case "$jobs" in *[!0-9]*|""|0) die "--jobs must be a positive number" ;; esac
@@ -121,12 +124,23 @@ case "$src" in
 		die "cannot unpack the history" ;;
 esac
 [ -d "$src" ] || die "--src $src: no such directory"
-G() { git --git-dir="$( (cd -- "$src" && git rev-parse --absolute-git-dir) 2>/dev/null || echo "$src")" "$@"; }
+gitdir=$( (cd -- "$src" && git rev-parse --absolute-git-dir) 2>/dev/null) ||
+	die "--src $src: not a git repository"
+G() { git --git-dir="$gitdir" "$@"; }
+if [ -z "$ref" ]; then
+	echo "src $gitdir"
+	exit 0
+fi
 commit=$(G rev-parse --verify --quiet "$ref^{commit}") ||
 	die "'$ref' is no commit of $src (tags: $(G tag | tr '\n' ' ' | cut -c1-300))"
 short=$(echo "$commit" | cut -c1-12)
 subject=$(G log -1 --format=%s "$commit")
 describe=$(G describe --tags --always "$commit" 2>/dev/null || echo "$short")
+if [ "$print_src" -eq 1 ]; then
+	echo "src $gitdir"
+	echo "commit $commit"
+	exit 0
+fi
 
 root=$CACHE/pcsc-lite/$commit
 log=$CACHE/pcsc-lite/$commit.log

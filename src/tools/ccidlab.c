@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bisect/bisect.h"
 #include "tools/bench.h"
 #include "tools/check_events.h"
 #include "tools/ctl_cmds.h"
@@ -45,6 +46,7 @@ static const subcommand subcommands[] = {
 	{ "legacy-wait", legacy_wait_main, "watch readers like pre-1.8.24 libpcsclite" },
 	{ "check-events", check_events_main, "check when SCardGetStatusChange callers learn of each edge" },
 	{ "matrix", matrix_main, "run the checker's storm suite on each pcsc-lite at hand, side by side" },
+	{ "bisect", bisect_main, "find the pcsc-lite commit that brought an anomaly class in or out" },
 	{ "bench", bench_main, "print benchmark figures, each a ratio to a same-run baseline" },
 	{ "profiles", cli_profiles_main, "search the emulated reader profiles" },
 	{ "usb-ids", usb_ids_main, "choose the USB readers pcscd gives to ccidlab (Info.plist)" },

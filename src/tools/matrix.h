@@ -24,9 +24,10 @@ typedef struct matrix_spec {
 	bool infinite;		/* INFINITE, else a 500 ms timeout */
 	bool pnp;		/* the PnP entry in every reader-state array */
 	bool mute;		/* a present-but-mute card in one reader */
+	const char *extra;	/* more check-events arguments, space-separated, or NULL */
 } matrix_spec;
 
-/* "r15 m32 300/s inf pnp mute" */
+/* "r15 m32 300/s inf pnp mute" (and " + EXTRA") */
 char *matrix_spec_label(const matrix_spec *s);
 
 /* One class row of a version, summed over its cells. */

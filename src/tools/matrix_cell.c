@@ -17,9 +17,10 @@
 
 char *matrix_spec_label(const matrix_spec *s)
 {
-	return g_strdup_printf("r%u m%u %g/s %s %s%s", s->readers, s->clients, s->rate,
+	return g_strdup_printf("r%u m%u %g/s %s %s%s%s%s", s->readers, s->clients, s->rate,
 			       s->infinite ? "inf" : "500ms", s->pnp ? "pnp" : "nopnp",
-			       s->mute ? " mute" : "");
+			       s->mute ? " mute" : "", s->extra ? " + " : "",
+			       s->extra ? s->extra : "");
 }
 
 typedef struct spawned {
@@ -196,6 +197,10 @@ static GPtrArray *cell_argv(const matrix_run *run, const matrix_version *v, cons
 	g_ptr_array_add(a, g_strdup(s->pnp ? "--pnp=yes" : "--pnp=no"));
 	if (s->mute)
 		g_ptr_array_add(a, g_strdup("--widener"));
+	g_auto(GStrv) extra = g_strsplit(s->extra ? s->extra : "", " ", -1);
+	for (guint i = 0; extra[i] != NULL; i++)
+		if (extra[i][0] != '\0')
+			g_ptr_array_add(a, g_strdup(extra[i]));
 	g_ptr_array_add(a, NULL);
 	return a;
 }
