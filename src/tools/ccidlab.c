@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bisect/bisect.h"
+#include "repro/repro.h"
 #include "tools/bench.h"
 #include "tools/check_events.h"
 #include "tools/ctl_cmds.h"
@@ -47,6 +48,7 @@ static const subcommand subcommands[] = {
 	{ "check-events", check_events_main, "check when SCardGetStatusChange callers learn of each edge" },
 	{ "matrix", matrix_main, "run the checker's storm suite on each pcsc-lite at hand, side by side" },
 	{ "bisect", bisect_main, "find the pcsc-lite commit that brought an anomaly class in or out" },
+	{ "repro", repro_main, "write a standalone reproducer of an anomaly class" },
 	{ "bench", bench_main, "print benchmark figures, each a ratio to a same-run baseline" },
 	{ "profiles", cli_profiles_main, "search the emulated reader profiles" },
 	{ "usb-ids", usb_ids_main, "choose the USB readers pcscd gives to ccidlab (Info.plist)" },
