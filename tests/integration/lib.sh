@@ -52,6 +52,21 @@ LIBPATH      /usr/lib/pcsc/drivers/ifd-ccidlab.bundle/Contents/Linux/libccidlab.
 EOC
 }
 
+# pcsc_lite_history: prints where pcsc-lite's git history is (test input,
+# never part of ccidlab: a git directory or its tarball), or fails.
+# $CCIDLAB_PCSC_LITE_SRC, else the project's shared data beside the
+# checkout, else one unpacked into the root cache by an earlier run.
+pcsc_lite_history() {
+	for h in "${CCIDLAB_PCSC_LITE_SRC:-}" \
+		"$top_srcdir/../shared/data/pcsc-lite/pcsc-lite.git.tar.xz" \
+		"$top_srcdir/../../shared/data/pcsc-lite/pcsc-lite.git.tar.xz" \
+		/work/shared/data/pcsc-lite/pcsc-lite.git.tar.xz \
+		"${CCIDLAB_ROOT_CACHE:-/var/cache/ccidlab/roots}"/src/*.d/*.git; do
+		[ -n "$h" ] && [ -e "$h" ] && { echo "$h"; return 0; }
+	done
+	return 1
+}
+
 # alive PID: true while that process exists and is not a zombie.
 not_alive() { ! alive "$1"; }
 alive() {
