@@ -243,10 +243,13 @@ static void run_search(search *s)
 	for (int i = lo + 1; i < hi; i++)
 		if (((bisect_point *)g_ptr_array_index(r->points, i))->verdict == BISECT_SKIP)
 			r->answer = -1;
+	/* The answer is wrong if any commit between the ends that was judged
+	 * good was bad after all (bad verdicts are certain; the ends are the
+	 * premise, checked before the search). */
 	r->answer_confidence = 1;
 	for (guint i = 0; i < r->steps->len; i++) {
 		const bisect_point *p = g_ptr_array_index(r->steps, i);
-		if (p->verdict == BISECT_GOOD)
+		if (p->step > 0 && p->verdict == BISECT_GOOD)
 			r->answer_confidence *= 1 - bisect_miss(r->rate, r->clean_runs);
 	}
 }
