@@ -284,10 +284,11 @@ secs=$(( $(date +%s) - start ))
 rm -rf -- "$tmp/build"
 chroot "$tmp" ldconfig >> "$log" 2>&1 || { cleanup; die "ldconfig failed in $tmp"; }
 ver=$(chroot "$tmp" /usr/sbin/pcscd --version 2>>"$log" |
-	sed -n 's/^pcsc-lite version \([^ ]*\)\.$/\1/p' | head -n 1)
+	sed -n 's/^pcsc-lite version \([^ ]*[0-9]\)\.*$/\1/p' | head -n 1)
 [ -n "$ver" ] || fail "the built pcscd does not say its version (pcscd --version)"
 got=$(chroot "$tmp" sh -c 'ldconfig -p' 2>/dev/null | sed -n 's/.*libpcsclite.so.1 .*=> //p' | head -n 1)
-# (/lib is /usr/lib in a merged root: compare where both lead)
+# ("pcsc-lite version 1.8.23." before 2.0, no period after; /lib is
+# /usr/lib in a merged root: compare where both lead)
 [ -n "$got" ] && [ "$(chroot "$tmp" readlink -f "$got")" = \
 	"$(chroot "$tmp" readlink -f "$libdir/libpcsclite.so.1")" ] ||
 	fail "the root's loader finds libpcsclite.so.1 at '$got', not the build's $libdir"
