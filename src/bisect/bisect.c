@@ -17,7 +17,7 @@
 #define BISECT_MAX_CRASHES 3	/* runs at one commit that did not run: skip it */
 
 typedef struct options {
-	char *good, *bad, *klass, *src, *driver, *work_dir, *suite, *extra, *timeout, *html;
+	char *good, *bad, *klass, *src, *driver, *work_dir, *suite, *extra, *timeout, *html, *replay;
 	int runs, readers, clients, build_timeout;
 	double confidence, storm, duration;
 	gint64 seed;
@@ -88,6 +88,9 @@ static int parse(int *argc, char ***argv, options *o)
 		{ "html", 0, 0, G_OPTION_ARG_FILENAME, &o->html,
 		  "also write the steps as one self-contained HTML page", "FILE" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "the result as one JSON object", NULL },
+		{ "replay", 0, 0, G_OPTION_ARG_FILENAME, &o->replay,
+		  "print (and with --html, draw) the result of an earlier --json, running nothing",
+		  "FILE" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "no step lines on stderr", NULL },
 		{ NULL },
 	};
@@ -105,6 +108,8 @@ static int parse(int *argc, char ***argv, options *o)
 		fprintf(stderr, "ccidlab bisect: %s\n", e->message);
 		return CLI_EXIT_USAGE;
 	}
+	if (o->replay != NULL && *argc == 1)
+		return -1;
 	if (*argc != 1 || o->good == NULL || o->bad == NULL || o->klass == NULL ||
 	    !apply_suite(o) || o->runs < 1 || o->runs > 100 || !(o->confidence > 0.5) ||
 	    !(o->confidence < 1) || o->readers < 1 || o->readers > 64 || o->clients < 1 ||
@@ -304,7 +309,7 @@ static void options_clear(options *o)
 {
 	g_free(o->good), g_free(o->bad), g_free(o->klass), g_free(o->src), g_free(o->driver);
 	g_free(o->work_dir), g_free(o->suite), g_free(o->extra), g_free(o->timeout);
-	g_free(o->html), g_free(o->pnp), g_free(o->mute);
+	g_free(o->html), g_free(o->pnp), g_free(o->mute), g_free(o->replay);
 }
 
 /* Measures both ends and searches between them. */
@@ -336,11 +341,43 @@ static void bisect_ends(search *s, options *o)
 	run_search(s);
 }
 
+/* Writes what the options ask of a finished result. */
+static void report(const options *o, const bisect_result *r)
+{
+	if (o->json)
+		bisect_report_json(stdout, r);
+	else
+		bisect_report_text(stdout, r);
+	g_autoptr(GError) he = NULL;
+	if (o->html != NULL && !bisect_report_html(o->html, r, &he))
+		fprintf(stderr, "ccidlab bisect: --html %s: %s\n", o->html, he->message);
+}
+
+static int replay(const options *o)
+{
+	bisect_result r = { .answer = -1, .points = g_ptr_array_new(), .steps = g_ptr_array_new() };
+	g_autoptr(GError) e = NULL;
+	if (!bisect_result_load(o->replay, &r, &e)) {
+		fprintf(stderr, "ccidlab bisect: --replay: %s\n", e->message);
+		result_clear(&r);
+		return CLI_EXIT_USAGE;
+	}
+	report(o, &r);
+	int rc = r.error == NULL && r.answer >= 0 ? CLI_EXIT_OK : CLI_EXIT_REFUSED;
+	result_clear(&r);
+	return rc;
+}
+
 int bisect_main(int argc, char **argv)
 {
 	options o = { .runs = 3, .confidence = 0.95, .storm = -1, .duration = 20, .seed = 1 };
 	int rc = parse(&argc, &argv, &o);
 	if (rc >= 0) {
+		options_clear(&o);
+		return rc;
+	}
+	if (o.replay != NULL) {
+		rc = replay(&o);
 		options_clear(&o);
 		return rc;
 	}
@@ -378,10 +415,7 @@ int bisect_main(int argc, char **argv)
 		bisect_ends(&s, &o);
 	}
 	r.wall_s = (g_get_monotonic_time() - t0) / 1e6;
-	if (o.json)
-		bisect_report_json(stdout, &r);
-	else
-		bisect_report_text(stdout, &r);
+	report(&o, &r);
 	rc = r.error == NULL && r.answer >= 0 ? CLI_EXIT_OK : CLI_EXIT_REFUSED;
 	result_clear(&r);
 	g_free(env.gitdir);

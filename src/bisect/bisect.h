@@ -107,6 +107,9 @@ void bisect_load_runs(const bisect_env *e, bisect_point *p);
 /* One more run at the point (its root built), appended and cached at once. */
 bisect_run *bisect_run_once(const bisect_env *e, bisect_point *p);
 guint64 bisect_run_count(const bisect_run *r, const char *klass);
+/* A run's record (counts empty), and handing it to a point. */
+bisect_run *bisect_run_new(const char *outcome, double wall_s);
+void bisect_point_take_run(bisect_point *p, bisect_run *r);
 /* Whether the run says anything about the class: it ran to its report
  * (a crash says only "crash"). */
 bool bisect_run_judges(const bisect_run *r, const char *klass);
@@ -133,5 +136,10 @@ typedef struct bisect_result {
 void bisect_print_step(FILE *out, const bisect_result *r, const bisect_point *p);
 void bisect_report_text(FILE *out, const bisect_result *r);
 void bisect_report_json(FILE *out, const bisect_result *r);
+/* A result printed with --json, read back (bisect_replay.c): for its text
+ * and its page without running anything again. */
+bool bisect_result_load(const char *path, bisect_result *r, GError **error);
+/* The result as one self-contained HTML page (bisect_html.c). */
+bool bisect_report_html(const char *path, const bisect_result *r, GError **error);
 
 #endif

@@ -79,9 +79,19 @@ void bisect_report_text(FILE *out, const bisect_result *r)
 			point(r, i)->commit->subject);
 }
 
+static int index_of(const bisect_result *r, const bisect_point *p)
+{
+	for (guint i = 0; r->points != NULL && i < r->points->len; i++)
+		if (g_ptr_array_index(r->points, i) == p)
+			return (int)i;
+	return -1;
+}
+
 static void json_point(JsonBuilder *b, const bisect_result *r, const bisect_point *p)
 {
 	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "index");
+	json_builder_add_int_value(b, index_of(r, p));
 	json_builder_set_member_name(b, "commit");
 	json_builder_add_string_value(b, p->commit->id);
 	json_builder_set_member_name(b, "describe");

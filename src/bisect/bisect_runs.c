@@ -113,7 +113,7 @@ static void run_free(gpointer data)
 	g_free(r);
 }
 
-static bisect_run *run_new(const char *outcome, double wall_s)
+bisect_run *bisect_run_new(const char *outcome, double wall_s)
 {
 	bisect_run *r = g_new0(bisect_run, 1);
 	r->outcome = g_strdup(outcome);
@@ -126,6 +126,12 @@ static void ensure_runs(bisect_point *p)
 {
 	if (p->runs == NULL)
 		p->runs = g_ptr_array_new_with_free_func(run_free);
+}
+
+void bisect_point_take_run(bisect_point *p, bisect_run *r)
+{
+	ensure_runs(p);
+	g_ptr_array_add(p->runs, r);
 }
 
 void bisect_load_runs(const bisect_env *e, bisect_point *p)
@@ -143,7 +149,7 @@ void bisect_load_runs(const bisect_env *e, bisect_point *p)
 		JsonObject *o = json_array_get_object_element(runs, i);
 		if (o == NULL)
 			continue;
-		bisect_run *r = run_new(json_object_get_string_member_with_default(o, "outcome", "?"),
+		bisect_run *r = bisect_run_new(json_object_get_string_member_with_default(o, "outcome", "?"),
 					json_object_get_double_member_with_default(o, "wall_s", 0));
 		JsonObject *c = json_object_get_object_member(o, "classes");
 		g_autoptr(GList) names = c ? json_object_get_members(c) : NULL;
@@ -219,7 +225,7 @@ bisect_run *bisect_run_once(const bisect_env *e, bisect_point *p)
 	if (v->cells->len > 0)
 		outcome = json_object_get_string_member_with_default(
 			g_ptr_array_index(v->cells, v->cells->len - 1), "outcome", "crash");
-	bisect_run *r = run_new(outcome, (g_get_monotonic_time() - t0) / 1e6);
+	bisect_run *r = bisect_run_new(outcome, (g_get_monotonic_time() - t0) / 1e6);
 	for (guint i = 0; i < v->rows->len; i++) {
 		const matrix_row *row = g_ptr_array_index(v->rows, i);
 		g_hash_table_insert(r->counts, g_strdup(row->name), GSIZE_TO_POINTER(row->count));

@@ -10,4 +10,5 @@ EXTRA_DIST += src/bisect/commit-root.sh
 # `ccidlab bisect` (its files; it runs each commit's check as a matrix cell).
 src_tools_ccidlab_SOURCES += \
 	src/bisect/bisect.h src/bisect/bisect.c src/bisect/bisect_stats.c \
-	src/bisect/bisect_git.c src/bisect/bisect_runs.c src/bisect/bisect_report.c
+	src/bisect/bisect_git.c src/bisect/bisect_runs.c src/bisect/bisect_report.c \
+	src/bisect/bisect_html.c src/bisect/bisect_replay.c
