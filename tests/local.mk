@@ -107,6 +107,7 @@ INTEGRATION_TESTS = \
 	tests/integration/matrix-quick.sh \
 	tests/integration/race-2018.sh \
 	tests/integration/repro-lost.sh \
+	tests/integration/html-report.sh \
 	tests/integration/legacy-client.sh \
 	tests/integration/usbsim-api.sh \
 	tests/integration/usbsim-faults-api.sh \

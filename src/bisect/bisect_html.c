@@ -42,17 +42,22 @@ static void steps_table(html_page *page, const bisect_result *r)
 /* The commits on an axis (oldest left), each judged one a mark. */
 static void commit_line(html_page *page, const bisect_result *r)
 {
-	g_autoptr(GString) cap = g_string_new("the commits, oldest left; red: bad, black: good");
+	g_autoptr(GString) cap = g_string_new("the commits, oldest left; red: bad, black: good; "
+					      "each mark's step number (hover for the commit)");
 	html_timeline *tl = html_timeline_new(cap->str, 0, MAX(r->points->len - 1, 1));
-	html_lane *lane = html_timeline_lane(tl, "judged commits");
+	tl->unit = "";
+	tl->legend = false;
+	html_lane *lane = html_timeline_lane(tl, "judged commits (index)");
 	for (guint i = 0; i < r->points->len; i++) {
 		const bisect_point *p = g_ptr_array_index(r->points, i);
 		if (p->verdict == BISECT_UNJUDGED)
 			continue;
-		g_autofree char *label = g_strdup_printf(
-			"%s %s: %.12s %s", p->step ? "step" : "end", bisect_verdict_name(p->verdict),
-			p->commit->id, p->commit->subject);
-		html_lane_add(lane, p->verdict == BISECT_BAD ? HTML_ANOMALY : HTML_RETURN, i, i, label);
+		g_autofree char *label = p->step ? g_strdup_printf("%u", p->step) : g_strdup("end");
+		g_autofree char *tip = g_strdup_printf(
+			"%s %s: %.12s %s \"%s\"", p->step ? "step" : "end", bisect_verdict_name(p->verdict),
+			p->commit->id, p->commit->describe, p->commit->subject);
+		html_lane_add_tip(lane, p->verdict == BISECT_BAD ? HTML_ANOMALY : HTML_RETURN, i, i,
+				  label, tip);
 	}
 	if (r->answer >= 0) {
 		const bisect_point *a = g_ptr_array_index(r->points, r->answer);

@@ -58,6 +58,7 @@ typedef struct html_item {
 	double t0, t1;		/* seconds; marks use t0 only */
 	html_kind kind;
 	char *label;		/* shown beside it (escaped), may be NULL */
+	char *tip;		/* shown on hover; NULL: the label */
 } html_item;
 
 typedef struct html_lane {
@@ -68,12 +69,17 @@ typedef struct html_lane {
 typedef struct html_timeline {
 	char *title;
 	double t0, t1;		/* the axis */
+	const char *unit;	/* after each tick's number: " s" (the default) */
+	bool legend;		/* the legend of a checker's timeline under it */
 	GPtrArray *lanes;	/* html_lane*; the first is the truth's */
 } html_timeline;
 
 html_timeline *html_timeline_new(const char *title, double t0, double t1);
 html_lane *html_timeline_lane(html_timeline *tl, const char *name);
 void html_lane_add(html_lane *l, html_kind kind, double t0, double t1, const char *label);
+/* The same with a longer text on hover. */
+void html_lane_add_tip(html_lane *l, html_kind kind, double t0, double t1, const char *label,
+		       const char *tip);
 void html_timeline_free(html_timeline *tl);
 void html_timeline_draw(html_page *p, const html_timeline *tl);
 

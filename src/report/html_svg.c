@@ -77,13 +77,17 @@ html_timeline *html_timeline_new(const char *caption, double t0, double t1)
 	tl->title = g_strdup(caption);
 	tl->t0 = t0;
 	tl->t1 = t1 > t0 ? t1 : t0 + 1;
+	tl->unit = " s";
+	tl->legend = true;
 	tl->lanes = g_ptr_array_new();
 	return tl;
 }
 
 static void item_clear(gpointer data)
 {
-	g_free(((html_item *)data)->label);
+	html_item *it = data;
+	g_free(it->label);
+	g_free(it->tip);
 }
 
 html_lane *html_timeline_lane(html_timeline *tl, const char *name)
@@ -101,10 +105,16 @@ html_lane *html_timeline_lane(html_timeline *tl, const char *name)
 	return l;
 }
 
+void html_lane_add_tip(html_lane *l, html_kind kind, double t0, double t1, const char *label,
+		       const char *tip)
+{
+	html_item it = { t0, t1, kind, g_strdup(label), g_strdup(tip) };
+	g_array_append_val(l->items, it);
+}
+
 void html_lane_add(html_lane *l, html_kind kind, double t0, double t1, const char *label)
 {
-	html_item it = { t0, t1, kind, g_strdup(label) };
-	g_array_append_val(l->items, it);
+	html_lane_add_tip(l, kind, t0, t1, label, NULL);
 }
 
 void html_timeline_free(html_timeline *tl)
@@ -124,6 +134,7 @@ void html_timeline_free(html_timeline *tl)
 
 typedef struct axis {
 	double t0, t1, x0, x1;
+	const char *unit;
 } axis;
 
 static double xof(const axis *a, double t)
@@ -149,7 +160,8 @@ static void draw_axis(GString *o, const axis *a, double bottom)
 		g_string_append_printf(o, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" "
 					  "stroke=\"#eee\"/>",
 				       x, TL_TOP - 14, x, bottom);
-		g_autofree char *l = g_strdup_printf("%.*f s", step < 0.01 ? 3 : step < 1 ? 2 : 0, t);
+		g_autofree char *l =
+			g_strdup_printf("%.*f%s", step < 0.01 ? 3 : step < 1 ? 2 : 0, t, a->unit);
 		text(o, x, TL_TOP - 18, "middle", l);
 	}
 }
@@ -167,24 +179,25 @@ static void draw_item(GString *o, const axis *a, const html_item *it, double y, 
 		      double *last_label_x)
 {
 	double x = xof(a, it->t0);
+	const char *tip = it->tip ? it->tip : it->label;
 	switch (it->kind) {
 	case HTML_EDGE:
 		g_string_append_printf(o, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" "
 					  "stroke=\"#2a6fdb\" stroke-width=\"1.5\">",
 				       x, TL_TOP - 10, x, bottom);
-		title(o, it->label);
+		title(o, tip);
 		g_string_append(o, "</line>");
 		break;
 	case HTML_ANOMALY:
 		g_string_append_printf(o, "<path d=\"M%.1f %.1f l-6 -9 h12 z\" fill=\"#d00\">", x, y + 4);
-		title(o, it->label);
+		title(o, tip);
 		g_string_append(o, "</path>");
 		break;
 	case HTML_RETURN:
 		g_string_append_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
 					  "stroke=\"#111\" stroke-width=\"2\">",
 				       x, y + 2, x, y + TL_LANE - 8);
-		title(o, it->label);
+		title(o, tip);
 		g_string_append(o, "</line>");
 		break;
 	default: {
@@ -194,7 +207,7 @@ static void draw_item(GString *o, const axis *a, const html_item *it, double y, 
 					  "fill=\"%s\">",
 				       x, y + (it->kind == HTML_CALL ? 6 : 8), MAX(x1 - x, 1), h,
 				       fill_of(it->kind));
-		title(o, it->label);
+		title(o, tip);
 		g_string_append(o, "</rect>");
 		return;
 	}
@@ -211,7 +224,7 @@ void html_timeline_draw(html_page *p, const html_timeline *tl)
 	GString *o = html_page_body(p);
 	double height = TL_TOP + tl->lanes->len * TL_LANE + 20;
 	double bottom = height - 16;
-	axis a = { tl->t0, tl->t1, TL_LEFT, TL_W - TL_RIGHT };
+	axis a = { tl->t0, tl->t1, TL_LEFT, TL_W - TL_RIGHT, tl->unit ? tl->unit : "" };
 	g_string_append_printf(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
 				  "height=\"%.0f\" viewBox=\"0 0 %d %.0f\" role=\"img\">",
 			       TL_W, height, TL_W, height);
@@ -239,6 +252,8 @@ void html_timeline_draw(html_page *p, const html_timeline *tl)
 			}
 		}
 	g_string_append(o, "</svg>\n");
+	if (!tl->legend)
+		return;
 	g_string_append(o, "<p><small>Blue lines: card edges.  Bars: a call in progress (grey), "
 			   "waiting for a lock (red), sleeping (orange).  Black ticks: returns, with "
 			   "the state reported.  Red marks: the anomaly.  Hover for details.</small></p>\n");
