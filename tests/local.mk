@@ -46,6 +46,7 @@ TESTS += tests/unit/test_result
 check_PROGRAMS += tests/unit/test_check_classes
 tests_unit_test_check_classes_SOURCES = tests/unit/test_check_classes.c \
 	src/tools/check_timeline.c src/tools/check_oracle.c src/tools/check_classes.c \
+	src/tools/check_attrib.c src/tools/check_sampler.c \
 	src/tools/check_classes_report.c
 tests_unit_test_check_classes_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
 tests_unit_test_check_classes_LDADD = $(JSON_LIBS) $(GLIB_LIBS)

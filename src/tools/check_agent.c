@@ -446,6 +446,11 @@ void check_agent_kill(check_agent *a)
 	kill(a->pid, SIGKILL);
 }
 
+int check_agent_pid(const check_agent *a)
+{
+	return (int)a->pid;
+}
+
 void check_agent_close(check_agent *a)
 {
 	if (a == NULL)

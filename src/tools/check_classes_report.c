@@ -98,7 +98,10 @@ GPtrArray *check_class_timeline(const check_truth *t, GArray *edges, check_monit
 	if (!k->seen)
 		return out;
 	g_autoptr(GArray) lines = g_array_new(FALSE, FALSE, sizeof(line));
-	gint64 from = k->first_ns - 1500 * 1000000LL, to = k->first_ns + 500 * 1000000LL;
+	/* A lost edge's story is the client's calls in the 5 s after it. */
+	gint64 after = g_str_has_prefix(k->name, "lost") ? CHECK_LOST_NS + 1000 * 1000000LL
+							 : 500 * 1000000LL;
+	gint64 from = k->first_ns - 1500 * 1000000LL, to = k->first_ns + after;
 	const check_monitor *m = find_monitor(mons, n_mons, k->monitor);
 	for (guint i = 0; i < edges->len; i++) {
 		const check_edge *e = &g_array_index(edges, check_edge, i);

@@ -317,6 +317,7 @@ int check_events_main(int argc, char **argv)
 	bool have_c0 = false, have_c1 = false;
 	gint64 t0 = 0, t1 = 0;
 	run r = { .t = &truth, .mons = mons, .widener = -1, .quiet_ns = 1000 * 1000000LL };
+	check_sampler *sampler = NULL;
 
 	g_autoptr(ctl_client) c = cli_connect(&common, &rc);
 	if (c == NULL)
@@ -377,6 +378,7 @@ int check_events_main(int argc, char **argv)
 		mons[n_mons++] = m;
 	}
 	r.n_mons = n_mons;
+	sampler = check_sampler_start(mons, n_mons);
 	if (!wait_until(all_reported, &r, 10000)) {
 		cli_error("check-events", "a monitor got no first answer from pcscd in 10 s");
 		rc = CLI_EXIT_IO;
@@ -400,6 +402,7 @@ int check_events_main(int argc, char **argv)
 	t1 = check_now_ns();
 	have_c1 = check_read_counters(&truth, c1);
 	stop_monitors(mons, n_mons);
+	check_sampler_stop(g_steal_pointer(&sampler));
 	if (st.widener_index >= 0) {
 		g_autoptr(GError) e2 = NULL;
 		check_widener_remove(c, &truth.slots[st.widener_index], &e2);
@@ -425,6 +428,7 @@ int check_events_main(int argc, char **argv)
 	fflush(stdout);
 	rc = verdict.pass ? CLI_EXIT_OK : CLI_EXIT_REFUSED;
 out:
+	check_sampler_stop(sampler);
 	stop_monitors(mons, n_mons);
 	for (unsigned i = 0; i < n_mons; i++)
 		check_monitor_free(mons[i]);

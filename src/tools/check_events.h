@@ -171,6 +171,13 @@ typedef struct check_monitor {
 	/* SCardCancel did not end its call within the stop's budget: the
 	 * thread is left blocked (never joined, the monitor never freed). */
 	bool stuck;
+	/* Where its calling thread is (check_sampler.c): the task sampled
+	 * (the thread's id, or an agent's pid; 0 until known), whether it is
+	 * inside SCardGetStatusChange now, and the changes seen, guarded by
+	 * lock (check_sample). */
+	gint tid;
+	gint inside;
+	GArray *samples;
 } check_monitor;
 
 /* Builds the monitor (names from the truth's slots), opens its context
@@ -202,6 +209,47 @@ void check_legacy_close(void *legacy);
 /* SCardGetStatusChange's contract; ctx is the legacy handle. */
 LONG check_legacy_gsc(SCARDCONTEXT ctx, DWORD timeout_ms, SCARD_READERSTATE *states, DWORD n);
 
+/* ---- where each monitor's thread is (check_sampler.c) ----
+ *
+ * A thread inside SCardGetStatusChange is waiting for pcscd (blocked in
+ * poll or read), sleeping (libpcsclite's 400 ms for a card without ATR),
+ * waiting for a lock another thread of its process holds (a futex), or
+ * running.  The kernel says which system call a task is blocked in
+ * (/proc/PID/task/TID/syscall): a thread samples every monitor's task
+ * every CHECK_SAMPLE_MS and keeps the changes, so that a lost wakeup can
+ * be told from a thread that could not get on with its call, and the time
+ * each call waited for the process's lock be measured. */
+
+#define CHECK_SAMPLE_MS 3
+#define CHECK_SAMPLES_MAX 400000	/* changes kept per monitor */
+
+typedef enum check_where {
+	CHECK_WHERE_OUT = 0,	/* not inside SCardGetStatusChange */
+	CHECK_WHERE_RUN,
+	CHECK_WHERE_LOCK,	/* futex */
+	CHECK_WHERE_SLEEP,	/* nanosleep, clock_nanosleep */
+	CHECK_WHERE_WAIT,	/* any other system call: poll, read... */
+	CHECK_WHERE_COUNT
+} check_where;
+
+typedef struct check_sample {
+	gint64 ts_ns;
+	guint8 where;
+} check_sample;
+
+const char *check_where_name(check_where w);
+/* The place of a task from its /proc/.../syscall line. */
+check_where check_where_of(const char *syscall_line);
+
+typedef struct check_sampler check_sampler;
+/* Starts sampling these monitors' tasks (each sets its tid). */
+check_sampler *check_sampler_start(check_monitor **mons, unsigned n);
+void check_sampler_stop(check_sampler *s);
+/* The time m's thread spent in each place over [t0, t1] (the caller holds
+ * m->lock, or the run is over); false when it was not sampled then. */
+bool check_monitor_where(const check_monitor *m, gint64 t0, gint64 t1,
+			 gint64 out[CHECK_WHERE_COUNT]);
+
 /* ---- libpcsclite in a process of its own (check_agent.c) ---- */
 
 typedef struct check_agent check_agent;
@@ -222,6 +270,8 @@ LONG check_agent_connect(check_agent *a, int index);
 void check_agent_cancel(check_agent *a);
 /* Kills the agent (a call it never ends): its pending call then fails. */
 void check_agent_kill(check_agent *a);
+/* Its process id (the task its calls run on). */
+int check_agent_pid(const check_agent *a);
 void check_agent_close(check_agent *a);
 /* The agent's side: serves stdin/stdout until stdin closes. */
 int check_agent_main(void);
@@ -267,6 +317,9 @@ typedef struct check_case {
 	gint64 latency_ns;	/* -1: never caught */
 	guint64 seq;
 } check_case;
+
+/* The worst cases the report shows (the result keeps every lost one). */
+#define CHECK_WORST_SHOWN 20u
 
 typedef struct check_stats {
 	guint64 edges;		/* edge x client pairs judged */
@@ -356,6 +409,18 @@ const char *check_rv_name(LONG rv);
 void check_classes_run(const check_truth *t, GArray *edges, check_monitor **mons, unsigned n_mons,
 		       const check_result *r, gint64 t0_ns, gint64 t1_ns, check_classes *out);
 check_class *check_classes_find(const check_classes *c, const char *name);
+/* Counts n of a class (made before "other" when new), keeping its
+ * earliest occurrence. */
+void check_classes_note(check_classes *c, const char *name, guint64 n, gint64 ts, int monitor,
+			int slot, const char *detail);
+
+/* The lost wakeups again by what the client did, and the calls' waits for
+ * their process's lock (check_attrib.c; see there). */
+#define CHECK_SERIAL_NS (50 * 1000000LL)
+void check_attrib_run(check_classes *c, const check_truth *t, GArray *edges, check_monitor **mons,
+		      unsigned n_mons, const check_result *r);
+/* "waiting for a lock (futex) 4.80 s, sleeping (nanosleep) 0.20 s". */
+char *check_where_text(const gint64 where[CHECK_WHERE_COUNT]);
 void check_classes_clear(check_classes *c);
 /* The events around a class's first occurrence, "time_s  what" lines. */
 GPtrArray *check_class_timeline(const check_truth *t, GArray *edges, check_monitor **mons,

@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "tools/check_events.h"
 
@@ -124,11 +126,16 @@ static gpointer monitor_thread(gpointer data)
 	SCARDHANDLE h = 0;
 	bool connected = false;
 	guint calls = 0;
+	/* The sampler's task: this thread, or the agent that makes the calls. */
+	g_atomic_int_set(&m->tid, m->agent != NULL ? check_agent_pid(m->agent)
+						   : (gint)syscall(SYS_gettid));
 	if (m->kind.pnp && is_pcsclite(m))
 		list_readers(m);
 	while (!g_atomic_int_get(&m->stop)) {
 		gint64 call = check_now_ns();
+		g_atomic_int_set(&m->inside, 1);
 		LONG rv = m->gsc(m->ctx, m->kind.timeout_ms, rs, m->n);
+		g_atomic_int_set(&m->inside, 0);
 		gint64 ret = check_now_ns();
 		/* An agent's own readings, without the pipes' round trip. */
 		if (m->agent != NULL && rv != SCARD_F_COMM_ERROR)
@@ -180,6 +187,7 @@ check_monitor *check_monitor_start(unsigned id, const check_kind *kind, const ch
 	m->listings = g_array_new(FALSE, FALSE, sizeof(check_listing));
 	m->errors = g_hash_table_new(g_direct_hash, g_direct_equal);
 	m->connect_errors = g_hash_table_new(g_direct_hash, g_direct_equal);
+	m->samples = g_array_new(FALSE, FALSE, sizeof(check_sample));
 	if (kind->all) {
 		for (unsigned i = 0; i < t->n_slots; i++) {
 			m->slot_of[m->n] = (int)i;
@@ -313,6 +321,8 @@ void check_monitor_free(check_monitor *m)
 	g_array_unref(m->states);
 	g_hash_table_unref(m->errors);
 	g_hash_table_unref(m->connect_errors);
+	if (m->samples != NULL)
+		g_array_unref(m->samples);
 	g_mutex_clear(&m->lock);
 	g_free(m);
 }

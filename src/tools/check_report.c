@@ -314,7 +314,7 @@ void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_mon
 			v->legacy_lost, v->legacy_late);
 	if (r->cases->len > 0)
 		fprintf(out, "\nworst cases:\n");
-	for (guint i = 0; i < r->cases->len; i++) {
+	for (guint i = 0; i < MIN(r->cases->len, CHECK_WORST_SHOWN); i++) {
 		const check_case *c = &g_array_index(r->cases, check_case, i);
 		check_monitor *m = monitor_by_id(mons, n_mons, c->monitor);
 		if (c->latency_ns >= 0)
@@ -518,7 +518,7 @@ void check_report_json(FILE *out, const check_truth *t, GArray *edges, check_mon
 
 	json_builder_set_member_name(b, "worst");
 	json_builder_begin_array(b);
-	for (guint i = 0; i < r->cases->len; i++) {
+	for (guint i = 0; i < MIN(r->cases->len, CHECK_WORST_SHOWN); i++) {
 		const check_case *c = &g_array_index(r->cases, check_case, i);
 		check_monitor *m = monitor_by_id(mons, n_mons, c->monitor);
 		json_builder_begin_object(b);

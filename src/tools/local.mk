@@ -16,6 +16,7 @@ src_tools_ccidlab_SOURCES = \
 	src/tools/bench_log.c src/tools/bench_floor.h src/tools/bench_floor.c \
 	src/tools/check_events.h src/tools/check_events.c src/tools/check_truth.c \
 	src/tools/check_monitor.c src/tools/check_legacy.c src/tools/check_agent.c \
+	src/tools/check_sampler.c src/tools/check_attrib.c \
 	src/tools/check_stimuli.c \
 	src/tools/check_oracle.c src/tools/check_report.c \
 	src/tools/usb_ids.h src/tools/usb_ids.c \
