@@ -46,10 +46,11 @@ TESTS += tests/unit/test_result
 check_PROGRAMS += tests/unit/test_check_classes
 tests_unit_test_check_classes_SOURCES = tests/unit/test_check_classes.c \
 	src/tools/check_timeline.c src/tools/check_oracle.c src/tools/check_classes.c \
-	src/tools/check_attrib.c src/tools/check_sampler.c \
+	src/tools/check_attrib.c src/tools/check_sampler.c src/tools/check_figure.c \
+	src/report/html.c src/report/html_svg.c src/report/html_json.c \
 	src/tools/check_classes_report.c
 tests_unit_test_check_classes_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
-tests_unit_test_check_classes_LDADD = $(JSON_LIBS) $(GLIB_LIBS)
+tests_unit_test_check_classes_LDADD = $(JSON_LIBS) $(GLIB_LIBS) -lm
 TESTS += tests/unit/test_check_classes
 # ccidlab bisect's statistics (pure) and the lab's reader.conf rules per
 # pcsc-lite version.

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bisect/bisect.h"
+#include "report/html.h"
 
 static bisect_point *point_from(JsonObject *o, const char *klass)
 {
@@ -22,7 +23,7 @@ static bisect_point *point_from(JsonObject *o, const char *klass)
 		     : strcmp(v, "bad") == 0 ? BISECT_BAD
 		     : strcmp(v, "skip") == 0 ? BISECT_SKIP
 					      : BISECT_UNJUDGED;
-	JsonArray *counts = json_object_get_array_member(o, "counts");
+	JsonArray *counts = html_json_array(o, "counts");
 	for (guint i = 0; counts != NULL && i < json_array_get_length(counts); i++) {
 		bisect_run *r = bisect_run_new("ran", 0);
 		gint64 n = json_array_get_int_element(counts, i);
@@ -95,7 +96,7 @@ bool bisect_result_load(const char *path, bisect_result *r, GError **error)
 	gint64 n = json_object_get_int_member_with_default(o, "commits", 0);
 	for (gint64 i = 0; i < CLAMP(n, 0, 1000000); i++)
 		g_ptr_array_add(r->points, placeholder());
-	JsonArray *steps = json_object_get_array_member(o, "steps");
+	JsonArray *steps = html_json_array(o, "steps");
 	for (guint i = 0; steps != NULL && i < json_array_get_length(steps); i++) {
 		JsonObject *s = json_array_get_object_element(steps, i);
 		bisect_point *p = place(r, point_from(s, klass),

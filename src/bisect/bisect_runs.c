@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "bisect/bisect.h"
+#include "report/html.h"
 
 #define MKROOT_MAX_OUTPUT (64 * 1024)
 
@@ -144,14 +145,14 @@ void bisect_load_runs(const bisect_env *e, bisect_point *p)
 	JsonNode *root = json_parser_get_root(parser);
 	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
 		return;
-	JsonArray *runs = json_object_get_array_member(json_node_get_object(root), "runs");
+	JsonArray *runs = html_json_array(json_node_get_object(root), "runs");
 	for (guint i = 0; runs != NULL && i < json_array_get_length(runs); i++) {
 		JsonObject *o = json_array_get_object_element(runs, i);
 		if (o == NULL)
 			continue;
 		bisect_run *r = bisect_run_new(json_object_get_string_member_with_default(o, "outcome", "?"),
 					json_object_get_double_member_with_default(o, "wall_s", 0));
-		JsonObject *c = json_object_get_object_member(o, "classes");
+		JsonObject *c = html_json_object(o, "classes");
 		g_autoptr(GList) names = c ? json_object_get_members(c) : NULL;
 		for (GList *l = names; l != NULL; l = l->next) {
 			gint64 n = json_object_get_int_member_with_default(c, l->data, 0);

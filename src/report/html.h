@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 typedef struct html_page html_page;
 
@@ -82,5 +83,15 @@ void html_lane_add_tip(html_lane *l, html_kind kind, double t0, double t1, const
 		       const char *tip);
 void html_timeline_free(html_timeline *tl);
 void html_timeline_draw(html_page *p, const html_timeline *tl);
+
+/* A timeline as JSON and back (html_json.c), for figures carried in a
+ * report; NULL when o holds none. */
+void html_timeline_to_json(JsonBuilder *b, const html_timeline *tl);
+html_timeline *html_timeline_from_json(JsonObject *o);
+
+/* A member that is an object (an array), or NULL when o is NULL or has no
+ * such member: reports read back may lack any of them. */
+JsonObject *html_json_object(JsonObject *o, const char *name);
+JsonArray *html_json_array(JsonObject *o, const char *name);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "report/html.h"
 #include "tools/check_events.h"
 
 typedef struct line {
@@ -213,6 +214,13 @@ static void example_json(JsonBuilder *b, const check_truth *t, GArray *edges,
 	for (guint l = 0; l < tl->len; l++)
 		json_builder_add_string_value(b, g_ptr_array_index(tl, l));
 	json_builder_end_array(b);
+	/* The same story drawn (--html, here or in the matrix). */
+	html_timeline *fig = check_class_figure(t, edges, mons, n_mons, k);
+	if (fig != NULL) {
+		json_builder_set_member_name(b, "figure");
+		html_timeline_to_json(b, fig);
+		html_timeline_free(fig);
+	}
 	json_builder_end_object(b);
 }
 

@@ -41,6 +41,7 @@ typedef struct options {
 	char *timeout;		/* "inf" or ms: every libpcsclite kind's */
 	char *pnp;		/* "yes" or "no": every libpcsclite kind's; NULL: the mix */
 	gboolean processes;	/* each libpcsclite monitor in an agent process */
+	char *html;		/* --html FILE */
 	gboolean agent;		/* be one (check_agent.c) */
 	DWORD timeout_value;
 } options;
@@ -199,6 +200,8 @@ static int parse(int *argc, char ***argv, options *o, cli_common *common)
 		  "(libpcsclite before 1.8.24 shares one reader-state buffer between a process's "
 		  "threads)", NULL },
 		{ "agent", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &o->agent, NULL, NULL },
+		{ "html", 0, 0, G_OPTION_ARG_FILENAME, &o->html,
+		  "also write the report as one self-contained HTML page", "FILE" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "no progress lines on stderr", NULL },
 		{ NULL },
 	};
@@ -282,6 +285,21 @@ static void stop_monitors(check_monitor **mons, unsigned n)
 	}
 }
 
+/* --html: the JSON report drawn as a page. */
+static void write_html(const options *o, const check_truth *t, GArray *edges, check_monitor **mons,
+		       unsigned n_mons, const check_result *r, const check_verdict *v,
+		       const check_stimuli *st, const check_classes *classes)
+{
+	g_autoptr(JsonNode) node = check_report_node(t, edges, mons, n_mons, r, v, st, classes);
+	const char *version = g_getenv("CCIDLAB_ROOT_PCSC_LITE");
+	g_autofree char *title = g_strdup_printf(
+		"ccidlab check-events: pcsc-lite %s, %u readers, %u clients%s", version ? version : "(host)",
+		t->n_slots, n_mons, o->processes ? " (each a process)" : "");
+	g_autoptr(GError) e = NULL;
+	if (!check_html_write(o->html, json_node_get_object(node), title, &e))
+		cli_error("check-events", "--html %s: %s", o->html, e->message);
+}
+
 int check_events_main(int argc, char **argv)
 {
 	options o = { .clients = 8, .duration = 10, .seed = 1, .sweep_step_us = 10,
@@ -295,6 +313,7 @@ int check_events_main(int argc, char **argv)
 		g_free(o.timeout);
 		g_free(o.pnp);
 		g_free(o.widener_reader);
+		g_free(o.html);
 		cli_common_clear(&common);
 		return rc;
 	}
@@ -425,6 +444,8 @@ int check_events_main(int argc, char **argv)
 				  &classes);
 	else
 		check_report_text(stdout, &truth, edges, mons, n_mons, &result, &verdict, &classes);
+	if (o.html != NULL)
+		write_html(&o, &truth, edges, mons, n_mons, &result, &verdict, &st, &classes);
 	fflush(stdout);
 	rc = verdict.pass ? CLI_EXIT_OK : CLI_EXIT_REFUSED;
 out:
@@ -440,6 +461,7 @@ out:
 	g_free(o.widener_reader);
 	g_free(o.timeout);
 	g_free(o.pnp);
+	g_free(o.html);
 	cli_common_clear(&common);
 	return rc;
 }

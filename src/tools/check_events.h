@@ -220,7 +220,7 @@ LONG check_legacy_gsc(SCARDCONTEXT ctx, DWORD timeout_ms, SCARD_READERSTATE *sta
  * be told from a thread that could not get on with its call, and the time
  * each call waited for the process's lock be measured. */
 
-#define CHECK_SAMPLE_MS 3
+#define CHECK_SAMPLE_MS 5
 #define CHECK_SAMPLES_MAX 400000	/* changes kept per monitor */
 
 typedef enum check_where {
@@ -429,6 +429,12 @@ void check_classes_text(FILE *out, const check_truth *t, GArray *edges, check_mo
 			unsigned n_mons, const check_classes *c);
 void check_classes_json(JsonBuilder *b, const check_truth *t, GArray *edges, check_monitor **mons,
 			unsigned n_mons, const check_classes *c);
+/* The figure of a class's first occurrence (check_figure.c), or NULL when
+ * it did not occur; free with html_timeline_free. */
+struct html_timeline;
+struct html_timeline *check_class_figure(const check_truth *t, GArray *edges,
+					 check_monitor **mons, unsigned n_mons,
+					 const check_class *k);
 
 /* ---- report ---- */
 
@@ -448,5 +454,22 @@ void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_mon
 void check_report_json(FILE *out, const check_truth *t, GArray *edges, check_monitor **mons,
 		       unsigned n_mons, const check_result *r, const check_verdict *v,
 		       const check_stimuli *s, const check_classes *c);
+/* The JSON report as a node (check_report_json prints it). */
+JsonNode *check_report_node(const check_truth *t, GArray *edges, check_monitor **mons,
+			    unsigned n_mons, const check_result *r, const check_verdict *v,
+			    const check_stimuli *s, const check_classes *c);
+
+/* The latency histogram's buckets (the text report's, and "histogram"
+ * in the JSON): counts, and each bucket's label ("< 50 ms"). */
+#define CHECK_HIST_N 14
+void check_histogram(const GArray *lat, guint64 count[CHECK_HIST_N]);
+char *check_histogram_label(unsigned b);
+
+/* --html (check_html.c): the report as one self-contained page, drawn
+ * from its JSON; the pieces the matrix's page shares. */
+struct html_page;
+bool check_html_write(const char *path, JsonObject *report, const char *title, GError **error);
+void check_html_histograms(struct html_page *page, JsonObject *modes);
+void check_html_classes(struct html_page *page, JsonArray *classes, const char *where);
 
 #endif

@@ -16,12 +16,14 @@ src_tools_ccidlab_SOURCES = \
 	src/tools/bench_log.c src/tools/bench_floor.h src/tools/bench_floor.c \
 	src/tools/check_events.h src/tools/check_events.c src/tools/check_truth.c \
 	src/tools/check_monitor.c src/tools/check_legacy.c src/tools/check_agent.c \
-	src/tools/check_sampler.c src/tools/check_attrib.c \
+	src/tools/check_sampler.c src/tools/check_attrib.c src/tools/check_figure.c \
+	src/tools/check_html.c \
 	src/tools/check_stimuli.c \
 	src/tools/check_oracle.c src/tools/check_report.c \
 	src/tools/usb_ids.h src/tools/usb_ids.c \
 	src/tools/check_classes.c src/tools/check_classes_report.c src/tools/check_timeline.c \
-	src/tools/matrix.h src/tools/matrix.c src/tools/matrix_cell.c src/tools/matrix_report.c
+	src/tools/matrix.h src/tools/matrix.c src/tools/matrix_cell.c src/tools/matrix_report.c \
+	src/tools/matrix_html.c
 # LIBUSB_CFLAGS: bench_floor.c calls the preloaded shim's libusb API
 # (resolved at run time: the command does not link libusb).
 src_tools_ccidlab_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS) $(LIBUSB_CFLAGS)

@@ -205,9 +205,23 @@ static GPtrArray *cell_argv(const matrix_run *run, const matrix_version *v, cons
 	return a;
 }
 
+/* The cell's latency histograms into the version's. */
+static void take_histograms(matrix_version *v, JsonObject *rep)
+{
+	JsonObject *modes = json_object_get_object_member(rep, "modes");
+	const char *mode_names[] = { "event", "poll" };
+	for (unsigned m = 0; modes != NULL && m < 2; m++) {
+		JsonObject *s = json_object_get_object_member(modes, mode_names[m]);
+		JsonArray *h = s ? json_object_get_array_member(s, "histogram") : NULL;
+		for (guint k = 0; h != NULL && k < MIN(json_array_get_length(h), MATRIX_HIST_N); k++)
+			v->hist[m][k] += (guint64)MAX(json_array_get_int_element(h, k), 0);
+	}
+}
+
 /* The checker's classes and totals into the version's rows. */
 static void take_report(matrix_version *v, JsonObject *rep, const char *label)
 {
+	take_histograms(v, rep);
 	JsonObject *tot = json_object_get_object_member(rep, "totals");
 	if (tot != NULL) {
 		v->calls += (guint64)json_object_get_int_member_with_default(tot, "calls", 0);
@@ -227,10 +241,15 @@ static void take_report(matrix_version *v, JsonObject *rep, const char *label)
 						 JSON_NODE_HOLDS_OBJECT(json_object_get_member(k, "example"))
 					 ? json_object_get_object_member(k, "example")
 					 : NULL;
+		if (row->what == NULL)
+			row->what = g_strdup(json_object_get_string_member_with_default(k, "what", ""));
 		if (n <= 0 || ex == NULL || row->cell != NULL)
 			continue;
 		row->cell = g_strdup(label);
 		row->detail = g_strdup(json_object_get_string_member_with_default(ex, "detail", ""));
+		JsonNode *fig = json_object_get_member(ex, "figure");
+		if (fig != NULL && JSON_NODE_HOLDS_OBJECT(fig))
+			row->figure = json_node_copy(fig);
 		JsonArray *tl = json_object_get_array_member(ex, "timeline");
 		for (guint l = 0; tl != NULL && l < json_array_get_length(tl); l++)
 			g_ptr_array_add(row->timeline, g_strdup(json_array_get_string_element(tl, l)));

@@ -46,8 +46,9 @@ def not_blank(png):
     from PIL import Image
     im = Image.open(png).convert("RGB")
     w, h = im.size
-    bg = im.getpixel((w - 1, h - 1))
     px = list(im.getdata())
+    # The background is the commonest colour.
+    bg = max(((c, n) for n, c in im.getcolors(w * h)), key=lambda cn: cn[1])[0]
     inked = sum(1 for p in px if p != bg)
     colours = len(set(px))
     ok = inked > 0.01 * len(px) and colours > 8
