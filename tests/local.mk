@@ -96,6 +96,9 @@ INTEGRATION_TESTS = \
 	tests/integration/driver-load.sh \
 	tests/integration/emu-listing.sh \
 	tests/integration/emu-readertest.sh \
+	tests/integration/catalogue-pcscd.sh \
+	tests/integration/emu-removal.sh \
+	tests/integration/emu-devicename-cards.sh \
 	tests/integration/emu-attrs.sh \
 	tests/integration/emu-shutdown.sh \
 	tests/integration/emu-badinput.sh \

@@ -161,8 +161,10 @@ static int transmit_short(const ccid_xfer *x, uint32_t dwMax, const uint8_t *apd
 	const uint8_t *data;
 	size_t n;
 	uint8_t chain;
+	/* One XfrBlock carries the whole APDU at this level (CCID 1.1
+	 * §6.1.4): a longer one, or an extended one, cannot be carried. */
 	if (apdu_len > CCID_SHORT_APDU_MAX || apdu_len > part_max_of(dwMax))
-		return CCID_E_TOO_LONG;
+		return CCID_E_READER_LIMIT;
 	int r = xfer_part(x, dwMax, apdu, apdu_len, 0, rsp, rsp_cap, 0, &data, &n, &chain);
 	if (r != CCID_OK)
 		return r;
@@ -263,7 +265,7 @@ int ccid_exchange_char(const ccid_xfer *x, uint32_t dwMaxCCIDMessageLength, cons
 	    (tx == NULL && tx_len > 0))
 		return CCID_E_INVALID_ARG;
 	if (tx_len > part_max_of(dwMaxCCIDMessageLength))
-		return CCID_E_TOO_LONG;
+		return CCID_E_READER_LIMIT;
 	/* CCID 1.1 §6.1.4: at the character level wLevelParameter is the
 	 * size of the data expected back on the bulk-IN pipe. */
 	int r = xfer_part(x, dwMaxCCIDMessageLength, tx, tx_len, expected, rsp, rsp_cap, 0, &data,

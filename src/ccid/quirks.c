@@ -30,6 +30,22 @@ static const ccid_quirk quirks[] = {
 	  "Reiner SCT cyberJack pinpad(a)" },
 	{ 0x1B0E, 0x1078, ANY_BCD, CCID_QUIRK_LEVEL_KEEP, CCID_QUIRK_DESC_AFTER_ENDPOINTS,
 	  "Bludrive II CCID" },
+	/* SCM Microsystems firmware (and the OEM readers built on it) reports
+	 * dwMaxCCIDMessageLength 263 but carries a whole short TPDU or APDU:
+	 * the reference driver exempts exactly 263 from its size check
+	 * ("reports 263 instead of 270", libccid-reference.md; doc/catalogue.md
+	 * compares).  Here the exemption is by device, and the size used is
+	 * the one a 261-byte short APDU needs (10 + 261). */
+	{ 0x04E6, 0x5111, ANY_BCD, CCID_QUIRK_LEVEL_KEEP, 0, "SCM SCR331-DI", 271 },
+	{ 0x04E6, 0x5120, ANY_BCD, CCID_QUIRK_LEVEL_KEEP, 0, "SCM SCR331-DI (NTT Com)", 271 },
+	{ 0x04E6, 0x511C, ANY_BCD, CCID_QUIRK_LEVEL_KEEP, 0, "Axalto Reflex USB v3 (SCM)", 271 },
+	{ 0x04E6, 0x511F, ANY_BCD, CCID_QUIRK_LEVEL_KEEP, 0, "SCM SCR3310 v2", 271 },
+	{ 0x04E6, 0x5410, ANY_BCD, CCID_QUIRK_LEVEL_KEEP, 0, "SCM SCR35xx", 271 },
+	{ 0x04E6, 0x5612, ANY_BCD, CCID_QUIRK_LEVEL_KEEP, 0, "Identiv uTrust 3720 (SCM)", 271 },
+	{ 0x03F0, 0x0824, ANY_BCD, CCID_QUIRK_LEVEL_KEEP, 0, "HP USB Smartcard Reader (SCM)",
+	  271 },
+	{ 0x03F0, 0x1024, ANY_BCD, CCID_QUIRK_LEVEL_KEEP, 0, "HP USB Smart Card Keyboard (SCM)",
+	  271 },
 };
 
 const ccid_quirk *ccid_quirks_table(unsigned *count)
@@ -55,4 +71,11 @@ ccid_exchange_level ccid_quirks_level(const ccid_quirk *q, ccid_exchange_level l
 	if (q == NULL || q->level == CCID_QUIRK_LEVEL_KEEP)
 		return level;
 	return (ccid_exchange_level)q->level;
+}
+
+uint32_t ccid_quirks_message_length(const ccid_quirk *q, uint32_t declared)
+{
+	if (q == NULL || q->message_length == 0)
+		return declared;
+	return q->message_length;
 }

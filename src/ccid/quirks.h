@@ -37,6 +37,10 @@ typedef struct ccid_quirk {
 	int level;              /* a ccid_exchange_level or CCID_QUIRK_LEVEL_KEEP */
 	uint32_t flags;         /* CCID_QUIRK_* */
 	const char *name;       /* reader, for logs */
+	/* The message size the firmware really takes and sends, when its
+	 * descriptor's dwMaxCCIDMessageLength says less (0: trust the
+	 * descriptor). */
+	uint32_t message_length;
 } ccid_quirk;
 
 /* The first table entry matching the device, or NULL. */
@@ -44,6 +48,10 @@ const ccid_quirk *ccid_quirks_find(uint16_t idVendor, uint16_t idProduct, uint16
 
 /* The exchange level to use: the quirk's override if any, else `level`. */
 ccid_exchange_level ccid_quirks_level(const ccid_quirk *q, ccid_exchange_level level);
+
+/* The dwMaxCCIDMessageLength to use: the quirk's when it has one, else
+ * `declared` (the descriptor's). */
+uint32_t ccid_quirks_message_length(const ccid_quirk *q, uint32_t declared);
 
 /* The whole table, for tests and for listing (`ccidlab` shows it). */
 const ccid_quirk *ccid_quirks_table(unsigned *count);

@@ -39,6 +39,7 @@ static const char *const names[CCID_RESULT_COUNT] = {
 	[CCID_R_ABORTED] = "aborted",
 	[CCID_R_ICC_PROTOCOL] = "card protocol error",
 	[CCID_R_CMD_FAILED] = "command failed",
+	[CCID_E_READER_LIMIT] = "over the reader's message size",
 };
 
 const char *ccid_result_name(int r)

@@ -54,6 +54,12 @@ typedef enum ccid_result {
 	CCID_R_ICC_PROTOCOL,    /* bError 0xF3..0xF8, 0xBB, 0xBD: card protocol */
 	CCID_R_CMD_FAILED,      /* any other bError with bStatus "failed" */
 
+	/* A local failure, appended to keep the numbers stable: the command
+	 * cannot be carried by this reader at all (one CCID message of
+	 * dwMaxCCIDMessageLength cannot hold it and the exchange level has
+	 * no way to split it), so it was never sent. */
+	CCID_E_READER_LIMIT,
+
 	CCID_RESULT_COUNT
 } ccid_result;
 

@@ -89,12 +89,19 @@ typedef struct t0_run {
 	uint8_t sw[2];
 } t0_run;
 
-/* One TPDU at TPDU level: response data + SW1 SW2 in one exchange. */
+/* One TPDU at TPDU level: response data + SW1 SW2 in one exchange.  A
+ * reader at this level moves a whole TPDU in one message (CCID 1.1
+ * §6.1.4): a command TPDU that one message cannot hold is refused before
+ * it is sent.  (An answer longer than a message is the reader's to
+ * report, an overrun: the card may well answer less than P3 asks, a
+ * 6Cxx say, and that fits.) */
 static int tpdu_level(const ccid_xfer *x, const uint8_t *tpdu, size_t tpdu_len,
 		      size_t max_data, uint8_t *data, size_t *data_len, uint8_t sw[2])
 {
 	uint8_t rx[256 + 2];
 	size_t got = 0;
+	if (x->max_payload != 0 && tpdu_len > x->max_payload)
+		return CCID_E_READER_LIMIT;
 	int r = x->exchange(x->ctx, tpdu, tpdu_len, 0, rx, sizeof rx, &got);
 	if (r != CCID_OK)
 		return r;
@@ -185,6 +192,11 @@ static int get_response_chain(t0_run *t, uint8_t cla, size_t first_ne)
 		size_t ne = t->sw[1] == 0 ? 256 : t->sw[1];
 		if (round == 0)
 			ne = min_size(ne, first_ne);
+		/* At TPDU level the answer comes in one message: ask for what
+		 * it holds, the card keeps the rest behind 61xx (7816-4 §7.6.1,
+		 * GET RESPONSE with Le under what is available). */
+		if (t->level == CCID_T0_LEVEL_TPDU && t->x->max_payload > 2)
+			ne = min_size(ne, t->x->max_payload - 2);
 		int r = fetch_tpdu(t, header, min_size(ne, room));
 		if (r != CCID_OK)
 			return r;

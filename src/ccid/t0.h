@@ -85,7 +85,12 @@ const char *ccid_t0_case_name(int kase);
  * that cannot fit), CCID_E_PROTOCOL (a card that breaks T=0: data where
  * none may be, more data than P3, an unknown procedure byte, a GET
  * RESPONSE chain beyond the bound), CCID_E_TIMEOUT (no byte where one was
- * due, at character level), or whatever the xfer returned. */
+ * due, at character level), CCID_E_READER_LIMIT (TPDU level: a command
+ * TPDU over x->max_payload; nothing of that TPDU was sent), or whatever
+ * the xfer returned (an answer over the reader's message: its overrun).
+ * Under x->max_payload the engine splits what it can: GET RESPONSE asks
+ * for at most max_payload - 2 bytes at a time (TPDU level), and the
+ * character level moves data bytes in pieces of at most max_payload. */
 int ccid_t0_transceive(const ccid_xfer *x, ccid_t0_level level, const uint8_t *apdu,
 		       size_t apdu_len, uint8_t *resp, size_t resp_cap, size_t *resp_len);
 

@@ -40,21 +40,28 @@ typedef struct char_state {
 	size_t total;           /* P3 as a count */
 } char_state;
 
-/* §10.3.3: INS (all remaining bytes) or ~INS (the next byte only). */
+/* §10.3.3: INS (all remaining bytes) or ~INS (the next byte only).  The
+ * bytes are characters, so they may cross the wire in as many XfrBlocks
+ * as one reader message needs (CCID 1.1 §6.1.4: wLevelParameter is the
+ * count expected back, any count): pieces of at most max_payload. */
 static int move_data(char_state *s, size_t n)
 {
 	if (s->moved + n > s->total)
 		return CCID_E_PROTOCOL;
-	if (n == 0)
-		return CCID_OK;
-	int r;
-	if (s->dir == CCID_T0_DIR_OUT)
-		r = xchg(s->x, s->out + s->moved, n, NULL, 0);
-	else
-		r = xchg(s->x, NULL, 0, s->in + s->moved, n);
-	if (r == CCID_OK)
-		s->moved += n;
-	return r;
+	size_t piece_max = s->x->max_payload ? s->x->max_payload : n;
+	while (n > 0) {
+		size_t piece = n < piece_max ? n : piece_max;
+		int r;
+		if (s->dir == CCID_T0_DIR_OUT)
+			r = xchg(s->x, s->out + s->moved, piece, NULL, 0);
+		else
+			r = xchg(s->x, NULL, 0, s->in + s->moved, piece);
+		if (r != CCID_OK)
+			return r;
+		s->moved += piece;
+		n -= piece;
+	}
+	return CCID_OK;
 }
 
 /* Reads the next procedure byte on its own, so that data sent with
@@ -134,6 +141,8 @@ int ccid_t0_char_tpdu(const ccid_xfer *x, const uint8_t *tpdu, size_t tpdu_len,
 	default:
 		return CCID_E_INVALID_ARG;
 	}
+	if (x->max_payload != 0 && x->max_payload < 5)
+		return CCID_E_READER_LIMIT;	/* not even the header fits */
 	uint8_t pb;
 	int r = xchg(x, tpdu, 5, &pb, 1);
 	if (r == CCID_OK)

@@ -136,6 +136,14 @@ int ccid_t1_block_encode(uint8_t nad, uint8_t pcb, const uint8_t *inf,
 			 size_t inf_len, ccid_t1_edc edc, uint8_t *out,
 			 size_t cap, size_t *out_len);
 
+/* The most INF one block may carry when the whole block must fit in
+ * max_payload bytes (the abData of one CCID message at the TPDU level:
+ * dwMaxCCIDMessageLength minus the 10-byte header, CCID 1.1 §6.1.4):
+ * max_payload less the prologue (3) and the epilogue (1 or 2), at most
+ * 254 (§11.4.2).  max_payload 0 means no bound: 254.  0 when not even an
+ * empty block fits (T=1 cannot run over such a reader). */
+size_t ccid_t1_max_inf(size_t max_payload, ccid_t1_edc edc);
+
 /* §11.3.2.1: the answer to a block carries the NAD with SAD and DAD
  * swapped (b7..b5 <-> b3..b1; the former VPP bits b8 and b4 stay 0). */
 uint8_t ccid_t1_nad_swap(uint8_t nad);
@@ -183,7 +191,9 @@ void ccid_t1_host_reset(ccid_t1_host *host);
 int ccid_t1_host_set_nad(ccid_t1_host *host, uint8_t nad);
 
 /* Sends apdu[0..len) (0..CCID_T1_MAX_APDU bytes) as I-blocks chained on
- * IFSC, and collects the card's chained I-blocks into rsp[0..rsp_cap).
+ * IFSC, or on less when one reader message cannot hold an IFSC-sized block
+ * (xfer->max_payload, ccid_t1_max_inf: §11.4.2 makes IFSC a ceiling, and
+ * the interface device may always send less), and collects the card's chained I-blocks into rsp[0..rsp_cap).
  * Answers S(WTX) (and tells xfer->extend_time), S(IFS) and S(ABORT) from
  * the card, and recovers from bad or lost blocks by §11.6.3.
  * Returns:
@@ -199,6 +209,8 @@ int ccid_t1_host_set_nad(ccid_t1_host *host, uint8_t nad);
  * CCID_E_TIMEOUT     the card asked for more than max_s_requests S(WTX)
  *                    or S(IFS); the link was resynchronised;
  * CCID_E_TOO_LONG    len over CCID_T1_MAX_APDU;
+ * CCID_E_READER_LIMIT xfer->max_payload cannot hold even an empty block:
+ *                    nothing was sent;
  * CCID_E_INVALID_ARG NULL pointers;
  * any other failure of xfer->exchange than a lost or bad block
  *                    (CCID_E_TRANSPORT, CCID_E_NO_DEVICE...): returned as
@@ -211,7 +223,9 @@ int ccid_t1_host_transceive(ccid_t1_host *host, const ccid_xfer *xfer,
 			    const uint8_t *apdu, size_t len, uint8_t *rsp,
 			    size_t rsp_cap, size_t *rsp_len);
 
-/* S(IFS request) with IFSD = ifsd (1..254) (§11.6.2.2 rule 4), resent on
+/* S(IFS request) with IFSD = ifsd (1..254) (§11.6.2.2 rule 4); the caller
+ * keeps ifsd within ccid_t1_max_inf() of its reader, so that the card's
+ * blocks fit one message.  Resent on
  * a bad or lost answer (rule 7.3), then resynchronisation as in
  * transceive.  On CCID_OK host->ifsd = ifsd.  CCID_E_RETRIES when the
  * card never echoed the value but resynchronisation worked. */
@@ -222,6 +236,25 @@ int ccid_t1_host_negotiate_ifsd(ccid_t1_host *host, const ccid_xfer *xfer,
  * 6); CCID_OK resets N(S) and N(R), CCID_E_DEAD otherwise.  A dead host
  * stays dead (CCID_E_DEAD, nothing sent): only ccid_t1_host_reset(). */
 int ccid_t1_host_resynch(ccid_t1_host *host, const ccid_xfer *xfer);
+
+/* ---- blocks over a character-level reader (t1_char.c) ------------------- */
+
+/* A character-level CCID reader moves characters, not blocks (CCID 1.1
+ * §6.1.4: abData the characters to send, wLevelParameter how many to
+ * read back).  This adapter turns such an xfer (`chars`: hint = the count
+ * expected back) into the block-level xfer ccid_t1_host_transceive()
+ * takes: a block goes out in pieces of at most chars->max_payload, the
+ * last of them asking for the answer's prologue (NAD PCB LEN, §11.3.1),
+ * then LEN + epilogue bytes are read in pieces as well.  Fewer bytes
+ * than asked mean the card fell silent: CCID_E_TIMEOUT (a lost block
+ * for the engine).  The state lives in *tc, which must outlive the
+ * returned xfer; the returned xfer has no message bound (max_payload 0). */
+typedef struct ccid_t1_char {
+	const ccid_xfer *chars;
+	ccid_t1_edc edc;
+} ccid_t1_char;
+
+ccid_xfer ccid_t1_char_xfer(ccid_t1_char *tc, const ccid_xfer *chars, ccid_t1_edc edc);
 
 /* ---- card role (t1_card.c) ------------------------------------------------ */
 

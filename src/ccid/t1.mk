@@ -2,7 +2,7 @@
 # T=1 (ISO/IEC 7816-3 §11): EDC, block codec, host role, card role.
 src_ccid_libccidcore_la_SOURCES += \
 	src/ccid/t1.h src/ccid/edc.c src/ccid/t1_block.c \
-	src/ccid/t1_host.c src/ccid/t1_card.c
+	src/ccid/t1_host.c src/ccid/t1_card.c src/ccid/t1_char.c
 
 check_PROGRAMS += tests/unit/test_t1
 tests_unit_test_t1_SOURCES = tests/unit/test_t1.c

@@ -30,6 +30,17 @@
 #define PCB_S_RESPONSE 0x20
 #define PCB_S_TYPE 0x1F
 
+size_t ccid_t1_max_inf(size_t max_payload, ccid_t1_edc edc)
+{
+	size_t frame = 3 + ccid_edc_size(edc);
+
+	if (max_payload == 0)
+		return CCID_T1_MAX_INF;
+	if (max_payload <= frame)
+		return 0;
+	return max_payload - frame < CCID_T1_MAX_INF ? max_payload - frame : CCID_T1_MAX_INF;
+}
+
 uint8_t ccid_t1_block_pcb_i(unsigned ns, bool more)
 {
 	return (uint8_t)(((ns & 1) ? PCB_I_NS : 0) | (more ? PCB_I_MORE : 0));

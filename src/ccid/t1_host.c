@@ -123,11 +123,18 @@ static int put(ccid_t1_host *h, uint8_t pcb, const uint8_t *inf, size_t len)
 	return rc == CCID_OK ? GO_ON : rc;
 }
 
-/* Sends host->tx, receives and sorts the answer. */
+/* Sends host->tx, receives and sorts the answer.  A block one reader
+ * message cannot hold is never handed to the exchange: it is not a lost
+ * or bad block to recover from (R-blocks and S(RESYNCH) would repeat it),
+ * the call ends with CCID_E_READER_LIMIT. */
 static enum arrival exchange(ccid_t1_host *h, const ccid_xfer *x,
 			     ccid_t1_block *b, int *fail)
 {
 	size_t rx_len = 0;
+	if (x->max_payload != 0 && h->tx_len > x->max_payload) {
+		*fail = CCID_E_READER_LIMIT;
+		return GOT_FAIL;
+	}
 	int rc = x->exchange(x->ctx, h->tx, h->tx_len, 0, h->rx, sizeof h->rx, &rx_len);
 	switch (rc) {
 	case CCID_OK:
@@ -205,11 +212,21 @@ static int send_chunk(run *r)
 		   r->chunk ? r->apdu + r->off : NULL, r->chunk);
 }
 
-/* The next I-block of our chain, cut on the IFSC in force now. */
+/* The most INF of our I-blocks: the card's IFSC in force now (an S(IFS)
+ * from the card may raise it past what the reader carries: §11.4.2 makes
+ * it a ceiling, so we keep under both). */
+static size_t inf_out(const run *r)
+{
+	size_t reader = ccid_t1_max_inf(r->x->max_payload, r->h->edc);
+	return reader < r->h->ifsc ? reader : r->h->ifsc;
+}
+
+/* The next I-block of our chain, cut on inf_out(). */
 static int next_chunk(run *r)
 {
 	size_t left = r->len - r->off;
-	r->chunk = left < r->h->ifsc ? left : r->h->ifsc;
+	size_t max = inf_out(r);
+	r->chunk = left < max ? left : max;
 	r->more = r->chunk < left;
 	return send_chunk(r);
 }
@@ -372,6 +389,8 @@ int ccid_t1_host_transceive(ccid_t1_host *host, const ccid_xfer *xfer,
 		return CCID_E_DEAD;
 	if (len > CCID_T1_MAX_APDU)
 		return CCID_E_TOO_LONG;
+	if (ccid_t1_max_inf(xfer->max_payload, host->edc) == 0)
+		return CCID_E_READER_LIMIT;
 	if (host->resynch_pending) {
 		int rc = resynch(host, xfer);
 		if (rc != CCID_OK)

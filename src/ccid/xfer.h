@@ -25,6 +25,13 @@ typedef struct ccid_xfer {
 	 * the next exchange only.  May be NULL. */
 	void (*extend_time)(void *ctx, unsigned multiplier);
 	void *ctx;
+	/* Optional: the most bytes one exchange carries each way, i.e. the
+	 * abData of one CCID message (dwMaxCCIDMessageLength minus the
+	 * 10-byte header); 0: no bound.  Engines that can split stay under
+	 * it (T=1 chaining, T=0 GET RESPONSE, the character level's bytes);
+	 * what cannot be split and does not fit ends the call with
+	 * CCID_E_READER_LIMIT before anything is sent. */
+	size_t max_payload;
 } ccid_xfer;
 
 #endif

@@ -1,21 +1,43 @@
 /* ccidlab — the reader test applet.
  *
  * The applet PC/SC reader test tools select (AID A0 00 00 00 18 FF) to
- * walk a reader through every APDU case and length.  Class 80:
+ * walk a reader through every APDU case and length: the public
+ * "readertest" Java Card applet of pcsc-lite's HandlerTest, whose
+ * instructions answer here as they do on a card.  Every contract is in
+ * ccidlab-cards(7); in short, class 80 (or 00):
  *
- *   30        case 1: no command data, else 6700
- *   32 21     command data: byte i must be i mod 256, else 6A00 + (i mod
- *             256); no data: 6700; an Le: 6700
- *   34 22     response data: P1P2 bytes 00 01 02 ...; Ne must be P1P2
- *             (short Le 00 is 256, extended 0000 is 65,536), else 6700
- *             (on T=0, 6Cxx when P1P2 is 1..256, as a T=0 card says the
- *             length it has: 7816-3 §12.2.3)
- *   36 23     both: the data check of 32, then the answer of 34
- *   3A 3C 3E  32/34/36 without the Le check
+ *   30        9000; 6700 when the fifth byte (P3: Lc or a short Le) is
+ *             not 00
+ *   32 21 3A  command data: byte i must be i mod 256, else 6A00 + (i mod
+ *             256); no data: 6700.  No Le check: an Le is ignored
+ *   34 22     response data: P1P2 bytes 00 01 02 ...; Ne must be P1P2,
+ *             else 6700.  Ne as the applet's runtime gives it
+ *             (APDU.setOutgoing): the Le (00 is 256, extended 0000 is
+ *             65,536); 256 without an Le, and on T=0 for a case 4 (the
+ *             card never sees an Le there, ISO 7816-3 §12.2.5)
+ *   3C        34 without the Ne check
+ *   36 23     the data check of 32, then P1P2 response bytes whatever
+ *             the Le (none, shorter, longer): the applet reads its length
+ *             from P1P2 alone.  Over 256 in a short APDU: 6F00 (the
+ *             runtime refuses the length, APDUException BAD_LENGTH)
+ *   3E        36 without the 6700 for no data
  *   38        asks for P2 x EMU_READERTEST_MS_PER_P2 ms of time, then 9000
- *   20        VERIFY: see check_pin(); 63Cx for no data (x = tries left)
- *   24        MODIFY PIN: the same rules
- *   40        the last VERIFY or MODIFY command, as received (6A88: none)
+ *   20        VERIFY: the data must be "1234..." (byte i = 0x31 + i), else
+ *             6A00 + i; no data: 6700
+ *   40        the last VERIFY (or MODIFY) as received, its Le left out
+ *             (6A88: none yet)
+ * On T=0 the card's runtime (card_t0.c) answers 61xx for response data
+ * behind a case 4 and serves it to GET RESPONSE.
+ *
+ * ccidlab's additions, beyond the public applet:
+ * - extended lengths (Nc up to 65,535, Ne = P1P2 up to 65,535), which
+ *   the public applet (no javacardx.apdu.ExtendedLength) refuses;
+ * - with ",pin=DIGITS" a card PIN with an ISO 7816-4 retry counter:
+ *   VERIFY without data answers 63Cx (x tries left), three misses block
+ *   it (6983, persistent across resets, as on a real card), a correct
+ *   PIN restores it; and 24 MODIFY (old PIN then new PIN) for PIN pad
+ *   tests (the public applet has no 24: with the default card it takes
+ *   any data that follows the "1234..." pattern).
  *
  * Decisions:
  * - SELECT first: before the applet is selected (and after every reset)
@@ -24,10 +46,14 @@
  *   select first.
  * - CLA 00 works as well as 80 (a pinpad reader's Secure command builds
  *   VERIFY with whatever class the host gave); the logical channel bits
- *   are ignored.
- * - The PIN retry counter is persistent, as on a real card: a reset does
- *   not restore it; a correct PIN does.  Blocked (0 tries): 6983.
- * - Odd INS 21/22/23 get the same data as 32/34/36 (no BER-TLV wrapping).
+ *   are ignored; other classes get 6E00.
+ * - 32 with no data: the public applet loops reading data that never
+ *   comes (a card that falls silent); here 6700, what its first check
+ *   says for a zero Lc.
+ * - 3C and 3E are the public applet's "unbound" variants; its code for
+ *   them leaves checks to the Java Card runtime, which differ between
+ *   runtimes: here 3C sends P1P2 bytes whatever Ne, 3E is 36 without the
+ *   empty-data check.
  */
 #include "emu/app.h"
 
@@ -72,56 +98,68 @@ static size_t p1p2(const emu_apdu *a)
 	return ((size_t)a->p1 << 8) | a->p2;
 }
 
+/* The fifth byte of the APDU as the applet's runtime buffers it
+ * (ISO7816.OFFSET_LC): Lc, or a short Le; 00 in an extended APDU and when
+ * there is no body at all. */
+static uint8_t p3_byte(const emu_apdu *a)
+{
+	return a->raw_len > 4 ? a->raw[4] : 0;
+}
+
 /* INS 32 and friends: byte i is i mod 256.  0: good. */
-static uint16_t check_pattern(const emu_apdu *a)
+static uint16_t check_pattern(const emu_apdu *a, bool empty_ok)
 {
 	if (a->nc == 0)
-		return EMU_SW_WRONG_LENGTH;
+		return empty_ok ? 0 : EMU_SW_WRONG_LENGTH;
 	for (size_t i = 0; i < a->nc; i++)
 		if (a->data[i] != (uint8_t)i)
 			return (uint16_t)(0x6A00 | (i & 0xFF));
 	return 0;
 }
 
-/* INS 34 and friends: Ne must be P1P2, unless Le could not travel (T=0
- * case 4) or the variant skips the check. */
-static uint16_t check_le(const emu_apdu *a, size_t n)
+/* Ne as the public applet's runtime reports it (APDU.setOutgoing): the
+ * Le; without one, or on T=0 behind a case 4 whose Le the card never
+ * sees, 256 (the applet maps 0 to 256 too). */
+static size_t runtime_ne(const emu_apdu *a)
 {
-	if (a->le_open || (a->has_le && a->ne == n))
-		return 0;
-	if (a->t0 && a->has_le && n >= 1 && n <= 256)
-		return (uint16_t)(0x6C00 | (n & 0xFF));
-	return EMU_SW_WRONG_LENGTH;
+	return a->has_le && !a->le_open ? a->ne : 256;
 }
 
-static void data_in(const emu_apdu *a, bool le_check, emu_app_rsp *rsp)
+static void data_in(const emu_apdu *a, emu_app_rsp *rsp)
 {
-	uint16_t sw = check_pattern(a);
-	if (sw == 0 && le_check && a->has_le)
-		sw = EMU_SW_WRONG_LENGTH;
+	uint16_t sw = check_pattern(a, false);
 	rsp->sw = sw ? sw : EMU_SW_OK;
 }
 
-static void data_out(const emu_apdu *a, bool le_check, emu_app_rsp *rsp)
+/* INS 34 (and 3C with ne_check false): P1P2 bytes. */
+static void data_out(const emu_apdu *a, bool ne_check, emu_app_rsp *rsp)
 {
 	size_t n = p1p2(a);
-	uint16_t sw = le_check ? check_le(a, n) : 0;
-	if (sw != 0) {
-		rsp->sw = sw;
+	if (ne_check && runtime_ne(a) != n) {
+		rsp->sw = EMU_SW_WRONG_LENGTH;
 		return;
 	}
 	if (emu_app_rsp_pattern(rsp, n))
 		rsp->sw = EMU_SW_OK;
 }
 
-static void data_both(const emu_apdu *a, bool le_check, emu_app_rsp *rsp)
+/* INS 36 (and 3E with empty_ok): the data check, then P1P2 bytes with no
+ * look at the Le; a short APDU gets at most 256 (the runtime's limit for
+ * an applet without extended length: 6F00). */
+static void data_both(const emu_apdu *a, bool empty_ok, emu_app_rsp *rsp)
 {
-	uint16_t sw = check_pattern(a);
+	uint16_t sw = check_pattern(a, empty_ok);
 	if (sw != 0) {
 		rsp->sw = sw;
 		return;
 	}
-	data_out(a, le_check, rsp);
+	size_t n = p1p2(a);
+	if (n > 256 && !a->extended) {
+		rsp->sw = EMU_SW_UNKNOWN;
+		return;
+	}
+	if (emu_app_rsp_pattern(rsp, n))
+		rsp->sw = EMU_SW_OK;
 }
 
 /* The index of the first byte of `got` that is not the PIN's, or -1 when
@@ -144,22 +182,44 @@ static long pin_mismatch(const readertest *rt, const uint8_t *got, size_t n)
 	return -1;
 }
 
-static void remember(readertest *rt, const emu_apdu *a)
+/* The bytes of an Le field at the end of the APDU (7816-4 §5.1). */
+static size_t le_bytes(const emu_apdu *a)
 {
-	g_free(rt->last_pin_cmd);
-	/* configure.ac asks for GLib 2.66: no g_memdup2(). */
-	rt->last_pin_cmd = g_malloc(a->raw_len ? a->raw_len : 1);
-	if (a->raw_len)
-		memcpy(rt->last_pin_cmd, a->raw, a->raw_len);
-	rt->last_pin_cmd_len = a->raw_len;
+	if (!a->has_le || a->le_open)
+		return 0;
+	if (!a->extended)
+		return 1;
+	return a->nc ? 2 : 3;
 }
 
-/* VERIFY (20) and MODIFY PIN (24).  With a configured PIN, MODIFY takes
- * the old PIN then the new one, and the new one replaces it; with the
- * default pattern, the whole data must follow the pattern. */
+/* What INS 40 gives back: the command as the applet kept it, header,
+ * Lc and data (the public applet copies the buffer up to the data). */
+static void remember(readertest *rt, const emu_apdu *a)
+{
+	size_t n = a->raw_len - MIN(a->raw_len, le_bytes(a));
+
+	g_free(rt->last_pin_cmd);
+	/* configure.ac asks for GLib 2.66: no g_memdup2(). */
+	rt->last_pin_cmd = g_malloc(n ? n : 1);
+	if (n)
+		memcpy(rt->last_pin_cmd, a->raw, n);
+	rt->last_pin_cmd_len = n;
+}
+
+/* VERIFY (20) and MODIFY PIN (24).  Without a configured PIN the public
+ * applet's rule: the data follows the "1234..." pattern (MODIFY alike).
+ * With one, an ISO 7816-4 PIN: a retry counter, and MODIFY takes the old
+ * PIN then the new one, which replaces it. */
 static void check_pin(readertest *rt, const emu_apdu *a, emu_app_rsp *rsp)
 {
 	remember(rt, a);
+	if (rt->pin == NULL) {
+		/* The public applet: the pattern, no retry counter. */
+		long bad = pin_mismatch(rt, a->data, a->nc);
+		rsp->sw = a->nc == 0 ? EMU_SW_WRONG_LENGTH
+			: bad >= 0 ? (uint16_t)(0x6A00 | ((unsigned long)bad & 0xFF)) : EMU_SW_OK;
+		return;
+	}
 	if (a->nc == 0) {
 		rsp->sw = (uint16_t)(0x63C0 | rt->tries);
 		return;
@@ -232,14 +292,13 @@ static void rt_process(emu_app *app, const emu_apdu *a, emu_app_rsp *rsp)
 	}
 	switch (a->ins) {
 	case 0x30:
-		rsp->sw = a->nc ? EMU_SW_WRONG_LENGTH : EMU_SW_OK;
+		rsp->sw = p3_byte(a) != 0 ? EMU_SW_WRONG_LENGTH : EMU_SW_OK;
 		break;
-	case 0x32: case 0x21: data_in(a, true, rsp); break;
-	case 0x3A: data_in(a, false, rsp); break;
+	case 0x32: case 0x21: case 0x3A: data_in(a, rsp); break;
 	case 0x34: case 0x22: data_out(a, true, rsp); break;
 	case 0x3C: data_out(a, false, rsp); break;
-	case 0x36: case 0x23: data_both(a, true, rsp); break;
-	case 0x3E: data_both(a, false, rsp); break;
+	case 0x36: case 0x23: data_both(a, false, rsp); break;
+	case 0x3E: data_both(a, true, rsp); break;
 	case 0x38:
 		rsp->work_ms = a->p2 * EMU_READERTEST_MS_PER_P2;
 		rsp->sw = EMU_SW_OK;

@@ -77,7 +77,19 @@ int emu_card_t0_chars(emu_card *c, const uint8_t *in, size_t len, size_t expecte
 int emu_card_t1_block(emu_card *c, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
 		      size_t *out_len, unsigned *work_ms);
 
-/* The last VERIFY/MODIFY data the card received (readertest INS 40). */
+/* T=1 at character level: the characters the reader sent (possibly none)
+ * and how many it expects back → the card's characters.  A block is taken
+ * once its prologue's LEN and epilogue are in (ISO 7816-3 §11.3.1); the
+ * answer block is served as the reader asks for it. */
+int emu_card_t1_chars(emu_card *c, const uint8_t *in, size_t len, size_t expected,
+		      uint8_t *out, size_t cap, size_t *out_len, unsigned *work_ms);
+
+/* What a reader with automatic IFSD exchange (CCID dwFeatures 0x400) does
+ * as its first T=1 exchange: sets the card's IFSD to max_ifsd (0: 32,
+ * at most 254), bounded so that the card's blocks fit max_payload bytes
+ * (0: no bound; ccid_t1_max_inf).  Nothing happens without T=1. */
+void emu_card_t1_auto_ifsd(emu_card *c, unsigned max_ifsd, size_t max_payload);
+
 
 /* ---- additions (card area) ---------------------------------------------- */
 

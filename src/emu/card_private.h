@@ -5,6 +5,7 @@
 #define CCIDLAB_EMU_CARD_PRIVATE_H
 
 #include "ccid/atr.h"
+#include "ccid/result.h"
 #include "ccid/t1.h"
 #include "emu/app.h"
 #include "emu/card.h"
@@ -56,6 +57,14 @@ typedef struct emu_card_t1 {
 	size_t held_len;        /* in card->rsp */
 	unsigned work_left;     /* ms not yet covered by a WTX */
 	unsigned work_next;     /* ms the card works before its next block */
+	/* Character level: the reader's block as its characters come, and
+	 * the card's answer block as the reader asks for its characters. */
+	uint8_t cin[CCID_T1_MAX_BLOCK];
+	size_t cin_len;
+	uint8_t cout[CCID_T1_MAX_BLOCK];
+	size_t cout_len;
+	size_t cout_off;
+	unsigned cout_work;     /* ms of work reported with the first byte */
 } emu_card_t1;
 
 struct emu_card {
@@ -73,6 +82,21 @@ struct emu_card {
 	emu_card_t0 t0;
 	emu_card_t1 t1;
 };
+
+/* The start of every byte- or block-level entry (card_t0.c, card_t1.c):
+ * checks the arguments, clears the outputs; CCID_OK to go on, else what
+ * the entry returns (CCID_E_INVALID_ARG, CCID_R_ICC_MUTE). */
+static inline int emu_card_enter(const emu_card *c, const uint8_t *in, size_t len,
+				 const uint8_t *out, size_t cap, size_t *out_len,
+				 unsigned *work_ms)
+{
+	if (c == NULL || out_len == NULL || work_ms == NULL || (in == NULL && len > 0) ||
+	    (out == NULL && cap > 0))
+		return CCID_E_INVALID_ARG;
+	*out_len = 0;
+	*work_ms = 0;
+	return c->mute ? CCID_R_ICC_MUTE : CCID_OK;
+}
 
 /* Runs the application on a decoded APDU; the answer lands in c->rsp
  * (r->data), SW apart. */

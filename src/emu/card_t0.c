@@ -310,13 +310,9 @@ static void feed(emu_card *c, uint8_t b)
 int emu_card_t0_chars(emu_card *c, const uint8_t *in, size_t len, size_t expected,
 		      uint8_t *out, size_t cap, size_t *out_len, unsigned *work_ms)
 {
-	if (c == NULL || out_len == NULL || work_ms == NULL || (in == NULL && len > 0) ||
-	    (out == NULL && cap > 0))
-		return CCID_E_INVALID_ARG;
-	*out_len = 0;
-	*work_ms = 0;
-	if (c->mute)
-		return CCID_R_ICC_MUTE;
+	int rc = emu_card_enter(c, in, len, out, cap, out_len, work_ms);
+	if (rc != CCID_OK)
+		return rc;
 	emu_card_t0 *t = &c->t0;
 	for (size_t i = 0; i < len; i++)
 		feed(c, in[i]);

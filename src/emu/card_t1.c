@@ -25,6 +25,10 @@ void emu_card_t1_reset(emu_card *c)
 	t->holding = false;
 	t->work_left = 0;
 	t->work_next = 0;
+	t->cin_len = 0;
+	t->cout_len = 0;
+	t->cout_off = 0;
+	t->cout_work = 0;
 	bool offered = c->atr_valid ? ccid_atr_offers(&c->parsed, 1) : c->protocols != EMU_CARD_T0;
 	if (!offered)
 		return;
@@ -114,13 +118,9 @@ static int on_wtx_granted(emu_card *c, uint8_t *blk, size_t cap, size_t *n, unsi
 int emu_card_t1_block(emu_card *c, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
 		      size_t *out_len, unsigned *work_ms)
 {
-	if (c == NULL || out_len == NULL || work_ms == NULL || (in == NULL && len > 0) ||
-	    (out == NULL && cap > 0))
-		return CCID_E_INVALID_ARG;
-	*out_len = 0;
-	*work_ms = 0;
-	if (c->mute)
-		return CCID_R_ICC_MUTE;
+	int rc = emu_card_enter(c, in, len, out, cap, out_len, work_ms);
+	if (rc != CCID_OK)
+		return rc;
 	emu_card_t1 *t = &c->t1;
 	if (!t->ready)
 		return CCID_OK;  /* a card without T=1 does not understand blocks */
@@ -159,6 +159,63 @@ int emu_card_t1_block(emu_card *c, const uint8_t *in, size_t len, uint8_t *out, 
 		return CCID_E_BUFFER;
 	if (n > 0)
 		memcpy(out, blk, n);
+	*out_len = n;
+	return CCID_OK;
+}
+
+void emu_card_t1_auto_ifsd(emu_card *c, unsigned max_ifsd, size_t max_payload)
+{
+	if (c == NULL || !c->t1.ready)
+		return;
+	unsigned ifsd = max_ifsd == 0 ? CCID_T1_DEFAULT_IFS : MIN(max_ifsd, CCID_T1_MAX_INF);
+	size_t fits = ccid_t1_max_inf(max_payload, c->t1.role.edc);
+	if (fits < ifsd)
+		ifsd = (unsigned)fits;
+	if (ifsd >= 1)
+		c->t1.role.ifsd = (uint8_t)ifsd;
+}
+
+/* The block is whole once LEN and the epilogue are in (LEN 255 is
+ * reserved: the prologue and an epilogue make it whole, and bad). */
+static bool block_whole(const emu_card *c)
+{
+	const emu_card_t1 *t = &c->t1;
+	if (t->cin_len < 3)
+		return false;
+	size_t len = t->cin[2] == 0xFF ? 0 : t->cin[2];
+	return t->cin_len >= 3 + len + ccid_edc_size(t->role.edc);
+}
+
+int emu_card_t1_chars(emu_card *c, const uint8_t *in, size_t len, size_t expected,
+		      uint8_t *out, size_t cap, size_t *out_len, unsigned *work_ms)
+{
+	int rc = emu_card_enter(c, in, len, out, cap, out_len, work_ms);
+	if (rc != CCID_OK)
+		return rc;
+	emu_card_t1 *t = &c->t1;
+	if (!t->ready)
+		return CCID_OK;
+	for (size_t i = 0; i < len; i++) {
+		/* The reader speaks before our answer is out: it gave up on it. */
+		t->cout_len = t->cout_off = 0;
+		t->cin[t->cin_len++] = in[i];
+		if (!block_whole(c))
+			continue;
+		size_t n = 0;
+		rc = emu_card_t1_block(c, t->cin, t->cin_len, t->cout, sizeof t->cout, &n,
+				       &t->cout_work);
+		t->cin_len = 0;
+		if (rc != CCID_OK)
+			return rc;
+		t->cout_len = n;
+	}
+	size_t n = 0;
+	while (n < expected && n < cap && t->cout_off < t->cout_len)
+		out[n++] = t->cout[t->cout_off++];
+	if (n > 0) {
+		*work_ms = t->cout_work;
+		t->cout_work = 0;
+	}
 	*out_len = n;
 	return CCID_OK;
 }

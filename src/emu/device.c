@@ -3,6 +3,10 @@
  * its options are in device_object.c, the pipes in pipe.c, the slots in
  * slot.c, PIN entry in secure.c, faults in fault.c.
  *
+ * One file for the whole command set (each command a short function, one
+ * dispatch switch), so that the answers' shared rules (bStatus from the
+ * slot, bError offsets) read in one place.
+ *
  * Every command is decoded with the core's codec and answered with it;
  * bad input gets a failed bStatus with the bError the spec gives (the
  * offset of the offending field, CCID 1.1 table 6.2-2), never silence,
@@ -94,7 +98,7 @@ static void xdev_reset(emu_device *dev, emu_slot *s)
 		return;
 	if (s->apdu_buf == NULL)
 		s->apdu_buf = g_malloc(CCID_EXTENDED_APDU_MAX);
-	ccid_exchange_dev_init(&s->xdev, dev->desc.dwMaxCCIDMessageLength, s->apdu_buf,
+	ccid_exchange_dev_init(&s->xdev, dev->msg_max, s->apdu_buf,
 			       CCID_EXTENDED_APDU_MAX);
 }
 
@@ -161,6 +165,7 @@ static void cmd_power_on(cmd_ctx *c)
 	}
 	s->powered = true;
 	s->pps_window = true;
+	s->auto_ifsd_pending = true;
 	s->clock_stopped = false;
 	s->protocol = emu_card_protocol(s->card) == 1 ? 1 : 0;
 	params_from_atr(s, atr, len);
@@ -259,12 +264,15 @@ static void cmd_xfr_block(cmd_ctx *c)
 			 * through (CCID 1.1 §6.1.4); a card that does not take
 			 * them stays silent, and the reader reports it mute. */
 			rc = emu_card_pps(s->card, in, len, buf, CCID_EXTENDED_RESPONSE_MAX, &n);
+			s->auto_ifsd_pending = true;	/* the protocol was set again */
 			if (rc == CCID_OK && n > 0)
 				data(c, buf, n);
 			else
 				fail(c, CCID_ERR_ICC_MUTE);
 			return;
 		}
+		if (s->protocol == 1)
+			emu_slot_auto_ifsd_locked(dev, s);
 		switch (dev->facts.level) {
 		case CCID_LEVEL_TPDU:
 			if (s->protocol == 1)
@@ -281,8 +289,12 @@ static void cmd_xfr_block(cmd_ctx *c)
 		default:
 			/* CCID 1.1 §6.1.4: character level, wLevelParameter is
 			 * the number of bytes expected back. */
-			rc = emu_card_t0_chars(s->card, in, len, c->cmd->p.xfr.wLevelParameter, buf,
-					       CCID_EXTENDED_RESPONSE_MAX, &n, &work);
+			if (s->protocol == 1)
+				rc = emu_card_t1_chars(s->card, in, len, c->cmd->p.xfr.wLevelParameter,
+						       buf, CCID_EXTENDED_RESPONSE_MAX, &n, &work);
+			else
+				rc = emu_card_t0_chars(s->card, in, len, c->cmd->p.xfr.wLevelParameter,
+						       buf, CCID_EXTENDED_RESPONSE_MAX, &n, &work);
 			break;
 		}
 		if (rc != CCID_OK) {
@@ -290,7 +302,7 @@ static void cmd_xfr_block(cmd_ctx *c)
 		} else if (n == 0 && dev->facts.level != CCID_LEVEL_CHARACTER) {
 			/* The card kept silent (T=1 BWT elapsed): ICC mute. */
 			fail(c, CCID_ERR_ICC_MUTE);
-		} else if (n + CCID_HEADER_SIZE > dev->desc.dwMaxCCIDMessageLength) {
+		} else if (n + CCID_HEADER_SIZE > dev->msg_max) {
 			/* More than one message can carry at this level. */
 			fail(c, CCID_ERR_XFR_OVERRUN);
 		} else {
@@ -385,6 +397,7 @@ static void cmd_set_parameters(cmd_ctx *c)
 	memcpy(s->params, c->cmd->abData, need);
 	s->protocol = proto;
 	emu_card_set_protocol(s->card, proto);
+	s->auto_ifsd_pending = true;
 	params_answer(c);
 }
 
@@ -570,7 +583,7 @@ void emu_device_run_locked(emu_device *dev, const uint8_t *buf, size_t len)
 		rtype = CCID_RDR_TO_PC_SLOT_STATUS;
 
 	ccid_msg cmd;
-	ccid_msg_limits lim = { dev->desc.dwMaxCCIDMessageLength, dev->desc.bMaxSlotIndex };
+	ccid_msg_limits lim = { dev->msg_max, dev->desc.bMaxSlotIndex };
 	cmd_ctx c = { .dev = dev, .cmd = &hdr };
 	ccid_message_init(&c.rsp, rtype, hdr.bSlot, hdr.bSeq);
 

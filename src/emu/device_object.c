@@ -80,6 +80,7 @@ emu_device *emu_device_new(const emu_profile *p, GError **error)
 	const ccid_quirk *q = ccid_quirks_find(p->idVendor, p->idProduct, p->bcdDevice);
 	facts.level = ccid_quirks_level(q, facts.level);
 	dev->facts = facts;
+	dev->msg_max = ccid_quirks_message_length(q, desc.dwMaxCCIDMessageLength);
 	g_mutex_init(&dev->lock);
 	g_cond_init(&dev->cond);
 	dev->nslots = facts.slot_count;
@@ -211,7 +212,7 @@ bool emu_device_escape_add(emu_device *dev, const uint8_t *req, size_t req_len,
 	g_return_val_if_fail((req != NULL || req_len == 0) && (rsp != NULL || rsp_len == 0), FALSE);
 
 	if (req_len > EMU_DEVICE_MAX_ESCAPE_LEN || rsp_len > EMU_DEVICE_MAX_ESCAPE_LEN ||
-	    rsp_len + CCID_HEADER_SIZE > dev->desc.dwMaxCCIDMessageLength) {
+	    rsp_len + CCID_HEADER_SIZE > dev->msg_max) {
 		g_set_error(error, EMU_ERROR, EMU_ERROR_FAILED,
 			    "escape: request %zu / reply %zu bytes: over the limit", req_len,
 			    rsp_len);

@@ -46,6 +46,10 @@ typedef struct emu_slot {
 	/* CCID 1.1 §5.3.1: the ABORT class request seen for this slot. */
 	bool abort_ctl;
 	uint8_t abort_seq;
+	/* dwFeatures 0x400: the reader sets the card's IFSD itself, as the
+	 * first T=1 exchange after an ATR or a protocol change (pending until
+	 * then). */
+	bool auto_ifsd_pending;
 } emu_slot;
 
 /* One RDR_to_PC response not yet read from bulk-IN. */
@@ -83,6 +87,10 @@ struct emu_device {
 	emu_profile *profile;
 	ccid_class_desc desc;
 	ccid_class_facts facts;
+	/* The message size the reader takes and sends: the descriptor's, or
+	 * the quirk table's where the real firmware carries more than it
+	 * declares (ccid/quirks.h), so that host and emulation agree. */
+	uint32_t msg_max;
 
 	GMutex lock;
 	GCond cond;		/* pending ready, interrupt queued, stop, abort */
@@ -125,6 +133,9 @@ bool emu_slot_observe_locked(emu_device *dev, unsigned slot);
 /* Interrupt read delivered a notification for slot and edge seq. */
 void emu_slot_notify_observed_locked(emu_device *dev, unsigned slot, bool present,
 				     uint64_t edge_seq);
+/* dwFeatures 0x400: the reader's own S(IFS) to the card, once after each
+ * ATR or protocol change (s->auto_ifsd_pending). */
+void emu_slot_auto_ifsd_locked(emu_device *dev, emu_slot *s);
 /* Queues a NotifySlotChange with slot's changed bit (spurious: no edge). */
 void emu_slot_queue_notify_locked(emu_device *dev, unsigned slot, uint64_t edge_seq);
 void emu_slot_queue_hw_error_locked(emu_device *dev, unsigned slot, uint8_t code);
@@ -152,6 +163,9 @@ bool emu_device_slot_busy_locked(emu_device *dev, unsigned slot);
 void emu_pipe_queue_locked(emu_device *dev, uint8_t cmd_type, const ccid_msg *rsp,
 			   unsigned work_ms, bool wait_abort);
 void emu_pipe_irq_push_locked(emu_device *dev, emu_irq *irq);
+/* The card of slot left: every command on it still in progress fails
+ * now, "no ICC" (pipe.c; CCID 1.1 §6.2.6). */
+void emu_pipe_card_gone_locked(emu_device *dev, unsigned slot);
 void emu_pending_free(emu_pending *p);
 
 /* ---- secure.c (called with dev->lock held) ---- */

@@ -34,6 +34,7 @@ static const kind_info kinds[EMU_FAULT_KIND_COUNT] = {
 	[EMU_FAULT_SPURIOUS_NOTIFY] = { "spurious-notify", 0, 0, true },
 	[EMU_FAULT_DROP_NOTIFY] = { "drop-notify", 0, 0, false },
 	[EMU_FAULT_HW_ERROR] = { "hw-error", 1, 0xFF, true },
+	[EMU_FAULT_GHOST_ANSWER] = { "ghost-answer", 0, 0, false },
 };
 
 const char *emu_fault_kind_name(emu_fault_kind k)

@@ -58,6 +58,11 @@ typedef enum emu_fault_kind {
 	/* Queues a HardwareError interrupt, code arg (default 1,
 	 * overcurrent), once, when set. */
 	EMU_FAULT_HW_ERROR,			/* "hw-error[:code]" */
+	/* A card removed while the reader works on its command still gets
+	 * its answer sent, with the bStatus of the time the command came
+	 * (ICC active): the firmware bug a host must not trust (CCID 1.1
+	 * §6.2.6; issue 17).  Counts the answers it lets through. */
+	EMU_FAULT_GHOST_ANSWER,			/* "ghost-answer" */
 	EMU_FAULT_KIND_COUNT
 } emu_fault_kind;
 

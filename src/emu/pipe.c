@@ -348,6 +348,53 @@ void emu_device_interrupt_stop(emu_device *dev, bool *stop_flag)
 	emu_device_unlock(dev);
 }
 
+/* Rewrites a pending answer as a failure without data: bError, and the
+ * slot's bmICCStatus now; it leaves at once. */
+static void fail_pending(emu_device *dev, emu_pending *p, uint8_t bError, int64_t now)
+{
+	ccid_msg m;
+	size_t n = 0;
+
+	ccid_message_init(&m, p->bMessageType, p->bSlot, p->bSeq);
+	m.p.rdr.bStatus = ccid_errmap_bStatus(emu_slot_icc(&dev->slots[p->bSlot]),
+					      CCID_CMD_FAILED);
+	m.p.rdr.bError = bError;
+	g_free(p->msg);
+	p->msg = g_malloc(CCID_HEADER_SIZE);
+	p->len = 0;
+	if (ccid_message_encode(&m, p->msg, CCID_HEADER_SIZE, &n) == CCID_OK)
+		p->len = n;
+	p->ready_us = now;
+}
+
+/* Whether the card is part of the answer: what the reader can only say
+ * with the card there (CCID 1.1 §6.1: power on, blocks, PIN entry). */
+static bool card_answer(uint8_t cmd_type)
+{
+	return cmd_type == CCID_PC_TO_RDR_XFR_BLOCK || cmd_type == CCID_PC_TO_RDR_SECURE ||
+	       cmd_type == CCID_PC_TO_RDR_ICC_POWER_ON;
+}
+
+void emu_pipe_card_gone_locked(emu_device *dev, unsigned slot)
+{
+	int64_t now = g_get_monotonic_time();
+
+	for (GList *l = dev->pending.head; l != NULL; l = l->next) {
+		emu_pending *p = l->data;
+		if (p->bSlot != slot || pending_ready(p, now) || !card_answer(p->cmd_type))
+			continue;
+		/* The firmware bug the fault stands for: the answer the card
+		 * gave before it left goes out as it was. */
+		uint32_t arg;
+		if (emu_fault_take_locked(dev, slot, EMU_FAULT_GHOST_ANSWER, &arg))
+			continue;
+		/* CCID 1.1 §6.2.6: the command fails, bmICCStatus 2 (no ICC),
+		 * bError ICC_MUTE: the card cannot answer any more. */
+		fail_pending(dev, p, CCID_ERR_ICC_MUTE, now);
+	}
+	g_cond_broadcast(&dev->cond);
+}
+
 /* CCID 1.1 §5.3.1: the ABORT request ends the command in progress on the
  * slot (answered "command aborted"), and releases a PC_to_RDR_Abort of
  * the same bSeq, or is remembered until that Abort comes. */
@@ -369,18 +416,7 @@ static void abort_request(emu_device *dev, unsigned slot, uint8_t bSeq)
 			continue;
 		}
 		/* The command in progress: failed, bError CMD_ABORTED, no data. */
-		ccid_msg m;
-		ccid_message_init(&m, p->bMessageType, p->bSlot, p->bSeq);
-		m.p.rdr.bStatus = ccid_errmap_bStatus(emu_slot_icc(&dev->slots[slot]),
-						      CCID_CMD_FAILED);
-		m.p.rdr.bError = CCID_ERR_CMD_ABORTED;
-		size_t n;
-		g_free(p->msg);
-		p->msg = g_malloc(CCID_HEADER_SIZE);
-		p->len = 0;
-		if (ccid_message_encode(&m, p->msg, CCID_HEADER_SIZE, &n) == CCID_OK)
-			p->len = n;
-		p->ready_us = now;
+		fail_pending(dev, p, CCID_ERR_CMD_ABORTED, now);
 	}
 	if (!released) {
 		dev->slots[slot].abort_ctl = true;

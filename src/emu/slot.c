@@ -51,6 +51,22 @@ void emu_slot_default_params(emu_slot *s, unsigned protocol)
 	s->protocol = protocol == 1 ? 1 : 0;
 }
 
+/* CCID 1.1 dwFeatures 0x400: "automatic IFSD exchange as first
+ * exchange (T=1)".  The reader sets the card's IFSD to its dwMaxIFSD, no
+ * larger than the blocks its own messages carry back at TPDU level (a
+ * reader that announced an IFSD it cannot carry would break its own
+ * link); at character level the blocks travel in pieces. */
+void emu_slot_auto_ifsd_locked(emu_device *dev, emu_slot *s)
+{
+	if (!s->auto_ifsd_pending)
+		return;
+	s->auto_ifsd_pending = false;
+	if (!(dev->desc.dwFeatures & CCID_FEAT_AUTO_IFSD))
+		return;
+	size_t payload = dev->facts.level == CCID_LEVEL_TPDU ? dev->msg_max - CCID_HEADER_SIZE : 0;
+	emu_card_t1_auto_ifsd(s->card, dev->desc.dwMaxIFSD, payload);
+}
+
 static emu_event_state slot_state(const emu_slot *s)
 {
 	if (s->card == NULL)
@@ -151,6 +167,7 @@ void emu_slot_remove_locked(emu_device *dev, unsigned slot, emu_event_source sou
 	s->powered = false;
 	s->clock_stopped = false;
 	emu_slot_default_params(s, 0);
+	emu_pipe_card_gone_locked(dev, slot);
 	presence_edge(dev, slot, source);
 }
 

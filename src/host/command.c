@@ -155,6 +155,29 @@ static host_wait *route(host_reader *r, host_wait *self, size_t len)
 	return self;
 }
 
+/* The commands whose answer comes from the card (CCID 1.1 §6.1): an
+ * answer to one of them for a card that left is no answer. */
+static bool card_command(uint8_t type)
+{
+	return type == CCID_PC_TO_RDR_XFR_BLOCK || type == CCID_PC_TO_RDR_SECURE ||
+	       type == CCID_PC_TO_RDR_ICC_POWER_ON;
+}
+
+/* Whether a removal of slot was seen since the count was `before`
+ * (r->lock held). */
+static bool removed_since(const host_reader *r, unsigned slot, unsigned before)
+{
+	return slot < r->iface.facts.slot_count && r->removals[slot] != before;
+}
+
+unsigned host_removals(host_reader *r, unsigned slot)
+{
+	g_mutex_lock(&r->lock);
+	unsigned n = slot < r->iface.facts.slot_count ? r->removals[slot] : 0;
+	g_mutex_unlock(&r->lock);
+	return n;
+}
+
 /* Judges one message for w (r->lock held). */
 static void judge(host_reader *r, host_wait *w, size_t len)
 {
@@ -172,8 +195,11 @@ static void judge(host_reader *r, host_wait *w, size_t len)
 	}
 	if (rc == CCID_R_TIME_EXTENSION) {
 		/* bError is the multiplier of the read timeout (CCID 1.1
-		 * §6.2.6); the cap still holds. */
+		 * §6.2.6); the cap still holds.  Its bmICCStatus is the slot's
+		 * now: no ICC means the card left during the command. */
 		r->stats.time_extensions++;
+		if (ccid_errmap_icc(w->rsp->p.rdr.bStatus) == CCID_R_ICC_ABSENT)
+			w->card_left = true;
 		w->deadline = MIN(w->hard_end, after_ms(g_get_monotonic_time(), w->timeout_ms,
 							 ccid_message_time_extension(w->rsp)));
 		return;
@@ -181,6 +207,9 @@ static void judge(host_reader *r, host_wait *w, size_t len)
 	if (rc == CCID_OK)
 		rc = ccid_errmap_result(w->cmd->bMessageType, CCID_OK, w->rsp->p.rdr.bStatus,
 					w->rsp->p.rdr.bError);
+	if (rc == CCID_OK && card_command(w->cmd->bMessageType) &&
+	    (w->card_left || removed_since(r, w->cmd->bSlot, w->removals)))
+		rc = CCID_R_ICC_ABSENT;
 	w->done = true;
 	w->rc = rc;
 }
@@ -322,7 +351,9 @@ static int exchange(host_reader *r, ccid_msg *cmd, uint8_t *buf, size_t cap, cci
 	cmd->bSeq = next_seq(r);
 	r->stats.commands++;
 	*w = (host_wait){ .cmd = cmd, .buf = buf, .cap = cap, .rsp = rsp,
-			  .timeout_ms = timeout_ms, .hard_end = hard_end };
+			  .timeout_ms = timeout_ms, .hard_end = hard_end,
+			  .removals = cmd->bSlot < r->iface.facts.slot_count
+					      ? r->removals[cmd->bSlot] : 0 };
 	host_trace_fn trace = r->trace;
 	void *trace_data = r->trace_data;
 	g_mutex_unlock(&r->lock);

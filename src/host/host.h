@@ -157,9 +157,25 @@ int host_slot_protocol(const host_reader *r, unsigned slot);
 uint8_t host_slot_fidi(const host_reader *r, unsigned slot);
 const ccid_t1_host *host_slot_t1(const host_reader *r, unsigned slot);
 
-/* One APDU at the reader's exchange level and the card's protocol. */
+/* One APDU at the reader's exchange level and the card's protocol.
+ * Beyond the results of the engines (ccid/t0.h, t1.h, exchange.h):
+ * CCID_E_READER_LIMIT when the reader cannot carry the APDU at all (one
+ * message of dwMaxCCIDMessageLength cannot hold what its level cannot
+ * split; nothing was sent), with host_slot_why() saying what and why;
+ * CCID_R_ICC_ABSENT when the card left while the APDU ran (the reader
+ * reported no card in a time extension or a NotifySlotChange), whatever
+ * answer came after: an answer for a card that is gone is no answer
+ * (CCID 1.1 §6.2.6, bmICCStatus). */
 int host_slot_transmit(host_reader *r, unsigned slot, const uint8_t *apdu, size_t len,
 		       uint8_t *rsp, size_t cap, size_t *rsp_len);
+/* Why the slot's last transmit failed, in words, for the log line of the
+ * caller ("" when its result says it all).  Valid until the next
+ * transmit on the slot; the caller runs one command per slot at a time. */
+#define HOST_WHY_MAX 192
+const char *host_slot_why(const host_reader *r, unsigned slot);
+/* dwMaxCCIDMessageLength as the engine uses it: the descriptor's, or the
+ * quirk table's for firmware that takes more than it declares. */
+uint32_t host_reader_message_length(const host_reader *r);
 
 /* Escape (PC_to_RDR_Escape) and Secure (PC_to_RDR_Secure, abData as the
  * PIN structure of CCID 1.1 §6.1.11). */

@@ -41,3 +41,19 @@ tests_unit_test_host_abort_SOURCES = tests/unit/test_host_abort.c tests/unit/hos
 tests_unit_test_host_abort_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_host_abort_LDADD = $(HOST_EMU_LDADD)
 TESTS += tests/unit/test_host_abort
+
+# Issue 17: the whole catalogue, every slot, protocol, case and length
+# (two threads); its table is doc/catalogue.md's (`make catalogue-doc`).
+check_PROGRAMS += tests/unit/test_host_sweep
+tests_unit_test_host_sweep_SOURCES = tests/unit/test_host_sweep.c tests/unit/host_emu_fixture.h
+tests_unit_test_host_sweep_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_host_sweep_LDADD = $(HOST_EMU_LDADD)
+TESTS += tests/unit/test_host_sweep
+
+# Issue 17: a card removed before or during its command, at every level,
+# in both modes, from a reader that fails it and one that answers anyway.
+check_PROGRAMS += tests/unit/test_host_removal
+tests_unit_test_host_removal_SOURCES = tests/unit/test_host_removal.c tests/unit/host_emu_fixture.h
+tests_unit_test_host_removal_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_host_removal_LDADD = $(HOST_EMU_LDADD)
+TESTS += tests/unit/test_host_removal

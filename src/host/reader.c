@@ -98,7 +98,8 @@ host_reader *host_reader_open(transport t, char *why, size_t why_len)
 					       r->info.bcdDevice);
 	r->iface.facts.level = ccid_quirks_level(q, r->iface.facts.level);
 	r->quirk_flags = q != NULL ? q->flags : 0;
-	r->limits.dwMaxCCIDMessageLength = d->dwMaxCCIDMessageLength;
+	r->msg_max = ccid_quirks_message_length(q, d->dwMaxCCIDMessageLength);
+	r->limits.dwMaxCCIDMessageLength = r->msg_max;
 	r->limits.bMaxSlotIndex = d->bMaxSlotIndex;
 	read_list(r, CCID_REQ_GET_DATA_RATES, d->bNumDataRatesSupported, r->rates, &r->n_rates);
 	read_list(r, CCID_REQ_GET_CLOCK_FREQUENCIES, d->bNumClockSupported, r->clocks,
@@ -106,7 +107,8 @@ host_reader *host_reader_open(transport t, char *why, size_t why_len)
 	r->slots = g_new0(host_slot, r->iface.facts.slot_count);
 	for (unsigned i = 0; i < r->iface.facts.slot_count; i++)
 		r->slots[i].protocol = -1;
-	r->scratch_cap = d->dwMaxCCIDMessageLength;
+	r->removals = g_new0(unsigned, r->iface.facts.slot_count);
+	r->scratch_cap = r->msg_max;
 	r->scratch = g_malloc(r->scratch_cap);
 	r->max_busy = MAX(1u, d->bMaxCCIDBusySlots);
 	host_command_init(r);
@@ -124,8 +126,19 @@ void host_reader_close(host_reader *r)
 	g_mutex_clear(&r->out_lock);
 	g_cond_clear(&r->cond);
 	g_free(r->slots);
+	g_free(r->removals);
 	g_free(r->scratch);
 	g_free(r);
+}
+
+uint32_t host_reader_message_length(const host_reader *r)
+{
+	return r->msg_max;
+}
+
+size_t host_payload_max(const host_reader *r)
+{
+	return r->msg_max > CCID_HEADER_SIZE ? r->msg_max - CCID_HEADER_SIZE : 0;
 }
 
 const ccid_interface *host_reader_interface(const host_reader *r)

@@ -15,6 +15,9 @@ typedef struct host_slot {
 	int protocol;		/* -1 until chosen */
 	uint8_t fidi;		/* Fi/Di in force (TA1 byte form) */
 	ccid_t1_host t1;
+	/* Why the last transmit failed, when the reason is more than its
+	 * result (host_slot_why); written with the slot's gate held. */
+	char why[HOST_WHY_MAX];
 } host_slot;
 
 /* What a gate holder owns: set and read only with the gate held. */
@@ -38,6 +41,11 @@ typedef struct host_wait {
 	unsigned stale;
 	bool done;
 	int rc;			/* when done */
+	/* The card left while this command ran: a time extension said no
+	 * ICC, or a NotifySlotChange reported the slot emptied (removals at
+	 * the start below).  An answer for it is refused. */
+	bool card_left;
+	unsigned removals;
 } host_wait;
 
 #define HOST_ABANDONED 16	/* bSeq of aborted commands remembered */
@@ -55,6 +63,9 @@ struct host_reader {
 	unsigned cap_ms;
 	unsigned pin_cap_ms;
 	uint32_t quirk_flags;	/* CCID_QUIRK_* of this reader, 0 for most */
+	/* dwMaxCCIDMessageLength as used: the descriptor's, or the quirk
+	 * table's for firmware that takes more than it declares. */
+	uint32_t msg_max;
 	unsigned max_busy;	/* bMaxCCIDBusySlots, at least 1 */
 	host_slot *slots;	/* facts.slot_count of them */
 
@@ -83,10 +94,23 @@ struct host_reader {
 	size_t rx_cap;
 	uint16_t abandoned[HOST_ABANDONED];	/* bSlot << 8 | bSeq, 0xFFFF: free */
 	unsigned abandoned_next;
+	/* Removals seen per slot (a NotifySlotChange with the slot's changed
+	 * bit and no card, CCID 1.1 §6.3.1), counted by host_interrupt_wait;
+	 * a command compares the count at its end with the one at its
+	 * start.  Under r->lock. */
+	unsigned *removals;
 };
 
 /* Sends S(IFS) with ifsd on a TPDU-level T=1 link (xfr.c). */
 int host_t1_negotiate(host_reader *r, unsigned slot, unsigned ifsd);
+
+/* The abData one message carries (r->msg_max less the header). */
+size_t host_payload_max(const host_reader *r);
+/* Writes why the slot's last transmit failed (host_slot_why). */
+void host_slot_set_why(host_reader *r, unsigned slot, const char *fmt, ...)
+	G_GNUC_PRINTF(3, 4);
+/* The removals of slot seen so far (r->lock taken). */
+unsigned host_removals(host_reader *r, unsigned slot);
 
 /* ---- command.c ---- */
 void host_command_init(host_reader *r);

@@ -1,6 +1,7 @@
 /* ccidlab — slots: status, power, and the choice of protocol. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include "ccid/errmap.h"
@@ -13,6 +14,22 @@
 static host_slot *slot_of(host_reader *r, unsigned slot)
 {
 	return slot < r->iface.facts.slot_count ? &r->slots[slot] : NULL;
+}
+
+void host_slot_set_why(host_reader *r, unsigned slot, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (slot >= r->iface.facts.slot_count)
+		return;
+	va_start(ap, fmt);
+	g_vsnprintf(r->slots[slot].why, sizeof r->slots[slot].why, fmt, ap);
+	va_end(ap);
+}
+
+const char *host_slot_why(const host_reader *r, unsigned slot)
+{
+	return slot < r->iface.facts.slot_count ? r->slots[slot].why : "";
 }
 
 int host_slot_status(host_reader *r, unsigned slot, ccid_icc_status *icc)
@@ -239,25 +256,58 @@ static int set_parameters(host_reader *r, unsigned slot, unsigned protocol, uint
 	return rc;
 }
 
+/* The IFSD the link can run with (ISO 7816-3 §11.4.2): what the reader
+ * takes (dwMaxIFSD, at most 254; 32, the default, when it says 0) and, at
+ * TPDU level, no more than one message carries: the card's I-blocks come
+ * back whole in one DataBlock (CCID 1.1 §6.1.4), so INF may not pass
+ * dwMaxCCIDMessageLength less the CCID header, the prologue and the
+ * epilogue.  0: not even an empty block fits. */
+static unsigned ifsd_bound(const host_reader *r, ccid_t1_edc edc)
+{
+	uint32_t max_ifsd = r->iface.desc.dwMaxIFSD;
+	unsigned bound = max_ifsd == 0 ? CCID_T1_DEFAULT_IFS : MIN(max_ifsd, CCID_T1_MAX_INF);
+
+	if (r->iface.facts.level == CCID_LEVEL_TPDU)
+		bound = MIN(bound, (unsigned)ccid_t1_max_inf(host_payload_max(r), edc));
+	return bound;
+}
+
+/* IFSC is the card's (the ATR's first TA for T=1); our blocks stay under
+ * the reader's bound as well, in the T=1 engine (xfer max_payload).  IFSD
+ * is ours to choose: with automatic IFSD exchange (dwFeatures 0x400) the
+ * reader told the card dwMaxIFSD itself, which is kept when the reader
+ * can carry such blocks; otherwise, and without the feature whenever the
+ * bound is not the default 32, S(IFS request) sets it (§11.6.2.2 rule 4;
+ * libccid negotiates dwMaxIFSD unbounded, doc/catalogue.md compares). */
 static int start_t1(host_reader *r, unsigned slot)
 {
 	host_slot *s = &r->slots[slot];
 	const ccid_class_desc *d = &r->iface.desc;
 	unsigned ifsc = s->parsed.ifsc ? s->parsed.ifsc : CCID_ATR_DEFAULT_IFSC;
 	ccid_t1_edc edc = s->parsed.edc_crc ? CCID_T1_EDC_CRC : CCID_T1_EDC_LRC;
-	unsigned max_ifsd = d->dwMaxIFSD > 254 ? 254 : d->dwMaxIFSD;
+	bool apdu = apdu_level(r);
+	unsigned bound = apdu ? CCID_T1_MAX_INF : ifsd_bound(r, edc);
 
-	if (ifsc > 254)
-		ifsc = 254;
-	/* With automatic IFSD exchange the reader has already sent S(IFS). */
-	unsigned ifsd = (d->dwFeatures & CCID_FEAT_AUTO_IFSD) && max_ifsd ? max_ifsd
-									    : CCID_T1_DEFAULT_IFS;
-	int rc = ccid_t1_host_init(&s->t1, ifsc, ifsd, edc);
-	if (rc != CCID_OK || r->iface.facts.level != CCID_LEVEL_TPDU)
+	if (bound == 0) {
+		host_slot_set_why(r, slot,
+				  "T=1 needs a block of %zu bytes; dwMaxCCIDMessageLength %u "
+				  "leaves %zu for it",
+				  3 + ccid_edc_size(edc) + 1, r->msg_max, host_payload_max(r));
+		return CCID_E_READER_LIMIT;
+	}
+	if (ifsc > CCID_T1_MAX_INF)
+		ifsc = CCID_T1_MAX_INF;
+	/* What the card believes now: 32, or what the reader sent it. */
+	unsigned told = CCID_T1_DEFAULT_IFS;
+	if (d->dwFeatures & CCID_FEAT_AUTO_IFSD)
+		told = d->dwMaxIFSD == 0 ? CCID_T1_DEFAULT_IFS : MIN(d->dwMaxIFSD, CCID_T1_MAX_INF);
+	int rc = ccid_t1_host_init(&s->t1, ifsc, told, edc);
+	if (rc != CCID_OK || apdu)
 		return rc;
-	if (!(d->dwFeatures & CCID_FEAT_AUTO_IFSD) && max_ifsd > CCID_T1_DEFAULT_IFS)
-		return host_t1_negotiate(r, slot, max_ifsd);
-	return CCID_OK;
+	bool reader_did = (d->dwFeatures & CCID_FEAT_AUTO_IFSD) && told <= bound;
+	if (reader_did || bound == told)
+		return CCID_OK;
+	return host_t1_negotiate(r, slot, bound);
 }
 
 int host_slot_set_protocol(host_reader *r, unsigned slot, unsigned protocol)
@@ -268,6 +318,7 @@ int host_slot_set_protocol(host_reader *r, unsigned slot, unsigned protocol)
 
 	if (s == NULL)
 		return CCID_E_BAD_SLOT;
+	s->why[0] = '\0';
 	if (s->atr_len == 0)
 		return CCID_R_ICC_INACTIVE;
 	if (protocol > 1 || !(d->dwProtocols & (1u << protocol)))

@@ -63,8 +63,9 @@ RESPONSECODE IFDHSetProtocolParameters(DWORD Lun, DWORD Protocol, UCHAR Flags, U
 	if (rc == CCID_E_UNSUPPORTED)
 		return IFD_PROTOCOL_NOT_SUPPORTED;
 	if (rc != CCID_OK)
-		ifd_error("reader %u slot %u: T=%u: %s", r->number, LUN_SLOT(Lun), t,
-			  ccid_result_name(rc));
+		ifd_error("reader %u slot %u: T=%u: %s%s%s", r->number, LUN_SLOT(Lun), t,
+			  ccid_result_name(rc), *host_slot_why(r->host, LUN_SLOT(Lun)) ? ": " : "",
+			  host_slot_why(r->host, LUN_SLOT(Lun)));
 	return ifd_result(rc);
 }
 
@@ -128,8 +129,14 @@ RESPONSECODE IFDHTransmitToICC(DWORD Lun, SCARD_IO_HEADER SendPci, PUCHAR TxBuff
 	int rc = host_slot_transmit(r->host, LUN_SLOT(Lun), TxBuffer, TxLength, RxBuffer, cap,
 				    &got);
 	if (rc != CCID_OK) {
-		ifd_info("reader %u slot %u: transmit: %s", r->number, LUN_SLOT(Lun),
-			 ccid_result_name(rc));
+		const char *why = host_slot_why(r->host, LUN_SLOT(Lun));
+		/* A refusal is the tester's to read at the default level. */
+		if (rc == CCID_E_READER_LIMIT)
+			ifd_error("reader %u slot %u: transmit: %s: %s", r->number, LUN_SLOT(Lun),
+				  ccid_result_name(rc), why);
+		else
+			ifd_info("reader %u slot %u: transmit: %s%s%s", r->number, LUN_SLOT(Lun),
+				 ccid_result_name(rc), *why ? ": " : "", why);
 		return ifd_result(rc);
 	}
 	*RxLength = (DWORD)got;

@@ -73,7 +73,10 @@ static long reader_new(unsigned n, const char *devname, ifd_reader **out)
 	r->devname = g_strdup(devname);
 	g_mutex_init(&r->ev_lock);
 	g_cond_init(&r->ev_cond);
-	long rc = dn.scheme == IFD_DEVNAME_USB ? ifd_usb_open(r, dn.text) : ifd_emu_open(r, dn.text);
+	/* The emulator parses the DEVICENAME again, quotes and all: what only
+	 * quoting allows (a space in a path, a '+' in a catalogue name) would
+	 * be refused in the unquoted text. */
+	long rc = dn.scheme == IFD_DEVNAME_USB ? ifd_usb_open(r, dn.text) : ifd_emu_open(r, devname);
 	if (rc != IFD_SUCCESS) {
 		reader_free(r);
 		return rc;

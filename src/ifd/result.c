@@ -19,7 +19,15 @@ long ifd_result(int rc)
 	case CCID_R_ICC_ABSENT:
 		return IFD_ICC_NOT_PRESENT;
 	case CCID_E_BUFFER:
+		/* Only ever the caller's receive buffer (pcscd: "insufficient
+		 * buffer"); a reader that cannot carry a command is below. */
 		return IFD_ERROR_INSUFFICIENT_BUFFER;
+	case CCID_E_READER_LIMIT:
+		/* The reader cannot carry the APDU: nothing was sent, and
+		 * IFDHTransmitToICC has no finer code than "communication
+		 * error" (the reference driver answers the same for a command
+		 * over dwMaxCCIDMessageLength); the log line says why. */
+		return IFD_COMMUNICATION_ERROR;
 	case CCID_E_PPS:
 		return IFD_ERROR_PTS_FAILURE;
 	case CCID_E_UNSUPPORTED:

@@ -57,7 +57,7 @@ int cli_fault_main(int argc, char **argv)
 			   "the reader (every slot) and clear clears everything.  Kinds: "
 			   "mute-power-on, bad-atr, slow:MS, fail:bError, wrong-seq, wrong-slot, "
 			   "truncate, long-length, garbage, timeout, device-gone, remove-in-xfr, "
-			   "spurious-notify, drop-notify, hw-error.  @COUNT: for the next COUNT "
+			   "spurious-notify, drop-notify, hw-error, ghost-answer.  @COUNT: for the next COUNT "
 			   "commands only.  usbsim devices also take USB transfer faults, "
 			   "KIND[/PIPE][:ARG][@COUNT]: stall, nak, short:BYTES, zlp, babble, "
 			   "disconnect:MS on bulk-in (default), bulk-out, interrupt or control "

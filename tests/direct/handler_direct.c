@@ -52,9 +52,12 @@ static void ok(int cond, const char *fmt, ...)
 		failed = 1;
 }
 
+/* The protocol the card runs (0 or 1: what pcscd hands the handler). */
+static int card_t = 1;
+
 #ifdef HANDLER_PROVIDES_LOG
 /* pcscd's log functions, as the driver finds them in its host program. */
-static int log_lines, log_ccidlab_lines;
+static int log_lines, log_ccidlab_lines, log_limit_lines;
 
 void log_msg(const int priority, const char *fmt, ...)
 {
@@ -67,6 +70,8 @@ void log_msg(const int priority, const char *fmt, ...)
 	__atomic_add_fetch(&log_lines, 1, __ATOMIC_RELAXED);
 	if (strncmp(line, "ccidlab: ", 9) == 0)
 		__atomic_add_fetch(&log_ccidlab_lines, 1, __ATOMIC_RELAXED);
+	if (strstr(line, "over the reader's message size") != NULL)
+		__atomic_add_fetch(&log_limit_lines, 1, __ATOMIC_RELAXED);
 	(void)priority;
 }
 
@@ -128,7 +133,7 @@ static long xmit(const driver *d, const unsigned char *cmd, size_t len, unsigned
 {
 	/* pcscd hands the IFD handler 1 for T=1 (0 for T=0), not the
 	 * SCARD_PROTOCOL_* bit. */
-	SCARD_IO_HEADER send = { 1, 0 }, recv = { 0, 0 };
+	SCARD_IO_HEADER send = { (DWORD)card_t, 0 }, recv = { 0, 0 };
 	DWORD got = RSP_CAP;
 
 	if (d->transmit(LUN, send, (PUCHAR)cmd, (DWORD)len, rsp, &got, &recv) != IFD_SUCCESS)
@@ -197,6 +202,47 @@ static int sweep(const driver *d, const size_t *lens, size_t n_lens, int ext, un
 					got);
 		}
 	return bad;
+}
+
+/* Issue 17, a T=0 card behind a TPDU reader of 64-byte messages (54 of
+ * data): what fits goes, a command TPDU that does not is refused with
+ * IFD_COMMUNICATION_ERROR (never IFD_ERROR_INSUFFICIENT_BUFFER, the
+ * caller's buffer) and a log line that says why, and a case 4's long
+ * answer comes by GET RESPONSE in pieces. */
+static void small_reader(const driver *d)
+{
+	unsigned char *cmd = malloc(RSP_CAP + 16), *rsp = malloc(RSP_CAP);
+	SCARD_IO_HEADER send = { 0, 0 }, recv = { 0, 0 };
+	static const unsigned char select[] = { 0x00, 0xA4, 0x04, 0x00, 0x06,
+						0xA0, 0x00, 0x00, 0x00, 0x18, 0xFF };
+
+	if (cmd == NULL || rsp == NULL)
+		goto out;
+	ok(sw_ok(rsp, xmit(d, select, sizeof select, rsp), 2), "SELECT readertest: 90 00");
+	size_t len = build(cmd, 0x32, 49, 1, 0, 0);
+	ok(sw_ok(rsp, xmit(d, cmd, len, rsp), 2), "case 3 Lc 49 (a 54-byte TPDU): 90 00");
+	len = build(cmd, 0x32, 50, 1, 0, 0);
+	DWORD got = RSP_CAP;
+	RESPONSECODE rc = d->transmit(LUN, send, cmd, (DWORD)len, rsp, &got, &recv);
+	ok(rc == IFD_COMMUNICATION_ERROR && got == 0,
+	   "case 3 Lc 50 (a 55-byte TPDU): IFD_COMMUNICATION_ERROR, nothing back (was %ld)",
+	   (long)rc);
+#ifdef HANDLER_PROVIDES_LOG
+	ok(__atomic_load_n(&log_limit_lines, __ATOMIC_RELAXED) == 1,
+	   "one log line says the APDU is over the reader's message size");
+#endif
+	/* Case 4: 16 bytes in, 200 out, the answer in GET RESPONSE pieces. */
+	len = build(cmd, 0x36, 16, 1, 0, 0);
+	cmd[2] = 0x00, cmd[3] = 200;
+	cmd[len++] = 200;
+	long n = xmit(d, cmd, len, rsp);
+	int good = sw_ok(rsp, n, 202);
+	for (long i = 0; good && i < 200; i++)
+		good = rsp[i] == (unsigned char)i;
+	ok(good, "case 4 Lc 16 Ne 200: 200 bytes through 54-byte messages, 90 00 (%ld)", n);
+out:
+	free(cmd);
+	free(rsp);
 }
 
 static void apdus(const driver *d, int ext)
@@ -271,13 +317,14 @@ static void power(const driver *d)
 	rc = d->get_caps(LUN, SCARD_ATTR_ATR_STRING, &attr_len, attr);
 	ok(rc == IFD_SUCCESS && attr_len == atr_len && memcmp(atr, attr, atr_len) == 0,
 	   "SCARD_ATTR_ATR_STRING is the power-up ATR");
-	rc = d->set_proto(LUN, SCARD_PROTOCOL_T1, 0, 0, 0, 0);
-	ok(rc == IFD_SUCCESS, "IFDHSetProtocolParameters(T=1)");
+	DWORD want = card_t ? SCARD_PROTOCOL_T1 : SCARD_PROTOCOL_T0;
+	rc = d->set_proto(LUN, want, 0, 0, 0, 0);
+	ok(rc == IFD_SUCCESS, "IFDHSetProtocolParameters(T=%d)", card_t);
 	UCHAR proto[4];
 	DWORD plen = sizeof proto;
 	rc = d->get_caps(LUN, SCARD_ATTR_CURRENT_PROTOCOL_TYPE, &plen, proto);
-	ok(rc == IFD_SUCCESS && plen == 4 && proto[0] == SCARD_PROTOCOL_T1,
-	   "SCARD_ATTR_CURRENT_PROTOCOL_TYPE: T=1");
+	ok(rc == IFD_SUCCESS && plen == 4 && proto[0] == want,
+	   "SCARD_ATTR_CURRENT_PROTOCOL_TYPE: T=%d", card_t);
 }
 
 /* `ccidlab ACTION --socket SOCK NAME [ARGS]`, or the stop function, from
@@ -366,11 +413,15 @@ int main(int argc, char **argv)
 	stop_fn stop = NULL;
 
 	if (argc < 5 || argc > 6) {
-		fprintf(stderr, "usage: %s DRIVER DEVICENAME CTL_SOCKET CTL_NAME [ext]\n", argv[0]);
+		fprintf(stderr, "usage: %s DRIVER DEVICENAME CTL_SOCKET CTL_NAME [ext|t0-small]\n",
+			argv[0]);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	int ext = argc == 6 && strcmp(argv[5], "ext") == 0;
+	int small = argc == 6 && strcmp(argv[5], "t0-small") == 0;
+	if (small)
+		card_t = 0;
 	if (!load(argv[1], &d))
 		goto done;
 	if (strncmp(argv[2], "usb:", 4) == 0)
@@ -388,7 +439,10 @@ int main(int argc, char **argv)
 	ok(d.presence(LUN) == IFD_ICC_PRESENT, "100 ms later: still present, no phantom edge");
 	capabilities(&d, &wait, &stop);
 	power(&d);
-	apdus(&d, ext);
+	if (small)
+		small_reader(&d);
+	else
+		apdus(&d, ext);
 	if (wait != NULL && stop != NULL)
 		events(&d, wait, stop, argv[3], argv[4]);
 	UCHAR atr[MAX_ATR_SIZE];

@@ -7,7 +7,12 @@
  *   header[0] flags: b0 CRC (else LRC), b1 negotiate IFSD first,
  *             b2 fix each message's EDC (so the fuzzer reaches the
  *             protocol rules rather than the checksum), b3 the card asks
- *             for time on each APDU, b4 NAD 0x12 (host) / 0x12 (card)
+ *             for time on each APDU, b4 NAD 0x12 (host) / 0x12 (card),
+ *             b5 the host's blocks cross a character-level reader
+ *             (t1_char.c: the messages are the characters the reader
+ *             hands back, cut to what each exchange asks for), b6 the
+ *             reader's messages are small (xfer max_payload 4 + IFSD % 64:
+ *             chunks under it, or CCID_E_READER_LIMIT) (issue 17)
  *   header[1] IFSC, header[2] IFSD (0 reads as 1, 255 as 254)
  *   header[3] APDU length: n < 200 is n bytes, else (n - 200) * 1200
  *
@@ -27,6 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum {
 	F_CRC = 0x01, F_NEGOTIATE = 0x02, F_FIX_EDC = 0x04, F_WTX = 0x08, F_NAD = 0x10,
+	F_CHARS = 0x20, F_SMALL = 0x40,
 };
 
 #define MSG_LOST 0xFFFF
@@ -101,6 +107,17 @@ static int feed_exchange(void *ctx, const uint8_t *tx, size_t tx_len, uint32_t h
 	return rc;
 }
 
+/* Character level: each message is what one exchange hands back, cut to
+ * the count asked for (hint). */
+static int feed_chars(void *ctx, const uint8_t *tx, size_t tx_len, uint32_t hint, uint8_t *rx,
+		      size_t cap, size_t *rx_len)
+{
+	int rc = feed_exchange(ctx, tx, tx_len, hint, rx, cap, rx_len);
+	if (rc == CCID_OK && *rx_len > hint)
+		*rx_len = hint;
+	return rc;
+}
+
 static unsigned wtx_total;
 
 static void feed_wtx(void *ctx, unsigned multiplier)
@@ -119,7 +136,13 @@ static unsigned clamp_ifs(uint8_t v)
 static void host_pass(const uint8_t *hdr, const uint8_t *body, size_t left)
 {
 	feed f = { body, left, hdr[0], (hdr[0] & F_CRC) ? CCID_T1_EDC_CRC : CCID_T1_EDC_LRC };
-	ccid_xfer x = { feed_exchange, feed_wtx, &f };
+	ccid_xfer direct = { feed_exchange, feed_wtx, &f, 0 };
+	size_t small = (hdr[0] & F_SMALL) ? 4 + (size_t)hdr[2] % 64 : 0;
+	ccid_xfer chars = { feed_chars, feed_wtx, &f, small };
+	ccid_t1_char tc;
+	ccid_xfer x = (hdr[0] & F_CHARS) ? ccid_t1_char_xfer(&tc, &chars, f.edc) : direct;
+	if (!(hdr[0] & F_CHARS))
+		x.max_payload = small;
 	ccid_t1_host h;
 	if (ccid_t1_host_init(&h, clamp_ifs(hdr[1]), CCID_T1_DEFAULT_IFS, f.edc) != CCID_OK)
 		abort();
@@ -137,6 +160,10 @@ static void host_pass(const uint8_t *hdr, const uint8_t *body, size_t left)
 		int rc = ccid_t1_host_transceive(&h, &x, apdu_buf, len, rsp_buf, sizeof rsp_buf, &got);
 		if (rc == CCID_OK && got > sizeof rsp_buf)
 			abort();
+		if (rc == CCID_E_READER_LIMIT && ccid_t1_max_inf(x.max_payload, f.edc) != 0)
+			abort();
+		if (rc == CCID_E_READER_LIMIT)
+			break;	/* nothing can be sent: no input is used */
 		if (rc == CCID_E_DEAD)
 			ccid_t1_host_reset(&h);
 		if (h.ns > 1 || h.nr > 1 || h.ifsc < 1 || h.ifsc > 254 || h.ifsd < 1 || h.ifsd > 254)

@@ -56,6 +56,16 @@ for prog in handler_direct_log handler_direct; do
 	direct "$prog usb extended" $prog "$shim" usb:1209/0002:libusb-1.0:1:4:0 usbsim ext ext
 	direct "$prog emu APDU-level" $prog "" emu:generic-apdu-irq:card=readertest@t1:name=e1 driver e1
 	direct "$prog emu extended" $prog "" emu:generic-ext-multi:slots=1:card=readertest@t1:name=e2 driver e2 ext
+	# Issue 17: a TPDU reader of 64-byte messages: T=1 at every length,
+	# T=0 within what one message carries, the rest refused with a reason.
+	direct "$prog emu 64-byte TPDU reader, T=1" $prog "" \
+		emu:Elatec_TWN4_SmartCard_NFC.txt:card=readertest@t1:name=e3 driver e3
+	direct "$prog emu 64-byte TPDU reader, T=0" $prog "" \
+		emu:Elatec_TWN4_SmartCard_NFC.txt:card=readertest@t0:name=e4 driver e4 t0-small
+	[ "$prog" = handler_direct_log ] ||
+		check "$prog emu 64-byte TPDU reader, T=0: the refusal's log line says why" \
+			grep -q "over the reader's message size: case 3S of 55 bytes, TPDU 55 bytes: one message of this reader carries 54 bytes" \
+			"$WORK/err-$run"
 done
 echo "1..$tap_n"
 finish

@@ -974,7 +974,12 @@ static void test_quirk_table_entries_are_sound(void)
 			      t[i].level == CCID_LEVEL_CHARACTER || t[i].level == CCID_LEVEL_TPDU ||
 			      t[i].level == CCID_LEVEL_SHORT_APDU ||
 			      t[i].level == CCID_LEVEL_EXTENDED_APDU);
-		g_assert_true(t[i].level != CCID_QUIRK_LEVEL_KEEP || t[i].flags != 0);
+		g_assert_true(t[i].level != CCID_QUIRK_LEVEL_KEEP || t[i].flags != 0 ||
+			      t[i].message_length != 0);
+		/* A message size quirk raises the declared size to a whole short
+		 * APDU's (10 + 261), never past a sane bound. */
+		g_assert_true(t[i].message_length == 0 ||
+			      (t[i].message_length >= 271 && t[i].message_length <= 65554));
 		/* No entry is shadowed by an earlier one. */
 		g_assert_true(ccid_quirks_find(t[i].idVendor, t[i].idProduct,
 					       t[i].bcdDevice_min) == &t[i]);
@@ -999,17 +1004,45 @@ static void test_quirks_override_the_level_by_vid_pid_and_bcd(void)
 	g_assert_cmpuint(ccid_quirks_level(q, CCID_LEVEL_CHARACTER), ==, CCID_LEVEL_CHARACTER);
 }
 
+/* The quirk of a readers.tsv row (bcd_device printed "major.minor" hex). */
+static const ccid_quirk *row_quirk(gchar **row)
+{
+	g_auto(GStrv) bcd = g_strsplit(col(row, "bcd_device"), ".", 2);
+	guint16 bcdDevice = (guint16)(strtoul(bcd[0], NULL, 16) << 8 |
+				      strtoul(bcd[1] ? bcd[1] : "0", NULL, 16));
+	return ccid_quirks_find((guint16)col_u(row, "vid"), (guint16)col_u(row, "pid"), bcdDevice);
+}
+
+/* Issue 17: the SCM firmware that reports 263 carries a whole short APDU;
+ * the quirk table says so for every such reader of the collection, and
+ * only for readers that declare 263. */
+static void test_quirks_raise_the_scm_263_message_size(void)
+{
+	guint raised = 0;
+	for (guint i = 0; i < tsv_data->rows->len; i++) {
+		gchar **row = g_ptr_array_index(tsv_data->rows, i);
+		const ccid_quirk *q = row_quirk(row);
+		guint declared = col_u(row, "dwMaxCCIDMessageLength");
+		guint used = ccid_quirks_message_length(q, declared);
+		/* ICCD interfaces (bInterfaceProtocol 1, 2) carry no CCID
+		 * bulk messages: the ActivCard V2 is one. */
+		if (declared == 263 && col_u(row, "if_protocol") == 0)
+			g_assert_cmpuint(used, ==, 271);
+		else
+			g_assert_cmpuint(used, ==, declared);
+		raised += used != declared;
+	}
+	g_assert_cmpuint(raised, ==, 8);
+	g_assert_cmpuint(ccid_quirks_message_length(NULL, 64), ==, 64);
+}
+
 /* Every quirk keyed to a reader of readers.tsv matches that row. */
 static void test_quirks_match_their_tsv_readers(void)
 {
 	guint matched = 0;
 	for (guint i = 0; i < tsv_data->rows->len; i++) {
 		gchar **row = g_ptr_array_index(tsv_data->rows, i);
-		g_auto(GStrv) bcd = g_strsplit(col(row, "bcd_device"), ".", 2);
-		guint16 bcdDevice = (guint16)(strtoul(bcd[0], NULL, 16) << 8 |
-					      strtoul(bcd[1] ? bcd[1] : "0", NULL, 16));
-		const ccid_quirk *q = ccid_quirks_find((guint16)col_u(row, "vid"),
-						       (guint16)col_u(row, "pid"), bcdDevice);
+		const ccid_quirk *q = row_quirk(row);
 		matched += q != NULL;
 	}
 	/* OMNIKEY 3x21 and 6121, Cherry xx44 G87, D323, PN7362AU, OZ776 x2,
@@ -1063,6 +1096,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/ccid/descriptor/names/every-level-kind-and-feature-has-a-name",
 			test_every_level_kind_and_feature_has_a_name);
 	g_test_add_func("/ccid/quirks/table-entries-are-sound", test_quirk_table_entries_are_sound);
+	g_test_add_func("/ccid/quirks/scm-firmware-reporting-263-carries-271",
+			test_quirks_raise_the_scm_263_message_size);
 	g_test_add_func("/ccid/quirks/override-level-by-vid-pid-and-bcd",
 			test_quirks_override_the_level_by_vid_pid_and_bcd);
 	g_test_add_func("/ccid/quirks/match-their-tsv-readers", test_quirks_match_their_tsv_readers);

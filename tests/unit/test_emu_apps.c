@@ -215,6 +215,10 @@ static void test_readertest_case1_refuses_data(void)
 	g_autoptr(emu_card) c = readertest_selected("readertest");
 	g_assert_cmphex(cmd(c, 0x80, 0x30, 0, 0, NULL, 0, 0).sw, ==, 0x9000);
 	g_assert_cmphex(cmd(c, 0x80, 0x30, 0, 0, pattern, 1, 0).sw, ==, 0x6700);
+	/* The public applet reads the fifth byte: a short Le other than 00
+	 * is refused as well, Le 00 is not. */
+	g_assert_cmphex(cmd(c, 0x80, 0x30, 0, 0, NULL, 0, 5).sw, ==, 0x6700);
+	g_assert_cmphex(cmd(c, 0x80, 0x30, 0, 0, NULL, 0, 256).sw, ==, 0x9000);
 }
 
 static void test_readertest_case3_checks_every_byte(void)
@@ -233,9 +237,9 @@ static void test_readertest_case3_checks_every_byte(void)
 		g_assert_cmphex(cmd(c, 0x80, ins[k], 0, 0, bad, sizeof bad, 0).sw, ==, 0x6A05);
 		g_assert_cmphex(cmd(c, 0x80, ins[k], 0, 0, NULL, 0, 0).sw, ==, 0x6700);
 	}
-	/* The Le check: 32 and 21 refuse an Le, 3A does not. */
-	g_assert_cmphex(cmd(c, 0x80, 0x32, 0, 0, pattern, 4, 4).sw, ==, 0x6700);
-	g_assert_cmphex(cmd(c, 0x80, 0x21, 0, 0, pattern, 4, 4).sw, ==, 0x6700);
+	/* Issue 17: the public applet checks no Le on 32, 21 or 3A. */
+	g_assert_cmphex(cmd(c, 0x80, 0x32, 0, 0, pattern, 4, 4).sw, ==, 0x9000);
+	g_assert_cmphex(cmd(c, 0x80, 0x21, 0, 0, pattern, 4, 4).sw, ==, 0x9000);
 	g_assert_cmphex(cmd(c, 0x80, 0x3A, 0, 0, pattern, 4, 4).sw, ==, 0x9000);
 }
 
@@ -254,6 +258,10 @@ static void test_readertest_case2_returns_p1p2_bytes(void)
 	g_assert_cmphex(cmd(c, 0x80, 0x34, 0, 10, NULL, 0, 9).sw, ==, 0x6700);
 	g_assert_cmphex(cmd(c, 0x80, 0x22, 0, 10, NULL, 0, 256).sw, ==, 0x6700);
 	g_assert_cmphex(cmd(c, 0x80, 0x34, 0, 10, NULL, 0, 0).sw, ==, 0x6700);
+	/* Without an Le the runtime says 256 (issue 17): P1P2 0100 works. */
+	reply full = cmd(c, 0x80, 0x34, 0x01, 0x00, NULL, 0, 0);
+	g_assert_cmphex(full.sw, ==, 0x9000);
+	g_assert_cmpmem(full.b, full.len, pattern, 256);
 	reply r = cmd(c, 0x80, 0x3C, 0, 10, NULL, 0, 3);
 	g_assert_cmphex(r.sw, ==, 0x9000);
 	g_assert_cmpmem(r.b, r.len, pattern, 10);
@@ -274,9 +282,53 @@ static void test_readertest_case4_returns_p1p2_bytes(void)
 			}
 	uint8_t bad[4] = { 0, 1, 9, 3 };
 	g_assert_cmphex(cmd(c, 0x80, 0x36, 0, 4, bad, 4, 4).sw, ==, 0x6A02);
-	g_assert_cmphex(cmd(c, 0x80, 0x36, 0, 4, pattern, 4, 5).sw, ==, 0x6700);
-	g_assert_cmphex(cmd(c, 0x80, 0x3E, 0, 4, pattern, 4, 5).sw, ==, 0x9000);
-	g_assert_cmphex(cmd(c, 0x80, 0x36, 0, 4, pattern, 4, 0).sw, ==, 0x6700);
+	/* Issue 17: 36 takes its length from P1P2 alone: an Le that differs,
+	 * or none (a case-4 sweep sent TPDU-style), changes nothing. */
+	for (size_t k = 0; k < G_N_ELEMENTS(ins); k++) {
+		static const size_t les[] = { 0, 1, 3, 5, 256 };
+		for (size_t i = 0; i < G_N_ELEMENTS(les); i++) {
+			reply r = cmd(c, 0x80, ins[k], 0, 4, pattern, 4, les[i]);
+			g_assert_cmphex(r.sw, ==, 0x9000);
+			g_assert_cmpmem(r.b, r.len, pattern, 4);
+		}
+	}
+	/* No data: 6700, but for 3E; over 256 in a short APDU: 6F00. */
+	g_assert_cmphex(cmd(c, 0x80, 0x36, 0, 4, NULL, 0, 4).sw, ==, 0x6700);
+	g_assert_cmphex(cmd(c, 0x80, 0x3E, 0, 4, NULL, 0, 4).sw, ==, 0x9000);
+	g_assert_cmphex(cmd(c, 0x80, 0x36, 0x01, 0x01, pattern, 4, 256).sw, ==, 0x6F00);
+}
+
+/* Issue 17: an APDU-level reader in front of a T=0 card maps the APDU
+ * onto TPDUs (ISO 7816-3 §12.2), so the host sees what a real T=0 card
+ * gives: 61xx where the card says 61xx (36 sent without Le, TPDU-style),
+ * the data fetched by GET RESPONSE for a case 4 with Le, 9000 for case 2
+ * and 3.  A T=1 card gets the APDU as it is. */
+static void test_readertest_t0_card_behind_an_apdu_reader(void)
+{
+	g_autoptr(emu_card) c = readertest_selected("readertest,t0");
+	reply r = cmd(c, 0x80, 0x36, 0x00, 0x10, pattern, 0x10, 0);
+	g_assert_cmphex(r.sw, ==, 0x6110);
+	g_assert_cmpuint(r.len, ==, 0);
+	r = cmd(c, 0x80, 0x36, 0x01, 0x00, pattern, 5, 0);
+	g_assert_cmphex(r.sw, ==, 0x6100);
+	for (size_t n = 1; n <= 256; n++) {
+		size_t lc = n <= 255 ? n : 255;
+		r = cmd(c, 0x80, 0x36, (uint8_t)(n >> 8), (uint8_t)n, pattern, lc, n);
+		g_assert_cmphex(r.sw, ==, 0x9000);
+		g_assert_cmpmem(r.b, r.len, pattern, n);
+		r = cmd(c, 0x80, 0x34, (uint8_t)(n >> 8), (uint8_t)n, NULL, 0, n);
+		g_assert_cmphex(r.sw, ==, 0x9000);
+		g_assert_cmpmem(r.b, r.len, pattern, n);
+	}
+	/* The card's 6Cxx behind a wrong Le is the reader's to resend. */
+	g_autoptr(emu_card) e = card_up("echo:n=16,t0");
+	r = cmd(e, 0x80, 0xCA, 0, 0, NULL, 0, 0x20);
+	g_assert_cmphex(r.sw, ==, 0x9000);
+	g_assert_cmpmem(r.b, r.len, pattern, 16);
+	g_autoptr(emu_card) t1 = readertest_selected("readertest,t1");
+	r = cmd(t1, 0x80, 0x36, 0x00, 0x10, pattern, 0x10, 0);
+	g_assert_cmphex(r.sw, ==, 0x9000);
+	g_assert_cmpmem(r.b, r.len, pattern, 0x10);
 }
 
 static void test_readertest_extended_lengths(void)
@@ -312,15 +364,38 @@ static void test_readertest_time_request(void)
 	g_assert_cmpuint(cmd(c, 0x80, 0x30, 0, 0, NULL, 0, 0).work_ms, ==, 0);
 }
 
-static void test_readertest_pin_counter(void)
+/* The public applet's VERIFY: the "1234..." pattern at any length, no
+ * data 6700, and no retry counter. */
+static void test_readertest_verify_like_the_public_applet(void)
 {
 	g_autoptr(emu_card) c = readertest_selected("readertest");
 	static const uint8_t good[] = "12345678";
 	static const uint8_t bad[] = "12395678";
 	g_assert_cmphex(cmd(c, 0x80, 0x40, 0, 0, NULL, 0, 256).sw, ==, 0x6A88);
-	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, NULL, 0, 0).sw, ==, 0x63C3);
+	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, NULL, 0, 0).sw, ==, 0x6700);
+	for (int i = 0; i < 5; i++)
+		g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, bad, 8, 0).sw, ==, 0x6A03);
 	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, good, 8, 0).sw, ==, 0x9000);
 	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, good, 4, 0).sw, ==, 0x9000);
+	/* INS 40 dumps it as kept: header, Lc and data, the Le left out. */
+	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, good, 4, 256).sw, ==, 0x9000);
+	reply r = cmd(c, 0x80, 0x40, 0, 0, NULL, 0, 256);
+	g_assert_cmpmem(r.b, r.len, ((const uint8_t[]){ 0x80, 0x20, 0, 0, 4, '1', '2', '3', '4' }),
+			9);
+}
+
+/* With pin=, an ISO 7816-4 PIN: a retry counter that blocks. */
+static void test_readertest_pin_counter(void)
+{
+	g_autoptr(emu_card) c = readertest_selected("readertest,pin=12345678");
+	static const uint8_t good[] = "12345678";
+	static const uint8_t bad[] = "12395678";
+	g_assert_cmphex(cmd(c, 0x80, 0x40, 0, 0, NULL, 0, 256).sw, ==, 0x6A88);
+	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, NULL, 0, 0).sw, ==, 0x63C3);
+	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, good, 8, 0).sw, ==, 0x9000);
+	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, good, 4, 0).sw, ==, 0x6A04);
+	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, NULL, 0, 0).sw, ==, 0x63C2);
+	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, good, 8, 0).sw, ==, 0x9000);
 	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, bad, 8, 0).sw, ==, 0x6A03);
 	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, NULL, 0, 0).sw, ==, 0x63C2);
 	/* INS 40 dumps the last VERIFY as received. */
@@ -331,7 +406,8 @@ static void test_readertest_pin_counter(void)
 	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, good, 8, 0).sw, ==, 0x9000);
 	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, NULL, 0, 0).sw, ==, 0x63C3);
 	/* Three misses block it; a reset does not help. */
-	g_assert_cmphex(cmd(c, 0x80, 0x24, 0, 0, bad, 8, 0).sw, ==, 0x6A03);
+	static const uint8_t bad_modify[] = "1239567887654321";
+	g_assert_cmphex(cmd(c, 0x80, 0x24, 0, 0, bad_modify, 16, 0).sw, ==, 0x6A03);
 	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, bad, 8, 0).sw, ==, 0x6A03);
 	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, bad, 8, 0).sw, ==, 0x6A03);
 	g_assert_cmphex(cmd(c, 0x80, 0x20, 0, 0, NULL, 0, 0).sw, ==, 0x63C0);
@@ -569,10 +645,14 @@ int main(int argc, char **argv)
 			test_readertest_case2_returns_p1p2_bytes);
 	g_test_add_func("/emu/apps/readertest-case4-returns-p1p2-bytes",
 			test_readertest_case4_returns_p1p2_bytes);
+	g_test_add_func("/emu/apps/readertest-t0-card-behind-an-apdu-reader-answers-61xx",
+			test_readertest_t0_card_behind_an_apdu_reader);
 	g_test_add_func("/emu/apps/readertest-extended-lengths-up-to-65535",
 			test_readertest_extended_lengths);
 	g_test_add_func("/emu/apps/readertest-time-request-asks-p2-times-10ms",
 			test_readertest_time_request);
+	g_test_add_func("/emu/apps/readertest-verify-checks-the-pattern-without-a-counter",
+			test_readertest_verify_like_the_public_applet);
 	g_test_add_func("/emu/apps/readertest-pin-counter-blocks-after-three-misses",
 			test_readertest_pin_counter);
 	g_test_add_func("/emu/apps/readertest-configured-pin-and-modify",

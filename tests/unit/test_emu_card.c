@@ -278,14 +278,22 @@ static void test_t0_tpdu_wrong_le_gets_6c_then_data(void)
 	uint8_t sel[] = { 0x00, 0xA4, 0x04, 0x00, 0x06, 0xA0, 0x00, 0x00, 0x00, 0x18, 0xFF };
 	g_assert_cmpint(emu_card_t0_tpdu(c, sel, sizeof sel, resp, sizeof resp, &n, &w), ==, CCID_OK);
 	g_assert_cmphex(sw_of(n), ==, 0x9000);
-	/* Le 08 for 16 bytes: 6C10. */
+	/* Le 08 for 16 bytes: the public applet's 6700 (issue 17: its Ne
+	 * check is its own, the runtime does not turn it into 6Cxx). */
 	uint8_t t34[] = { 0x80, 0x34, 0x00, 0x10, 0x08 };
 	g_assert_cmpint(emu_card_t0_tpdu(c, t34, 5, resp, sizeof resp, &n, &w), ==, CCID_OK);
 	g_assert_cmpuint(n, ==, 2);
+	g_assert_cmphex(sw_of(n), ==, 0x6700);
+	/* The runtime's 6Cxx: an application with 16 bytes asked for 32. */
+	g_autoptr(emu_card) e = card_new("echo:n=16,t0");
+	card_reset(e, atr);
+	uint8_t t_echo[] = { 0x80, 0xCA, 0x00, 0x00, 0x20 };
+	g_assert_cmpint(emu_card_t0_tpdu(e, t_echo, 5, resp, sizeof resp, &n, &w), ==, CCID_OK);
+	g_assert_cmpuint(n, ==, 2);
 	g_assert_cmphex(sw_of(n), ==, 0x6C10);
 	/* Through the host engine: the retry with P3 = 10 brings the data. */
-	harness h = { .card = c, .lvl = L_T0_TPDU };
-	n = run(&h, 0x34, 16, 0, 8);
+	harness he = { .card = e, .lvl = L_T0_TPDU };
+	n = run(&he, 0xCA, 0, 0, 0x20);
 	g_assert_cmphex(sw_of(n), ==, 0x9000);
 	g_assert_cmpmem(resp, n - 2, pattern, 16);
 	/* Case 4 on T=0: 61xx, then GET RESPONSE. */
@@ -580,6 +588,48 @@ static void test_pps_answers(void)
 	g_assert_cmpuint(pps(t0only, to_t1, sizeof to_t1, out), ==, 0);
 }
 
+/* One T=1 block from the reader (NAD 0, LRC) to the card; the card's
+ * answer in out.  Returns its length. */
+static size_t t1_block(emu_card *c, uint8_t pcb, const uint8_t *inf, size_t n, uint8_t *out)
+{
+	uint8_t blk[CCID_T1_MAX_BLOCK];
+	size_t len = 0, got = 0;
+	unsigned w = 0;
+	g_assert_cmpint(ccid_t1_block_encode(0, pcb, inf, n, CCID_T1_EDC_LRC, blk, sizeof blk,
+					     &len), ==, CCID_OK);
+	g_assert_cmpint(emu_card_t1_block(c, blk, len, out, CCID_T1_MAX_BLOCK, &got, &w), ==,
+			CCID_OK);
+	return got;
+}
+
+/* Issue 17: a reader with automatic IFSD exchange sets the card's IFSD to
+ * its dwMaxIFSD, but no larger than its messages carry back (a 64-byte
+ * reader: 54 bytes, less 4 of block: IFSD 50), so the card chains its
+ * answer on 50. */
+static void test_t1_auto_ifsd_within_the_reader_message(void)
+{
+	g_autoptr(emu_card) c = card_new("readertest,t1");
+	uint8_t atr[40], out[CCID_T1_MAX_BLOCK];
+	card_reset(c, atr);
+	emu_card_t1_auto_ifsd(c, 254, 64 - 10);
+	static const uint8_t sel[] = { 0x00, 0xA4, 0x04, 0x00, 0x06,
+				       0xA0, 0x00, 0x00, 0x00, 0x18, 0xFF };
+	g_assert_cmpuint(t1_block(c, 0x00, sel, sizeof sel, out), ==, 3 + 2 + 1);
+	static const uint8_t case2[] = { 0x80, 0x34, 0x00, 0xC8, 0xC8 };
+	size_t n = t1_block(c, 0x40, case2, sizeof case2, out);
+	g_assert_cmpuint(n, ==, 3 + 50 + 1);
+	g_assert_cmphex(out[1], ==, 0x60);	/* I(1), more follows */
+	g_assert_cmpuint(out[2], ==, 50);
+	/* Without a bound, dwMaxIFSD: the first block carries 200 + SW. */
+	g_autoptr(emu_card) d = card_new("readertest,t1");
+	card_reset(d, atr);
+	emu_card_t1_auto_ifsd(d, 254, 0);
+	t1_block(d, 0x00, sel, sizeof sel, out);
+	n = t1_block(d, 0x40, case2, sizeof case2, out);
+	g_assert_cmpuint(out[2], ==, 202);
+	g_assert_cmphex(out[1], ==, 0x40);	/* I(1), the last */
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -599,6 +649,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/emu/card/t1-readertest-extended-lengths-through-host-engine",
 			test_t1_readertest_extended_lengths);
 	g_test_add_func("/emu/card/t1-time-request-sends-wtx", test_t1_time_request_sends_wtx);
+	g_test_add_func("/emu/card/t1-automatic-ifsd-stays-within-the-reader-message",
+			test_t1_auto_ifsd_within_the_reader_message);
 	g_test_add_func("/emu/card/t0-char-time-request-sends-null-bytes",
 			test_t0_char_time_request_sends_nulls);
 	g_test_add_func("/emu/card/t0-tpdu-wrong-le-gets-6c-and-case4-61xx",

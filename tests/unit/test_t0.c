@@ -43,7 +43,21 @@ typedef struct card {
 	uint8_t hdr[5];
 	size_t expect_out;
 	unsigned extends;
+	/* The reader's message: no exchange may carry more (0: no bound). */
+	size_t max_payload;
+	size_t biggest_tx, biggest_rx;
 } card;
+
+/* What one exchange moved, against the reader's message (issue 17). */
+static void saw(card *c, size_t tx_len, size_t rx_len)
+{
+	c->biggest_tx = MAX(c->biggest_tx, tx_len);
+	c->biggest_rx = MAX(c->biggest_rx, rx_len);
+	if (c->max_payload != 0) {
+		g_assert_cmpuint(tx_len, <=, c->max_payload);
+		g_assert_cmpuint(rx_len, <=, c->max_payload);
+	}
+}
 
 static size_t p3_count(uint8_t p3)
 {
@@ -159,6 +173,7 @@ static int tpdu_exchange(void *ctx, const uint8_t *tx, size_t tx_len, uint32_t h
 	rx[n] = sw[0];
 	rx[n + 1] = sw[1];
 	*rx_len = n + 2;
+	saw(c, tx_len, *rx_len);
 	return CCID_OK;
 }
 
@@ -231,6 +246,7 @@ static int char_exchange(void *ctx, const uint8_t *tx, size_t tx_len, uint32_t h
 	while (!c->silent && n < hint && c->qh < c->qt)
 		rx[n++] = c->q[c->qh++];
 	*rx_len = n;
+	saw(c, tx_len, hint);
 	return CCID_OK;
 }
 
@@ -258,6 +274,7 @@ static ccid_xfer xfer_for(card *c, ccid_t0_level level)
 		.exchange = level == CCID_T0_LEVEL_TPDU ? tpdu_exchange : char_exchange,
 		.extend_time = char_extend,
 		.ctx = c,
+		.max_payload = c->max_payload,
 	};
 	return x;
 }
@@ -757,6 +774,39 @@ static void test_extended_apdu_is_refused_before_any_exchange(void)
 	g_free(c);
 }
 
+/* Issue 17: a reader whose messages carry 54 bytes (dwMaxCCIDMessageLength
+ * 64).  At TPDU level a command TPDU over it is refused before anything
+ * is sent, GET RESPONSE asks for pieces that fit; at character level the
+ * bytes cross in pieces, so every length works. */
+static void test_reader_message_bounds_every_exchange(gconstpointer p)
+{
+	const level_param *lp = p;
+	uint8_t apdu[5 + 255 + 1], resp[300];
+	size_t n = 0;
+
+	for (size_t lc = 1; lc <= 255; lc++) {
+		card *c = card_new(MODE_61, 200);
+		c->max_payload = 54;
+		apdu[0] = 0x00, apdu[1] = 0xE0, apdu[2] = 0, apdu[3] = 0, apdu[4] = (uint8_t)lc;
+		for (size_t i = 0; i < lc; i++)
+			apdu[5 + i] = (uint8_t)i;
+		apdu[5 + lc] = 0x00;	/* Le 256: all 200 bytes */
+		int rc = run(c, lp, apdu, 6 + lc, resp, sizeof resp, &n);
+		if (lp->level == CCID_T0_LEVEL_TPDU && 5 + lc > 54) {
+			g_assert_cmpint(rc, ==, CCID_E_READER_LIMIT);
+			g_assert_cmpuint(c->tpdus, ==, 0);
+		} else {
+			g_assert_cmpint(rc, ==, CCID_OK);
+			g_assert_cmpuint(n, ==, 202);
+			g_assert_cmpmem(resp, 200, c->avail, 200);
+			g_assert_cmpmem(c->written, c->written_len, apdu + 5, lc);
+			/* The answer came in pieces of at most 52 bytes + SW. */
+			g_assert_cmpuint(c->biggest_rx, <=, 54);
+		}
+		g_free(c);
+	}
+}
+
 typedef void (*level_test)(gconstpointer);
 
 static void add_all_levels(const char *name, level_test fn)
@@ -786,6 +836,8 @@ int main(int argc, char **argv)
 	add_all_levels("full-buffer-returns-data-and-61", test_full_buffer_returns_data_and_61);
 	add_all_levels("response-over-buffer-is-refused", test_response_over_buffer_is_refused);
 	add_all_levels("endless-61-chain-is-bounded", test_endless_61_chain_is_bounded);
+	add_all_levels("reader-message-bounds-every-exchange",
+		       test_reader_message_bounds_every_exchange);
 	g_test_add_func("/ccid/t0/case3-61-goes-back-to-caller", test_case1_61_goes_back_to_caller);
 	g_test_add_func("/ccid/t0/char/null-extends-time", test_char_null_extends_time);
 	g_test_add_func("/ccid/t0/char/silent-card-times-out", test_char_silent_card_times_out);

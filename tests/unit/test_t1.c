@@ -492,6 +492,39 @@ static void test_host_card_ifs_request(void)
 	g_assert_cmpuint(f.host.ifsc, ==, 2);
 }
 
+/* Issue 17: the blocks we send stay within one reader message
+ * (xfer.max_payload less prologue and epilogue), whatever IFSC the ATR or
+ * an S(IFS request) of the card names: §11.4.2 makes IFSC a ceiling. */
+static void test_host_chains_under_the_reader_message(void)
+{
+	fixture f;
+	fx_setup(&f, 254, CCID_T1_EDC_LRC);
+	f.xfer.max_payload = 3 + 4 + 1;	/* a block of at most 4 INF bytes */
+	g_assert_cmpuint(ccid_t1_max_inf(f.xfer.max_payload, CCID_T1_EDC_LRC), ==, 4);
+	g_assert_cmpuint(ccid_t1_max_inf(f.xfer.max_payload, CCID_T1_EDC_CRC), ==, 3);
+	g_assert_cmpuint(ccid_t1_max_inf(0, CCID_T1_EDC_CRC), ==, 254);
+	g_assert_cmpuint(ccid_t1_max_inf(271 - 10, CCID_T1_EDC_CRC), ==, 254);
+	g_assert_cmpuint(ccid_t1_max_inf(263 - 10, CCID_T1_EDC_LRC), ==, 249);
+	SCRIPT(&f,
+	       { I0M, "01 02 03 04", RX_BLOCK, R1, "" },
+	       { I1M, "05 06 07 08", RX_BLOCK, IFS_REQ, "FE" },
+	       /* The card raises IFSC to 254: it is kept as the card's, and
+		* the blocks still fit the reader. */
+	       { IFS_RSP, "FE", RX_BLOCK, R0, "" },
+	       { I0, "09", RX_BLOCK, I0, "90 00" });
+	g_assert_cmpint(fx_send(&f, "01 02 03 04 05 06 07 08 09"), ==, CCID_OK);
+	assert_rsp(&f, "90 00");
+	g_assert_cmpuint(f.host.ifsc, ==, 254);
+	/* A reader whose message cannot hold one INF byte: nothing is sent,
+	 * no R-block, no S(RESYNCH) (a block never sent is no lost block). */
+	f.xfer.max_payload = 4;
+	SCRIPT(&f, );
+	g_assert_cmpint(fx_send(&f, "00 A4 04 00"), ==, CCID_E_READER_LIMIT);
+	g_assert_cmpuint(f.host.n_retransmits, ==, 0);
+	g_assert_cmpuint(f.host.n_resynchs, ==, 0);
+	g_assert_false(f.host.dead);
+}
+
 static void test_host_negotiate_ifsd(void)
 {
 	fixture f;
@@ -999,6 +1032,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/ccid/t1/host/wtx-echoed-and-multiplier-exposed", test_host_wtx);
 	g_test_add_func("/ccid/t1/host/card-ifs-request-changes-ifsc", test_host_card_ifs_request);
 	g_test_add_func("/ccid/t1/host/ifsd-negotiation", test_host_negotiate_ifsd);
+	g_test_add_func("/ccid/t1/host/chains-under-the-reader-message",
+			test_host_chains_under_the_reader_message);
 	g_test_add_func("/ccid/t1/host/dead-after-retries", test_host_dead_after_retries);
 	g_test_add_func("/ccid/t1/host/reset-recovers", test_host_reset_recovers);
 	g_test_add_func("/ccid/t1/host/restarts-are-bounded", test_host_restart_bound);

@@ -397,9 +397,93 @@ static void test_ifsd_negotiated(void)
 	rig_close(&r);
 }
 
+/* A character-level reader in front of the wire (CCID 1.1 §6.1.4): the
+ * host's characters gather until the block is whole, the card's answer
+ * is served as many characters at a time as asked; no exchange moves
+ * more than max_payload either way. */
+typedef struct chars {
+	wire *l;
+	size_t max_payload;
+	uint8_t in[CCID_T1_MAX_BLOCK];
+	size_t in_len;
+	uint8_t out[CCID_T1_MAX_BLOCK];
+	size_t out_len, out_off;
+	unsigned exchanges;
+} chars;
+
+static int chars_exchange(void *ctx, const uint8_t *tx, size_t tx_len, uint32_t hint,
+			  uint8_t *rx, size_t cap, size_t *rx_len)
+{
+	chars *c = ctx;
+	c->exchanges++;
+	g_assert_cmpuint(tx_len, <=, c->max_payload);
+	g_assert_cmpuint(hint, <=, c->max_payload);
+	g_assert_cmpuint(hint, <=, cap);
+	for (size_t i = 0; i < tx_len; i++) {
+		c->out_len = c->out_off = 0;
+		g_assert_cmpuint(c->in_len, <, sizeof c->in);
+		c->in[c->in_len++] = tx[i];
+		size_t need = c->in_len >= 3 ? 3 + c->in[2] + ccid_edc_size(c->l->card.edc) : 0;
+		if (need == 0 || c->in_len < need)
+			continue;
+		size_t n = 0;
+		int rc = wire_exchange(c->l, c->in, c->in_len, 0, c->out, sizeof c->out, &n);
+		c->in_len = 0;
+		if (rc == CCID_OK)
+			c->out_len = n;
+	}
+	size_t n = 0;
+	while (n < hint && c->out_off < c->out_len)
+		rx[n++] = c->out[c->out_off++];
+	*rx_len = n;
+	return CCID_OK;
+}
+
+static int silent_exchange(void *ctx, const uint8_t *tx, size_t tx_len, uint32_t hint,
+			   uint8_t *rx, size_t cap, size_t *rx_len)
+{
+	(void)ctx, (void)tx, (void)tx_len, (void)hint, (void)rx, (void)cap;
+	*rx_len = 0;
+	return CCID_OK;
+}
+
+/* Issue 17: T=1 over a character-level reader whose messages carry a
+ * few bytes only; the blocks of the largest IFS cross in pieces. */
+static void test_blocks_as_characters_in_pieces(void)
+{
+	rig r;
+	rig_open(&r, pick_seed(), 0, 0);
+	chars c = { .l = &r.l, .max_payload = 7 };
+	ccid_xfer inner = { .exchange = chars_exchange, .ctx = &c, .max_payload = c.max_payload };
+	ccid_t1_char tc;
+	for (int edc = 0; edc <= 1; edc++) {
+		rig_wire(&r, 254, 254, edc ? CCID_T1_EDC_CRC : CCID_T1_EDC_LRC);
+		r.xfer = ccid_t1_char_xfer(&tc, &inner, r.host.edc);
+		for (size_t len = 0; len <= 600; len += len < 300 ? 1 : 37)
+			rig_apdu(&r, len, (len * 7) % 600);
+	}
+	g_assert_cmpuint(r.ok, >, 0);
+	g_assert_cmpuint(c.exchanges, >, r.l.exchanges);
+	/* A card that falls silent is a lost block to the engine (a timeout),
+	 * and a reader that cannot take a prologue is refused. */
+	ccid_xfer mute = { .exchange = silent_exchange, .max_payload = 7 };
+	ccid_xfer blocks = ccid_t1_char_xfer(&tc, &mute, CCID_T1_EDC_LRC);
+	static const uint8_t blk[4] = { 0x00, 0x00, 0x00, 0x00 };
+	uint8_t rx[CCID_T1_MAX_BLOCK + 1];
+	size_t got = 0;
+	g_assert_cmpint(blocks.exchange(blocks.ctx, blk, sizeof blk, 0, rx, sizeof rx, &got), ==,
+			CCID_E_TIMEOUT);
+	mute.max_payload = 2;
+	g_assert_cmpint(blocks.exchange(blocks.ctx, blk, sizeof blk, 0, rx, sizeof rx, &got), ==,
+			CCID_E_READER_LIMIT);
+	rig_close(&r);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/ccid/t1/roundtrip/blocks-as-characters-in-pieces",
+			test_blocks_as_characters_in_pieces);
 	g_test_add_func("/ccid/t1/roundtrip/every-length-0-to-600", test_lengths_0_to_600_clean);
 	g_test_add_func("/ccid/t1/roundtrip/every-length-0-to-600-with-faults", test_lengths_0_to_600_with_faults);
 	g_test_add_func("/ccid/t1/roundtrip/every-ifsc-and-ifsd-around-multiples", test_every_ifs);

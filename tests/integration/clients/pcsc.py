@@ -93,3 +93,13 @@ def pcscd_alive():
             return not any(l.startswith("State:") and "Z" in l for l in f)
     except (OSError, TypeError):
         return False
+
+
+def run(main):
+    """Runs a client's main: a RuntimeError that escapes it is a TAP
+    "Bail out!" line, and the process ends as done() ends it."""
+    try:
+        main()
+    except RuntimeError as e:
+        print("Bail out! %s" % e)
+        done()
