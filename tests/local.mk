@@ -63,6 +63,20 @@ tests_unit_test_labfiles_SOURCES = tests/unit/test_labfiles.c src/tools/labfiles
 tests_unit_test_labfiles_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_labfiles_LDADD = $(GLIB_LIBS)
 TESTS += tests/unit/test_labfiles
+# Fuzz: the lab's reader.conf value check per pcsc-lite version, and a
+# report figure read back from JSON and drawn (issue 16).
+check_PROGRAMS += tests/fuzz/fuzz_conf_value tests/fuzz/fuzz_html_timeline
+tests_fuzz_fuzz_conf_value_SOURCES = tests/fuzz/fuzz_conf_value.c src/tools/labfiles.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_conf_value_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+tests_fuzz_fuzz_conf_value_LDADD = $(GLIB_LIBS)
+tests_fuzz_fuzz_conf_value_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_html_timeline_SOURCES = tests/fuzz/fuzz_html_timeline.c src/report/html.c \
+	src/report/html_svg.c src/report/html_json.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_html_timeline_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
+tests_fuzz_fuzz_html_timeline_LDADD = $(JSON_LIBS) $(GLIB_LIBS) -lm
+tests_fuzz_fuzz_html_timeline_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+FUZZ_TARGETS += fuzz_conf_value fuzz_html_timeline
+
 # The driver loaded without pcscd, as pcsc-lite's handler test loads it
 # (tests/integration/handler-direct.sh runs them): one program exports
 # pcscd's log_msg and log_xxd, the other has none.

@@ -20,6 +20,31 @@ JsonArray *html_json_array(JsonObject *o, const char *name)
 	return n != NULL && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
 }
 
+/* A member that is a number (a string), or def: the figure comes from a
+ * file that anything may have written. */
+static double num_member(JsonObject *o, const char *name, double def)
+{
+	JsonNode *n = json_object_get_member(o, name);
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n))
+		return def;
+	GType t = json_node_get_value_type(n);
+	return t == G_TYPE_DOUBLE || t == G_TYPE_INT64 ? json_node_get_double(n) : def;
+}
+
+static const char *str_member(JsonObject *o, const char *name)
+{
+	JsonNode *n = json_object_get_member(o, name);
+	return n != NULL && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+		       ? json_node_get_string(n)
+		       : NULL;
+}
+
+static JsonObject *element_object(JsonArray *a, guint i)
+{
+	JsonNode *n = json_array_get_element(a, i);
+	return n != NULL && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
 static const char *const kind_names[] = { "edge", "call", "return", "anomaly", "lock", "sleep" };
 
 static void member_d(JsonBuilder *b, const char *name, double v)
@@ -78,32 +103,27 @@ static int kind_of(const char *name)
 
 html_timeline *html_timeline_from_json(JsonObject *o)
 {
-	if (o == NULL)
-		return NULL;
 	JsonArray *lanes = html_json_array(o, "lanes");
 	if (lanes == NULL)
 		return NULL;
-	html_timeline *tl = html_timeline_new(json_object_get_string_member_with_default(o, "title", ""),
-					      json_object_get_double_member_with_default(o, "t0", 0),
-					      json_object_get_double_member_with_default(o, "t1", 1));
+	const char *title = str_member(o, "title");
+	html_timeline *tl = html_timeline_new(title ? title : "", num_member(o, "t0", 0),
+					      num_member(o, "t1", 1));
 	for (guint i = 0; i < json_array_get_length(lanes); i++) {
-		JsonObject *lo = json_array_get_object_element(lanes, i);
+		JsonObject *lo = element_object(lanes, i);
 		JsonArray *items = html_json_array(lo, "items");
 		if (items == NULL)
 			continue;
-		html_lane *l =
-			html_timeline_lane(tl, json_object_get_string_member_with_default(lo, "name", "?"));
+		const char *name = str_member(lo, "name");
+		html_lane *l = html_timeline_lane(tl, name ? name : "?");
 		for (guint k = 0; k < json_array_get_length(items); k++) {
-			JsonObject *io = json_array_get_object_element(items, k);
-			int kind = io ? kind_of(json_object_get_string_member_with_default(io, "k", NULL))
-				      : -1;
+			JsonObject *io = element_object(items, k);
+			int kind = io ? kind_of(str_member(io, "k")) : -1;
 			if (kind < 0)
 				continue;
-			double t0 = json_object_get_double_member_with_default(io, "t0", 0);
-			html_lane_add_tip(l, (html_kind)kind, t0,
-					  json_object_get_double_member_with_default(io, "t1", t0),
-					  json_object_get_string_member_with_default(io, "label", NULL),
-					  json_object_get_string_member_with_default(io, "tip", NULL));
+			double t0 = num_member(io, "t0", 0);
+			html_lane_add_tip(l, (html_kind)kind, t0, num_member(io, "t1", t0),
+					  str_member(io, "label"), str_member(io, "tip"));
 		}
 	}
 	return tl;
