@@ -90,20 +90,13 @@ static int index_of(const bisect_result *r, const bisect_point *p)
 static void json_point(JsonBuilder *b, const bisect_result *r, const bisect_point *p)
 {
 	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "index");
-	json_builder_add_int_value(b, index_of(r, p));
-	json_builder_set_member_name(b, "commit");
-	json_builder_add_string_value(b, p->commit->id);
-	json_builder_set_member_name(b, "describe");
-	json_builder_add_string_value(b, p->commit->describe);
-	json_builder_set_member_name(b, "subject");
-	json_builder_add_string_value(b, p->commit->subject);
-	json_builder_set_member_name(b, "step");
-	json_builder_add_int_value(b, p->step);
-	json_builder_set_member_name(b, "verdict");
-	json_builder_add_string_value(b, bisect_verdict_name(p->verdict));
-	json_builder_set_member_name(b, "build_failed");
-	json_builder_add_boolean_value(b, p->build_failed);
+	bisect_json_int(b, "index", index_of(r, p));
+	bisect_json_str(b, "commit", p->commit->id);
+	bisect_json_str(b, "describe", p->commit->describe);
+	bisect_json_str(b, "subject", p->commit->subject);
+	bisect_json_int(b, "step", p->step);
+	bisect_json_str(b, "verdict", bisect_verdict_name(p->verdict));
+	bisect_json_bool(b, "build_failed", p->build_failed);
 	json_builder_set_member_name(b, "counts");
 	json_builder_begin_array(b);
 	for (guint i = 0; p->runs != NULL && i < p->runs->len; i++) {
@@ -119,30 +112,19 @@ void bisect_report_json(FILE *out, const bisect_result *r)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "class");
-	json_builder_add_string_value(b, r->klass);
+	bisect_json_str(b, "class", r->klass);
 	if (r->error != NULL) {
-		json_builder_set_member_name(b, "error");
-		json_builder_add_string_value(b, r->error);
+		bisect_json_str(b, "error", r->error);
 	}
-	json_builder_set_member_name(b, "fixed");
-	json_builder_add_boolean_value(b, r->fixed);
-	json_builder_set_member_name(b, "commits");
-	json_builder_add_int_value(b, r->points ? r->points->len : 0);
-	json_builder_set_member_name(b, "bad_runs");
-	json_builder_add_int_value(b, r->bad_runs);
-	json_builder_set_member_name(b, "bad_hits");
-	json_builder_add_int_value(b, r->bad_hits);
-	json_builder_set_member_name(b, "rate");
-	json_builder_add_double_value(b, r->rate);
-	json_builder_set_member_name(b, "clean_runs");
-	json_builder_add_int_value(b, r->clean_runs);
-	json_builder_set_member_name(b, "confidence");
-	json_builder_add_double_value(b, r->confidence);
-	json_builder_set_member_name(b, "answer_confidence");
-	json_builder_add_double_value(b, r->answer_confidence);
-	json_builder_set_member_name(b, "wall_s");
-	json_builder_add_double_value(b, r->wall_s);
+	bisect_json_bool(b, "fixed", r->fixed);
+	bisect_json_int(b, "commits", r->points ? r->points->len : 0);
+	bisect_json_int(b, "bad_runs", r->bad_runs);
+	bisect_json_int(b, "bad_hits", r->bad_hits);
+	bisect_json_double(b, "rate", r->rate);
+	bisect_json_int(b, "clean_runs", r->clean_runs);
+	bisect_json_double(b, "confidence", r->confidence);
+	bisect_json_double(b, "answer_confidence", r->answer_confidence);
+	bisect_json_double(b, "wall_s", r->wall_s);
 	json_builder_set_member_name(b, "steps");
 	json_builder_begin_array(b);
 	for (guint i = 0; r->steps != NULL && i < r->steps->len; i++)

@@ -169,19 +169,15 @@ static void save_runs(const bisect_env *e, const bisect_point *p)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "commit");
-	json_builder_add_string_value(b, p->commit->id);
-	json_builder_set_member_name(b, "suite");
-	json_builder_add_string_value(b, e->spec_label);
+	bisect_json_str(b, "commit", p->commit->id);
+	bisect_json_str(b, "suite", e->spec_label);
 	json_builder_set_member_name(b, "runs");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < p->runs->len; i++) {
 		const bisect_run *r = g_ptr_array_index(p->runs, i);
 		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "outcome");
-		json_builder_add_string_value(b, r->outcome);
-		json_builder_set_member_name(b, "wall_s");
-		json_builder_add_double_value(b, r->wall_s);
+		bisect_json_str(b, "outcome", r->outcome);
+		bisect_json_double(b, "wall_s", r->wall_s);
 		json_builder_set_member_name(b, "classes");
 		json_builder_begin_object(b);
 		GHashTableIter it;

@@ -56,11 +56,12 @@ struct check_agent {
 	bool broken;		/* a pipe failed: every later call fails */
 };
 
-static bool write_all(int fd, const void *buf, size_t len)
+/* The whole of len bytes, or false (the other side is gone). */
+static bool io_all(int fd, void *buf, size_t len, bool out)
 {
-	const char *p = buf;
+	char *p = buf;
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = out ? write(fd, p, len) : read(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -71,19 +72,14 @@ static bool write_all(int fd, const void *buf, size_t len)
 	return true;
 }
 
+static bool write_all(int fd, const void *buf, size_t len)
+{
+	return io_all(fd, (void *)buf, len, true);
+}
+
 static bool read_all(int fd, void *buf, size_t len)
 {
-	char *p = buf;
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
+	return io_all(fd, buf, len, false);
 }
 
 static bool send_msg(int fd, guint32 op, const void *payload, guint32 len)

@@ -21,22 +21,6 @@
 
 #include "tools/check_events.h"
 
-static const check_monitor *monitor_of(check_monitor **mons, unsigned n, unsigned id)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (mons[i]->id == id)
-			return mons[i];
-	return NULL;
-}
-
-static int entry_of(const check_monitor *m, int slot_index)
-{
-	for (unsigned i = 0; i < m->n; i++)
-		if (m->slot_of[i] == slot_index)
-			return (int)i;
-	return -1;
-}
-
 static int present_after(GArray *edges, guint64 seq)
 {
 	for (guint i = 0; i < edges->len; i++) {
@@ -81,8 +65,8 @@ static void attribute_lost(check_classes *c, const check_truth *t, GArray *edges
 			   check_monitor **mons, unsigned n_mons, const check_result *r,
 			   const check_case *cs)
 {
-	const check_monitor *m = monitor_of(mons, n_mons, cs->monitor);
-	int entry = m ? entry_of(m, cs->slot_index) : -1;
+	const check_monitor *m = check_monitor_by_id(mons, n_mons, (int)cs->monitor);
+	int entry = check_monitor_entry(m, cs->slot_index);
 	int present = present_after(edges, cs->seq);
 	if (m == NULL || entry < 0 || present < 0)
 		return;
@@ -168,7 +152,7 @@ void check_attrib_run(check_classes *c, const check_truth *t, GArray *edges, che
 {
 	for (guint i = 0; r->cases != NULL && i < r->cases->len; i++) {
 		const check_case *cs = &g_array_index(r->cases, check_case, i);
-		const check_monitor *m = monitor_of(mons, n_mons, cs->monitor);
+		const check_monitor *m = check_monitor_by_id(mons, n_mons, (int)cs->monitor);
 		if (strcmp(cs->what, "lost") == 0 && m != NULL &&
 		    m->kind.backend != CHECK_BACKEND_LEGACY)
 			attribute_lost(c, t, edges, mons, n_mons, r, cs);

@@ -190,6 +190,10 @@ check_monitor *check_monitor_start(unsigned id, const check_kind *kind, const ch
  * then left running (m->stuck), as joining it could block for ever. */
 bool check_monitor_stop(check_monitor *m, unsigned budget_ms);
 void check_monitor_free(check_monitor *m);
+/* The monitor of that id among mons, or NULL; the entry of a monitor's
+ * reader-state array that watches a slot, or -1 (check_timeline.c). */
+check_monitor *check_monitor_by_id(check_monitor **mons, unsigned n, int id);
+int check_monitor_entry(const check_monitor *m, int slot_index);
 /* The presence the monitor last reported for each of its entries:
  * -1 unknown, 0 absent, 1 present. */
 void check_monitor_known(check_monitor *m, int known[CHECK_MAX_SLOTS]);

@@ -13,22 +13,6 @@
 
 #define FIGURE_MAX_EDGES 80
 
-static const check_monitor *find(check_monitor **mons, unsigned n, int id)
-{
-	for (unsigned i = 0; id >= 0 && i < n; i++)
-		if ((int)mons[i]->id == id)
-			return mons[i];
-	return NULL;
-}
-
-static int entry_of(const check_monitor *m, int slot_index)
-{
-	for (unsigned i = 0; i < m->n; i++)
-		if (m->slot_of[i] == slot_index)
-			return (int)i;
-	return -1;
-}
-
 static double sec(const check_truth *t, gint64 ns)
 {
 	return (ns - t->start_ns) / 1e9;
@@ -112,7 +96,7 @@ html_timeline *check_class_figure(const check_truth *t, GArray *edges, check_mon
 	gint64 from = k->first_ns - 1500 * 1000000LL, to = k->first_ns + after;
 	g_autofree char *title = g_strdup_printf("%s: %s", k->name, k->detail ? k->detail : k->what);
 	html_timeline *tl = html_timeline_new(title, sec(t, from), sec(t, to));
-	const check_monitor *m = find(mons, n_mons, k->monitor);
+	const check_monitor *m = check_monitor_by_id(mons, n_mons, k->monitor);
 	g_autofree char *edge_lane =
 		k->slot_index >= 0 ? g_strdup_printf("edges \"%s\"", t->slots[k->slot_index].pcsc_name)
 				   : g_strdup("edges (every reader)");
@@ -121,7 +105,7 @@ html_timeline *check_class_figure(const check_truth *t, GArray *edges, check_mon
 	if (m != NULL) {
 		g_autofree char *name = g_strdup_printf("client %u %s", m->id, m->label);
 		html_lane *l = html_timeline_lane(tl, name);
-		add_calls(l, t, m, entry_of(m, k->slot_index), from, to);
+		add_calls(l, t, m, check_monitor_entry(m, k->slot_index), from, to);
 		add_waits(l, t, m, from, to);
 		anomaly_lane = l;
 	}

@@ -33,6 +33,22 @@ char *check_kind_label(const check_kind *k)
 			       k->pnp ? "+pnp" : "", k->connect ? "/conn" : "");
 }
 
+check_monitor *check_monitor_by_id(check_monitor **mons, unsigned n, int id)
+{
+	for (unsigned i = 0; id >= 0 && i < n; i++)
+		if ((int)mons[i]->id == id)
+			return mons[i];
+	return NULL;
+}
+
+int check_monitor_entry(const check_monitor *m, int slot_index)
+{
+	for (unsigned i = 0; m != NULL && i < m->n; i++)
+		if (m->slot_of[i] == slot_index)
+			return (int)i;
+	return -1;
+}
+
 GArray *check_truth_slot_edges(const GArray *all, int slot_index, bool observed, int initial)
 {
 	GArray *a = g_array_new(FALSE, FALSE, sizeof(check_edge));

@@ -13,10 +13,7 @@
 N=6
 plan $N
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$CHROMIUM" ]; then
-	i=0; while [ $i -lt $N ]; do skip "no $CHROMIUM (Debian: chromium)"; i=$((i + 1)); done
-	exit 0
-fi
+[ -x "$CHROMIUM" ] || skip_all "no $CHROMIUM (Debian: chromium)"
 export CHROMIUM
 # page NAME FILE EXPECT...: the browser's facts about one page.
 page() {

@@ -52,6 +52,28 @@ LIBPATH      /usr/lib/pcsc/drivers/ifd-ccidlab.bundle/Contents/Linux/libccidlab.
 EOC
 }
 
+# skip_all REASON: the test's N checks skipped, naming why; exits.
+skip_all() {
+	i=$tap_n
+	while [ $i -lt "$N" ]; do skip "$1"; i=$((i + 1)); done
+	exit 0
+}
+
+# sid_root: ROOT, the Debian sid root of `ccidlab mkroot` (made, or reused,
+# in $CCIDLAB_ROOT_CACHE or /var/cache/ccidlab/roots; its output in
+# $WORK/mkroot.out), and no_root: empty, or why there is none.
+sid_root() {
+	ROOT=${CCIDLAB_ROOT_CACHE:-/var/cache/ccidlab/roots}/sid
+	no_root=
+	if [ "$(id -u)" -ne 0 ]; then
+		no_root="needs root (debootstrap, chroot, mounts)"
+	elif ! command -v debootstrap >/dev/null 2>&1; then
+		no_root="debootstrap is not installed"
+	elif ! "$CCIDLAB" mkroot "$ROOT" > "$WORK/mkroot.out" 2> "$WORK/mkroot.err"; then
+		no_root="mkroot failed: $(tail -n 3 "$WORK/mkroot.err" | tr '\n' ' ')"
+	fi
+}
+
 # pcsc_lite_history: prints where pcsc-lite's git history is (test input,
 # never part of ccidlab: a git directory or its tarball), or fails.
 # $CCIDLAB_PCSC_LITE_SRC, else the project's shared data beside the

@@ -18,16 +18,7 @@
 # The root column, when a root can be had (needs root, debootstrap, and a
 # reachable mirror the first time); otherwise its checks are skipped,
 # naming why.
-CACHE=${CCIDLAB_ROOT_CACHE:-/var/cache/ccidlab/roots}
-ROOT=$CACHE/sid
-no_root=
-if [ "$(id -u)" -ne 0 ]; then
-	no_root="needs root (debootstrap, chroot, mounts)"
-elif ! command -v debootstrap >/dev/null 2>&1; then
-	no_root="debootstrap is not installed"
-elif ! "$CCIDLAB" mkroot "$ROOT" > "$WORK/mkroot.out" 2> "$WORK/mkroot.err"; then
-	no_root="mkroot failed: $(tail -n 3 "$WORK/mkroot.err" | tr '\n' ' ')"
-fi
+sid_root
 set --
 [ -z "$no_root" ] && set -- --root "$ROOT"
 plan 13

@@ -11,8 +11,7 @@
 N=7
 plan $N
 
-command -v cc >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || {
-	i=0; while [ $i -lt $N ]; do skip "no C compiler or make"; i=$((i + 1)); done; exit 0; }
+command -v cc >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || skip_all "no C compiler or make"
 emit() { # CLASS DIR [--variant V]
 	klass=$1 dir=$2; shift 2
 	"$CCIDLAB" repro "$klass" --emit "$dir" "$@" > "$WORK/emit.out" 2>&1 &&
@@ -60,20 +59,8 @@ diag "state UNKNOWN on the host's $host: $v"
 check "the state UNKNOWN reproducer passes on the host's $host ($v)" \
 	sh -c "echo '$v' | grep -q '^verdict: PASS.*exit 0)'"
 
-CACHE=${CCIDLAB_ROOT_CACHE:-/var/cache/ccidlab/roots}
-ROOT=$CACHE/sid
-no_root=
-if [ "$(id -u)" -ne 0 ]; then
-	no_root="needs root (debootstrap, chroot, mounts)"
-elif ! command -v debootstrap >/dev/null 2>&1; then
-	no_root="debootstrap is not installed"
-elif ! "$CCIDLAB" mkroot "$ROOT" > "$WORK/mkroot.out" 2> "$WORK/mkroot.err"; then
-	no_root="mkroot failed: $(tail -n 3 "$WORK/mkroot.err" | tr '\n' ' ')"
-fi
-if [ -n "$no_root" ]; then
-	i=$tap_n; while [ $i -lt $N ]; do skip "the sid root: $no_root"; i=$((i + 1)); done
-	finish
-fi
+sid_root
+[ -z "$no_root" ] || skip_all "the sid root: $no_root"
 sid=$(sed -n 's/^pcsc-lite //p' "$WORK/mkroot.out")
 v=$(run sid-lost "$WORK/lost" --root "$ROOT")
 diag "lost on sid's $sid: $v"
