@@ -143,7 +143,8 @@ static void say_step(const search *s, const bisect_point *p)
 
 /* Runs at p until a verdict: bad at the first run that shows the class,
  * good after m clean runs (cached runs count), skip when it does not
- * build or does not run. */
+ * build or does not run (BISECT_MAX_CRASHES runs that reached no report:
+ * pcscd served fewer readers than asked, died, or left a call unanswered). */
 static bisect_verdict judge(search *s, bisect_point *p, unsigned clean_needed)
 {
 	const char *k = s->r->klass;

@@ -72,11 +72,16 @@ void bisect_report_text(FILE *out, const bisect_result *r)
 			r->answer_confidence, r->confidence);
 		return;
 	}
-	fprintf(out, "no single answer: commits that do not build lie between; the %s is one of:\n",
+	fprintf(out, "no single answer: commits that were skipped lie between; the %s is one of:\n",
 		r->fixed ? "first fixed commit" : "first bad commit");
-	for (int i = r->lo + 1; i <= r->hi; i++)
-		fprintf(out, "  %s %s \"%s\"\n", point(r, i)->commit->id, point(r, i)->commit->describe,
-			point(r, i)->commit->subject);
+	for (int i = r->lo + 1; i <= r->hi; i++) {
+		const bisect_point *p = point(r, i);
+		fprintf(out, "  %s %s \"%s\"%s\n", p->commit->id, p->commit->describe,
+			p->commit->subject,
+			p->build_failed		       ? " (does not build)"
+			: p->verdict == BISECT_SKIP ? " (does not run: see its runs' outcome)"
+						    : "");
+	}
 }
 
 static int index_of(const bisect_result *r, const bisect_point *p)
