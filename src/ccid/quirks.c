@@ -2,6 +2,9 @@
  * not a branch. */
 #include <stddef.h>
 
+#include "ccid/bytes.h"
+#include "ccid/message.h"
+
 #include "ccid/quirks.h"
 
 #define ANY_BCD 0x0000u, 0xFFFFu
@@ -46,6 +49,11 @@ static const ccid_quirk quirks[] = {
 	  271 },
 	{ 0x03F0, 0x1024, ANY_BCD, CCID_QUIRK_LEVEL_KEEP, 0, "HP USB Smart Card Keyboard (SCM)",
 	  271 },
+	/* QEMU's usb-ccid borrows the GemPC433-Swap's ids (whose firmware
+	 * says bcdDevice 0.01) with bcdDevice 0.00; its Parameters answers
+	 * carry dwLength 0 (doc/vm.md). */
+	{ 0x08E6, 0x4433, 0x0000, 0x0000, CCID_QUIRK_LEVEL_KEEP, CCID_QUIRK_PARAMS_LENGTH_ZERO,
+	  "QEMU USB CCID" },
 };
 
 const ccid_quirk *ccid_quirks_table(unsigned *count)
@@ -78,4 +86,24 @@ uint32_t ccid_quirks_message_length(const ccid_quirk *q, uint32_t declared)
 	if (q == NULL || q->message_length == 0)
 		return declared;
 	return q->message_length;
+}
+
+/* CCID 1.1 §6.2.3: RDR_to_PC_Parameters is the 10-byte header (its last
+ * byte bProtocolNum) and dwLength bytes of abProtocolDataStructure, 5 for
+ * T=0 and 7 for T=1.  A device with CCID_QUIRK_PARAMS_LENGTH_ZERO sends
+ * dwLength 0 and then 7 bytes (QEMU 7.2: the larger structure, whatever
+ * the protocol).  Only a trailer of one structure's size (5 or 7) is
+ * trimmed, to the header the device declared: any other frame still
+ * fails as a length mismatch, and the host reads no parameter from the
+ * trailer. */
+size_t ccid_quirks_response_len(uint32_t flags, const uint8_t *buf, size_t len)
+{
+	if (!(flags & CCID_QUIRK_PARAMS_LENGTH_ZERO) || buf == NULL || len < CCID_HEADER_SIZE)
+		return len;
+	if (buf[0] != CCID_RDR_TO_PC_PARAMETERS || ccid_get_le32(buf + 1) != 0)
+		return len;
+	size_t trailer = len - CCID_HEADER_SIZE;
+	if (trailer != 5 && trailer != 7)
+		return len;
+	return CCID_HEADER_SIZE;
 }

@@ -11,6 +11,7 @@
 #define CCIDLAB_CCID_QUIRKS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ccid/descriptor.h"
@@ -24,6 +25,11 @@ enum {
 	/* No character-level response may be a multiple of 64 bytes: split
 	 * reads (O2Micro OZ776). */
 	CCID_QUIRK_SPLIT_64 = 1u << 2,
+	/* RDR_to_PC_Parameters comes with dwLength 0 while the 7 bytes of
+	 * an abProtocolDataStructure follow (QEMU's usb-ccid up to at least
+	 * 7.2): the trailer is dropped before the frame is judged
+	 * (ccid_quirks_response_len). */
+	CCID_QUIRK_PARAMS_LENGTH_ZERO = 1u << 3,
 };
 
 /* No level override: keep what dwFeatures says. */
@@ -48,6 +54,11 @@ const ccid_quirk *ccid_quirks_find(uint16_t idVendor, uint16_t idProduct, uint16
 
 /* The exchange level to use: the quirk's override if any, else `level`. */
 ccid_exchange_level ccid_quirks_level(const ccid_quirk *q, ccid_exchange_level level);
+
+/* The length of a bulk-IN frame to judge, after the device's known
+ * framing quirks (`flags`): `len` itself for every frame a quirk does not
+ * name.  Pure: looks at the frame, never writes it. */
+size_t ccid_quirks_response_len(uint32_t flags, const uint8_t *buf, size_t len);
 
 /* The dwMaxCCIDMessageLength to use: the quirk's when it has one, else
  * `declared` (the descriptor's). */

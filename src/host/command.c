@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "ccid/errmap.h"
+#include "ccid/quirks.h"
 #include "ccid/rates.h"
 #include "host/reader_priv.h"
 
@@ -187,6 +188,9 @@ static void judge(host_reader *r, host_wait *w, size_t len)
 		rc = CCID_E_BUFFER;	/* transport.h: a message over cap is dropped */
 	} else {
 		memcpy(w->buf, r->rx, len);
+		/* A device's known framing slips (ccid/quirks.h), trimmed to
+		 * what it declared before the frame is judged. */
+		len = ccid_quirks_response_len(r->quirk_flags, w->buf, len);
 		rc = ccid_message_check(w->cmd, w->buf, len, &r->limits, w->rsp, NULL);
 	}
 	if (rc == CCID_E_STALE && ++w->stale <= HOST_MAX_STALE) {

@@ -15,6 +15,8 @@
 #include "tools/mkroot.h"
 #include "tools/usb_ids.h"
 #include "tools/matrix.h"
+#include "vm/vm.h"
+#include "vscard/vscard.h"
 
 typedef struct subcommand {
 	const char *name;
@@ -51,6 +53,8 @@ static const subcommand subcommands[] = {
 	{ "repro", repro_main, "write a standalone reproducer of an anomaly class" },
 	{ "bench", bench_main, "print benchmark figures, each a ratio to a same-run baseline" },
 	{ "profiles", cli_profiles_main, "search the emulated reader profiles" },
+	{ "vm", vm_main, "run a command in a Linux guest with QEMU's usb-ccid readers" },
+	{ "vscard", vscard_main, "put ccidlab's virtual cards into QEMU's ccid-card-passthru readers" },
 	{ "usb-ids", usb_ids_main, "choose the USB readers pcscd gives to ccidlab (Info.plist)" },
 	{ "version", version_main, "print the version" },
 	{ "help", help_main, "list the subcommands" },

@@ -8,8 +8,10 @@
 
 #include "ccid/ccid.h"
 #include "ccid/descriptor.h"
+#include "ccid/message.h"
 #include "ccid/quirks.h"
 #include "ccid/rates.h"
+#include "wiredata.h"
 
 /* ---- readers.tsv ---- */
 
@@ -987,6 +989,56 @@ static void test_quirk_table_entries_are_sound(void)
 	g_assert_true(ccid_quirks_table(NULL) == t);
 }
 
+/* Issue 14: QEMU 7.2's usb-ccid answers SetParameters with dwLength 0 and
+ * the protocol structure after it; every SCardConnect failed ("length
+ * mismatch").  The quirk trims exactly that shape, and only for QEMU. */
+static void test_quirk_qemu_parameters_with_length_zero_are_trimmed(void)
+{
+	const uint8_t *rsp = wire_qemu_parameters_length_zero;
+	size_t len = sizeof wire_qemu_parameters_length_zero;
+	ccid_msg cmd, got;
+	g_assert_cmpint(ccid_message_decode(wire_qemu_set_parameters_t0,
+					    sizeof wire_qemu_set_parameters_t0, NULL, &cmd, NULL),
+			==, CCID_OK);
+	/* As it is: a length mismatch, as the host saw it. */
+	g_assert_cmpint(ccid_message_check(&cmd, rsp, len, NULL, &got, NULL), ==, CCID_E_LENGTH);
+	/* QEMU's usb-ccid, and only it, carries the quirk. */
+	const ccid_quirk *q = ccid_quirks_find(0x08E6, 0x4433, 0x0000);
+	g_assert_nonnull(q);
+	g_assert_true(q->flags & CCID_QUIRK_PARAMS_LENGTH_ZERO);
+	g_assert_null(ccid_quirks_find(0x08E6, 0x4433, 0x0001));	/* the GemPC433-Swap */
+	size_t trimmed = ccid_quirks_response_len(q->flags, rsp, len);
+	g_assert_cmpuint(trimmed, ==, CCID_HEADER_SIZE);
+	g_assert_cmpint(ccid_message_check(&cmd, rsp, trimmed, NULL, &got, NULL), ==, CCID_OK);
+	g_assert_cmphex(got.bMessageType, ==, CCID_RDR_TO_PC_PARAMETERS);
+	g_assert_cmpuint(got.dwLength, ==, 0);
+	/* Without the flag nothing changes. */
+	g_assert_cmpuint(ccid_quirks_response_len(0, rsp, len), ==, len);
+}
+
+static void test_quirk_parameters_trim_takes_no_other_shape(void)
+{
+	uint32_t f = CCID_QUIRK_PARAMS_LENGTH_ZERO;
+	uint8_t buf[32];
+	memcpy(buf, wire_qemu_parameters_length_zero, sizeof wire_qemu_parameters_length_zero);
+	/* A T=0-sized trailer (5) is taken too; 6 or 8 bytes are not. */
+	g_assert_cmpuint(ccid_quirks_response_len(f, buf, 15), ==, CCID_HEADER_SIZE);
+	g_assert_cmpuint(ccid_quirks_response_len(f, buf, 16), ==, 16);
+	g_assert_cmpuint(ccid_quirks_response_len(f, buf, 18), ==, 18);
+	/* Nothing after the header: nothing to trim. */
+	g_assert_cmpuint(ccid_quirks_response_len(f, buf, 10), ==, 10);
+	/* A declared length is believed: the frame is judged as it is. */
+	buf[1] = 0x05;
+	g_assert_cmpuint(ccid_quirks_response_len(f, buf, 17), ==, 17);
+	/* Another message type is never trimmed. */
+	buf[1] = 0x00;
+	buf[0] = CCID_RDR_TO_PC_DATA_BLOCK;
+	g_assert_cmpuint(ccid_quirks_response_len(f, buf, 17), ==, 17);
+	/* Short or absent frames pass through. */
+	g_assert_cmpuint(ccid_quirks_response_len(f, buf, 9), ==, 9);
+	g_assert_cmpuint(ccid_quirks_response_len(f, NULL, 17), ==, 17);
+}
+
 static void test_quirks_override_the_level_by_vid_pid_and_bcd(void)
 {
 	/* Cherry KC 1000 SC: firmware 1.00 only. */
@@ -1055,6 +1107,10 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	tsv_data = tsv_load();
 
+	g_test_add_func("/ccid/quirks/qemu-parameters-with-length-zero-are-trimmed",
+			test_quirk_qemu_parameters_with_length_zero_are_trimmed);
+	g_test_add_func("/ccid/quirks/parameters-trim-takes-no-other-shape",
+			test_quirk_parameters_trim_takes_no_other_shape);
 	g_test_add_func("/ccid/descriptor/tsv/every-row-decodes-to-its-columns",
 			test_tsv_rows_decode_to_their_columns);
 	g_test_add_func("/ccid/descriptor/tsv/voltages-match-readme", test_tsv_voltages_match_readme);

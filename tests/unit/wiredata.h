@@ -144,4 +144,14 @@ static const struct wire_pair wire_pairs[] __attribute__((unused)) = {
 	WIRE_PAIR(wire_set_data_rate, wire_data_rate),
 };
 
+/* ---- QEMU 7.2's usb-ccid, as captured (usb-ccid pcap=, doc/vm.md) ----
+ * bSeq 0x02.  ccidlab's SetParameters for T=0 (Fi/Di 0x98, WI 0x0A), and
+ * QEMU's answer: dwLength 0, then the 7 bytes of its protocol structure
+ * union (the 5 it was given and 2 zero bytes). */
+WIRE(wire_qemu_set_parameters_t0) = { 0x61, 0x05, 0, 0, 0, 0x00, 0x02, 0x00, 0x00, 0x00,
+				      0x98, 0x00, 0x00, 0x0A, 0x00 };
+WIRE(wire_qemu_parameters_length_zero) = { 0x82, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00,
+					   0x00, 0x00, 0x98, 0x00, 0x00, 0x0A, 0x00, 0x00,
+					   0x00 };
+
 #endif
