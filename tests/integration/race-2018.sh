@@ -15,7 +15,7 @@
 # beside the checkout, else a history already in the cache.  The first run
 # makes the build base (debootstrap, a mirror) and two builds: minutes.
 . "$top_srcdir/tests/integration/lib.sh"
-N=7
+N=8
 plan $N
 
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (debootstrap, chroot, mounts)"
@@ -51,7 +51,7 @@ reader_conf "$conf/wide" wide "emu:generic-apdu-irq:name=wide:card=none"
 pairs() {
 	name=$1 root=$2; shift 2
 	lab "$name" --conf "$conf" --root "$root" -- ccidlab check-events --json --quiet \
-		--clients 4 "$@" --widener --widener-reader wide --control-pairs 8 --seed 2018 \
+		--clients 4 --widener --widener-reader wide "$@" --control-pairs 8 --seed 2018 \
 		> "$WORK/$name.json" 2> "$WORK/$name.err"
 	echo "exit $?" >> "$WORK/$name.err"
 	"$PYTHON3" - "$WORK/$name.json" <<'EOP' 2>> "$WORK/$name.err"
@@ -73,7 +73,18 @@ diag "1.8.24, monitors as processes: lost ${1:-?}, ${3:-?} edge x client pairs"
 [ -n "${1:-}" ] || diag "$(tail -c 1500 "$WORK/procs24.err")"
 check "1.8.24 with its own libpcsclite loses none (${1:-?} of ${3:-?})" \
 	sh -c "[ '${1:-x}' = 0 ] && [ '${3:-0}' -gt 10 ]"
-set -- $(pairs threads23 "$R23")
+# pcscd's names on 1.8.23: ccidlab list shows them, and --widener-reader
+# takes one (the threads run below names the widener so).
+lab names23 --conf "$conf" --root "$R23" -- ccidlab list --json > "$WORK/list23.json" 2>&1
+wide=$("$PYTHON3" -c 'import json, sys
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    for r in d.get("readers", []):
+        if r["name"] == "wide":
+            print(r["slots"][0].get("pcsc_name") or "")' "$WORK/list23.json" 2>/dev/null)
+check "ccidlab list on 1.8.23 shows pcscd's name of each reader (wide: \"$wide\")" \
+	sh -c "echo '$wide' | grep -qx 'wide [0-9A-F][0-9A-F] 00'"
+set -- $(pairs threads23 "$R23" --widener-reader "${wide:-wide}")
 diag "1.8.23, monitors as threads of one process: lost ${1:-?} (reported: threads share one" \
 	"reader-state buffer before 1.8.24, and one thread's fetch rescues another)"
 check "1.8.23 with monitors as threads ran to its report (lost ${1:-?})" test -n "${1:-}"
