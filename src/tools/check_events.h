@@ -7,6 +7,10 @@
  * storms, burst sweeps and the window widener through the control
  * plane), the oracle (check_oracle.c, per edge and per client) and the
  * report (check_report.c).  check_events.c runs them in order.
+ * check_agent.c puts a monitor's libpcsclite in a process of its own
+ * (--processes), check_sampler.c records where each monitor's thread is
+ * inside its calls, check_attrib.c sorts the lost wakeups by what the
+ * client did, and check_figure.c and check_html.c draw the --html page.
  *
  * Every time is CLOCK_MONOTONIC in ns: the driver stamps its edges with
  * that clock, and the monitors stamp their wakeups with it on the same
