@@ -176,16 +176,29 @@ SERIAL_7 = tests/integration/usb-events.log
 SERIAL_8 = tests/integration/matrix-quick.log
 SERIAL_9 = tests/integration/race-2018.log
 SERIAL_10 = tests/integration/repro-lost.log
-$(SERIAL_1): $(filter-out $(SERIAL_LOGS),$(ALL_TEST_LOGS))
-$(SERIAL_2): $(SERIAL_1)
-$(SERIAL_3): $(SERIAL_2)
-$(SERIAL_4): $(SERIAL_3)
-$(SERIAL_5): $(SERIAL_4)
-$(SERIAL_6): $(SERIAL_5)
-$(SERIAL_7): $(SERIAL_6)
-$(SERIAL_8): $(SERIAL_7)
-$(SERIAL_9): $(SERIAL_8)
-$(SERIAL_10): $(SERIAL_9)
+# Each waits for the parallel tests and the earlier serial ones of this
+# run, and only those: `make check TESTS=tests/integration/race-2018.sh`
+# runs race-2018.sh alone instead of the whole chain before it.
+SERIAL_PARALLEL = $(filter-out $(SERIAL_LOGS),$(ALL_TEST_LOGS))
+SERIAL_BEFORE_2 = $(SERIAL_1)
+SERIAL_BEFORE_3 = $(SERIAL_BEFORE_2) $(SERIAL_2)
+SERIAL_BEFORE_4 = $(SERIAL_BEFORE_3) $(SERIAL_3)
+SERIAL_BEFORE_5 = $(SERIAL_BEFORE_4) $(SERIAL_4)
+SERIAL_BEFORE_6 = $(SERIAL_BEFORE_5) $(SERIAL_5)
+SERIAL_BEFORE_7 = $(SERIAL_BEFORE_6) $(SERIAL_6)
+SERIAL_BEFORE_8 = $(SERIAL_BEFORE_7) $(SERIAL_7)
+SERIAL_BEFORE_9 = $(SERIAL_BEFORE_8) $(SERIAL_8)
+SERIAL_BEFORE_10 = $(SERIAL_BEFORE_9) $(SERIAL_9)
+$(SERIAL_1): $(SERIAL_PARALLEL)
+$(SERIAL_2): $(SERIAL_PARALLEL) $(filter $(SERIAL_BEFORE_2),$(ALL_TEST_LOGS))
+$(SERIAL_3): $(SERIAL_PARALLEL) $(filter $(SERIAL_BEFORE_3),$(ALL_TEST_LOGS))
+$(SERIAL_4): $(SERIAL_PARALLEL) $(filter $(SERIAL_BEFORE_4),$(ALL_TEST_LOGS))
+$(SERIAL_5): $(SERIAL_PARALLEL) $(filter $(SERIAL_BEFORE_5),$(ALL_TEST_LOGS))
+$(SERIAL_6): $(SERIAL_PARALLEL) $(filter $(SERIAL_BEFORE_6),$(ALL_TEST_LOGS))
+$(SERIAL_7): $(SERIAL_PARALLEL) $(filter $(SERIAL_BEFORE_7),$(ALL_TEST_LOGS))
+$(SERIAL_8): $(SERIAL_PARALLEL) $(filter $(SERIAL_BEFORE_8),$(ALL_TEST_LOGS))
+$(SERIAL_9): $(SERIAL_PARALLEL) $(filter $(SERIAL_BEFORE_9),$(ALL_TEST_LOGS))
+$(SERIAL_10): $(SERIAL_PARALLEL) $(filter $(SERIAL_BEFORE_10),$(ALL_TEST_LOGS))
 
 # The pcsc-lite version matrix on request (ccidlab matrix, ccidlab(1)):
 # make matrix MATRIX_ARGS='--root /srv/sid' (repeatable; --full for the
