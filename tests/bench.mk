@@ -6,7 +6,7 @@
 # APDU readers (with the in-process reader-open suite), 16 event-mode
 # readers (edge to wakeup, then scale), 16 polling-only readers.
 # BENCH_ARGS passes options to every run (ccidlab bench --help).
-BENCH_CCIDLAB = $(abs_top_builddir)/src/tools/ccidlab
+BENCH_CCIDLAB = $(abs_top_builddir)/src/cli/ccidlab
 BENCH_DRIVER = $(abs_top_builddir)/bundle/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so
 BENCH_DIR = $(abs_top_builddir)/bench-work
 BENCH_LABS = "apdu open" "wakeup-event scale" "wakeup-poll"

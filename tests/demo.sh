@@ -4,7 +4,7 @@
 # delivery checker's report, the positive control, and the benchmarks.
 set -u
 builddir=$1 srcdir=$2
-ccidlab="$builddir/src/tools/ccidlab"
+ccidlab="$builddir/src/cli/ccidlab"
 driver="$builddir/bundle/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so"
 export CCIDLAB_READERS_TSV="${CCIDLAB_READERS_TSV:-$srcdir/tests/data/readers.tsv}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/ccidlab-demo.XXXXXX")

@@ -15,7 +15,10 @@ AM_TESTS_ENVIRONMENT = \
 	PYTHON3='$(PYTHON3)'; export PYTHON3; \
 	ASAN_OPTIONS='abort_on_error=0:detect_leaks=1'; export ASAN_OPTIONS; \
 	UBSAN_OPTIONS='print_stacktrace=1:halt_on_error=1'; export UBSAN_OPTIONS; \
-	G_DEBUG=fatal-criticals; export G_DEBUG;
+	G_DEBUG=fatal-criticals; export G_DEBUG; \
+	HEADER_CC='$(CC)'; export HEADER_CC; \
+	HEADER_CFLAGS='$(WARN_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS) $(LIBUSB_CFLAGS)'; \
+	export HEADER_CFLAGS;
 
 # Sanitizer builds preload ASan's runtime into pcscd (it is not
 # instrumented) so that it can load the instrumented driver, and with it a
@@ -44,39 +47,10 @@ TESTS += tests/unit/test_result
 # check-events' anomaly classes over synthetic timelines: the oracle and
 # the classifier are pure, so they link here without pcscd.
 check_PROGRAMS += tests/unit/test_check_classes
-tests_unit_test_check_classes_SOURCES = tests/unit/test_check_classes.c \
-	src/tools/check_timeline.c src/tools/check_oracle.c src/tools/check_classes.c \
-	src/tools/check_attrib.c src/tools/check_sampler.c src/tools/check_figure.c \
-	src/report/html.c src/report/html_svg.c src/report/html_json.c \
-	src/tools/check_classes_report.c
+tests_unit_test_check_classes_SOURCES = tests/unit/test_check_classes.c
 tests_unit_test_check_classes_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
-tests_unit_test_check_classes_LDADD = $(JSON_LIBS) $(GLIB_LIBS) -lm
+tests_unit_test_check_classes_LDADD = $(CHECK_CORE_LIBS) $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS)
 TESTS += tests/unit/test_check_classes
-# ccidlab bisect's statistics (pure) and the lab's reader.conf rules per
-# pcsc-lite version.
-check_PROGRAMS += tests/unit/test_bisect_stats tests/unit/test_labfiles
-tests_unit_test_bisect_stats_SOURCES = tests/unit/test_bisect_stats.c src/bisect/bisect_stats.c
-tests_unit_test_bisect_stats_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS)
-tests_unit_test_bisect_stats_LDADD = $(GLIB_LIBS) -lm
-TESTS += tests/unit/test_bisect_stats
-tests_unit_test_labfiles_SOURCES = tests/unit/test_labfiles.c src/tools/labfiles.c
-tests_unit_test_labfiles_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_labfiles_LDADD = $(GLIB_LIBS)
-TESTS += tests/unit/test_labfiles
-# Fuzz: the lab's reader.conf value check per pcsc-lite version, and a
-# report figure read back from JSON and drawn (issue 16).
-check_PROGRAMS += tests/fuzz/fuzz_conf_value tests/fuzz/fuzz_html_timeline
-tests_fuzz_fuzz_conf_value_SOURCES = tests/fuzz/fuzz_conf_value.c src/tools/labfiles.c $(FUZZ_MAIN)
-tests_fuzz_fuzz_conf_value_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
-tests_fuzz_fuzz_conf_value_LDADD = $(GLIB_LIBS)
-tests_fuzz_fuzz_conf_value_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-tests_fuzz_fuzz_html_timeline_SOURCES = tests/fuzz/fuzz_html_timeline.c src/report/html.c \
-	src/report/html_svg.c src/report/html_json.c $(FUZZ_MAIN)
-tests_fuzz_fuzz_html_timeline_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
-tests_fuzz_fuzz_html_timeline_LDADD = $(JSON_LIBS) $(GLIB_LIBS) -lm
-tests_fuzz_fuzz_html_timeline_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-FUZZ_TARGETS += fuzz_conf_value fuzz_html_timeline
-
 # The driver loaded without pcscd, as pcsc-lite's handler test loads it
 # (tests/integration/handler-direct.sh runs them): one program exports
 # pcscd's log_msg and log_xxd, the other has none.
@@ -101,6 +75,10 @@ FUZZ_CORE_LIBS = src/ccid/libccidcore.la
 EXTRA_DIST += tests/fuzz/replay_main.c tests/fuzz/corpus tests/fuzz/README
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh
+
+# Every header compiles alone.
+TESTS += tests/headers.sh
+EXTRA_DIST += tests/headers.sh
 
 # Integration tests: a real pcscd in a private namespace, per test.
 INTEGRATION_TESTS = \
@@ -208,7 +186,7 @@ MATRIX_ARGS = --quick
 MATRIX_DIR = $(abs_top_builddir)/matrix-work
 matrix: all $(check_LTLIBRARIES)
 	@rm -rf '$(MATRIX_DIR)' && mkdir -p '$(MATRIX_DIR)' || exit 1; \
-	CCIDLAB_LAB_PRELOAD='$(LAB_PRELOAD)' '$(abs_top_builddir)/src/tools/ccidlab' matrix \
+	CCIDLAB_LAB_PRELOAD='$(LAB_PRELOAD)' '$(abs_top_builddir)/src/cli/ccidlab' matrix \
 		--driver '$(abs_top_builddir)/bundle/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so' \
 		--work-dir '$(MATRIX_DIR)' $(MATRIX_ARGS)
 .PHONY: matrix

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "bisect/bisect.h"
-#include "tools/ctl_cli.h"
+#include "cli/kit/ctl_cli.h"
 
 #define BISECT_MAX_CRASHES 3	/* runs at one commit that did not run: skip it */
 

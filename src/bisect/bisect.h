@@ -15,7 +15,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "tools/matrix.h"
+#include "check/matrix.h"
 
 int bisect_main(int argc, char **argv);
 

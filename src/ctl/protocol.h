@@ -166,6 +166,12 @@ char *ctl_reply_error(bool has_id, int64_t id, ctl_error code, const char *messa
 JsonBuilder *ctl_event_begin(const char *name);
 char *ctl_line_finish(JsonBuilder *b, size_t *len);
 
+/* One member of the object b is building: its name, then its value
+ * (ctl_member_string: NULL gives null). */
+void ctl_member_int(JsonBuilder *b, const char *name, gint64 v);
+void ctl_member_string(JsonBuilder *b, const char *name, const char *v);
+void ctl_member_bool(JsonBuilder *b, const char *name, bool v);
+
 /* Serialises an object as one line (newline included). */
 char *ctl_object_to_line(JsonObject *o, size_t *len);
 

@@ -96,3 +96,24 @@ char *ctl_hex(const uint8_t *buf, size_t len)
 	s[len * 2] = '\0';
 	return s;
 }
+
+void ctl_member_int(JsonBuilder *b, const char *name, gint64 v)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_add_int_value(b, v);
+}
+
+void ctl_member_string(JsonBuilder *b, const char *name, const char *v)
+{
+	json_builder_set_member_name(b, name);
+	if (v != NULL)
+		json_builder_add_string_value(b, v);
+	else
+		json_builder_add_null_value(b);
+}
+
+void ctl_member_bool(JsonBuilder *b, const char *name, bool v)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_add_boolean_value(b, v);
+}

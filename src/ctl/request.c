@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "emu/device.h"
+#include "emu/storm_limits.h"
 
 typedef enum member {
 	M_READER,

@@ -1,5 +1,6 @@
-/* ccidlab — the control server: the socket, its clients and the streams
- * (server.h).  What each request does is in handlers.c.
+/* ccidlab — the control server: the socket and its clients (server.h).
+ * What each request does is in handlers.c and the handle_*.c files it
+ * dispatches to; the edge and frame streams are server_stream.c.
  *
  * One GMainContext on one thread owns everything here.  Other threads
  * touch the server only through three doors, each cheap and non-blocking:
@@ -32,17 +33,11 @@
 #define READ_CHUNK 16384u
 #define ACCEPTS_PER_WAKE 16u
 #define TICK_MS 250u
-#define TRACE_QUEUE_BYTES (16u * 1024u * 1024u)
 
 static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer data);
 static gboolean on_writable(GSocket *sock, GIOCondition cond, gpointer data);
 
 /* ---- connections ---- */
-
-static size_t out_pending(const ctl_conn *c)
-{
-	return c->out->len - c->out_off;
-}
 
 static gboolean reap_cb(gpointer data)
 {
@@ -113,10 +108,10 @@ static void conn_kill(ctl_conn *c, const char *why)
 /* Sends what the socket takes now.  false when the client died. */
 static bool conn_flush(ctl_conn *c)
 {
-	while (out_pending(c) > 0) {
+	while (ctl_conn_out_pending(c) > 0) {
 		g_autoptr(GError) err = NULL;
 		gssize n = g_socket_send_with_blocking(c->sock, (const char *)c->out->data + c->out_off,
-						       out_pending(c), FALSE, NULL, &err);
+						       ctl_conn_out_pending(c), FALSE, NULL, &err);
 		if (n < 0) {
 			if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
 				break;
@@ -126,7 +121,7 @@ static bool conn_flush(ctl_conn *c)
 		c->out_off += (size_t)n;
 		c->stalled_since = g_get_monotonic_time();
 	}
-	if (out_pending(c) == 0) {
+	if (ctl_conn_out_pending(c) == 0) {
 		g_byte_array_set_size(c->out, 0);
 		c->out_off = 0;
 		c->stalled_since = 0;
@@ -152,7 +147,7 @@ void ctl_conn_send(ctl_conn *c, char *line, size_t len)
 		g_free(line);
 		return;
 	}
-	if (out_pending(c) + len > CTL_SERVER_OUT_MAX) {
+	if (ctl_conn_out_pending(c) + len > CTL_SERVER_OUT_MAX) {
 		g_free(line);
 		conn_kill(c, "output queue full: the client does not read");
 		return;
@@ -276,7 +271,7 @@ static gboolean on_writable(GSocket *sock, GIOCondition cond, gpointer data)
 		return G_SOURCE_REMOVE;
 	if (!conn_flush(c))
 		return G_SOURCE_REMOVE;
-	if (out_pending(c) > 0)
+	if (ctl_conn_out_pending(c) > 0)
 		return G_SOURCE_CONTINUE;
 	g_clear_pointer(&c->out_src, g_source_unref);
 	/* Drained: the subscriber may take the edges that waited. */
@@ -380,224 +375,6 @@ static gboolean on_tick(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
-/* ---- edges ---- */
-
-static void emit_edge(ctl_conn *c, const emu_event *ev, bool *refreshed)
-{
-	JsonBuilder *b = ctl_event_begin("edge");
-	json_builder_set_member_name(b, "seq");
-	json_builder_add_int_value(b, (gint64)ev->seq);
-	json_builder_set_member_name(b, "ts_ns");
-	json_builder_add_int_value(b, ev->ts_ns);
-	json_builder_set_member_name(b, "reader");
-	int number = ctl_server_reader_of(c->srv, ev->reader_id, refreshed);
-	if (number >= 0)
-		json_builder_add_int_value(b, number);
-	else
-		json_builder_add_null_value(b);
-	json_builder_set_member_name(b, "device");
-	json_builder_add_string_value(b, ev->reader);
-	json_builder_set_member_name(b, "device_id");
-	json_builder_add_int_value(b, ev->reader_id);
-	json_builder_set_member_name(b, "slot");
-	json_builder_add_int_value(b, ev->slot);
-	json_builder_set_member_name(b, "state");
-	json_builder_add_string_value(b, emu_event_state_name(ev->state));
-	json_builder_set_member_name(b, "source");
-	json_builder_add_string_value(b, emu_event_source_name(ev->source));
-	size_t len;
-	char *line = ctl_line_finish(b, &len);
-	ctl_conn_send(c, line, len);
-}
-
-static void emit_lost(ctl_conn *c, const char *what, uint64_t count)
-{
-	JsonBuilder *b = ctl_event_begin("lost");
-	json_builder_set_member_name(b, "what");
-	json_builder_add_string_value(b, what);
-	json_builder_set_member_name(b, "count");
-	json_builder_add_int_value(b, (gint64)count);
-	size_t len;
-	char *line = ctl_line_finish(b, &len);
-	ctl_conn_send(c, line, len);
-}
-
-void ctl_conn_pump_edges(ctl_conn *c)
-{
-	emu_event ev[128];
-	bool refreshed = false;
-	while (c->subscribed && !c->dead && out_pending(c) < CTL_SERVER_OUT_WATERMARK) {
-		size_t n = 0;
-		uint64_t lost = 0;
-		bool more = emu_events_since(c->cursor, ev, G_N_ELEMENTS(ev), &n, &lost);
-		if (lost > 0)
-			emit_lost(c, "edges", lost);
-		for (size_t i = 0; i < n && !c->dead; i++) {
-			emit_edge(c, &ev[i], &refreshed);
-			c->cursor = ev[i].seq;
-		}
-		if (!more || n == 0)
-			break;
-	}
-}
-
-static gboolean pump_all_cb(gpointer data)
-{
-	ctl_server *s = data;
-	g_atomic_int_set(&s->edge_wake, 0);
-	for (guint i = 0; i < s->conns->len; i++) {
-		ctl_conn *c = g_ptr_array_index(s->conns, i);
-		if (c->subscribed && !c->dead)
-			ctl_conn_pump_edges(c);
-	}
-	return G_SOURCE_REMOVE;
-}
-
-static void schedule(ctl_server *s, gint *flag, GSourceFunc fn)
-{
-	if (!g_atomic_int_compare_and_exchange(flag, 0, 1))
-		return;
-	GSource *idle = g_idle_source_new();
-	g_source_set_callback(idle, fn, s, NULL);
-	g_source_attach(idle, s->ctx);
-	g_source_unref(idle);
-}
-
-/* On the thread that made the edge: count it, wake the pump. */
-static void on_edge(const emu_event *ev, void *data)
-{
-	ctl_server *s = data;
-	guint key = ev->reader_id << 8 | (ev->slot & 0xFF);
-	g_mutex_lock(&s->count_lock);
-	ctl_edge_count *cnt = g_hash_table_lookup(s->counts, GUINT_TO_POINTER(key));
-	if (cnt == NULL) {
-		cnt = g_new0(ctl_edge_count, 1);
-		g_hash_table_insert(s->counts, GUINT_TO_POINTER(key), cnt);
-	}
-	if (ev->source == EMU_EVENT_SRC_OBSERVED)
-		cnt->observed++;
-	else
-		cnt->edges++;
-	g_mutex_unlock(&s->count_lock);
-	if (g_atomic_int_get(&s->subscribers) > 0)
-		schedule(s, &s->edge_wake, pump_all_cb);
-}
-
-/* ---- trace ---- */
-
-void ctl_server_tracers_add(ctl_server *s, int delta)
-{
-	g_atomic_int_add(&s->tracers, delta);
-}
-
-static char *frame_line(const ctl_frame *f, size_t *len)
-{
-	JsonBuilder *b = ctl_event_begin("frame");
-	json_builder_set_member_name(b, "reader");
-	json_builder_add_int_value(b, f->reader);
-	json_builder_set_member_name(b, "dir");
-	json_builder_add_string_value(b, f->dir == CTL_TRACE_OUT ? "out" : "in");
-	json_builder_set_member_name(b, "ts_us");
-	json_builder_add_int_value(b, f->ts_us);
-	json_builder_set_member_name(b, "len");
-	json_builder_add_int_value(b, (gint64)f->len);
-	json_builder_set_member_name(b, "hex");
-	g_autofree char *hex = ctl_hex(f->data, f->len);
-	json_builder_add_string_value(b, hex);
-	return ctl_line_finish(b, len);
-}
-
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
-static gboolean drain_frames_cb(gpointer data)
-{
-	ctl_server *s = data;
-	GQueue q = G_QUEUE_INIT;
-	uint64_t dropped;
-
-	g_atomic_int_set(&s->trace_wake, 0);
-	g_mutex_lock(&s->trace_lock);
-	q = s->trace_q;
-	g_queue_init(&s->trace_q);
-	s->trace_bytes = 0;
-	dropped = s->trace_dropped;
-	s->trace_dropped = 0;
-	g_mutex_unlock(&s->trace_lock);
-
-	if (dropped > 0)
-		for (guint i = 0; i < s->conns->len; i++) {
-			ctl_conn *c = g_ptr_array_index(s->conns, i);
-			if (c->tracing && !c->dead)
-				c->frames_lost += dropped;
-		}
-	ctl_frame *f;
-	while ((f = g_queue_pop_head(&q)) != NULL) {
-		size_t len;
-		g_autofree char *line = frame_line(f, &len);
-		for (guint i = 0; i < s->trace_files->len; i++) {
-			ctl_trace_file *tf = g_ptr_array_index(s->trace_files, i);
-			if (tf->all || tf->reader == f->reader)
-				write_all(tf->fd, line, len);
-		}
-		for (guint i = 0; i < s->conns->len; i++) {
-			ctl_conn *c = g_ptr_array_index(s->conns, i);
-			if (!c->tracing || c->dead || !(c->trace_all || c->trace_reader == f->reader))
-				continue;
-			if (out_pending(c) >= CTL_SERVER_OUT_WATERMARK) {
-				c->frames_lost++;
-				continue;
-			}
-			if (c->frames_lost > 0) {
-				emit_lost(c, "frames", c->frames_lost);
-				c->frames_lost = 0;
-			}
-			char *copy = g_malloc(len + 1);
-			memcpy(copy, line, len + 1);
-			ctl_conn_send(c, copy, len);
-		}
-		g_free(f);
-	}
-	return G_SOURCE_REMOVE;
-}
-
-void ctl_server_trace_frame(ctl_server *s, unsigned reader_number, int dir, const uint8_t *buf,
-			    size_t len)
-{
-	if (s == NULL || g_atomic_int_get(&s->tracers) == 0)
-		return;
-	size_t keep = MIN(len, (size_t)CTL_TRACE_FRAME_MAX);
-	ctl_frame *f = g_malloc(sizeof *f + keep);
-	f->reader = reader_number;
-	f->dir = dir == CTL_TRACE_OUT ? CTL_TRACE_OUT : CTL_TRACE_IN;
-	f->ts_us = emu_events_now_ns() / 1000;
-	f->len = keep;
-	if (keep > 0)
-		memcpy(f->data, buf, keep);
-
-	g_mutex_lock(&s->trace_lock);
-	if (s->trace_q.length >= CTL_SERVER_TRACE_QUEUE || s->trace_bytes + keep > TRACE_QUEUE_BYTES) {
-		s->trace_dropped++;
-		g_mutex_unlock(&s->trace_lock);
-		g_free(f);
-		return;
-	}
-	g_queue_push_tail(&s->trace_q, f);
-	s->trace_bytes += keep;
-	g_mutex_unlock(&s->trace_lock);
-	schedule(s, &s->trace_wake, drain_frames_cb);
-}
-
 /* ---- start and stop ---- */
 
 static bool resolve_group(const char *group, gid_t *out, GError **error)
@@ -663,20 +440,11 @@ static gpointer server_thread(gpointer data)
 	return NULL;
 }
 
-static void trace_file_free(gpointer data)
-{
-	ctl_trace_file *tf = data;
-	if (tf->fd >= 0)
-		close(tf->fd);
-	g_free(tf->path);
-	g_free(tf);
-}
-
 static void server_free(ctl_server *s)
 {
 	if (s->events_sub != 0)
 		emu_events_unsubscribe(s->events_sub);
-	ctl_handlers_shutdown(s);
+	ctl_jobs_shutdown(s);
 	g_clear_pointer(&s->conns, g_ptr_array_unref);
 	g_clear_pointer(&s->trace_files, g_ptr_array_unref);
 	if (s->listen_src != NULL) {
@@ -740,9 +508,8 @@ ctl_server *ctl_server_start(const char *socket_path, const ctl_directory *dir,
 					     : PACKAGE_VERSION);
 	s->counts = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	s->dev_to_reader = g_hash_table_new(NULL, NULL);
-	s->storms = g_ptr_array_new();
-	s->scenarios = g_ptr_array_new();
-	s->trace_files = g_ptr_array_new_with_free_func(trace_file_free);
+	ctl_jobs_init(s);
+	s->trace_files = g_ptr_array_new_with_free_func(ctl_trace_file_free);
 	s->ctx = g_main_context_new();
 	s->loop = g_main_loop_new(s->ctx, FALSE);
 	s->conns = g_ptr_array_new_with_free_func(conn_free);
@@ -795,7 +562,7 @@ ctl_server *ctl_server_start(const char *socket_path, const ctl_directory *dir,
 	s->tick_src = g_timeout_source_new(TICK_MS);
 	g_source_set_callback(s->tick_src, on_tick, s, NULL);
 	g_source_attach(s->tick_src, s->ctx);
-	s->events_sub = emu_events_subscribe(on_edge, s);
+	s->events_sub = emu_events_subscribe(ctl_server_on_edge, s);
 
 	s->thread = g_thread_try_new("ccidlab-ctl", server_thread, s, &err);
 	if (s->thread == NULL) {

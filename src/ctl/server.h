@@ -24,6 +24,7 @@
 
 #include "ctl/directory.h"
 #include "ctl/protocol.h"
+#include "ctl/stream.h"
 
 typedef struct ctl_server ctl_server;
 
@@ -71,10 +72,8 @@ ctl_server *ctl_server_start(const char *socket_path, const ctl_directory *dir,
  * joins of storm and scenario threads take about 10 ms each. */
 void ctl_server_stop(ctl_server *s);
 
-/* Trace direction: host to reader (PC_to_RDR), reader to host. */
-#define CTL_TRACE_OUT 0
-#define CTL_TRACE_IN 1
-
+/* Trace direction (stream.h): CTL_TRACE_OUT host to reader (PC_to_RDR),
+ * CTL_TRACE_IN reader to host. */
 /* One CCID frame of reader `reader_number`, as sent (dir CTL_TRACE_OUT)
  * or received (CTL_TRACE_IN).  Any thread.  Costs one atomic read when
  * no trace is on (s may be NULL); otherwise the frame (at most

@@ -1,7 +1,8 @@
 /* ccidlab — the control server's private state, shared by server.c (the
- * socket, the clients and the streams) and handlers.c (what each request
- * does).  Everything here lives on the server thread unless a comment
- * names a lock.
+ * socket, the clients and the streams) and the handlers of the requests:
+ * handlers.c dispatches to handle_readers.c, handle_faults.c,
+ * handle_jobs.c and handle_stream.c.  Everything here lives on the server
+ * thread unless a comment names a lock.
  */
 #ifndef CCIDLAB_CTL_SERVER_PRIV_H
 #define CCIDLAB_CTL_SERVER_PRIV_H
@@ -44,23 +45,30 @@ typedef struct ctl_trace_file {
 	char *path;
 } ctl_trace_file;
 
-typedef struct ctl_storm_rec {
-	unsigned id;
-	emu_storm *storm;
-	gint64 started_us;
-	unsigned duration_ms;
-	double rate;
-	guint32 seed;
-	size_t n_targets;
-	bool stopped;
-} ctl_storm_rec;
+/* A storm or a scenario: a job the server runs on its own, for any
+ * client, until it ends, is stopped or the server stops (handle_jobs.c).
+ * Both kinds share one lifecycle (find, make room, stop, status). */
+typedef enum ctl_job_kind { CTL_JOB_STORM = 0, CTL_JOB_SCENARIO, CTL_JOB_KINDS } ctl_job_kind;
 
-typedef struct ctl_scenario_rec {
+typedef struct ctl_job {
+	ctl_job_kind kind;
 	unsigned id;
-	emu_timeline *timeline;
-	emu_timeline_run *run;		/* NULL until started */
 	bool stopped;
-} ctl_scenario_rec;
+	union {
+		struct {
+			emu_storm *storm;
+			gint64 started_us;
+			unsigned duration_ms;
+			double rate;
+			guint32 seed;
+			size_t n_targets;
+		} storm;
+		struct {
+			emu_timeline *timeline;
+			emu_timeline_run *run;	/* NULL until started */
+		} scenario;
+	};
+} ctl_job;
 
 typedef struct ctl_frame {
 	unsigned reader;
@@ -103,11 +111,9 @@ struct ctl_server {
 	GHashTable *counts;		/* (reader_id << 8 | slot) -> ctl_edge_count */
 	GHashTable *dev_to_reader;	/* emu_device_id -> reader number + 1 */
 
-	/* storms and scenarios */
-	GPtrArray *storms;		/* ctl_storm_rec */
-	unsigned next_storm;
-	GPtrArray *scenarios;		/* ctl_scenario_rec */
-	unsigned next_scenario;
+	/* storms and scenarios, per kind */
+	GPtrArray *jobs[CTL_JOB_KINDS];	/* ctl_job */
+	unsigned next_job[CTL_JOB_KINDS];
 
 	/* trace */
 	gint tracers;			/* atomic: clients and files tracing */
@@ -119,21 +125,101 @@ struct ctl_server {
 	GPtrArray *trace_files;		/* ctl_trace_file */
 };
 
-/* server.c: queue bytes for a client (disconnects it past
- * CTL_SERVER_OUT_MAX) and start sending. */
+/* server.c: queues bytes for a client (disconnects it past
+ * CTL_SERVER_OUT_MAX) and starts sending. */
 void ctl_conn_send(ctl_conn *c, char *line /* owned */, size_t len);
-/* server.c: queue edges for a subscribed client up to the watermark. */
+/* Bytes queued for a client and not yet sent. */
+static inline size_t ctl_conn_out_pending(const ctl_conn *c)
+{
+	return c->out->len - c->out_off;
+}
+
+/* server_stream.c: queues edges for a subscribed client up to the
+ * watermark. */
 void ctl_conn_pump_edges(ctl_conn *c);
-/* server.c: tracer accounting when a client or file starts/stops. */
+/* server_stream.c: the emulator's edge callback, on the thread that made
+ * the edge: counts it and wakes the pump. */
+void ctl_server_on_edge(const emu_event *ev, void *data);
+/* server_stream.c: tracer accounting when a client or file starts/stops. */
 void ctl_server_tracers_add(ctl_server *s, int delta);
+/* server_stream.c: closes and frees a trace file (trace_files' free). */
+void ctl_trace_file_free(gpointer data);
 
 /* handlers.c: runs one parsed request, returns the reply line. */
 char *ctl_handle_request(ctl_server *s, ctl_conn *c, const ctl_request *r, size_t *len);
-/* handlers.c: stops and frees storms and scenarios (server stop). */
-void ctl_handlers_shutdown(ctl_server *s);
-/* handlers.c: edge counters of one slot. */
-ctl_edge_count ctl_server_edge_count(ctl_server *s, unsigned reader_id, unsigned slot);
-/* handlers.c: the reader number of an emulated device, -1 when none. */
+
+/* What one request does: members of the reply go into b (inside its
+ * object); false with error (CTL_ERROR) when it failed.  One per family
+ * of requests, in its own file. */
+typedef bool (*ctl_handler)(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+			    GError **error);
+
+/* handle_readers.c: hello, list, insert/remove/swap/mute/unmute; and the
+ * driver's readers as the other handlers see them. */
+bool ctl_do_hello(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+		  GError **error);
+bool ctl_do_list(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+		 GError **error);
+bool ctl_do_slot(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+		 GError **error);
+
+/* The driver's readers of one request (the directory's list, references
+ * held). */
+typedef struct ctl_readers {
+	ctl_reader_info *v;
+	size_t n;
+} ctl_readers;
+void ctl_readers_fetch(ctl_server *s, ctl_readers *rs);
+void ctl_readers_clear(ctl_readers *rs);
+/* The reader of a request, which must exist (and be emulated when
+ * need_emu); slot, when >= 0, must be one of its slots. */
+ctl_reader_info *ctl_readers_resolve(ctl_readers *rs, const ctl_reader_ref *ref, int slot,
+				     bool need_emu, GError **error);
+/* What a request does to its one reader, which ctl_with_reader found;
+ * data is the caller's (a handler's reply builder). */
+typedef bool (*ctl_reader_fn)(ctl_server *s, const ctl_request *r, ctl_reader_info *ri,
+			      void *data, GError **error);
+/* Runs fn on the reader the request names (emulated when need_emu; slot,
+ * when >= 0, one of its slots), the directory's list held for the call. */
+bool ctl_with_reader(ctl_server *s, const ctl_request *r, int slot, bool need_emu,
+		     ctl_reader_fn fn, void *data, GError **error);
+/* An emulator error is the client's mistake about state (occupied slot,
+ * nothing to remove): "bad-state". */
+void ctl_error_from_emu(const GError *emu_err, GError **error);
+/* The reader number of an emulated device (or a real reader's edge id),
+ * -1 when none; asks the directory once per pump (*refreshed). */
 int ctl_server_reader_of(ctl_server *s, unsigned dev_id, bool *refreshed);
+
+/* handle_faults.c: fault-set, fault-clear. */
+bool ctl_do_fault_set(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+		      GError **error);
+bool ctl_do_fault_clear(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+			GError **error);
+
+/* handle_jobs.c: storm, scenario-load, scenario-start; the stop and
+ * status of either kind. */
+bool ctl_do_storm(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+		  GError **error);
+bool ctl_do_scenario_load(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+			  GError **error);
+bool ctl_do_scenario_start(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+			   GError **error);
+bool ctl_do_job_stop(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+		     GError **error);
+bool ctl_do_job_status(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+		       GError **error);
+void ctl_jobs_init(ctl_server *s);
+/* Stops and frees every job (server stop). */
+void ctl_jobs_shutdown(ctl_server *s);
+
+/* handle_stream.c: subscribe, unsubscribe, trace-on, trace-off. */
+bool ctl_do_subscribe(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+		      GError **error);
+bool ctl_do_unsubscribe(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+			GError **error);
+bool ctl_do_trace_on(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+		     GError **error);
+bool ctl_do_trace_off(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+		      GError **error);
 
 #endif

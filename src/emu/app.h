@@ -75,11 +75,6 @@ emu_app_data emu_app_default_ins_data(uint8_t ins);
 
 /* Response helpers: they never write past cap (a too long answer becomes
  * 6F00, "no precise diagnosis"). */
-static inline void emu_app_rsp_sw(emu_app_rsp *rsp, uint16_t sw)
-{
-	rsp->sw = sw;
-}
-
 static inline bool emu_app_rsp_put(emu_app_rsp *rsp, const uint8_t *p, size_t n)
 {
 	if (n > rsp->cap - rsp->len) {

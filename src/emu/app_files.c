@@ -39,6 +39,11 @@
  * there"), 6Cxx / 6700 data longer than Ne, 6A83 record not found, 6A84
  * update past the end, 6A86 P1-P2 not supported, 6A88 no such object.
  * Updates stay in memory.
+ *
+ * Past 600 lines, whole on purpose: one application, its description
+ * loader and its commands over one in-memory tree; the loader's checks and
+ * the commands' status words read together (what a file may be, what a
+ * command may do to it).
  */
 #include "emu/app.h"
 

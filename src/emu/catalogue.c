@@ -26,8 +26,6 @@
 #error "PKGDATADIR must be defined on the compile line (src/emu/local.mk)"
 #endif
 
-G_DEFINE_QUARK(emu-error-quark, emu_error)
-
 /* The 54 descriptor bytes as 108 hex characters. */
 #define DESC_HEX_LEN (2u * EMU_PROFILE_CLASS_DESC_LEN)
 /* How many near matches a lookup miss lists. */

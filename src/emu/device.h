@@ -34,6 +34,7 @@
 #include "emu/events.h"
 #include "emu/fault.h"
 #include "emu/profile.h"
+#include "emu/storm_limits.h"
 #include "host/transport.h"
 
 /* The period after which a waiting bulk_in answers a time extension. */
@@ -201,11 +202,6 @@ typedef struct emu_storm_params {
 	size_t n_targets;	/* 1..EMU_STORM_MAX_TARGETS */
 	const char *card_spec;
 } emu_storm_params;
-
-#define EMU_STORM_MAX_RATE 100000.0
-#define EMU_STORM_MAX_DURATION_MS (24u * 3600u * 1000u)
-#define EMU_STORM_MAX_TARGETS 4096u
-#define EMU_STORM_MAX_STEPS 10000000u
 
 typedef struct emu_storm_step {
 	uint64_t at_us;		/* from the start */

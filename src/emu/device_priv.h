@@ -1,6 +1,6 @@
 /* ccidlab — private state of the emulated reader, shared by the files of
  * the device model (device.c commands, slot.c edges, pipe.c bulk and
- * interrupt pipes, fault.c faults, secure.c PIN entry).  Not for users of
+ * interrupt pipes, faultset.c faults, secure.c PIN entry).  Not for users of
  * the device: they have device.h.
  */
 #ifndef CCIDLAB_EMU_DEVICE_PRIV_H
@@ -122,9 +122,6 @@ void emu_slot_clear(emu_slot *s);
 ccid_icc_status emu_slot_icc(const emu_slot *s);
 /* Default abProtocolDataStructure for protocol 0 or 1 into s->params. */
 void emu_slot_default_params(emu_slot *s, unsigned protocol);
-/* Stamps one edge of slot (events.h) and queues it for delivery. */
-uint64_t emu_slot_edge_locked(emu_device *dev, unsigned slot, emu_event_state state,
-			      emu_event_source source);
 /* Removes the card (if any) with an edge of the given source. */
 void emu_slot_remove_locked(emu_device *dev, unsigned slot, emu_event_source source);
 /* GetSlotStatus' view of presence: latched edge or the truth; records an
@@ -140,12 +137,7 @@ void emu_slot_auto_ifsd_locked(emu_device *dev, emu_slot *s);
 void emu_slot_queue_notify_locked(emu_device *dev, unsigned slot, uint64_t edge_seq);
 void emu_slot_queue_hw_error_locked(emu_device *dev, unsigned slot, uint8_t code);
 
-/* ---- fault.c (called with dev->lock held) ---- */
-/* The fault of that kind in effect for slot (slot's own first, then the
- * reader's), or NULL. */
-emu_fault_entry *emu_fault_find_locked(emu_device *dev, unsigned slot, emu_fault_kind kind);
-/* One use of a fault: counts it down, drops it at zero. */
-void emu_fault_consume_locked(emu_device *dev, emu_fault_entry *e);
+/* ---- faultset.c (called with dev->lock held) ---- */
 /* Finds and consumes in one step; returns whether it was there and its arg. */
 bool emu_fault_take_locked(emu_device *dev, unsigned slot, emu_fault_kind kind, uint32_t *arg);
 bool emu_fault_device_gone_locked(emu_device *dev);

@@ -20,6 +20,8 @@
 
 #include <glib.h>
 
+#include "emu/error.h"
+
 typedef enum emu_fault_kind {
 	/* IccPowerOn answers failed, bError 0xFE (ICC mute), card present. */
 	EMU_FAULT_MUTE_AT_POWER_ON = 0,		/* "mute-power-on" */

@@ -18,6 +18,8 @@
 
 #include <glib.h>
 
+#include "emu/error.h"
+
 #define EMU_PROFILE_CLASS_DESC_LEN 54
 
 typedef struct emu_profile {
@@ -73,14 +75,6 @@ const emu_profile *emu_catalogue_get(const emu_catalogue *c, size_t i);
  * an EMU_ERROR that lists near matches. */
 emu_profile *emu_catalogue_find(const emu_catalogue *c, const char *key, GError **error);
 
-#define EMU_ERROR (emu_error_quark())
-GQuark emu_error_quark(void);
-typedef enum {
-	EMU_ERROR_FAILED,
-	EMU_ERROR_NOT_FOUND,
-	EMU_ERROR_PARSE,
-	EMU_ERROR_UNSUPPORTED,
-} EmuError;
 
 /* ---- Additions by the profile area (after the lead's contract above;
  * nothing above this line changed). ---- */

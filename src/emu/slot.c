@@ -74,8 +74,9 @@ static emu_event_state slot_state(const emu_slot *s)
 	return emu_card_is_mute(s->card) ? EMU_EVENT_MUTE : EMU_EVENT_PRESENT;
 }
 
-uint64_t emu_slot_edge_locked(emu_device *dev, unsigned slot, emu_event_state state,
-			      emu_event_source source)
+/* Stamps one edge of slot (events.h) and queues it for delivery. */
+static uint64_t emu_slot_edge_locked(emu_device *dev, unsigned slot, emu_event_state state,
+				     emu_event_source source)
 {
 	emu_event ev;
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu/profile.h"
+#include "emu/error.h"
 #include "emu/fault.h"
 #include "emu/usbfault.h"
 

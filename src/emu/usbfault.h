@@ -24,6 +24,8 @@
 
 #include <glib.h>
 
+#include "emu/error.h"
+
 typedef enum emu_usb_fault_kind {
 	/* The endpoint halts: LIBUSB_ERROR_PIPE (async: STALL), no data
 	 * moves; a halt stays until libusb_clear_halt (or count runs out). */

@@ -6,11 +6,14 @@ src_host_libhost_la_SOURCES = \
 	src/host/host.h src/host/reader_priv.h \
 	src/host/reader.c src/host/command.c src/host/slot.c src/host/xfr.c
 src_host_libhost_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+# Each layer logs in its own GLib domain; inside pcscd the driver sends
+# them all to pcscd's log (src/ifd/log.c).
+src_host_libhost_la_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN='"ccidlab-host"'
 
 
 # The host engine against the emulator, in process (issue 4's matrix,
 # profile and fault tests).
-HOST_EMU_LDADD = src/host/libhost.la src/emu/libemu.la src/ccid/libccidcore.la $(GLIB_LIBS)
+HOST_EMU_LDADD = src/host/libhost.la $(EMU_LIBS) src/ccid/libccidcore.la $(GLIB_LIBS)
 check_PROGRAMS += tests/unit/test_host_matrix
 tests_unit_test_host_matrix_SOURCES = tests/unit/test_host_matrix.c tests/unit/host_emu_fixture.h
 tests_unit_test_host_matrix_CFLAGS = $(UNIT_CFLAGS)

@@ -14,7 +14,9 @@
 
 #include "ccid/atr.h"
 #include "ifd/caps.h"
+#include "ifd/events.h"
 #include "ifd/log.h"
+#include "ifd/null_reader.h"
 #include "ifd/reader.h"
 
 static long put(PDWORD Length, PUCHAR Value, const void *data, size_t n)

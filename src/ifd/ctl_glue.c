@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "ctl/server.h"
+#include "ifd/ctl_glue.h"
+#include "ifd/events.h"
 #include "ifd/log.h"
 #include "ifd/reader.h"
 

@@ -20,7 +20,9 @@
 
 #include "emu/device.h"
 #include "ifd/devname.h"
+#include "ifd/emuspec.h"
 #include "ifd/log.h"
+#include "ifd/null_reader.h"
 #include "ifd/reader.h"
 
 #define EMU_KEYS "mode, slots, card, card0..cardN, latch, keypad, escape, name, scenario, log"

@@ -12,7 +12,9 @@
 
 #include "ifd/caps.h"
 #include "ifd/control.h"
+#include "ifd/events.h"
 #include "ifd/log.h"
+#include "ifd/null_reader.h"
 #include "ifd/reader.h"
 #include "ifd/result.h"
 

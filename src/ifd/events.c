@@ -16,6 +16,7 @@
 #include <ifdhandler.h>
 
 #include "emu/events.h"
+#include "ifd/events.h"
 #include "ifd/log.h"
 #include "ifd/reader.h"
 

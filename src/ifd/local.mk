@@ -12,21 +12,21 @@ src_ifd_libifd_la_SOURCES = \
 	src/ifd/devname.h src/ifd/devname.c \
 	src/ifd/result.h src/ifd/result.c \
 	src/ifd/reader.h src/ifd/reader.c \
-	src/ifd/emuspec.c \
-	src/ifd/events.c \
+	src/ifd/emuspec.h src/ifd/emuspec.c \
+	src/ifd/events.h src/ifd/events.c \
 	src/ifd/caps.h src/ifd/caps.c \
 	src/ifd/control.h src/ifd/control.c \
-	src/ifd/ctl_glue.c \
-	src/ifd/null_reader.c \
+	src/ifd/ctl_glue.h src/ifd/ctl_glue.c \
+	src/ifd/null_reader.h src/ifd/null_reader.c \
 	src/ifd/usbconf.h src/ifd/usbconf.c \
-	src/ifd/usbopen.c
+	src/ifd/usbopen.h src/ifd/usbopen.c
 src_ifd_libifd_la_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) \
 	$(LIBUSB_CFLAGS) -DSYSCONFDIR='"$(sysconfdir)"'
 
 src_ifd_libccidlab_la_SOURCES = src/ifd/entry.c
 src_ifd_libccidlab_la_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) $(GLIB_CFLAGS)
-IFD_LIBS = src/ifd/libifd.la src/ctl/libctl.la src/host/libhost.la src/usb/libusbtransport.la \
-	src/emu/libemu.la src/ccid/libccidcore.la
+IFD_LIBS = src/ifd/libifd.la src/ctl/libctlserver.la src/ctl/libctlproto.la src/host/libhost.la src/usb/libusbtransport.la \
+	$(EMU_LIBS) src/ccid/libccidcore.la
 src_ifd_libccidlab_la_LIBADD = $(IFD_LIBS) $(JSON_LIBS) $(LIBUSB_LIBS) $(GLIB_LIBS)
 src_ifd_libccidlab_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/src/ifd/exports.map -Wl,-z,defs
@@ -45,7 +45,7 @@ uninstall-drop-so:
 .PHONY: install-drop-la uninstall-drop-so
 
 # Info.plist, pcscd's USB match list for the bundle, is written by
-# src/tools/usb-ids.mk (from the reader catalogue).
+# src/cli/usb-ids.mk (from the reader catalogue).
 
 # A bundle staged in the build tree, the way it is installed, for labs and
 # tests: build/bundle/ifd-ccidlab.bundle/Contents/{Info.plist,Linux/libccidlab.so}.

@@ -4,6 +4,10 @@
  * PCSC/debuglog.h), so a tester reads the driver's reasons next to
  * pcscd's.  Outside pcscd (unit tests dlopen the driver) log_msg does not
  * exist and lines go to stderr.  A test can capture lines instead.
+ *
+ * The layers under the driver log with GLib, each in its domain
+ * (ccidlab-host, -emu, -ctl, -usb, and the usbsim shim's): log.c routes
+ * those to the same writer, as "ccidlab: LAYER: message".
  */
 #ifndef CCIDLAB_IFD_LOG_H
 #define CCIDLAB_IFD_LOG_H

@@ -13,6 +13,7 @@
 #include <ifdhandler.h>
 
 #include "ifd/log.h"
+#include "ifd/null_reader.h"
 #include "ifd/reader.h"
 
 /* T=1 only, IFSC 254: a made-up ATR that names no real card. */

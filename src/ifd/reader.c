@@ -5,9 +5,13 @@
 
 #include <ifdhandler.h>
 
+#include "ifd/ctl_glue.h"
 #include "ifd/devname.h"
+#include "ifd/emuspec.h"
+#include "ifd/events.h"
 #include "ifd/log.h"
 #include "ifd/reader.h"
+#include "ifd/usbopen.h"
 
 #define LUN_READER(lun) ((unsigned)((lun) >> 16))
 #define LUN_SLOT(lun) ((unsigned)((lun) & 0xFFFF))

@@ -5,6 +5,10 @@
  * engine (src/host/), and for an emulated reader a reference on the
  * device model.  In event mode a thread reads the interrupt pipe and
  * turns every NotifySlotChange into per-slot reports for pcscd.
+ *
+ * This header is reader.c's: the files that open a reader (emuspec.c,
+ * usbopen.c, null_reader.c), its events (events.c) and its control-server
+ * glue (ctl_glue.c) each declare their own functions in their own header.
  */
 #ifndef CCIDLAB_IFD_READER_H
 #define CCIDLAB_IFD_READER_H
@@ -86,26 +90,6 @@ ifd_reader *ifd_reader_get(unsigned long lun);
 long ifd_reader_open(unsigned long lun, const char *devname);
 long ifd_reader_close(unsigned long lun);
 
-/* Emulated readers (emuspec.c): the device, its host engine and mode. */
-long ifd_emu_open(ifd_reader *r, const char *devname);
-/* Real USB readers (usbopen.c): src/usb's transport under the host engine.
- * IFD_NO_SUCH_DEVICE when nothing matches the name. */
-long ifd_usb_open(ifd_reader *r, const char *devname);
-/* Real readers have no emulator to log their edges: the driver records
- * what it observes (a NotifySlotChange, a polled change) in the edge log,
- * source "observed", so the control socket's subscribers see them. */
-void ifd_observed_edge(ifd_reader *r, unsigned slot, bool present);
-/* The reader's id in the edge log: its emulated device's, or the one its
- * observed edges carry (0 for the null reader). */
-unsigned ifd_edge_id(const ifd_reader *r);
-/* The null reader (null_reader.c): pcscd's own cost, for benchmarks. */
-long ifd_null_open(ifd_reader *r, bool poll);
-long ifd_null_power(ifd_reader *r, DWORD action, PUCHAR atr, PDWORD len);
-long ifd_null_atr(ifd_reader *r, PDWORD len, PUCHAR value);
-long ifd_null_transmit(const uint8_t *tx, DWORD tx_len, uint8_t *rx, PDWORD rx_len);
-
-/* Starts the reader's scenario, if it has one (emuspec.c). */
-void ifd_emu_start_scenario(ifd_reader *r);
 /* A new reference on the device of the open emulated reader called
  * `name`, or NULL (timelines name readers). */
 emu_device *ifd_reader_find_emu(const char *name);
@@ -114,22 +98,5 @@ emu_device *ifd_reader_find_emu(const char *name);
  * locked; returns how many there are (may exceed cap). */
 size_t ifd_reader_foreach_info(void (*fill)(const ifd_reader *r, ctl_reader_info *out),
 			       ctl_reader_info *out, size_t cap);
-
-/* The control server (ctl_glue.c): started by the first open reader,
- * stopped when the last one closes. */
-void ifd_ctl_reader_opened(ifd_reader *r);
-void ifd_ctl_reader_closing(ifd_reader *r);
-
-/* Event mode (events.c). */
-void ifd_events_start(ifd_reader *r);
-void ifd_events_stop(ifd_reader *r);
-/* The functions pcscd gets for TAG_IFD_POLLING_THREAD_WITH_TIMEOUT and
- * TAG_IFD_STOP_POLLING_THREAD. */
-long ifd_events_wait(unsigned long lun, int timeout_ms);
-long ifd_events_stop_wait(unsigned long lun);
-/* IFDHICCPresence in event mode: from the reports, no round trip. */
-bool ifd_events_present(ifd_reader *r, unsigned slot);
-/* The same, consuming nothing (attributes). */
-bool ifd_events_present_peek(ifd_reader *r, unsigned slot);
 
 #endif

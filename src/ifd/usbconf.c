@@ -11,7 +11,8 @@
 
 #define CONF_MAX_BYTES (1 << 20)
 
-const char *usbconf_path(void)
+/* The configuration file: $CCIDLAB_CONF, else SYSCONFDIR/ccidlab/ccidlab.conf. */
+static const char *usbconf_path(void)
 {
 	const char *env = g_getenv("CCIDLAB_CONF");
 	return env != NULL && env[0] != '\0' ? env : SYSCONFDIR "/ccidlab/ccidlab.conf";

@@ -34,9 +34,6 @@ typedef struct usbconf {
 	char origin[160];	/* where the settings came from, for the open log */
 } usbconf;
 
-/* The configuration file: $CCIDLAB_CONF, else SYSCONFDIR/ccidlab/ccidlab.conf. */
-const char *usbconf_path(void);
-
 /* Settings for the reader vid:pid with `serial`, from the file (a missing
  * file is no error) and then `n_keys` DEVICENAME keys.  false and why on a
  * bad value (naming the file, group and key, or the DEVICENAME key). */

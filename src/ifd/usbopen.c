@@ -9,6 +9,7 @@
 #include "ifd/log.h"
 #include "ifd/reader.h"
 #include "ifd/usbconf.h"
+#include "ifd/usbopen.h"
 #include "usb/usb.h"
 
 static const char *mode_name(usbconf_mode m)

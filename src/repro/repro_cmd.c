@@ -14,7 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "repro/repro.h"
-#include "tools/labfiles.h"
+#include "lab/labfiles.h"
 
 typedef struct repro_kind {
 	const char *klass;
@@ -91,10 +91,15 @@ static void list_kinds(FILE *out)
 			kinds[i].variant ? kinds[i].variant : "");
 }
 
+/* Defined by the source glib-compile-resources generates (src/repro/local.mk);
+ * looked up through it, not the global registry, so that the linker keeps
+ * that object of the static library. */
+GResource *repro_get_resource(void);
+
 static char *source_for(const repro_kind *k, unsigned threads, unsigned edges, GError **error)
 {
-	g_autoptr(GBytes) b = g_resources_lookup_data("/ccidlab/repro/repro.c",
-						      G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+	g_autoptr(GBytes) b = g_resource_lookup_data(repro_get_resource(), "/ccidlab/repro/repro.c",
+						     G_RESOURCE_LOOKUP_FLAGS_NONE, error);
 	if (b == NULL)
 		return NULL;
 	gsize len = 0;

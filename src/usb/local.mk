@@ -6,6 +6,7 @@ src_usb_libusbtransport_la_SOURCES = \
 	src/usb/name.c src/usb/device.c src/usb/rawconfig.c src/usb/find.c \
 	src/usb/transport_usb.c src/usb/irq.c
 src_usb_libusbtransport_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(LIBUSB_CFLAGS)
+src_usb_libusbtransport_la_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN='"ccidlab-usb"'
 
 check_PROGRAMS += tests/unit/test_usb_name
 tests_unit_test_usb_name_SOURCES = tests/unit/test_usb_name.c

@@ -202,10 +202,3 @@ unsigned usb_transport_location(const transport *t)
 	const usb_iface *u = t->dev;
 	return (unsigned)u->d->bus << 8 | u->d->addr;
 }
-
-bool usb_transport_gone(const transport *t)
-{
-	if (t->ops != &usb_transport_ops && t->ops != &usb_transport_ops_noirq)
-		return false;
-	return gone(t->dev);
-}

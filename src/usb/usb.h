@@ -72,8 +72,4 @@ int usb_transport_open(const usb_match *m, transport *out, char *why, size_t why
  * transport. */
 unsigned usb_transport_location(const transport *t);
 
-/* true when the transport's device is gone (LIBUSB_ERROR_NO_DEVICE was
- * seen on any of its interfaces, or a hotplug "left" came). */
-bool usb_transport_gone(const transport *t);
-
 #endif

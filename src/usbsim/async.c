@@ -23,7 +23,7 @@
 /* Our state of a transfer, in front of it (libusb's own layout trick:
  * the caller sees only struct libusb_transfer). */
 typedef struct usbsim_transfer {
-	volatile bool cancel;
+	atomic_bool cancel;	/* set by libusb_cancel_transfer, read by the transfer's thread */
 	bool in_flight;
 	struct libusb_context *ctx;
 	struct libusb_transfer t;	/* last: iso descriptors follow it */
@@ -64,7 +64,7 @@ static gpointer run(gpointer data)
 	tr->actual_length = got;
 	if (rc == LIBUSB_SUCCESS)
 		tr->status = LIBUSB_TRANSFER_COMPLETED;
-	else if (p->cancel)
+	else if (atomic_load(&p->cancel))
 		tr->status = LIBUSB_TRANSFER_CANCELLED;
 	else if (rc == LIBUSB_ERROR_TIMEOUT)
 		tr->status = LIBUSB_TRANSFER_TIMED_OUT;
@@ -105,7 +105,7 @@ int libusb_submit_transfer(struct libusb_transfer *tr)
 	}
 	p->ctx = ctx;
 	p->in_flight = true;
-	p->cancel = false;
+	atomic_store(&p->cancel, false);
 	tr->actual_length = 0;
 	ctx->in_flight++;
 	g_mutex_unlock(&usbsim_lock);
@@ -130,9 +130,10 @@ int libusb_cancel_transfer(struct libusb_transfer *tr)
 		return LIBUSB_ERROR_INVALID_PARAM;
 	usbsim_transfer *p = PRIV(tr);
 	g_mutex_lock(&usbsim_lock);
-	bool running = p->in_flight && !p->cancel && g_queue_find(&p->ctx->done, tr) == NULL;
+	bool running = p->in_flight && !atomic_load(&p->cancel) &&
+		       g_queue_find(&p->ctx->done, tr) == NULL;
 	if (running)
-		p->cancel = true;
+		atomic_store(&p->cancel, true);
 	g_mutex_unlock(&usbsim_lock);
 	if (!running)
 		return LIBUSB_ERROR_NOT_FOUND;

@@ -29,12 +29,11 @@
  *                 (which becomes 1 if it was 0), that never answers.
  *
  * Devices are numbered from 0 in list order.  A malformed DEVICE is
- * reported on stderr, naming it, and left out; the others are kept.
+ * reported (a usbsim message, log.c), naming it, and left out; the others
+ * are kept.
  */
 #include "config.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -233,7 +232,7 @@ static void build(void)
 	const char *env = g_getenv("CCIDLAB_USBSIM");
 
 	if (env == NULL || *env == '\0') {
-		fprintf(stderr, "usbsim: CCIDLAB_USBSIM is not set: no emulated USB devices\n");
+		g_message("CCIDLAB_USBSIM is not set: no emulated USB devices");
 		return;
 	}
 	g_auto(GStrv) devs = g_strsplit(env, ";", -1);
@@ -242,14 +241,13 @@ static void build(void)
 		if (*devs[i] == '\0')
 			continue;
 		if (n_table == USBSIM_MAX_DEVICES) {
-			fprintf(stderr, "usbsim: CCIDLAB_USBSIM: more than %u devices\n",
-				USBSIM_MAX_DEVICES);
+			g_message("CCIDLAB_USBSIM: more than %u devices", USBSIM_MAX_DEVICES);
 			break;
 		}
 		usbsim_dev *d = make_device(devs[i], n_table, &err);
 		if (d == NULL) {
-			fprintf(stderr, "usbsim: CCIDLAB_USBSIM device %zu '%s': %s\n", i, devs[i],
-				err ? err->message : "refused");
+			g_message("CCIDLAB_USBSIM device %zu '%s': %s", i, devs[i],
+				  err ? err->message : "refused");
 			continue;
 		}
 		d->index = (unsigned)n_table;
@@ -273,20 +271,4 @@ size_t usbsim_devices(usbsim_dev ***out)
 	}
 	*out = table;
 	return n_table;
-}
-
-void usbsim_debug(const char *fmt, ...)
-{
-	static int on = -1;
-
-	if (on < 0)
-		on = g_getenv("CCIDLAB_USBSIM_DEBUG") != NULL;
-	if (!on)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("usbsim: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
 }

@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "usbsim/usbsim.h"
@@ -57,8 +56,7 @@ void libusb_exit(libusb_context *ctx)
 		/* libusb: every transfer must be complete and every device
 		 * freed by now; say so when they are not. */
 		if (ctx->in_flight != 0)
-			fprintf(stderr, "usbsim: libusb_exit with %u transfers in flight\n",
-				ctx->in_flight);
+			g_message("libusb_exit with %u transfers in flight", ctx->in_flight);
 		g_cond_clear(&ctx->cond);
 		g_free(ctx);
 	}

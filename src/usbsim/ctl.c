@@ -18,7 +18,6 @@
  */
 #include "config.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "ctl/server.h"
@@ -115,7 +114,7 @@ void usbsim_ctl_start(void)
 	ctl_server_opts opts = { .group = g_getenv("CCIDLAB_CTL_GROUP") };
 	g_atomic_pointer_set(&server, ctl_server_start(path, &directory, &opts, &err));
 	if (server == NULL)
-		fprintf(stderr, "usbsim: control socket not available: %s\n", err->message);
+		g_message("control socket not available: %s", err->message);
 	else
 		usbsim_debug("control socket %s", path);
 }

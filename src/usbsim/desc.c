@@ -61,7 +61,8 @@ static void add_extra(const unsigned char **extra, int *len, const uint8_t *p, s
 	*len += (int)n;
 }
 
-int usbsim_parse_config(const uint8_t *buf, size_t len, struct libusb_config_descriptor **out)
+static int usbsim_parse_config(const uint8_t *buf, size_t len,
+			       struct libusb_config_descriptor **out)
 {
 	if (len < LIBUSB_DT_CONFIG_SIZE || buf[1] != DT_CONFIG)
 		return LIBUSB_ERROR_IO;

@@ -13,9 +13,13 @@ src_usbsim_libccidlab_usbsim_la_SOURCES = \
 	src/usbsim/async.c \
 	src/usbsim/ctl.c \
 	src/usbsim/plug.c \
-	src/usbsim/stubs.c
+	src/usbsim/stubs.c \
+	src/usbsim/log.c
 src_usbsim_libccidlab_usbsim_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(LIBUSB_CFLAGS)
-USBSIM_LIBS = src/ctl/libctl.la src/host/libhost.la src/emu/libemu.la src/ccid/libccidcore.la
+# Its lines are GLib messages in this domain: on stderr as "usbsim: ..."
+# (log.c), in pcscd's log when ccidlab's driver is loaded (src/ifd/log.c).
+src_usbsim_libccidlab_usbsim_la_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN='"ccidlab-usbsim"'
+USBSIM_LIBS = src/ctl/libctlserver.la src/ctl/libctlproto.la src/host/libhost.la $(EMU_LIBS) src/ccid/libccidcore.la
 src_usbsim_libccidlab_usbsim_la_LIBADD = $(USBSIM_LIBS) $(JSON_LIBS) $(GLIB_LIBS)
 src_usbsim_libccidlab_usbsim_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/src/usbsim/exports.map -Wl,-z,defs

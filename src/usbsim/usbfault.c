@@ -89,7 +89,10 @@ size_t usbsim_fault_list(usbsim_dev *d, emu_usb_fault *out, size_t cap)
 	return n;
 }
 
-bool usbsim_fault_take(usbsim_dev *d, emu_usb_pipe pipe, unsigned kinds, emu_usb_fault *out)
+/* The first fault on pipe whose kind is in the mask (bit per
+ * emu_usb_fault_kind), its count spent by one. */
+static bool usbsim_fault_take(usbsim_dev *d, emu_usb_pipe pipe, unsigned kinds,
+			      emu_usb_fault *out)
 {
 	bool hit = false;
 
@@ -107,12 +110,12 @@ bool usbsim_fault_take(usbsim_dev *d, emu_usb_pipe pipe, unsigned kinds, emu_usb
 	return hit;
 }
 
-int usbsim_nak_wait(usbsim_dev *d, gint64 end, volatile const bool *cancel)
+int usbsim_nak_wait(usbsim_dev *d, gint64 end, const atomic_bool *cancel)
 {
 	for (;;) {
 		if (usbsim_gone(d))
 			return LIBUSB_ERROR_NO_DEVICE;
-		if (cancel != NULL && *cancel)
+		if (cancel != NULL && atomic_load(cancel))
 			return LIBUSB_ERROR_INTERRUPTED;
 		gint64 step = USBSIM_NAK_STEP_MS * 1000;
 		if (end != 0) {
@@ -136,7 +139,7 @@ static int disconnect(usbsim_dev *d, unsigned ms)
 }
 
 bool usbsim_fault_before(usbsim_dev *d, emu_usb_pipe pipe, gint64 end,
-			 volatile const bool *cancel, int *rc)
+			 const atomic_bool *cancel, int *rc)
 {
 	emu_usb_fault f;
 

@@ -15,6 +15,7 @@
 #ifndef CCIDLAB_USBSIM_USBSIM_H
 #define CCIDLAB_USBSIM_USBSIM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -141,52 +142,50 @@ extern GList *usbsim_contexts;
 
 /* desc.c */
 void usbsim_device_descriptor(const usbsim_dev *d, struct libusb_device_descriptor *out);
-int usbsim_parse_config(const uint8_t *buf, size_t len, struct libusb_config_descriptor **out);
 /* String descriptor index → text ("" when none): 1 manufacturer,
  * 2 product, 3 serial. */
 const char *usbsim_string(const usbsim_dev *d, uint8_t index);
 
-/* xfer.c: a transport result as a libusb error code. */
-int usbsim_result_to_libusb(int ccid_rc);
-/* One bulk or interrupt message on endpoint (the configuration's: its
+/* xfer.c: one bulk or interrupt message on endpoint (the configuration's: its
  * address picks the pipe; LIBUSB_ERROR_NOT_FOUND for another), with the
  * USB faults of that pipe; timeout 0: none (waits in USBSIM_SLICE_MS
  * slices).  *cancel, when set, ends an IN wait with
  * LIBUSB_ERROR_INTERRUPTED. */
 int usbsim_pipe_transfer(usbsim_dev *d, unsigned char endpoint, unsigned char *data, int length,
-			 int *transferred, unsigned timeout, volatile const bool *cancel);
+			 int *transferred, unsigned timeout, const atomic_bool *cancel);
 
 /* usbfault.c: the device's USB transfer faults (emu/usbfault.h).
  * usbsim_fault_add refuses a pipe the device lacks (EMU_ERROR_FAILED);
  * a fault of the same kind on the same pipe replaces the old one.
- * usbsim_fault_clear: kind and pipe -1 for any; returns how many went.
- * usbsim_fault_take: the first fault on pipe whose kind is in the mask
- * (bit per emu_usb_fault_kind), its count spent by one. */
+ * usbsim_fault_clear: kind and pipe -1 for any; returns how many went. */
 bool usbsim_fault_add(usbsim_dev *d, const emu_usb_fault *f, GError **error);
 unsigned usbsim_fault_clear(usbsim_dev *d, int kind, int pipe);
 size_t usbsim_fault_list(usbsim_dev *d, emu_usb_fault *out, size_t cap);
-bool usbsim_fault_take(usbsim_dev *d, emu_usb_pipe pipe, unsigned kinds, emu_usb_fault *out);
 /* The faults that act before any data moves (stall, nak, zlp,
  * disconnect) on pipe: true with *rc (a libusb error, or success with
  * *len 0 for a zlp) when one did.  `end` (monotonic µs, 0: none) bounds a
  * NAK; *cancel ends it with LIBUSB_ERROR_INTERRUPTED. */
 bool usbsim_fault_before(usbsim_dev *d, emu_usb_pipe pipe, gint64 end,
-			 volatile const bool *cancel, int *rc);
+			 const atomic_bool *cancel, int *rc);
 /* The faults that act on a message that arrived (short, babble): may
  * shorten *len or fill the buffer; returns the transfer's libusb result. */
 int usbsim_fault_after(usbsim_dev *d, emu_usb_pipe pipe, unsigned char *data, int length,
 		       size_t *len);
 /* Waits like a NAKing endpoint until `end` (0: for ever), a cancel or an
  * unplug: LIBUSB_ERROR_TIMEOUT, _INTERRUPTED or _NO_DEVICE. */
-int usbsim_nak_wait(usbsim_dev *d, gint64 end, volatile const bool *cancel);
+int usbsim_nak_wait(usbsim_dev *d, gint64 end, const atomic_bool *cancel);
 /* desc.c: finds the CCID interface's endpoints in d->config; adds the
  * composite extra interface (composite=hid). */
 void usbsim_find_endpoints(usbsim_dev *d);
 bool usbsim_add_hid_interface(usbsim_dev *d, GError **error);
 
-/* Says, once per name, that a call is not emulated (stderr). */
+/* Says, once per name, that a call is not emulated (a message, log.c). */
 void usbsim_unsupported(const char *call);
-/* Diagnostics on stderr when $CCIDLAB_USBSIM_DEBUG is set. */
+/* log.c: the shim's lines are GLib messages in its domain
+ * (G_LOG_DOMAIN "ccidlab-usbsim"): g_message for what went wrong, and
+ * this for diagnostics when $CCIDLAB_USBSIM_DEBUG is set.  They go to
+ * stderr as "usbsim: ..." lines, unless ccidlab's driver is loaded in the
+ * process: it sends every layer's lines to pcscd's log. */
 void usbsim_debug(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 #endif

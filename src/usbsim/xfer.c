@@ -9,13 +9,13 @@
  */
 #include "config.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "ccid/result.h"
 #include "usbsim/usbsim.h"
 
-int usbsim_result_to_libusb(int rc)
+/* A transport result as a libusb error code. */
+static int usbsim_result_to_libusb(int rc)
 {
 	switch (rc) {
 	case CCID_OK:
@@ -44,15 +44,15 @@ void usbsim_unsupported(const char *call)
 	bool first = g_hash_table_add(said, (gpointer)call);
 	g_mutex_unlock(&lock);
 	if (first)
-		fprintf(stderr, "usbsim: %s is not emulated by libccidlab-usbsim "
-			"(returns LIBUSB_ERROR_NOT_SUPPORTED)\n", call);
+		g_message("%s is not emulated by libccidlab-usbsim (returns "
+			  "LIBUSB_ERROR_NOT_SUPPORTED)", call);
 }
 
 /* The emulator's wait for one IN message, in slices so that a cancel, an
  * unplug or a fault set meanwhile is seen; the faults that act before
  * data moves are taken at every slice. */
 static int pipe_in(usbsim_dev *d, emu_usb_pipe pipe, unsigned char *data, int length,
-		   size_t *len, unsigned timeout, volatile const bool *cancel)
+		   size_t *len, unsigned timeout, const atomic_bool *cancel)
 {
 	bool interrupt = pipe == EMU_USB_PIPE_INTERRUPT;
 	gint64 end = timeout ? g_get_monotonic_time() + (gint64)timeout * 1000 : 0;
@@ -76,13 +76,13 @@ static int pipe_in(usbsim_dev *d, emu_usb_pipe pipe, unsigned char *data, int le
 		*len = 0;
 		if (rc != CCID_OK && rc != CCID_E_TIMEOUT)
 			return usbsim_result_to_libusb(rc);
-		if (cancel != NULL && *cancel)
+		if (cancel != NULL && atomic_load(cancel))
 			return LIBUSB_ERROR_INTERRUPTED;
 	}
 }
 
 static int pipe_out(usbsim_dev *d, const unsigned char *data, int length, size_t *len,
-		    unsigned timeout, volatile const bool *cancel)
+		    unsigned timeout, const atomic_bool *cancel)
 {
 	gint64 end = timeout ? g_get_monotonic_time() + (gint64)timeout * 1000 : 0;
 	int rc;
@@ -98,7 +98,7 @@ static int pipe_out(usbsim_dev *d, const unsigned char *data, int length, size_t
 /* One whole bulk or interrupt message on the endpoint; timeout 0 is
  * libusb's "none". */
 int usbsim_pipe_transfer(usbsim_dev *d, unsigned char endpoint, unsigned char *data, int length,
-			 int *transferred, unsigned timeout, volatile const bool *cancel)
+			 int *transferred, unsigned timeout, const atomic_bool *cancel)
 {
 	size_t len = 0;
 	int rc;
@@ -240,8 +240,8 @@ int libusb_control_transfer(libusb_device_handle *h, uint8_t bmRequestType, uint
 			return usbsim_result_to_libusb(rc);
 		return in ? (int)len : 0;
 	}
-	fprintf(stderr, "usbsim: control request bmRequestType 0x%02x bRequest 0x%02x "
-		"wValue 0x%04x wIndex 0x%04x is not emulated: stalled\n",
-		bmRequestType, bRequest, wValue, wIndex);
+	g_message("control request bmRequestType 0x%02x bRequest 0x%02x wValue 0x%04x "
+		  "wIndex 0x%04x is not emulated: stalled",
+		  bmRequestType, bRequest, wValue, wIndex);
 	return LIBUSB_ERROR_PIPE;
 }

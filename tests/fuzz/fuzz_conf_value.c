@@ -1,5 +1,5 @@
 /* ccidlab — fuzz target: the lab's reader.conf value check
- * (src/tools/labfiles.c, lab_conf_value_ok and lab_conf_value).
+ * (src/lab/labfiles.c, lab_conf_value_ok and lab_conf_value).
  *
  * The input is "VERSION\nVALUE" (no newline: VALUE alone, version
  * unknown).  Whatever the check says must be consistent (a refusal has a
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/labfiles.h"
+#include "lab/labfiles.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/integration/lib.sh"
 
 CHECK="$PYTHON3 $top_srcdir/tests/check-plist.py"
-IDS="$top_builddir/src/tools/ccidlab-usb-ids"
+IDS="$top_builddir/src/cli/ccidlab-usb-ids"
 TSV="$top_srcdir/tests/data/readers.tsv"
 BUILT="$top_builddir/Info.plist"
 STAGED="$top_builddir/bundle/ifd-ccidlab.bundle/Contents/Info.plist"

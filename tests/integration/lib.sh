@@ -1,7 +1,7 @@
 # ccidlab — helpers for the TAP integration tests (sourced).
 : "${top_srcdir:?run through make check}" "${top_builddir:?run through make check}"
 
-CCIDLAB="$top_builddir/src/tools/ccidlab"
+CCIDLAB="$top_builddir/src/cli/ccidlab"
 DRIVER="$top_builddir/bundle/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so"
 TEST_NAME=$(basename "$0" .sh)
 LOG_DIR="$top_builddir/tests/integration"
@@ -37,8 +37,9 @@ lab_bg() {
 }
 lab_log() { echo "$LOG_DIR/$TEST_NAME.$1.pcscd.log"; }
 
-# reader_conf FILE FRIENDLYNAME DEVICENAME: one reader.conf.d entry on the
-# installed LIBPATH string, which a lab maps to the driver under test.  A
+# reader_conf FILE FRIENDLYNAME DEVICENAME [LIBPATH]: one reader.conf.d
+# entry, on the installed LIBPATH string of ccidlab's driver, which a lab
+# maps to the driver under test (or on the LIBPATH given: libccid's).  A
 # DEVICENAME with keys is quoted: pcscd before 1.8.24 takes '=' only in a
 # quoted value (the driver removes the quotes), so the entry loads on every
 # pcsc-lite from 1.8.16 on.
@@ -48,8 +49,73 @@ reader_conf() {
 	cat > "$1" <<EOC
 FRIENDLYNAME "$2"
 DEVICENAME   $dn
-LIBPATH      /usr/lib/pcsc/drivers/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so
+LIBPATH      ${4:-/usr/lib/pcsc/drivers/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so}
 EOC
+}
+
+# Debian's libccid, the reference driver of the usbsim tests.
+CCID_BUNDLE=/usr/lib/pcsc/drivers/ifd-ccid.bundle
+CCID_LIB=$CCID_BUNDLE/Contents/Linux/libccid.so
+# need_libccid [DIR]: ends the test with a TAP skip naming why when
+# libccid is not installed; with DIR, copies its bundle there with the
+# built-in profiles' id 1209:0002 added (libccid_bundle), or fails.
+need_libccid() {
+	if [ ! -f "$CCID_LIB" ]; then
+		echo "1..0 # SKIP Debian's libccid is not installed ($CCID_LIB)"
+		exit 0
+	fi
+	[ $# -eq 0 ] || libccid_bundle "$1" || exit 1
+}
+# libccid_bundle DIR: DIR/ifd-ccid.bundle, libccid's bundle whose
+# Info.plist also lists 1209:0002 (tests/libccid-bundle.sh).
+libccid_bundle() {
+	sh "$top_srcdir/tests/libccid-bundle.sh" "$1"
+}
+
+# ccid_conf FILE NAME VID/PID ADDRESS: a libccid reader.conf.d entry in
+# $conf on the usbsim device at that address (bus 1, interface 0).
+ccid_conf() {
+	reader_conf "$conf/$1" "$2" "usb:$3:libusb-1.0:1:$4:0" "$CCID_LIB"
+}
+
+# toggle_scenario FILE READER FIRST AT_MS GAPS...: a timeline of
+# alternating inserts (card readertest) and removes on slot 0 of READER,
+# starting with FIRST (insert or remove) AT_MS plus the first gap, each
+# next step a gap later.
+toggle_scenario() {
+	file=$1 reader=$2 action=$3 at=$4
+	shift 4
+	i=0
+	: > "$file"
+	for gap in "$@"; do
+		i=$((i + 1))
+		at=$((at + gap))
+		printf '[step %d]\nat_ms=%d\nreader=%s\nslot=0\naction=%s\n' "$i" "$at" "$reader" \
+			"$action" >> "$file"
+		[ "$action" = insert ] && printf 'card=readertest\n' >> "$file"
+		if [ "$action" = insert ]; then action=remove; else action=insert; fi
+	done
+}
+
+# The usbsim devices of a lab, in $USBSIM (CCIDLAB_USBSIM's spelling), the
+# shim numbering them bus 1, addresses 2, 3... in list order.
+# usbsim_begin: an empty list.
+usbsim_begin() {
+	USBSIM=
+	usbsim_addr=2
+}
+# usbsim_add SPEC: the next device; $usbsim_at is its address.
+usbsim_add() {
+	USBSIM="$USBSIM${USBSIM:+;}$1"
+	usbsim_at=$usbsim_addr
+	usbsim_addr=$((usbsim_addr + 1))
+}
+# usbsim_reader FILE NAME SPEC VID/PID [IFACE [LIBPATH]]: the next device
+# and its reader.conf.d entry, DEVICENAME usb:VID/PID:libusb-1.0:1:ADDR:IFACE
+# (interface 0 by default), on ccidlab's driver or LIBPATH.
+usbsim_reader() {
+	usbsim_add "$3"
+	reader_conf "$1" "$2" "usb:$4:libusb-1.0:1:$usbsim_at:${5:-0}" "${6:-}"
 }
 
 # skip_all REASON: the test's N checks skipped, naming why; exits.

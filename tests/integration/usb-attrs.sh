@@ -9,12 +9,7 @@
 # each one libccid answers, with the same value, but for the differences
 # listed with their reasons in tests/integration/clients/usb_attrs.py.
 . "$top_srcdir/tests/integration/lib.sh"
-CCID_LIB=/usr/lib/pcsc/drivers/ifd-ccid.bundle/Contents/Linux/libccid.so
-if [ ! -f "$CCID_LIB" ]; then
-	echo "1..0 # SKIP Debian's libccid is not installed ($CCID_LIB)"
-	exit 0
-fi
-sh "$top_srcdir/tests/libccid-bundle.sh" "$WORK" || exit 1
+need_libccid "$WORK"
 # NAME PROFILE VID/PID; bus 1, addresses 2.. in this order.
 cat > "$WORK/list" <<'EOL'
 TpduT0 generic-t1-irq:card=readertest,t0 1209/0002
@@ -24,12 +19,10 @@ Multi generic-ext-multi:card=none:card0=readertest,t1:card2=readertest,t0 1209/0
 Acr38u ACR38U-CCID.txt:card=readertest,t0 072f/90cc
 EOL
 mkdir -p "$WORK/ccidlab" "$WORK/libccid"
-USBSIM= addr=2
+usbsim_begin
 while read -r name profile id; do
-	USBSIM="$USBSIM${USBSIM:+;}$profile:name=$name"
-	reader_conf "$WORK/ccidlab/$name" "$name" "usb:$id:libusb-1.0:1:$addr:0"
-	sed "s|^LIBPATH .*|LIBPATH      $CCID_LIB|" "$WORK/ccidlab/$name" > "$WORK/libccid/$name"
-	addr=$((addr + 1))
+	usbsim_reader "$WORK/ccidlab/$name" "$name" "$profile:name=$name" "$id"
+	reader_conf "$WORK/libccid/$name" "$name" "usb:$id:libusb-1.0:1:$usbsim_at:0" "$CCID_LIB"
 done < "$WORK/list"
 readers="TpduT0 TpduT1 ApduT1 Multi/0 Multi/1 Multi/2 Acr38u"
 cd "$top_srcdir/tests/integration/clients" || exit 1

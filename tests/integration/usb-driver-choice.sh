@@ -16,14 +16,10 @@
 
 NCHECKS=21
 UDEVSIM_LIB="$top_builddir/tests/lab/.libs/libudevsim.so"
-IDS="$top_builddir/src/tools/ccidlab-usb-ids"
+IDS="$top_builddir/src/cli/ccidlab-usb-ids"
 TSV="$top_srcdir/tests/data/readers.tsv"
 STAGED="$top_builddir/bundle/ifd-ccidlab.bundle"
-CCID_LIB=/usr/lib/pcsc/drivers/ifd-ccid.bundle/Contents/Linux/libccid.so
-if [ ! -f "$CCID_LIB" ]; then
-	echo "1..0 # SKIP Debian's libccid is not installed ($CCID_LIB)"
-	exit 0
-fi
+need_libccid
 if [ ! -f "$UDEVSIM_LIB" ]; then
 	echo "1..0 # SKIP the libudev stand-in is not built ($UDEVSIM_LIB)"
 	exit 0
@@ -31,7 +27,7 @@ fi
 plan $NCHECKS
 
 # libccid's bundle with 1209:0002 added, as the usbsim tests use it.
-sh "$top_srcdir/tests/libccid-bundle.sh" "$WORK/lc" || exit 1
+libccid_bundle "$WORK/lc" || exit 1
 LIBCCID_BUNDLE="$WORK/lc/ifd-ccid.bundle"
 
 # Pretend devices, in bus order (addresses 2, 3, ...): the usbsim reader,

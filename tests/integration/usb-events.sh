@@ -70,10 +70,11 @@ cd "$top_srcdir/tests/integration/clients" || exit 1
 for group in A B C F; do
 	conf="$WORK/conf.$group"
 	mkdir -p "$conf"
-	USBSIM='' readers=''
+	usbsim_begin
+	readers=''
 	while read -r g name profile devname; do
 		[ "$g" = "$group" ] || continue
-		USBSIM="$USBSIM${USBSIM:+;}$profile:name=$name:card=none:latch=1"
+		usbsim_add "$profile:name=$name:card=none:latch=1"
 		reader_conf "$conf/$name" "$name" "usb:$devname"
 		r=$name
 		[ "$group" = F ] && [ "$name" != Auto ] && r=$name:forced

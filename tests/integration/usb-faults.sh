@@ -29,8 +29,7 @@ cat "$WORK/tap"
 [ "$rc" -eq 0 ] || echo "# the lab ended with status $rc; pcscd log: $(lab_log ccidlab)"
 
 # libccid on the same devices, when installed: comments only.
-CCID_LIB=/usr/lib/pcsc/drivers/ifd-ccid.bundle/Contents/Linux/libccid.so
-if [ -f "$CCID_LIB" ] && sh "$top_srcdir/tests/libccid-bundle.sh" "$WORK"; then
+if [ -f "$CCID_LIB" ] && libccid_bundle "$WORK"; then
 	for r in Apdu TpduT1; do
 		sed "s|^LIBPATH .*|LIBPATH      $CCID_LIB|" "$conf/$r" > "$WORK/libccid.$r"
 		mkdir -p "$WORK/lconf" && mv "$WORK/libccid.$r" "$WORK/lconf/$r"

@@ -48,13 +48,12 @@ cd "$top_srcdir/tests/integration/clients" || exit 1
 for group in U A B C; do
 	conf="$WORK/conf.$group"
 	mkdir -p "$conf"
-	USBSIM='' sweep='' addr=2 want=0
+	usbsim_begin
+	sweep='' want=0
 	while read -r g name profile id iface proto; do
 		[ "$g" = "$group" ] || continue
-		USBSIM="$USBSIM${USBSIM:+;}$profile"
-		reader_conf "$conf/$name" "$name" "usb:$id:libusb-1.0:1:$addr:$iface"
+		usbsim_reader "$conf/$name" "$name" "$profile" "$id" "$iface"
 		sweep="$sweep $name:$proto"
-		addr=$((addr + 1))
 		want=$((want + 1))
 	done < "$WORK/list"
 	# shellcheck disable=SC2086

@@ -69,19 +69,20 @@ EOL
 run_list() {
 	list=$1 conf="$WORK/conf.$1"
 	mkdir -p "$conf"
-	USBSIM="" cases="" addr=2
+	usbsim_begin
+	cases=""
 	while read -r name profile keys fault when expect others; do
 		spec="$profile:name=$name:card=readertest,t1"
-		devname="usb:1209/0002:libusb-1.0:1:$addr:0"
 		case $keys in
 		-) ;;
-		mode=poll) devname="usb:1209/0002:serial=emu-$((addr - 1)):mode=poll" ;;
+		mode=poll) ;;
 		*) spec="$spec:$keys" ;;
 		esac
-		USBSIM="$USBSIM${USBSIM:+;}$spec"
+		usbsim_add "$spec"
+		devname="usb:1209/0002:libusb-1.0:1:$usbsim_at:0"
+		[ "$keys" = mode=poll ] && devname="usb:1209/0002:serial=emu-$((usbsim_at - 1)):mode=poll"
 		reader_conf "$conf/$name" "$name" "$devname"
 		[ "$fault" = - ] || cases="$cases $name,$fault,$when,$expect${others:+,$others}"
-		addr=$((addr + 1))
 	done < "$WORK/$list"
 	# shellcheck disable=SC2086
 	(cd "$top_srcdir/tests/integration/clients" &&

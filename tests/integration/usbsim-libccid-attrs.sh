@@ -4,14 +4,7 @@
 # descriptors (device, CCID class, strings) and the card; the ones it
 # does not answer are listed (tests/integration/clients/usbsim_attrs.py).
 . "$top_srcdir/tests/integration/lib.sh"
-CCID_BUNDLE=/usr/lib/pcsc/drivers/ifd-ccid.bundle
-CCID_LIB=$CCID_BUNDLE/Contents/Linux/libccid.so
-if [ ! -f "$CCID_LIB" ]; then
-	echo "1..0 # SKIP Debian's libccid is not installed ($CCID_LIB)"
-	exit 0
-fi
-# The bundle copy, with 1209:0002 added (tests/libccid-bundle.sh).
-sh "$top_srcdir/tests/libccid-bundle.sh" "$WORK" || exit 1
+need_libccid "$WORK"
 # NAME PROFILE VID/PID CARD
 cat > "$WORK/list" <<'EOL'
 ApduT1 generic-apdu-irq 1209/0002 readertest,t1
@@ -23,16 +16,11 @@ Rutoken Aktiv_Rutoken_ECP.txt@1 0a89/0030 readertest,t1
 EOL
 conf="$WORK/conf"
 mkdir -p "$conf"
-USBSIM= readers= addr=2
+usbsim_begin
+readers=
 while read -r name profile id card; do
-	USBSIM="$USBSIM${USBSIM:+;}$profile:name=$name:card=$card"
-	cat > "$conf/$name" <<EOC
-FRIENDLYNAME "$name"
-DEVICENAME   usb:$id:libusb-1.0:1:$addr:0
-LIBPATH      $CCID_LIB
-EOC
+	usbsim_reader "$conf/$name" "$name" "$profile:name=$name:card=$card" "$id" 0 "$CCID_LIB"
 	readers="$readers $name"
-	addr=$((addr + 1))
 done < "$WORK/list"
 # The client loads the shim itself (ctypes): in a sanitizer build that
 # shim is instrumented, so the client needs the runtimes first too.

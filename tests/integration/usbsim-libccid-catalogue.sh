@@ -7,11 +7,7 @@
 # short length (extended lengths sampled where the reader has them),
 # byte-exact, on slot 0.
 . "$top_srcdir/tests/integration/lib.sh"
-CCID_LIB=/usr/lib/pcsc/drivers/ifd-ccid.bundle/Contents/Linux/libccid.so
-if [ ! -f "$CCID_LIB" ]; then
-	echo "1..0 # SKIP Debian's libccid is not installed ($CCID_LIB)"
-	exit 0
-fi
+need_libccid
 conf="$WORK/conf"
 mkdir -p "$conf"
 # GROUP NAME PROFILE(usbsim spelling) VID/PID INTERFACE CARD SWEEP
@@ -41,17 +37,13 @@ cd "$top_srcdir/tests/integration/clients" || exit 1
 for group in A B C; do
 	conf="$WORK/conf.$group"
 	mkdir -p "$conf"
-	USBSIM= sweep= addr=2
+	usbsim_begin
+	sweep=
 	while read -r g name profile id iface card proto; do
 		[ "$g" = "$group" ] || continue
-		USBSIM="$USBSIM${USBSIM:+;}$profile:card=readertest,$card"
-		cat > "$conf/$name" <<EOC
-FRIENDLYNAME "$name"
-DEVICENAME   usb:$id:libusb-1.0:1:$addr:$iface
-LIBPATH      $CCID_LIB
-EOC
+		usbsim_reader "$conf/$name" "$name" "$profile:card=readertest,$card" "$id" "$iface" \
+			"$CCID_LIB"
 		sweep="$sweep $name:$proto"
-		addr=$((addr + 1))
 	done < "$WORK/list"
 	# shellcheck disable=SC2086
 	lab "$group" --conf "$conf" --bundle /usr/lib/pcsc/drivers/ifd-ccid.bundle \

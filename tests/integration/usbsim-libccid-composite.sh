@@ -8,14 +8,7 @@
 # whose CCID interface already is 1 (ACR1251, second interface) gets
 # the HID interface 0 beside it.
 . "$top_srcdir/tests/integration/lib.sh"
-CCID_BUNDLE=/usr/lib/pcsc/drivers/ifd-ccid.bundle
-CCID_LIB=$CCID_BUNDLE/Contents/Linux/libccid.so
-if [ ! -f "$CCID_LIB" ]; then
-	echo "1..0 # SKIP Debian's libccid is not installed ($CCID_LIB)"
-	exit 0
-fi
-# The bundle copy, with 1209:0002 added (tests/libccid-bundle.sh).
-sh "$top_srcdir/tests/libccid-bundle.sh" "$WORK" || exit 1
+need_libccid "$WORK"
 
 USBSIM="generic-apdu-irq:name=Combo:composite=hid:card=readertest,t1"
 USBSIM="$USBSIM;ACS_ACR1251_Dual_Reader.txt@2:name=ComboAcs:composite=hid:card=readertest,t1"

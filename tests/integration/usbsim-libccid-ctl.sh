@@ -13,15 +13,7 @@
 # and keeps the reader (see doc/usbsim.md for what libccid and
 # pcscd do).
 . "$top_srcdir/tests/integration/lib.sh"
-CCID_BUNDLE=/usr/lib/pcsc/drivers/ifd-ccid.bundle
-CCID_LIB=$CCID_BUNDLE/Contents/Linux/libccid.so
-if [ ! -f "$CCID_LIB" ]; then
-	echo "1..0 # SKIP Debian's libccid is not installed ($CCID_LIB)"
-	exit 0
-fi
-# The built-in profiles' id (1209:0002) added to a copy of the bundle.
-# The bundle copy, with 1209:0002 added (tests/libccid-bundle.sh).
-sh "$top_srcdir/tests/libccid-bundle.sh" "$WORK" || exit 1
+need_libccid "$WORK"
 # GROUP NAME PROFILE(usbsim spelling) VID/PID INTERFACE
 # pcscd holds 16 reader slots at most: one lab per group.
 cat > "$WORK/list" <<'EOL'
@@ -52,17 +44,13 @@ cd "$top_srcdir/tests/integration/clients" || exit 1
 for group in A B C; do
 	conf="$WORK/conf.$group"
 	mkdir -p "$conf"
-	USBSIM= readers= addr=2
+	usbsim_begin
+	readers=
 	while read -r g name profile id iface; do
 		[ "$g" = "$group" ] || continue
-		USBSIM="$USBSIM${USBSIM:+;}$profile:name=$name:card=none:latch=1"
-		cat > "$conf/$name" <<EOC
-FRIENDLYNAME "$name"
-DEVICENAME   usb:$id:libusb-1.0:1:$addr:$iface
-LIBPATH      $CCID_LIB
-EOC
+		usbsim_reader "$conf/$name" "$name" "$profile:name=$name:card=none:latch=1" "$id" \
+			"$iface" "$CCID_LIB"
 		readers="$readers $name"
-		addr=$((addr + 1))
 	done < "$WORK/list"
 	# shellcheck disable=SC2086
 	lab "$group" --conf "$conf" --bundle "$WORK/ifd-ccid.bundle" \

@@ -7,46 +7,18 @@
 # until the host reads them.  No interrupt pipe (libccid polled by pcscd):
 # 6 edges held 600 ms.
 . "$top_srcdir/tests/integration/lib.sh"
-CCID_BUNDLE=/usr/lib/pcsc/drivers/ifd-ccid.bundle
-CCID_LIB=$CCID_BUNDLE/Contents/Linux/libccid.so
-if [ ! -f "$CCID_LIB" ]; then
-	echo "1..0 # SKIP Debian's libccid is not installed ($CCID_LIB)"
-	exit 0
-fi
-# The bundle copy, with 1209:0002 added (tests/libccid-bundle.sh).
-sh "$top_srcdir/tests/libccid-bundle.sh" "$WORK" || exit 1
+need_libccid "$WORK"
 
-# scenario FILE DEVICE FIRST GAPS...: alternating insert/remove on slot 0.
-scenario() {
-	file=$1 reader=$2 first=$3 at=$4
-	shift 4
-	action=$first i=0
-	: > "$file"
-	for gap in "$@"; do
-		i=$((i + 1))
-		at=$((at + gap))
-		printf '[step %d]\nat_ms=%d\nreader=%s\nslot=0\naction=%s\n' "$i" "$at" "$reader" "$action" >> "$file"
-		[ "$action" = insert ] && printf 'card=readertest\n' >> "$file"
-		if [ "$action" = insert ]; then action=remove; else action=insert; fi
-	done
-}
 gaps=$(awk 'BEGIN { srand(7); for (i = 0; i < 50; i++) printf "%d ", 5 + int(rand() * 16) }')
-scenario "$WORK/ev.scn" evA insert 4000 $gaps
-scenario "$WORK/evp.scn" evB remove 4000 $gaps
-scenario "$WORK/po.scn" poC insert 4000 600 600 600 600 600 600
+toggle_scenario "$WORK/ev.scn" evA insert 4000 $gaps
+toggle_scenario "$WORK/evp.scn" evB remove 4000 $gaps
+toggle_scenario "$WORK/po.scn" poC insert 4000 600 600 600 600 600 600
 
 USBSIM="generic-apdu-irq:name=evA:card=none:latch=1:scenario=$WORK/ev.scn"
 USBSIM="$USBSIM;generic-t1-irq:name=evB:latch=1:scenario=$WORK/evp.scn"
 USBSIM="$USBSIM;generic-short-poll:name=poC:card=none:scenario=$WORK/po.scn"
 conf="$WORK/conf"
 mkdir -p "$conf"
-ccid_conf() {
-	cat > "$conf/$1" <<EOC
-FRIENDLYNAME "$2"
-DEVICENAME   usb:$3:libusb-1.0:1:$4:0
-LIBPATH      $CCID_LIB
-EOC
-}
 ccid_conf 1 EvEmpty 1209/0002 2
 ccid_conf 2 EvFull 1209/0002 3
 ccid_conf 3 PoEmpty 1209/0002 4

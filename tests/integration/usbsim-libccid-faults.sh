@@ -7,14 +7,7 @@
 # does after `fault clear`: the next transmit works, or the reader is
 # reported without card (doc/usbsim.md has the table of what libccid did).
 . "$top_srcdir/tests/integration/lib.sh"
-CCID_BUNDLE=/usr/lib/pcsc/drivers/ifd-ccid.bundle
-CCID_LIB=$CCID_BUNDLE/Contents/Linux/libccid.so
-if [ ! -f "$CCID_LIB" ]; then
-	echo "1..0 # SKIP Debian's libccid is not installed ($CCID_LIB)"
-	exit 0
-fi
-# The bundle copy, with 1209:0002 added (tests/libccid-bundle.sh).
-sh "$top_srcdir/tests/libccid-bundle.sh" "$WORK" || exit 1
+need_libccid "$WORK"
 
 # NAME PROFILE FAULT WHEN EXPECT: one usbsim device (bus 1, addresses 2,
 # 3... in order) and one case of clients/usbsim_faults.py each.
@@ -35,16 +28,12 @@ GoneIrq generic-apdu-irq disconnect/interrupt:100 idle removed
 EOL
 conf="$WORK/conf"
 mkdir -p "$conf"
-USBSIM= cases= addr=2
+usbsim_begin
+cases=
 while read -r name profile fault when expect; do
-	USBSIM="$USBSIM${USBSIM:+;}$profile:name=$name:card=readertest,t1"
-	cat > "$conf/$name" <<EOC
-FRIENDLYNAME "$name"
-DEVICENAME   usb:1209/0002:libusb-1.0:1:$addr:0
-LIBPATH      $CCID_LIB
-EOC
+	usbsim_reader "$conf/$name" "$name" "$profile:name=$name:card=readertest,t1" 1209/0002 0 \
+		"$CCID_LIB"
 	cases="$cases $name,$fault,$when,$expect"
-	addr=$((addr + 1))
 done < "$WORK/list"
 cd "$top_srcdir/tests/integration/clients" || exit 1
 # shellcheck disable=SC2086

@@ -10,15 +10,7 @@
 # bundle and adds the built-in profiles' pid.codes test id 1209:0002
 # (catalogue profiles carry real ids libccid already lists).
 . "$top_srcdir/tests/integration/lib.sh"
-CCID_BUNDLE=/usr/lib/pcsc/drivers/ifd-ccid.bundle
-CCID_LIB=$CCID_BUNDLE/Contents/Linux/libccid.so
-if [ ! -f "$CCID_LIB" ]; then
-	echo "1..0 # SKIP Debian's libccid is not installed ($CCID_LIB)"
-	exit 0
-fi
-
-# The bundle copy, with 1209:0002 added (tests/libccid-bundle.sh).
-sh "$top_srcdir/tests/libccid-bundle.sh" "$WORK" || exit 1
+need_libccid "$WORK"
 
 # usbsim devices, in bus order: addresses 2, 3... on bus 1.
 USBSIM="generic-apdu-irq:card=readertest,t0"
@@ -33,14 +25,6 @@ USBSIM="$USBSIM;generic-pinpad:card=readertest,t1"
 
 conf="$WORK/conf"
 mkdir -p "$conf"
-# ccid_conf FILE NAME VID/PID ADDRESS: a libccid reader on one usbsim device.
-ccid_conf() {
-	cat > "$conf/$1" <<EOC
-FRIENDLYNAME "$2"
-DEVICENAME   usb:$3:libusb-1.0:1:$4:0
-LIBPATH      $CCID_LIB
-EOC
-}
 ccid_conf 1 ApduT0 1209/0002 2
 ccid_conf 2 ApduT1 1209/0002 3
 ccid_conf 3 TpduT0 1209/0002 4

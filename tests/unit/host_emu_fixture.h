@@ -42,6 +42,28 @@ static inline void host_emu_close(host_emu *he)
 	emu_device_unref(he->dev);
 }
 
+/* The same as a GTest fixture: the test data is the reader to open. */
+typedef struct host_emu_spec {
+	const char *profile;	/* a built-in profile */
+	const char *card;	/* in every slot; NULL: none */
+} host_emu_spec;
+
+static inline void host_emu_setup(host_emu *he, gconstpointer data)
+{
+	const host_emu_spec *spec = data;
+	g_autoptr(emu_profile) p = emu_profile_builtin(spec->profile);
+	g_assert_nonnull(p);
+	host_emu_open(he, p, spec->card);
+}
+
+static inline void host_emu_teardown(host_emu *he, gconstpointer data)
+{
+	host_emu_close(he);
+}
+
+#define HOST_EMU_TEST(path, spec, fn) \
+	g_test_add(path, host_emu, spec, host_emu_setup, fn, host_emu_teardown)
+
 static inline GBytes *pattern(size_t n)
 {
 	uint8_t *b = g_malloc(n ? n : 1);

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-#include "tools/check_events.h"
+#include "check/check_events.h"
 
 #define MS (1000000LL)
 #define T0 (1000 * MS)	/* the run's start */
@@ -37,29 +37,10 @@ static void fixture_init(fixture *f)
 	f->edges = g_array_new(FALSE, FALSE, sizeof(check_edge));
 }
 
-/* check_monitor_free's job, for monitors that never had a context. */
-static void monitor_free(check_monitor *m)
-{
-	for (unsigned i = 0; i < m->n; i++)
-		g_free(m->names[i]);
-	for (guint i = 0; i < m->listings->len; i++)
-		g_strfreev(g_array_index(m->listings, check_listing, i).names);
-	g_array_unref(m->listings);
-	g_array_unref(m->wakeups);
-	g_array_unref(m->states);
-	g_hash_table_unref(m->errors);
-	g_hash_table_unref(m->connect_errors);
-	if (m->samples != NULL)
-		g_array_unref(m->samples);
-	g_mutex_clear(&m->lock);
-	g_free(m->label);
-	g_free(m);
-}
-
 static void fixture_clear(fixture *f)
 {
 	for (unsigned i = 0; i < f->n_mons; i++)
-		monitor_free(f->mons[i]);
+		check_monitor_release(f->mons[i]);
 	for (unsigned i = 0; i < f->t.n_slots; i++) {
 		g_free(f->t.slots[i].pcsc_name);
 		g_free(f->t.slots[i].driver_name);
@@ -83,16 +64,8 @@ static void edge(fixture *f, int slot, gint64 at_ms, bool present)
 /* A monitor of slot 0 (or all three), built without a thread or a context. */
 static check_monitor *monitor(fixture *f, DWORD timeout_ms, bool all, bool pnp)
 {
-	check_monitor *m = g_new0(check_monitor, 1);
-	m->id = f->n_mons;
-	m->kind = (check_kind){ CHECK_BACKEND_PCSCLITE, timeout_ms, true, all, pnp, false };
-	m->label = check_kind_label(&m->kind);
-	g_mutex_init(&m->lock);
-	m->wakeups = g_array_new(FALSE, FALSE, sizeof(check_wakeup));
-	m->states = g_array_new(FALSE, FALSE, sizeof(DWORD));
-	m->listings = g_array_new(FALSE, FALSE, sizeof(check_listing));
-	m->errors = g_hash_table_new(g_direct_hash, g_direct_equal);
-	m->connect_errors = g_hash_table_new(g_direct_hash, g_direct_equal);
+	check_kind k = { CHECK_BACKEND_PCSCLITE, timeout_ms, true, all, pnp, false };
+	check_monitor *m = check_monitor_new(f->n_mons, &k);
 	for (unsigned i = 0; i < (all ? f->t.n_slots : 1); i++) {
 		m->slot_of[m->n] = (int)i;
 		m->names[m->n++] = g_strdup(f->t.slots[i].pcsc_name);
@@ -120,8 +93,6 @@ static void ret(check_monitor *m, gint64 call_ms, gint64 ret_ms, LONG rv, const 
 /* Where the monitor's thread is from at_ms on (check_sampler.c's record). */
 static void sample(check_monitor *m, gint64 at_ms, check_where where)
 {
-	if (m->samples == NULL)
-		m->samples = g_array_new(FALSE, FALSE, sizeof(check_sample));
 	check_sample smp = { .ts_ns = T0 + at_ms * MS, .where = (guint8)where };
 	g_array_append_val(m->samples, smp);
 }

@@ -1,10 +1,14 @@
-/* ccidlab — unit tests of the control protocol codec (src/ctl/protocol.h):
- * request parsing with its types and bounds, and the reply lines. */
+/* ccidlab — unit tests of the control protocol codec (src/ctl/protocol.h,
+ * stream.h): request parsing with its types and bounds, the reply lines,
+ * and the stream records both ways.  This program links the protocol
+ * library alone (src/ctl/local.mk): neither the device model nor the CCID
+ * core. */
 #include "config.h"
 
 #include <string.h>
 
 #include "ctl/protocol.h"
+#include "ctl/stream.h"
 
 static ctl_request *parse_ok(const char *line)
 {
@@ -312,6 +316,116 @@ static void test_ok_reply_and_hex(void)
 	g_assert_cmpstr(none, ==, "");
 }
 
+/* ---- stream records (stream.h) ---- */
+
+static JsonObject *line_object(const char *line)
+{
+	g_autoptr(JsonParser) p = json_parser_new_immutable();
+	g_autoptr(GError) err = NULL;
+	g_assert_true(json_parser_load_from_data(p, line, -1, &err));
+	g_assert_no_error(err);
+	return json_object_ref(json_node_get_object(json_parser_get_root(p)));
+}
+
+static bool decode_line(const char *line, ctl_stream_rec *out, GError **error)
+{
+	g_autoptr(JsonObject) o = line_object(line);
+	return ctl_stream_decode(o, out, error);
+}
+
+static void test_edge_record_round_trips(void)
+{
+	ctl_edge e = { .seq = 41, .ts_ns = 123456789012, .has_reader = true, .reader = 3,
+		       .device_id = 7, .slot = 1, .state = CTL_EDGE_MUTE,
+		       .source = CTL_EDGE_SRC_OBSERVED };
+	g_strlcpy(e.device, "bench-ev03", sizeof e.device);
+	size_t len = 0;
+	g_autofree char *line = ctl_edge_line(&e, &len);
+	g_assert_cmpuint(len, ==, strlen(line));
+	g_assert_true(line[len - 1] == '\n');
+	ctl_stream_rec rec;
+	g_autoptr(GError) err = NULL;
+	g_assert_true(decode_line(line, &rec, &err));
+	g_assert_no_error(err);
+	g_assert_cmpint(rec.kind, ==, CTL_STREAM_EDGE);
+	g_assert_cmpmem(&rec.edge, sizeof rec.edge, &e, sizeof e);
+	/* A mute card is a present one to pcscd. */
+	g_assert_true(ctl_edge_present(&rec.edge));
+
+	e.has_reader = false;
+	e.reader = 0;
+	e.state = CTL_EDGE_ABSENT;
+	g_autofree char *unlisted = ctl_edge_line(&e, NULL);
+	g_assert_nonnull(strstr(unlisted, "\"reader\":null"));
+	g_assert_true(decode_line(unlisted, &rec, &err));
+	g_assert_false(rec.edge.has_reader);
+	g_assert_false(ctl_edge_present(&rec.edge));
+}
+
+static void test_lost_and_frame_records_round_trip(void)
+{
+	static const uint8_t frame[] = { 0x65, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01 };
+	g_autofree char *lost = ctl_lost_line("edges", 12, NULL);
+	g_autofree char *fr = ctl_frame_line(2, CTL_TRACE_IN, 99, frame, sizeof frame, NULL);
+	ctl_stream_rec rec;
+	g_autoptr(GError) err = NULL;
+	g_assert_true(decode_line(lost, &rec, &err));
+	g_assert_cmpint(rec.kind, ==, CTL_STREAM_LOST);
+	g_assert_cmpstr(rec.lost.what, ==, "edges");
+	g_assert_cmpuint(rec.lost.count, ==, 12);
+	g_autoptr(JsonObject) o = line_object(fr);
+	g_assert_true(ctl_stream_decode(o, &rec, &err));
+	g_assert_cmpint(rec.kind, ==, CTL_STREAM_FRAME);
+	g_assert_cmpuint(rec.frame.reader, ==, 2);
+	g_assert_cmpint(rec.frame.dir, ==, CTL_TRACE_IN);
+	g_assert_cmpint(rec.frame.ts_us, ==, 99);
+	g_assert_cmpuint(rec.frame.len, ==, sizeof frame);
+	g_assert_cmpstr(rec.frame.hex, ==, "65000000000001");
+	/* A newer server's event is passed over, not refused. */
+	g_assert_true(decode_line("{\"v\":1,\"event\":\"weather\",\"sky\":\"grey\"}", &rec, &err));
+	g_assert_no_error(err);
+	g_assert_cmpint(rec.kind, ==, CTL_STREAM_OTHER);
+}
+
+/* A checker that read a missing seq as 0 or an unknown state as present
+ * would judge edges that never were: a known record that is not whole
+ * is an error naming its member. */
+static void test_malformed_records_are_refused(void)
+{
+	static const struct { const char *line; const char *member; } bad[] = {
+		{ "{\"v\":1,\"event\":\"edge\",\"ts_ns\":1,\"reader\":0,\"device\":\"d\","
+		  "\"device_id\":1,\"slot\":0,\"state\":\"present\",\"source\":\"storm\"}", "seq" },
+		{ "{\"v\":1,\"event\":\"edge\",\"seq\":1,\"ts_ns\":1,\"reader\":0,\"device\":\"d\","
+		  "\"device_id\":1,\"slot\":0,\"state\":\"ajar\",\"source\":\"storm\"}", "state" },
+		{ "{\"v\":1,\"event\":\"edge\",\"seq\":1,\"ts_ns\":1,\"reader\":0,\"device\":\"d\","
+		  "\"device_id\":1,\"slot\":0,\"state\":\"absent\",\"source\":\"gremlin\"}", "source" },
+		{ "{\"v\":1,\"event\":\"edge\",\"seq\":1,\"ts_ns\":1,\"device\":\"d\","
+		  "\"device_id\":1,\"slot\":0,\"state\":\"absent\",\"source\":\"api\"}", "reader" },
+		{ "{\"v\":1,\"event\":\"edge\",\"seq\":1,\"ts_ns\":1,\"reader\":0,\"device\":\"d\","
+		  "\"device_id\":1,\"slot\":256,\"state\":\"absent\",\"source\":\"api\"}", "slot" },
+		{ "{\"v\":1,\"event\":\"lost\",\"what\":\"edges\",\"count\":\"many\"}", "count" },
+		{ "{\"v\":1,\"event\":\"frame\",\"reader\":0,\"dir\":\"up\",\"ts_us\":1,\"len\":0,"
+		  "\"hex\":\"\"}", "dir" },
+		{ "{\"v\":1,\"event\":7}", "event" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		ctl_stream_rec rec = { .kind = CTL_STREAM_OTHER };
+		GError *err = NULL;
+		g_assert_false(decode_line(bad[i].line, &rec, &err));
+		g_assert_error(err, CTL_ERROR, CTL_ERROR_PROTOCOL);
+		g_autofree char *quoted = g_strdup_printf("\"%s\"", bad[i].member);
+		g_assert_nonnull(strstr(err->message, quoted));
+		g_assert_cmpint(rec.kind, ==, CTL_STREAM_OTHER); /* untouched */
+		g_error_free(err);
+	}
+	for (int k = 0; k < CTL_EDGE_STATE_COUNT; k++)
+		g_assert_nonnull(ctl_edge_state_name((ctl_edge_state)k));
+	for (int k = 0; k < CTL_EDGE_SRC_COUNT; k++)
+		g_assert_nonnull(ctl_edge_source_name((ctl_edge_source)k));
+	g_assert_null(ctl_edge_state_name(CTL_EDGE_STATE_COUNT));
+	g_assert_null(ctl_edge_source_name(CTL_EDGE_SRC_COUNT));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -334,5 +448,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/ctl/request/oversized-line-is-refused", test_oversized_line_is_refused);
 	g_test_add_func("/ctl/reply/error-reply-is-one-json-line", test_error_reply_is_one_json_line);
 	g_test_add_func("/ctl/reply/ok-reply-and-hex", test_ok_reply_and_hex);
+	g_test_add_func("/ctl/stream/edge-record-round-trips", test_edge_record_round_trips);
+	g_test_add_func("/ctl/stream/lost-and-frame-records-round-trip",
+			test_lost_and_frame_records_round_trip);
+	g_test_add_func("/ctl/stream/malformed-records-are-refused-naming-the-member",
+			test_malformed_records_are_refused);
 	return g_test_run();
 }

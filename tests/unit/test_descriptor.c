@@ -1,7 +1,12 @@
 /* ccidlab — descriptor tests: the 773 real class descriptors of readers.tsv
  * (fields, derived facts, the README's statistics, the rate and clock
  * replies), the configuration walker on real and broken layouts, and the
- * quirk table. */
+ * quirk table.
+ *
+ * Past 600 lines, whole on purpose: one program for src/ccid's
+ * descriptor parser (descriptor.h) and what hangs on it, over the one
+ * catalogue it loads once; most of the length is tables of expected
+ * values. */
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>

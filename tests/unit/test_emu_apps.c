@@ -1,5 +1,9 @@
 /* ccidlab — the virtual cards' applications, at APDU level
- * (emu_card_apdu): readertest, echo, script, files. */
+ * (emu_card_apdu): readertest, echo, script, files.
+ *
+ * Past 600 lines, whole on purpose: one program for the applications of
+ * src/emu (app.h), all driven through the one reply helper below; the
+ * readertest instructions alone are a third of it, one case each. */
 #include <string.h>
 
 #include <glib.h>

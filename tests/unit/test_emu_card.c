@@ -1,6 +1,10 @@
 /* ccidlab — virtual cards: spec, ATR, PPS, and the card sides of T=0
  * (TPDU and character level) and T=1, each driven by the CCID core's
- * host engine (ccid_t0_transceive, ccid_t1_host_transceive). */
+ * host engine (ccid_t0_transceive, ccid_t1_host_transceive).
+ *
+ * Past 600 lines, whole on purpose: one program for the card area of
+ * src/emu (card.h), its cases sharing the harness at the top that puts a
+ * card under the core's host engine; each case is one behaviour. */
 #include <string.h>
 
 #include <glib.h>

@@ -93,13 +93,17 @@ static void set_fault(emu_device *dev, const char *spec)
 	g_assert_true(emu_device_fault_set(dev, 0, &f, &err));
 }
 
-static void open_ready(host_emu *he, const char *profile, const char *card, unsigned protocol)
-{
-	g_autoptr(emu_profile) p = emu_profile_builtin(profile);
+static const host_emu_spec apdu_reader = { "generic-apdu-irq", "readertest,t1" };
+static const host_emu_spec t1_reader = { "generic-t1-irq", "readertest,t1" };
+static const host_emu_spec pinpad_reader = { "generic-pinpad", "readertest,t1" };
+static const host_emu_spec empty_reader = { "generic-apdu-irq", NULL };
 
-	host_emu_open(he, p, card);
+/* The fixture's card, powered up at T=1 and selected, under this file's
+ * read timeout and command cap. */
+static void ready(host_emu *he)
+{
 	g_assert_cmpint(host_slot_power_on(he->host, 0, NULL, 0, NULL), ==, CCID_OK);
-	g_assert_cmpint(host_slot_set_protocol(he->host, 0, protocol), ==, CCID_OK);
+	g_assert_cmpint(host_slot_set_protocol(he->host, 0, 1), ==, CCID_OK);
 	g_assert_cmpint(select_readertest(he->host, 0), ==, CCID_OK);
 	host_reader_set_timeout(he->host, READ_MS);
 	host_reader_set_timeout_cap(he->host, CAP_MS);
@@ -113,24 +117,23 @@ static void assert_took_about(gint64 took_us, unsigned ms)
 
 /* A card that works for 30 s, asking for time all along: the APDU fails
  * at the cap; then the abort handshake, in the spec's order. */
-static void test_cap_and_abort(void)
+static void test_cap_and_abort(host_emu *he, gconstpointer data)
 {
-	host_emu he;
 	trace_log log;
 	host_stats st;
 
 	trace_init(&log);
-	open_ready(&he, "generic-apdu-irq", "readertest,t1", 1);
-	set_fault(he.dev, "slow:30000@1");
-	host_reader_set_trace(he.host, trace_cb, &log);
+	ready(he);
+	set_fault(he->dev, "slow:30000@1");
+	host_reader_set_trace(he->host, trace_cb, &log);
 	gint64 t0 = g_get_monotonic_time();
-	int rc = case4(he.host, 4);
+	int rc = case4(he->host, 4);
 	gint64 took = g_get_monotonic_time() - t0;
 	g_test_message("a 30 s card under a %u ms cap: %s after %" G_GINT64_FORMAT " us", CAP_MS,
 		       ccid_result_name(rc), took);
 	g_assert_cmpint(rc, ==, CCID_E_TIMEOUT);
 	assert_took_about(took, CAP_MS);
-	host_reader_stats(he.host, &st);
+	host_reader_stats(he->host, &st);
 	g_assert_cmpuint(st.time_extensions, >=, 2);
 	g_assert_cmpuint(st.timeouts, ==, 1);
 	g_assert_cmpuint(st.aborts, ==, 1);
@@ -156,46 +159,42 @@ static void test_cap_and_abort(void)
 
 	/* The next command gets its own answer (the device answered the
 	 * aborted XfrBlock "aborted", late: dropped by bSeq). */
-	emu_device_fault_clear(he.dev, EMU_DEVICE_ALL_SLOTS, -1);
-	g_assert_cmpint(case4(he.host, 9), ==, CCID_OK);
-	host_reader_stats(he.host, &st);
+	emu_device_fault_clear(he->dev, EMU_DEVICE_ALL_SLOTS, -1);
+	g_assert_cmpint(case4(he->host, 9), ==, CCID_OK);
+	host_reader_stats(he->host, &st);
 	g_assert_cmpuint(st.stale_dropped, >=, 1);
-	host_reader_set_trace(he.host, NULL, NULL);
-	host_emu_close(&he);
+	host_reader_set_trace(he->host, NULL, NULL);
 	trace_clear(&log);
 }
 
 /* T=1 at TPDU level: the card asks for time with S(WTX) block after block
  * (readertest INS 38, 2.5 s); the APDU as a whole is cut off at the cap. */
-static void test_cap_t1_wtx(void)
+static void test_cap_t1_wtx(host_emu *he, gconstpointer data)
 {
 	static const uint8_t apdu[] = { 0x80, 0x38, 0x00, 250 };
-	host_emu he;
 	uint8_t rsp[16];
 	size_t n = 0;
 	host_stats st;
 
-	open_ready(&he, "generic-t1-irq", "readertest,t1", 1);
+	ready(he);
 	gint64 t0 = g_get_monotonic_time();
-	int rc = host_slot_transmit(he.host, 0, apdu, sizeof apdu, rsp, sizeof rsp, &n);
+	int rc = host_slot_transmit(he->host, 0, apdu, sizeof apdu, rsp, sizeof rsp, &n);
 	gint64 took = g_get_monotonic_time() - t0;
 	g_test_message("T=1, 2.5 s of S(WTX) under a %u ms cap: %s after %" G_GINT64_FORMAT " us",
 		       CAP_MS, ccid_result_name(rc), took);
 	g_assert_cmpint(rc, !=, CCID_OK);
 	assert_took_about(took, CAP_MS);
-	host_reader_stats(he.host, &st);
+	host_reader_stats(he->host, &st);
 	g_assert_cmpuint(st.timeouts, >=, 1);
 	g_assert_cmpuint(st.aborts, >=, 1);
-	host_emu_close(&he);
 }
 
 /* PIN entry: the command cap does not cut it short, its own cap does. */
-static void test_pin_cap(void)
+static void test_pin_cap(host_emu *he, gconstpointer data)
 {
 	static const uint8_t verify[] = { 0x00, 0x20, 0x00, 0x00, 0x04, 0xFF, 0xFF, 0xFF, 0xFF };
 	uint8_t pin[64], out[16];
 	size_t n = 0, len = 0;
-	host_emu he;
 
 	pin[n++] = 0x00;	/* bPINOperation: verify (CCID 1.1 §6.1.11.4) */
 	pin[n++] = 0x00;	/* bTimeOut */
@@ -215,26 +214,25 @@ static void test_pin_cap(void)
 	memcpy(pin + n, verify, sizeof verify);
 	n += sizeof verify;
 
-	open_ready(&he, "generic-pinpad", "readertest,t1", 1);
+	ready(he);
 	/* The person takes 1 s: over the command cap, within PIN's. */
-	host_reader_set_pin_timeout_cap(he.host, 3000);
-	set_fault(he.dev, "slow:1000@1");
-	g_assert_cmpint(host_secure(he.host, 0, pin, n, out, sizeof out, &len), ==, CCID_OK);
+	host_reader_set_pin_timeout_cap(he->host, 3000);
+	set_fault(he->dev, "slow:1000@1");
+	g_assert_cmpint(host_secure(he->host, 0, pin, n, out, sizeof out, &len), ==, CCID_OK);
 	g_assert_cmpuint(len, ==, 2);
 	g_assert_cmphex(out[0], ==, 0x90);
 
 	/* 10 s under a PIN cap of 500 ms. */
-	host_reader_set_pin_timeout_cap(he.host, 500);
-	g_assert_cmpuint(host_reader_pin_timeout_cap(he.host), ==, 500);
-	set_fault(he.dev, "slow:10000@1");
+	host_reader_set_pin_timeout_cap(he->host, 500);
+	g_assert_cmpuint(host_reader_pin_timeout_cap(he->host), ==, 500);
+	set_fault(he->dev, "slow:10000@1");
 	gint64 t0 = g_get_monotonic_time();
-	int rc = host_secure(he.host, 0, pin, n, out, sizeof out, &len);
+	int rc = host_secure(he->host, 0, pin, n, out, sizeof out, &len);
 	gint64 took = g_get_monotonic_time() - t0;
 	g_assert_cmpint(rc, ==, CCID_E_TIMEOUT);
 	assert_took_about(took, 500);
-	emu_device_fault_clear(he.dev, EMU_DEVICE_ALL_SLOTS, -1);
-	g_assert_cmpint(select_readertest(he.host, 0), ==, CCID_OK);
-	host_emu_close(&he);
+	emu_device_fault_clear(he->dev, EMU_DEVICE_ALL_SLOTS, -1);
+	g_assert_cmpint(select_readertest(he->host, 0), ==, CCID_OK);
 }
 
 /* ---- a reader that ignores aborts ----
@@ -363,31 +361,26 @@ static void test_late_answer_dropped(void)
 	trace_clear(&log);
 }
 
-static void test_cap_setters(void)
+static void test_cap_setters(host_emu *he, gconstpointer data)
 {
-	g_autoptr(emu_profile) p = emu_profile_builtin("generic-apdu-irq");
-	host_emu he;
-
-	host_emu_open(&he, p, NULL);
-	g_assert_cmpuint(host_reader_timeout_cap(he.host), ==, HOST_DEFAULT_CAP_MS);
-	g_assert_cmpuint(host_reader_pin_timeout_cap(he.host), ==, HOST_DEFAULT_PIN_CAP_MS);
-	host_reader_set_timeout_cap(he.host, 1234);
-	g_assert_cmpuint(host_reader_timeout_cap(he.host), ==, 1234);
-	host_reader_set_timeout_cap(he.host, G_MAXUINT);
-	g_assert_cmpuint(host_reader_timeout_cap(he.host), ==, HOST_MAX_CAP_MS);
-	host_reader_set_timeout_cap(he.host, 0);
-	g_assert_cmpuint(host_reader_timeout_cap(he.host), ==, HOST_DEFAULT_CAP_MS);
-	host_emu_close(&he);
+	g_assert_cmpuint(host_reader_timeout_cap(he->host), ==, HOST_DEFAULT_CAP_MS);
+	g_assert_cmpuint(host_reader_pin_timeout_cap(he->host), ==, HOST_DEFAULT_PIN_CAP_MS);
+	host_reader_set_timeout_cap(he->host, 1234);
+	g_assert_cmpuint(host_reader_timeout_cap(he->host), ==, 1234);
+	host_reader_set_timeout_cap(he->host, G_MAXUINT);
+	g_assert_cmpuint(host_reader_timeout_cap(he->host), ==, HOST_MAX_CAP_MS);
+	host_reader_set_timeout_cap(he->host, 0);
+	g_assert_cmpuint(host_reader_timeout_cap(he->host), ==, HOST_DEFAULT_CAP_MS);
 }
 
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/host/abort/cap-setters", test_cap_setters);
-	g_test_add_func("/host/abort/cap-ends-endless-time-extensions-then-abort",
-			test_cap_and_abort);
-	g_test_add_func("/host/abort/cap-ends-t1-wtx", test_cap_t1_wtx);
-	g_test_add_func("/host/abort/pin-entry-has-its-own-cap", test_pin_cap);
+	HOST_EMU_TEST("/host/abort/cap-setters", &empty_reader, test_cap_setters);
+	HOST_EMU_TEST("/host/abort/cap-ends-endless-time-extensions-then-abort", &apdu_reader,
+		      test_cap_and_abort);
+	HOST_EMU_TEST("/host/abort/cap-ends-t1-wtx", &t1_reader, test_cap_t1_wtx);
+	HOST_EMU_TEST("/host/abort/pin-entry-has-its-own-cap", &pinpad_reader, test_pin_cap);
 	g_test_add_func("/host/abort/late-answer-never-given-to-next-command",
 			test_late_answer_dropped);
 	return g_test_run();

@@ -64,42 +64,48 @@ static int power_and_select(host_reader *h)
 	return rc;
 }
 
-static void test_fault(gconstpointer data)
+static const host_emu_spec with_card = { "generic-apdu-irq", "readertest,t1" };
+static const host_emu_spec empty = { "generic-apdu-irq", NULL };
+
+/* Every fault case on a reader with its card in (the case is the data). */
+static void card_setup(host_emu *he, gconstpointer data)
+{
+	host_emu_setup(he, &with_card);
+}
+
+static void test_fault(host_emu *he, gconstpointer data)
 {
 	const fault_case *fc = data;
-	g_autoptr(emu_profile) p = emu_profile_builtin("generic-apdu-irq");
 	g_autoptr(GError) err = NULL;
-	host_emu he;
 	emu_fault f;
 	ccid_interrupt irq;
 
-	host_emu_open(&he, p, "readertest,t1");
-	host_reader_set_timeout(he.host, HOST_TIMEOUT_MS);
+	host_reader_set_timeout(he->host, HOST_TIMEOUT_MS);
 	/* Drop the notifications of the start-up insert. */
-	while (host_interrupt_wait(he.host, 0, &irq) == CCID_OK && irq.bMessageType != 0)
+	while (host_interrupt_wait(he->host, 0, &irq) == CCID_OK && irq.bMessageType != 0)
 		;
 	if (fc->at != STEP_POWER)
-		g_assert_cmpint(power_and_select(he.host), ==, CCID_OK);
+		g_assert_cmpint(power_and_select(he->host), ==, CCID_OK);
 	g_assert_true(emu_fault_parse(fc->fault, &f, &err));
-	g_assert_true(emu_device_fault_set(he.dev, 0, &f, &err));
+	g_assert_true(emu_device_fault_set(he->dev, 0, &f, &err));
 
 	gint64 t0 = g_get_monotonic_time();
 	int rc = CCID_OK;
 	memset(&irq, 0, sizeof irq);
 	switch (fc->at) {
 	case STEP_POWER:
-		rc = host_slot_power_on(he.host, 0, NULL, 0, NULL);
+		rc = host_slot_power_on(he->host, 0, NULL, 0, NULL);
 		break;
 	case STEP_PROTOCOL:
-		rc = host_slot_power_on(he.host, 0, NULL, 0, NULL);
+		rc = host_slot_power_on(he->host, 0, NULL, 0, NULL);
 		if (rc == CCID_OK)
-			rc = host_slot_set_protocol(he.host, 0, 1);
+			rc = host_slot_set_protocol(he->host, 0, 1);
 		break;
 	case STEP_APDU:
-		rc = case4(he.host);
+		rc = case4(he->host);
 		break;
 	case STEP_INTERRUPT:
-		rc = host_interrupt_wait(he.host, HOST_TIMEOUT_MS, &irq);
+		rc = host_interrupt_wait(he->host, HOST_TIMEOUT_MS, &irq);
 		break;
 	}
 	gint64 took = g_get_monotonic_time() - t0;
@@ -118,41 +124,36 @@ static void test_fault(gconstpointer data)
 
 	/* Cleared, the reader works again: a card back in the slot if the
 	 * fault took it, a fresh power-on, and an APDU. */
-	emu_device_fault_clear(he.dev, EMU_DEVICE_ALL_SLOTS, -1);
+	emu_device_fault_clear(he->dev, EMU_DEVICE_ALL_SLOTS, -1);
 	emu_slot_info info;
-	g_assert_true(emu_device_slot_info(he.dev, 0, &info));
+	g_assert_true(emu_device_slot_info(he->dev, 0, &info));
 	if (!info.present) {
 		emu_card *c = emu_card_new_from_spec("readertest,t1", &err);
-		g_assert_true(emu_device_insert(he.dev, 0, c, EMU_EVENT_SRC_API, &err));
+		g_assert_true(emu_device_insert(he->dev, 0, c, EMU_EVENT_SRC_API, &err));
 	}
-	g_assert_cmpint(power_and_select(he.host), ==, CCID_OK);
-	g_assert_cmpint(case4(he.host), ==, CCID_OK);
-	host_emu_close(&he);
+	g_assert_cmpint(power_and_select(he->host), ==, CCID_OK);
+	g_assert_cmpint(case4(he->host), ==, CCID_OK);
 }
 
 /* drop-notify: an insert whose NotifySlotChange is dropped never shows on
  * the interrupt pipe; the slot state still tells the truth. */
-static void test_drop_notify(void)
+static void test_drop_notify(host_emu *he, gconstpointer data)
 {
-	g_autoptr(emu_profile) p = emu_profile_builtin("generic-apdu-irq");
 	g_autoptr(GError) err = NULL;
-	host_emu he;
 	emu_fault f;
 	ccid_interrupt irq;
 	ccid_icc_status icc;
 
-	host_emu_open(&he, p, NULL);
 	g_assert_true(emu_fault_parse("drop-notify@1", &f, &err));
-	g_assert_true(emu_device_fault_set(he.dev, -1, &f, &err));
+	g_assert_true(emu_device_fault_set(he->dev, -1, &f, &err));
 	emu_card *c = emu_card_new_from_spec("readertest", &err);
-	g_assert_true(emu_device_insert(he.dev, 0, c, EMU_EVENT_SRC_API, &err));
-	g_assert_cmpint(host_interrupt_wait(he.host, 200, &irq), ==, CCID_E_TIMEOUT);
-	g_assert_cmpint(host_slot_status(he.host, 0, &icc), ==, CCID_OK);
+	g_assert_true(emu_device_insert(he->dev, 0, c, EMU_EVENT_SRC_API, &err));
+	g_assert_cmpint(host_interrupt_wait(he->host, 200, &irq), ==, CCID_E_TIMEOUT);
+	g_assert_cmpint(host_slot_status(he->host, 0, &icc), ==, CCID_OK);
 	g_assert_cmpint(icc, !=, CCID_ICC_ABSENT);
-	g_assert_cmpint(emu_device_remove(he.dev, 0, EMU_EVENT_SRC_API, &err), ==, TRUE);
-	g_assert_cmpint(host_interrupt_wait(he.host, 200, &irq), ==, CCID_OK);
+	g_assert_cmpint(emu_device_remove(he->dev, 0, EMU_EVENT_SRC_API, &err), ==, TRUE);
+	g_assert_cmpint(host_interrupt_wait(he->host, 200, &irq), ==, CCID_OK);
 	g_assert_cmphex(irq.bMessageType, ==, CCID_RDR_TO_PC_NOTIFY_SLOT_CHANGE);
-	host_emu_close(&he);
 }
 
 int main(int argc, char **argv)
@@ -161,8 +162,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autofree char *name = g_strdelimit(g_strdup(cases[i].fault), ":@", '-');
 		g_autofree char *path = g_strdup_printf("/host/faults/%s", name);
-		g_test_add_data_func(path, &cases[i], test_fault);
+		g_test_add(path, host_emu, &cases[i], card_setup, test_fault, host_emu_teardown);
 	}
-	g_test_add_func("/host/faults/drop-notify-hides-an-edge-from-the-pipe-only", test_drop_notify);
+	HOST_EMU_TEST("/host/faults/drop-notify-hides-an-edge-from-the-pipe-only", &empty,
+		      test_drop_notify);
 	return g_test_run();
 }

@@ -1,4 +1,4 @@
-/* The lab's reader.conf check (src/tools/labfiles.c) follows the lexer of
+/* The lab's reader.conf check (src/lab/labfiles.c) follows the lexer of
  * the pcscd that runs: '=' outside quotes only from pcsc-lite 1.8.24 on
  * (1.8.23's token is [A-Za-z0-9\/-._@:]+), quoted values in every version;
  * and the generated DEVICENAMEs (lab_conf_value) load on every version. */
@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "tools/labfiles.h"
+#include "lab/labfiles.h"
 
 static gboolean ok(const char *v, const char *version)
 {

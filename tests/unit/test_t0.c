@@ -7,6 +7,10 @@
  * At character level a wrapper turns the same card into procedure bytes,
  * with optional NULLs and one-byte (~INS) transfers, so every scenario
  * runs at both levels.
+ *
+ * Past 600 lines, whole on purpose: one card model, both levels, every
+ * case of ISO 7816-3 §12.2 against it; the model is the file's first
+ * half and every test uses it.
  */
 #include <glib.h>
 #include <string.h>

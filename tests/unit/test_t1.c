@@ -1,6 +1,10 @@
 /* ccidlab — T=1 (ISO/IEC 7816-3 §11): EDC and block vectors, strict
  * decoding, and each host recovery rule against a scripted card, then the
- * card role block by block. */
+ * card role block by block.
+ *
+ * Past 600 lines, whole on purpose: one program for src/ccid's T=1
+ * (t1.h), its recovery cases sharing the scripted card at the top; each
+ * case cites its rule of ISO 7816-3 §11. */
 #include <string.h>
 
 #include <glib.h>

@@ -1,0 +1,311 @@
+/* ccidlab — helpers shared by the control subcommands (ctl_cli.h). */
+#include "config.h"
+
+#include "cli/kit/ctl_cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <PCSC/winscard.h>
+
+int cli_parse(int *argc, char ***argv, const char *params, const char *summary,
+	      const GOptionEntry *extra, cli_common *common)
+{
+	common->timeout_s = 0;	/* not given: 10 s per reply, streams run on */
+	const GOptionEntry entries[] = {
+		{ "socket", 0, 0, G_OPTION_ARG_FILENAME, &common->socket,
+		  "control socket (default: $CCIDLAB_CTL_SOCKET, else " CLI_DEFAULT_SOCKET ")",
+		  "PATH" },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &common->json, "print JSON lines for scripts",
+		  NULL },
+		{ "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &common->timeout_s,
+		  "seconds to wait for each reply (default 10); events and trace: how long to follow",
+		  "S" },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new(params);
+	g_option_context_set_summary(ctx, summary);
+	g_option_context_set_description(ctx, "See ccidlab(1) and ccidlab-ctl(7).");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (extra != NULL)
+		g_option_context_add_main_entries(ctx, extra, NULL);
+	g_autoptr(GError) err = NULL;
+	if (!g_option_context_parse(ctx, argc, argv, &err)) {
+		cli_error((*argv)[0], "%s (try --help)", err->message);
+		return CLI_EXIT_USAGE;
+	}
+	if (!(common->timeout_s >= 0 && common->timeout_s <= 86400)) {
+		cli_error((*argv)[0], "--timeout %g: give 0 < S <= 86400 seconds", common->timeout_s);
+		return CLI_EXIT_USAGE;
+	}
+	return -1;
+}
+
+void cli_common_clear(cli_common *common)
+{
+	g_clear_pointer(&common->socket, g_free);
+}
+
+const char *cli_socket_path(const cli_common *common)
+{
+	if (common->socket != NULL)
+		return common->socket;
+	const char *env = g_getenv("CCIDLAB_CTL_SOCKET");
+	if (env != NULL && env[0] != '\0')
+		return env;
+	return CLI_DEFAULT_SOCKET;
+}
+
+unsigned cli_timeout_ms(const cli_common *common)
+{
+	if (common->timeout_s <= 0)
+		return 10000;
+	return (unsigned)MIN(common->timeout_s * 1000.0, 10000.0 * 6);
+}
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "ccidlab %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_exit_for(const GError *err)
+{
+	if (err == NULL || err->domain != CTL_ERROR)
+		return CLI_EXIT_IO;
+	switch ((ctl_error)err->code) {
+	case CTL_ERROR_PERMISSION:
+		return CLI_EXIT_CONNECT;
+	case CTL_ERROR_IO:
+	case CTL_ERROR_TIMEOUT:
+	case CTL_ERROR_PROTOCOL:
+	case CTL_ERROR_LINE_TOO_LONG:
+		return CLI_EXIT_IO;
+	case CTL_ERROR_NOT_FOUND:
+		return CLI_EXIT_NOT_FOUND;
+	default:
+		return CLI_EXIT_REFUSED;
+	}
+}
+
+ctl_client *cli_connect(const cli_common *common, int *exit_code)
+{
+	g_autoptr(GError) err = NULL;
+	ctl_client *c = ctl_client_connect(cli_socket_path(common), cli_timeout_ms(common), &err);
+	if (c == NULL) {
+		fprintf(stderr, "ccidlab: %s\n", err->message);
+		*exit_code = CLI_EXIT_CONNECT;
+	}
+	return c;
+}
+
+JsonObject *cli_call(ctl_client *c, const cli_common *common, JsonObject *req, int *exit_code)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *what = g_strdup(json_object_get_string_member(req, "req"));
+	JsonObject *o = ctl_client_call(c, req, cli_timeout_ms(common), &err);
+	json_object_unref(req);
+	if (o == NULL) {
+		fprintf(stderr, "ccidlab: %s: %s\n", what, err->message);
+		*exit_code = cli_exit_for(err);
+		/* A refusal at connect time reads as a refused request. */
+		if (g_error_matches(err, CTL_ERROR, CTL_ERROR_PERMISSION))
+			*exit_code = CLI_EXIT_CONNECT;
+	}
+	return o;
+}
+
+void cli_print_json(JsonObject *o)
+{
+	size_t len = 0;
+	g_autofree char *line = ctl_object_to_line(o, &len);
+	fwrite(line, 1, len, stdout);
+	fflush(stdout);
+}
+
+/* ---- readers ---- */
+
+static void reader_free(gpointer data)
+{
+	cli_reader *r = data;
+	if (r->pcsc != NULL)
+		for (unsigned i = 0; i < r->n_slots; i++)
+			g_free(r->pcsc[i]);
+	g_free(r->pcsc);
+	g_free(r->name);
+	g_free(r);
+}
+
+void cli_readers_clear(cli_readers *rs)
+{
+	g_clear_pointer(&rs->v, g_ptr_array_unref);
+	g_clear_pointer(&rs->list, json_object_unref);
+	g_clear_pointer(&rs->pcsc_why, g_free);
+}
+
+char **cli_pcsc_names(char **why)
+{
+	SCARDCONTEXT ctx;
+	LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx);
+	if (rv != SCARD_S_SUCCESS) {
+		/* A client library of another pcsc-lite than the daemon's is
+		 * refused here (a protocol version it does not speak). */
+		if (why != NULL)
+			*why = g_strdup_printf("SCardEstablishContext: %s (0x%08lX); is the client "
+					       "library the daemon's pcsc-lite?",
+					       pcsc_stringify_error(rv), (unsigned long)rv);
+		return NULL;
+	}
+	DWORD len = 0;
+	GPtrArray *out = g_ptr_array_new();
+	if (SCardListReaders(ctx, NULL, NULL, &len) == SCARD_S_SUCCESS && len > 0 &&
+	    len < 1024 * 1024) {
+		char *buf = g_malloc0(len + 1);
+		if (SCardListReaders(ctx, NULL, buf, &len) == SCARD_S_SUCCESS)
+			for (char *p = buf; *p != '\0' && p < buf + len; p += strlen(p) + 1)
+				g_ptr_array_add(out, g_strdup(p));
+		g_free(buf);
+	}
+	SCardReleaseContext(ctx);
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
+bool cli_readers_load(ctl_client *c, const cli_common *common, cli_readers *out, int *exit_code)
+{
+	JsonObject *list = cli_call(c, common, ctl_client_request_new("list"), exit_code);
+	if (list == NULL)
+		return false;
+	g_auto(GStrv) names = cli_pcsc_names(&out->pcsc_why);
+	out->list = list;
+	out->v = g_ptr_array_new_with_free_func(reader_free);
+	JsonArray *a = json_object_get_array_member(list, "readers");
+	for (guint i = 0; a != NULL && i < json_array_get_length(a); i++) {
+		JsonObject *o = json_array_get_object_element(a, i);
+		cli_reader *r = g_new0(cli_reader, 1);
+		r->index = i;
+		r->obj = o;
+		r->number = (unsigned)json_object_get_int_member_with_default(o, "reader", 0);
+		r->name = g_strdup(json_object_get_string_member_with_default(o, "name", ""));
+		JsonArray *slots = json_object_get_array_member(o, "slots");
+		r->n_slots = slots != NULL ? json_array_get_length(slots) : 0;
+		r->pcsc = g_new0(char *, r->n_slots + 1);
+		for (unsigned k = 0; names != NULL && k < r->n_slots; k++) {
+			g_autofree char *tail = g_strdup_printf(" %02X %02X", r->number & 0xFF, k);
+			for (char **n = names; *n != NULL; n++)
+				if (g_str_has_suffix(*n, tail)) {
+					r->pcsc[k] = g_strdup(*n);
+					break;
+				}
+		}
+		g_ptr_array_add(out->v, r);
+	}
+	return true;
+}
+
+static bool all_digits(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!g_ascii_isdigit(*s))
+			return false;
+	return true;
+}
+
+const cli_reader *cli_resolve(const cli_readers *rs, const char *cmd, const char *arg, int *slot,
+			      int *exit_code)
+{
+	g_autofree char *name = g_strdup(arg);
+	*slot = -1;
+	char *cut = strrchr(name, '/');
+	if (cut != NULL && all_digits(cut + 1) && strlen(cut + 1) <= 3) {
+		*slot = atoi(cut + 1);
+		*cut = '\0';
+	}
+	const cli_reader *hit = NULL;
+	int hit_slot = -1;
+	/* An index in the list. */
+	if (all_digits(name) && strlen(name) <= 6) {
+		unsigned idx = (unsigned)atoi(name);
+		if (idx < rs->v->len)
+			hit = g_ptr_array_index(rs->v, idx);
+	}
+	/* pcscd's name, exactly; then the driver's. */
+	for (guint i = 0; hit == NULL && i < rs->v->len; i++) {
+		cli_reader *r = g_ptr_array_index(rs->v, i);
+		for (unsigned k = 0; k < r->n_slots; k++)
+			if (r->pcsc[k] != NULL && strcmp(r->pcsc[k], name) == 0) {
+				hit = r;
+				hit_slot = (int)k;
+			}
+	}
+	for (guint i = 0; hit == NULL && i < rs->v->len; i++) {
+		cli_reader *r = g_ptr_array_index(rs->v, i);
+		if (strcmp(r->name, name) == 0)
+			hit = r;
+	}
+	/* A substring of one reader's names. */
+	if (hit == NULL) {
+		GString *cands = g_string_new(NULL);
+		unsigned n = 0;
+		for (guint i = 0; i < rs->v->len; i++) {
+			cli_reader *r = g_ptr_array_index(rs->v, i);
+			int matched_slot = -1;
+			unsigned slot_hits = 0;
+			bool match = strstr(r->name, name) != NULL;
+			for (unsigned k = 0; k < r->n_slots; k++)
+				if (r->pcsc[k] != NULL && strstr(r->pcsc[k], name) != NULL) {
+					match = true;
+					matched_slot = (int)k;
+					slot_hits++;
+				}
+			if (!match)
+				continue;
+			n++;
+			g_string_append_printf(cands, "\n  %u: %s%s%s%s", r->index, r->name,
+					       r->pcsc[0] ? " (\"" : "", r->pcsc[0] ? r->pcsc[0] : "",
+					       r->pcsc[0] ? "\")" : "");
+			hit = r;
+			hit_slot = slot_hits == 1 ? matched_slot : -1;
+		}
+		if (n > 1) {
+			cli_error(cmd,
+				  "\"%s\" matches %u readers: give more of the name, or an index:%s",
+				  name, n, cands->str);
+			g_string_free(cands, TRUE);
+			*exit_code = CLI_EXIT_NOT_FOUND;
+			return NULL;
+		}
+		g_string_free(cands, TRUE);
+	}
+	if (hit == NULL) {
+		GString *all = g_string_new(NULL);
+		for (guint i = 0; i < rs->v->len; i++) {
+			cli_reader *r = g_ptr_array_index(rs->v, i);
+			g_string_append_printf(all, "\n  %u: %s%s%s%s", r->index, r->name,
+					       r->pcsc[0] ? " (\"" : "", r->pcsc[0] ? r->pcsc[0] : "",
+					       r->pcsc[0] ? "\")" : "");
+		}
+		cli_error(cmd, "no reader matches \"%s\": name one by index, pcscd name or part of it:%s",
+			  name, all->len ? all->str : " (the driver has no reader)");
+		g_string_free(all, TRUE);
+		*exit_code = CLI_EXIT_NOT_FOUND;
+		return NULL;
+	}
+	if (*slot < 0)
+		*slot = hit_slot;
+	if (*slot >= 0 && (unsigned)*slot >= hit->n_slots) {
+		cli_error(cmd, "reader %u (%s) has no slot %d: its slots are 0 to %u", hit->index,
+			  hit->name, *slot, hit->n_slots ? hit->n_slots - 1 : 0);
+		*exit_code = CLI_EXIT_NOT_FOUND;
+		return NULL;
+	}
+	return hit;
+}

@@ -1,0 +1,93 @@
+/* ccidlab — what the control subcommands share (ctl_cli.c): common
+ * options, the connection, error reporting with documented exit codes,
+ * and reader naming (pcscd's names joined with the server's list).
+ *
+ * Each subcommand file uses only the control API (src/ctl/client.h,
+ * protocol.h) and these helpers.
+ */
+#ifndef CCIDLAB_CLI_KIT_CTL_CLI_H
+#define CCIDLAB_CLI_KIT_CTL_CLI_H
+
+#include <stdbool.h>
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "ctl/client.h"
+
+/* Exit codes (ccidlab(1), EXIT STATUS). */
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_REFUSED = 1,	/* the server refused the request */
+	CLI_EXIT_USAGE = 2,	/* bad arguments */
+	CLI_EXIT_CONNECT = 3,	/* no server, or not allowed to use it */
+	CLI_EXIT_NOT_FOUND = 4,	/* a reader name matched none, or several */
+	CLI_EXIT_IO = 5,	/* the connection failed or timed out mid-way */
+};
+
+#define CLI_DEFAULT_SOCKET "/run/pcscd/ccidlab.sock"
+
+typedef struct cli_common {
+	char *socket;
+	gboolean json;
+	double timeout_s;	/* --timeout; 0 when not given */
+} cli_common;
+
+/* Parses argv with the common options plus `extra` (may be NULL).
+ * params/summary go to --help.  Returns -1 when the command should go
+ * on, else the exit code (--help: 0; bad option: 2).  On -1, argv keeps
+ * the positional arguments (argv[0] is the subcommand). */
+int cli_parse(int *argc, char ***argv, const char *params, const char *summary,
+	      const GOptionEntry *extra, cli_common *common);
+void cli_common_clear(cli_common *common);
+
+/* --socket, else $CCIDLAB_CTL_SOCKET, else CLI_DEFAULT_SOCKET. */
+const char *cli_socket_path(const cli_common *common);
+unsigned cli_timeout_ms(const cli_common *common);
+
+/* Connects; on failure prints why and sets *exit_code. */
+ctl_client *cli_connect(const cli_common *common, int *exit_code);
+/* Calls req (consumed); on failure prints the server's message and sets
+ * *exit_code. */
+JsonObject *cli_call(ctl_client *c, const cli_common *common, JsonObject *req, int *exit_code);
+/* Maps a CTL_ERROR to an exit code. */
+int cli_exit_for(const GError *err);
+/* Prints "ccidlab CMD: message" to stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* Prints an object as one JSON line to stdout. */
+void cli_print_json(JsonObject *o);
+
+/* ---- readers ---- */
+
+typedef struct cli_reader {
+	unsigned index;		/* position in the list */
+	unsigned number;	/* Lun >> 16 */
+	char *name;		/* the driver's name */
+	unsigned n_slots;
+	char **pcsc;		/* n_slots pcscd names; NULL entries when pcscd has none */
+	JsonObject *obj;	/* the list entry */
+} cli_reader;
+
+typedef struct cli_readers {
+	GPtrArray *v;		/* cli_reader */
+	JsonObject *list;	/* the whole list reply */
+	char *pcsc_why;		/* why pcscd's names are missing, or NULL */
+} cli_readers;
+
+/* pcscd's reader names (SCardListReaders), or NULL when pcscd does not
+ * answer; then *why (when why is not NULL) says what failed. */
+char **cli_pcsc_names(char **why);
+
+/* Asks the server for its list and pcscd (libpcsclite) for its reader
+ * names, and joins them on "NAME XX YY" (XX the reader number, YY the
+ * slot, in hex).  pcscd missing only leaves the names out. */
+bool cli_readers_load(ctl_client *c, const cli_common *common, cli_readers *out, int *exit_code);
+void cli_readers_clear(cli_readers *rs);
+
+/* READER[/SLOT]: an index in the list, pcscd's name, the driver's name,
+ * or a substring of exactly one reader's names.  *slot gets -1 when the
+ * argument names no slot.  Prints why and sets *exit_code on failure. */
+const cli_reader *cli_resolve(const cli_readers *rs, const char *cmd, const char *arg, int *slot,
+			      int *exit_code);
+
+#endif

@@ -1,7 +1,0 @@
-/* ccidlab — `ccidlab mkroot`: a Debian root for `ccidlab lab --root`. */
-#ifndef CCIDLAB_TOOLS_MKROOT_H
-#define CCIDLAB_TOOLS_MKROOT_H
-
-int mkroot_main(int argc, char **argv);
-
-#endif

@@ -1,8 +1,0 @@
-/* ccidlab — `ccidlab usb-ids`: the VID:PID pairs pcscd's USB hotplug gives
- * to ccidlab (its bundle's Info.plist). */
-#ifndef CCIDLAB_TOOLS_USB_IDS_H
-#define CCIDLAB_TOOLS_USB_IDS_H
-
-int usb_ids_main(int argc, char **argv);
-
-#endif
