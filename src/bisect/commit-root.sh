@@ -47,7 +47,8 @@ own for ccidlab lab --root, cached by commit id; prints its path ("root DIR").
   --print-src     print the history's git directory ("src DIR") and REF's commit
                   ("commit ID"), and stop
   DIR             also make DIR a symbolic link to the root
-Exit: 0 built or reused, 3 the commit does not build (see its log), 1 other errors.
+Exit: 0 built or reused, 3 the commit does not build (see its log), 1 other errors
+(among them the --timeout bound reached: no verdict on the commit, nothing cached).
 EOU
 }
 
@@ -201,6 +202,16 @@ trap 'cleanup; exit 130' INT TERM HUP
 rm -rf -- "$tmp" "$root" "$failed"
 : > "$log"
 fail() { # REASON: the commit does not build
+	if [ "$bounded" -eq 1 ]; then
+		# Out of time is no verdict on the commit (a loaded machine
+		# builds 1.8.x in over 15 minutes): not cached as failing.
+		cleanup
+		say "$short ($describe): the build bound of $tmo s was reached ($1);" \
+			"not a verdict on the commit, nothing cached: run again, or with a larger --timeout"
+		say "its log: $log; the log ends:"
+		tail -n 5 "$log" >&2
+		exit 1
+	fi
 	echo "$1" > "$failed"
 	cleanup
 	report_failed
@@ -217,14 +228,23 @@ G archive --format=tar "$commit" | tar -x -C "$tmp/build/src" ||
 
 # in_root CMD...: in the copy, /proc mounted in a private mount namespace,
 # under nice, bounded by what is left of the build's time.
+# bounded: 1 once the bound cut a step (timeout's 124, or 137 after its
+# KILL).
 start=$(date +%s)
+bounded=0
 in_root() {
 	left=$((tmo - ($(date +%s) - start)))
-	[ "$left" -gt 0 ] || { echo "build bound of $tmo s reached" >> "$log"; return 124; }
+	[ "$left" -gt 0 ] || { echo "build bound of $tmo s reached" >> "$log"; bounded=1; return 124; }
 	timeout --kill-after=10 "$left" nice -n 10 unshare --mount --propagation private \
 		sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$tmp" \
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C HOME=/build \
 		"$@" >>"$log" 2>&1
+	rc=$?
+	case $rc in 124|137)
+		echo "=== the build bound of $tmo s was reached" >> "$log"
+		bounded=1 ;;
+	esac
+	return $rc
 }
 multiarch=$(chroot "$tmp" gcc -print-multiarch 2>/dev/null)
 [ -n "$multiarch" ] || multiarch=x86_64-linux-gnu
@@ -261,7 +281,8 @@ system=""
 if [ -f "$tmp/build/src/meson.build" ]; then
 	system=meson
 	if ! build_meson; then
-		[ -f "$tmp/build/src/configure.ac" ] || fail "the meson build failed"
+		[ -f "$tmp/build/src/configure.ac" ] && [ "$bounded" -eq 0 ] ||
+			fail "the meson build failed"
 		echo "=== meson failed: autotools (the tree has both)" >> "$log"
 		system=autotools
 		build_autotools || fail "both the meson and the autotools builds failed"
