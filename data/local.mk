@@ -16,3 +16,8 @@ AM_TESTS_ENVIRONMENT += MAKE='$(MAKE)'; export MAKE;
 TESTS += tests/integration/devfiles.sh
 EXTRA_DIST += tests/integration/devfiles.sh
 
+# The Debian package (debian/): built from a copy of the source, checked
+# with lintian, installed into a throwaway root where its autopkgtest
+# runs the installed `ccidlab lab` (a few minutes: one more build).
+TESTS += tests/integration/deb-package.sh
+EXTRA_DIST += tests/integration/deb-package.sh debian
