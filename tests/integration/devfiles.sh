@@ -74,6 +74,7 @@ lab main --conf "$WORK/conf" -- sh -c '
 		. \"\$comp\"
 		for w in \"\" b; do
 			COMP_WORDS=(ccidlab insert \"\$w\"); COMP_CWORD=2
+			COMP_LINE=\"ccidlab insert \$w\"; COMP_POINT=\${#COMP_LINE}
 			_ccidlab ccidlab \"\$w\" insert
 			echo \"[\$w] \${COMPREPLY[*]}\"
 		done"' > "$WORK/readers.txt" 2>&1
