@@ -1,6 +1,6 @@
 # doc: man pages.
 dist_man_MANS = doc/ccidlab.1 doc/ccidlab-devicename.5 doc/ccidlab.conf.5 doc/ccidlab-ctl.7 \
-	doc/ccidlab-cards.7
+	doc/ccidlab-cards.7 doc/ccidlab-usbip.1
 EXTRA_DIST += doc/ARCHITECTURE.md
 
 # The sample settings file for real readers: every line commented out.

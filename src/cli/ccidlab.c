@@ -13,6 +13,7 @@
 #include "cli/usb_ids.h"
 #include "lab/lab.h"
 #include "lab/mkroot.h"
+#include "usbip/usbip.h"
 #include "vm/vm.h"
 #include "vscard/vscard.h"
 
@@ -52,6 +53,7 @@ static const subcommand subcommands[] = {
 	{ "vm", vm_main, "run a command in a Linux guest with QEMU's usb-ccid readers" },
 	{ "vscard", vscard_main, "put ccidlab's virtual cards into QEMU's ccid-card-passthru readers" },
 	{ "usb-ids", usb_ids_main, "choose the USB readers pcscd gives to ccidlab (Info.plist)" },
+	{ "usbip", usbip_main, "export emulated readers as USB devices over USB/IP (usbip attach)" },
 	{ "version", version_main, "print the version" },
 	{ "help", help_main, "list the subcommands" },
 };
