@@ -79,6 +79,8 @@ int cli_list_main(int argc, char **argv)
 					json_object_set_null_member(s, "pcsc_name");
 			}
 		}
+		if (rs.pcsc_why != NULL)
+			json_object_set_string_member(rs.list, "pcsc_names_error", rs.pcsc_why);
 		cli_print_json(rs.list);
 		goto out;
 	}
@@ -111,9 +113,13 @@ int cli_list_main(int argc, char **argv)
 			       card[0] ? ", card " : "", card);
 			if (r->pcsc[k] != NULL)
 				printf("           pcscd: \"%s\"\n", r->pcsc[k]);
+			else if (rs.pcsc_why == NULL)
+				printf("           pcscd: none (pcscd does not serve it)\n");
 			print_faults(s, "           ");
 		}
 	}
+	if (rs.pcsc_why != NULL)
+		printf("pcscd's reader names are unknown: %s\n", rs.pcsc_why);
 out:
 	cli_readers_clear(&rs);
 	cli_common_clear(&common);
