@@ -21,4 +21,4 @@ CLEANFILES += src/vm/ccidlab-vm-init
 EXTRA_DIST += src/vm/vm-init.sh
 
 # Into the ccidlab command, before the libraries it uses.
-src_tools_ccidlab_LDADD += $(VM_LIBS) $(VSCARD_LIBS) $(CTL_LIBS) $(JSON_LIBS) $(GLIB_LIBS)
+src_cli_ccidlab_LDADD += $(VM_LIBS) $(VSCARD_LIBS) $(CTL_LIBS) $(JSON_LIBS) $(GLIB_LIBS)

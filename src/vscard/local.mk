@@ -14,7 +14,7 @@ VSCARD_LIBS = src/vscard/libvscard.la
 check_PROGRAMS += tests/fuzz/fuzz_vscard
 tests_fuzz_fuzz_vscard_SOURCES = tests/fuzz/fuzz_vscard.c $(FUZZ_MAIN)
 tests_fuzz_fuzz_vscard_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
-tests_fuzz_fuzz_vscard_LDADD = $(VSCARD_LIBS) src/emu/libemu.la src/ccid/libccidcore.la $(GLIB_LIBS)
+tests_fuzz_fuzz_vscard_LDADD = $(VSCARD_LIBS) $(EMU_LIBS) src/ccid/libccidcore.la $(GLIB_LIBS)
 tests_fuzz_fuzz_vscard_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 FUZZ_TARGETS += fuzz_vscard
 

@@ -25,7 +25,7 @@ $(VM_4): $(filter $(VM_3),$(TEST_LOGS))
 # The guest's kernel and initramfs, fetched and made once (ccidlab vm
 # --fetch); make check does it on first use too.
 vm-kernel: all
-	$(abs_top_builddir)/src/tools/ccidlab vm --fetch
+	$(abs_top_builddir)/src/cli/ccidlab vm --fetch
 .PHONY: vm-kernel
 
 # The VM suite alone: make check-vm.
