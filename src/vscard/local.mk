@@ -21,5 +21,5 @@ FUZZ_TARGETS += fuzz_vscard
 check_PROGRAMS += tests/unit/test_vscard
 tests_unit_test_vscard_SOURCES = tests/unit/test_vscard.c
 tests_unit_test_vscard_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_vscard_LDADD = $(VSCARD_LIBS) src/emu/libemu.la src/ccid/libccidcore.la $(GLIB_LIBS)
+tests_unit_test_vscard_LDADD = $(VSCARD_LIBS) $(EMU_LIBS) src/ccid/libccidcore.la $(GLIB_LIBS)
 TESTS += tests/unit/test_vscard
