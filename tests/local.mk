@@ -84,6 +84,7 @@ EXTRA_DIST += tests/headers.sh
 INTEGRATION_TESTS = \
 	tests/integration/lab-basics.sh \
 	tests/integration/lab-refused.sh \
+	tests/integration/readme.sh \
 	tests/integration/lab-isolation.sh \
 	tests/integration/lab-root.sh \
 	tests/integration/driver-load.sh \
