@@ -85,6 +85,7 @@ INTEGRATION_TESTS = \
 	tests/integration/lab-basics.sh \
 	tests/integration/lab-refused.sh \
 	tests/integration/readme.sh \
+	tests/integration/exit-codes.sh \
 	tests/integration/lab-isolation.sh \
 	tests/integration/lab-root.sh \
 	tests/integration/driver-load.sh \

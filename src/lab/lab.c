@@ -554,10 +554,10 @@ static gboolean parse_args(lab_opts *o, int argc, char **argv)
 		{ "allow-refused", 0, 0, G_OPTION_ARG_NONE, &o->allow_refused,
 		  "run CMD even when pcscd refused a reader.conf.d entry (still named on stderr)",
 		  NULL },
-		{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->cmd, NULL, "CMD [ARGS...]" },
+		{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->cmd, NULL, "-- CMD [ARGS...]" },
 		{ NULL }
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("-- CMD [ARGS...]");
+	g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
 	g_option_context_set_summary(ctx,
 		"Runs CMD against a private pcscd that loads ccidlab's driver and the\n"
 		"readers of --conf, in a private mount namespace.  Exits with CMD's status.");
