@@ -27,7 +27,12 @@ typedef struct subcommand {
 
 static int version_main(int argc, char **argv)
 {
+	/* The paths this build reads, for a reader of ccidlab.conf(5) and
+	 * README: configure's, which differ with --prefix. */
 	printf("ccidlab %s\n", PACKAGE_VERSION);
+	printf("settings: %s/ccidlab/ccidlab.conf\n", SYSCONFDIR);
+	printf("catalogue: %s/readers.tsv\n", PKGDATADIR);
+	printf("driver: %s/ifd-ccidlab.bundle\n", USBDROPDIR);
 	return 0;
 }
 

@@ -526,7 +526,7 @@ static gboolean parse_args(lab_opts *o, int argc, char **argv)
 {
 	g_autoptr(GError) err = NULL;
 	GOptionEntry entries[] = {
-		{ "conf", 'c', 0, G_OPTION_ARG_FILENAME, &o->conf,
+		{ "conf", 0, 0, G_OPTION_ARG_FILENAME, &o->conf,
 		  "reader.conf.d directory (or one file) for the private pcscd", "DIR" },
 		{ "driver", 'D', 0, G_OPTION_ARG_FILENAME, &o->driver,
 		  "libccidlab.so to load (default: $CCIDLAB_DRIVER, else the build tree's or the installed one)", "PATH" },

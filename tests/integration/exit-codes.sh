@@ -67,8 +67,8 @@ st "$CCIDLAB" mkroot "$WORK/root" --suite no-such-suite --mirror http://127.0.0.
 	--no-fallback --timeout 20
 is 1 "mkroot that fails: 1"
 st "$CCIDLAB" matrix --no-such-option; is 2 "matrix: usage error, 2"
-st "$CCIDLAB" usb-ids -q -c "$CCIDLAB_DATA/readers.tsv" -o - none; is 0 "usb-ids none: 0"
-st "$CCIDLAB" usb-ids -q -c "$CCIDLAB_DATA/readers.tsv" -o - no-such-word; is 2 "usb-ids with an unknown word: 2"
+st "$CCIDLAB" usb-ids -q --catalogue "$CCIDLAB_DATA/readers.tsv" -o - none; is 0 "usb-ids none: 0"
+st "$CCIDLAB" usb-ids -q --catalogue "$CCIDLAB_DATA/readers.tsv" -o - no-such-word; is 2 "usb-ids with an unknown word: 2"
 mkdir -p "$WORK/b/Contents"
 printf '<key>ifdVendorID</key>\n<array>\n<string>0x072F</string>\n</array>\n' > "$WORK/b/Contents/Info.plist"
 st "$CCIDLAB" usb-ids --bundle "$WORK/b" --list; is 1 "usb-ids --list of a malformed list: 1"

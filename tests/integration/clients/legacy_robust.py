@@ -141,7 +141,7 @@ def main():
 
     # --timeout 300: each call registers, times out, stops, re-fetches and
     # returns SCARD_E_TIMEOUT; 1.2 s gives a few of them.
-    rc, out, err, dt, cmds = run(ccidlab, work, "quiet", ["fake", "--timeout", "300"], 1.2)
+    rc, out, err, dt, cmds = run(ccidlab, work, "quiet", ["fake", "--timeout-ms", "300"], 1.2)
     timeouts = out.count("rv=SCARD_E_TIMEOUT")
     waits, stops = cmds.count(0x13), cmds.count(0x14)
     pcsc.ok(rc == "killed" and timeouts >= 2 and stops >= timeouts and waits - stops <= 1,
