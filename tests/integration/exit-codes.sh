@@ -5,7 +5,7 @@
 # and 2, help and version's 0, an unknown subcommand's 2.  (matrix's 0
 # is matrix-quick.sh's; vm's are tests/vm's.)
 . "$top_srcdir/tests/integration/lib.sh"
-plan 28
+plan 30
 conf="$WORK/conf"
 mkdir -p "$conf"
 reader_conf "$conf/x" "Exit X" emu:generic-apdu-irq:card=none:name=x
@@ -28,6 +28,7 @@ r "$c" events --count 1 --timeout 1
 r "$c" scenario run "$w/no-such.scn"
 r "$c" check-events --clients 1 --storm 2 --duration 1 --seed 1
 "$c" check-events --clients 1 --storm 2 --duration 1 --seed 2 > "$w/report.txt" 2>&1
+"$c" insert x --card readertest,t1 > /dev/null 2> "$w/old-spec.err"; echo $? >> "$w/ctl.codes"
 r "$c" check-events --clients 2 --readers 9 --storm 5 --duration 1
 r "$c" check-events --clients 1 --legacy-client 1 --expect-legacy-loss --storm 5 --duration 2 --seed 1
 EOC
@@ -47,6 +48,9 @@ st=$8; is 0 "check-events PASS: 0"
 st=$9; is 6 "check-events --readers 9 with one reader: 6"
 shift 9
 st=$1; is 1 "check-events FAIL (--expect-legacy-loss and the legacy client lost nothing): 1"
+st=$2; is 0 "insert with the old card spec readertest,t1 still works"
+check "and says on stderr that ',' is deprecated, with the one syntax" \
+	grep -q "deprecated, say readertest@t1" "$WORK/old-spec.err"
 # The report of the PASS run (one event-mode reader): the bound it used,
 # and no polling-only rows or histogram.
 check "check-events states the bound it used, for the one mode it had" \
