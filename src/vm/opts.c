@@ -104,7 +104,7 @@ static bool parse_reader(const char *s, vm_reader *r)
 	}
 	if (strcmp(s, "passthru") == 0 || g_str_has_prefix(s, "passthru:")) {
 		r->card = VM_CARD_PASSTHRU;
-		r->spec = g_strdup(s[8] == ':' && s[9] != '\0' ? s + 9 : "readertest,t0");
+		r->spec = g_strdup(s[8] == ':' && s[9] != '\0' ? s + 9 : "readertest@t0");
 		return true;
 	}
 	fprintf(stderr, "ccidlab vm: --reader %s: cac, empty, or passthru[:CARD[|FAULT]...]\n", s);
