@@ -5,7 +5,7 @@
 # and 2, help and version's 0, an unknown subcommand's 2.  (matrix's 0
 # is matrix-quick.sh's; vm's are tests/vm's.)
 . "$top_srcdir/tests/integration/lib.sh"
-plan 30
+plan 32
 conf="$WORK/conf"
 mkdir -p "$conf"
 reader_conf "$conf/x" "Exit X" emu:generic-apdu-irq:card=none:name=x
@@ -29,6 +29,8 @@ r "$c" scenario run "$w/no-such.scn"
 r "$c" check-events --clients 1 --storm 2 --duration 1 --seed 1
 "$c" check-events --clients 1 --storm 2 --duration 1 --seed 2 > "$w/report.txt" 2>&1
 "$c" insert x --card readertest,t1 > /dev/null 2> "$w/old-spec.err"; echo $? >> "$w/ctl.codes"
+"$c" remove x > /dev/null 2>&1
+"$c" remove x --json > "$w/json-error.out" 2> /dev/null; echo $? >> "$w/ctl.codes"
 r "$c" check-events --clients 2 --readers 9 --storm 5 --duration 1
 r "$c" check-events --clients 1 --legacy-client 1 --expect-legacy-loss --storm 5 --duration 2 --seed 1
 EOC
@@ -51,6 +53,9 @@ st=$1; is 1 "check-events FAIL (--expect-legacy-loss and the legacy client lost 
 st=$2; is 0 "insert with the old card spec readertest,t1 still works"
 check "and says on stderr that ',' is deprecated, with the one syntax" \
 	grep -q "deprecated, say readertest@t1" "$WORK/old-spec.err"
+st=$3; is 1 "remove --json on an empty slot: refused, 1"
+check "and the error is a JSON line on stdout with the server's code" \
+	grep -q '^{"error":"bad-state","message":".*","exit":1}$' "$WORK/json-error.out"
 # The report of the PASS run (one event-mode reader): the bound it used,
 # and no polling-only rows or histogram.
 check "check-events states the bound it used, for the one mode it had" \
