@@ -86,6 +86,7 @@ INTEGRATION_TESTS = \
 	tests/integration/lab-refused.sh \
 	tests/integration/readme.sh \
 	tests/integration/exit-codes.sh \
+	tests/integration/cards-doc.sh \
 	tests/integration/lab-isolation.sh \
 	tests/integration/lab-root.sh \
 	tests/integration/driver-load.sh \
