@@ -20,5 +20,7 @@ src/vm/ccidlab-vm-init: src/vm/vm-init.sh
 CLEANFILES += src/vm/ccidlab-vm-init
 EXTRA_DIST += src/vm/vm-init.sh
 
-# Into the ccidlab command, before the libraries it uses.
-src_cli_ccidlab_LDADD += $(VM_LIBS) $(VSCARD_LIBS) $(CTL_LIBS) $(JSON_LIBS) $(GLIB_LIBS)
+# Into the ccidlab command (src/cli/local.mk), then the libraries they use:
+# vscard's cards are the emulator's.
+src_cli_ccidlab_LDADD += $(VM_LIBS) $(VSCARD_LIBS) $(EMU_LIBS) src/ccid/libccidcore.la \
+	$(JSON_LIBS) $(GLIB_LIBS)
