@@ -27,12 +27,13 @@ r "$c" insert no-such-reader
 r "$c" events --count 1 --timeout 1
 r "$c" scenario run "$w/no-such.scn"
 r "$c" check-events --clients 1 --storm 2 --duration 1 --seed 1
+r "$c" check-events --clients 2 --readers 9 --storm 5 --duration 1
+r "$c" check-events --clients 1 --legacy-client 1 --expect-legacy-loss --storm 5 --duration 2 --seed 1
 "$c" check-events --clients 1 --storm 2 --duration 1 --seed 2 > "$w/report.txt" 2>&1
+"$c" remove x > /dev/null 2>&1	# the storms may have left a card in
 "$c" insert x --card readertest,t1 > /dev/null 2> "$w/old-spec.err"; echo $? >> "$w/ctl.codes"
 "$c" remove x > /dev/null 2>&1
 "$c" remove x --json > "$w/json-error.out" 2> /dev/null; echo $? >> "$w/ctl.codes"
-r "$c" check-events --clients 2 --readers 9 --storm 5 --duration 1
-r "$c" check-events --clients 1 --legacy-client 1 --expect-legacy-loss --storm 5 --duration 2 --seed 1
 EOC
 lab ctl --conf "$conf" -- sh "$WORK/ctl.sh" "$CCIDLAB" "$WORK"
 codes=$(tr '\n' ' ' < "$WORK/ctl.codes")
