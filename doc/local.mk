@@ -1,6 +1,6 @@
 # doc: man pages.
 dist_man_MANS = doc/ccidlab.1 doc/ccidlab-devicename.5 doc/ccidlab-ctl.7 \
-	doc/ccidlab-cards.7
+	doc/ccidlab-cards.7 doc/ccidlab-usbip.1
 # ccidlab.conf(5) names the file this build's driver reads: $(sysconfdir)
 # as configured (/etc with --prefix=/usr, /usr/local/etc by default).
 man_MANS += doc/ccidlab.conf.5

@@ -209,36 +209,48 @@ static void print_row(FILE *out, const char *mode, const char *kind, const check
 		s->late, s->lost, s->phantom, errors, s->superseded);
 }
 
-/* Latency histogram of one mode, drawn in the terminal: log-spaced
- * buckets, a bar of '#' scaled to the fullest one. */
-static void print_histogram(FILE *out, const char *mode, const GArray *lat)
-{
-	static const double upper_ms[] = { 0.25, 0.5, 1, 2, 5, 10, 50, 100, 200, 400, 450, 1000,
-					   5000 };
-	enum { N = G_N_ELEMENTS(upper_ms) + 1, WIDTH = 50 };
-	guint64 count[N] = { 0 }, top = 0;
+/* The latency histogram's buckets: log-spaced, the bounds of both modes
+ * among them. */
+static const double hist_upper_ms[CHECK_HIST_N - 1] = { 0.25, 0.5, 1,	2,   5,	  10,  50,
+							100,  200, 400, 450, 1000, 5000 };
 
-	if (lat->len == 0)
-		return;
-	for (guint i = 0; i < lat->len; i++) {
+void check_histogram(const GArray *lat, guint64 count[CHECK_HIST_N])
+{
+	memset(count, 0, sizeof(guint64) * CHECK_HIST_N);
+	for (guint i = 0; lat != NULL && i < lat->len; i++) {
 		double ms = g_array_index(lat, gint64, i) / 1e6;
 		unsigned b = 0;
-		while (b < N - 1 && ms >= upper_ms[b])
+		while (b < CHECK_HIST_N - 1 && ms >= hist_upper_ms[b])
 			b++;
 		count[b]++;
 	}
-	for (unsigned b = 0; b < N; b++)
+}
+
+char *check_histogram_label(unsigned b)
+{
+	if (b < CHECK_HIST_N - 1)
+		return g_strdup_printf("< %g ms", hist_upper_ms[b]);
+	return g_strdup_printf(">= %g ms", hist_upper_ms[CHECK_HIST_N - 2]);
+}
+
+/* Latency histogram of one mode, drawn in the terminal: a bar of '#'
+ * scaled to the fullest bucket. */
+static void print_histogram(FILE *out, const char *mode, const GArray *lat)
+{
+	enum { WIDTH = 50 };
+	guint64 count[CHECK_HIST_N], top = 0;
+
+	if (lat->len == 0)
+		return;
+	check_histogram(lat, count);
+	for (unsigned b = 0; b < CHECK_HIST_N; b++)
 		top = MAX(top, count[b]);
 	fprintf(out, "\n%s mode, edge to wakeup (libpcsclite clients, %u wakeups):\n", mode,
 		lat->len);
-	for (unsigned b = 0; b < N; b++) {
+	for (unsigned b = 0; b < CHECK_HIST_N; b++) {
 		if (count[b] == 0)
 			continue;
-		char label[32];
-		if (b < N - 1)
-			g_snprintf(label, sizeof label, "< %g ms", upper_ms[b]);
-		else
-			g_snprintf(label, sizeof label, ">= %g ms", upper_ms[N - 2]);
+		g_autofree char *label = check_histogram_label(b);
 		unsigned len = (unsigned)((count[b] * WIDTH + top - 1) / top);
 		char bar[WIDTH + 1];
 		memset(bar, '#', len);
@@ -349,7 +361,7 @@ void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_mon
 			v->legacy_lost, v->legacy_late);
 	if (r->cases->len > 0)
 		fprintf(out, "\nworst cases:\n");
-	for (guint i = 0; i < r->cases->len; i++) {
+	for (guint i = 0; i < MIN(r->cases->len, CHECK_WORST_SHOWN); i++) {
 		const check_case *c = &g_array_index(r->cases, check_case, i);
 		check_monitor *m = monitor_by_id(mons, n_mons, c->monitor);
 		if (c->latency_ns >= 0)
@@ -396,6 +408,13 @@ static void stats_json(JsonBuilder *b, const check_stats *s)
 		json_builder_set_member_name(b, cs[i].name);
 		json_builder_add_int_value(b, (gint64)cs[i].v);
 	}
+	guint64 hist[CHECK_HIST_N];
+	check_histogram(s->latency_ns, hist);
+	json_builder_set_member_name(b, "histogram");
+	json_builder_begin_array(b);
+	for (unsigned k = 0; k < CHECK_HIST_N; k++)
+		json_builder_add_int_value(b, (gint64)hist[k]);
+	json_builder_end_array(b);
 	json_builder_end_object(b);
 }
 
@@ -417,6 +436,15 @@ static void errors_json(JsonBuilder *b, GHashTable *h)
 void check_report_json(FILE *out, const check_truth *t, GArray *edges, check_monitor **mons,
 		       unsigned n_mons, const check_result *r, const check_verdict *v,
 		       const check_stimuli *s, const check_classes *classes)
+{
+	g_autoptr(JsonNode) root = check_report_node(t, edges, mons, n_mons, r, v, s, classes);
+	g_autofree char *text = json_to_string(root, FALSE);
+	fprintf(out, "%s\n", text);
+}
+
+JsonNode *check_report_node(const check_truth *t, GArray *edges, check_monitor **mons,
+			    unsigned n_mons, const check_result *r, const check_verdict *v,
+			    const check_stimuli *s, const check_classes *classes)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
@@ -559,7 +587,7 @@ void check_report_json(FILE *out, const check_truth *t, GArray *edges, check_mon
 
 	json_builder_set_member_name(b, "worst");
 	json_builder_begin_array(b);
-	for (guint i = 0; i < r->cases->len; i++) {
+	for (guint i = 0; i < MIN(r->cases->len, CHECK_WORST_SHOWN); i++) {
 		const check_case *c = &g_array_index(r->cases, check_case, i);
 		check_monitor *m = monitor_by_id(mons, n_mons, c->monitor);
 		json_builder_begin_object(b);
@@ -596,7 +624,5 @@ void check_report_json(FILE *out, const check_truth *t, GArray *edges, check_mon
 	json_builder_set_member_name(b, "pass");
 	json_builder_add_boolean_value(b, v->pass);
 	json_builder_end_object(b);
-	g_autoptr(JsonNode) root = json_builder_get_root(b);
-	g_autofree char *text = json_to_string(root, FALSE);
-	fprintf(out, "%s\n", text);
+	return json_builder_get_root(b);
 }

@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#include "bisect/bisect.h"
 #include "check/check_events.h"
 #include "check/matrix.h"
 #include "cli/ctl_cmds.h"
@@ -16,6 +17,8 @@
 #include "cli/usb_ids.h"
 #include "lab/lab.h"
 #include "lab/mkroot.h"
+#include "repro/repro.h"
+#include "usbip/usbip.h"
 #include "vm/vm.h"
 #include "vscard/vscard.h"
 
@@ -55,11 +58,14 @@ static const subcommand subcommands[] = {
 	{ "legacy-wait", legacy_wait_main, "watch readers like pre-1.8.24 libpcsclite" },
 	{ "check-events", check_events_main, "check when SCardGetStatusChange callers learn of each edge" },
 	{ "matrix", matrix_main, "run the checker's storm suite on each pcsc-lite at hand, side by side" },
+	{ "bisect", bisect_main, "find the pcsc-lite commit that brought an anomaly class in or out" },
+	{ "repro", repro_main, "write a standalone reproducer of an anomaly class" },
 	{ "bench", cli_bench_main, "print benchmark figures, each a ratio to a same-run baseline" },
 	{ "profiles", cli_profiles_main, "search the emulated reader profiles" },
 	{ "vm", vm_main, "run a command in a Linux guest with QEMU's usb-ccid readers" },
 	{ "vscard", vscard_main, "put ccidlab's virtual cards into QEMU's ccid-card-passthru readers" },
 	{ "usb-ids", usb_ids_main, "choose the USB readers pcscd gives to ccidlab (Info.plist)" },
+	{ "usbip", usbip_main, "export emulated readers as USB devices over USB/IP (usbip attach)" },
 	{ "version", version_main, "print the version" },
 	{ "help", help_main, "list the subcommands; help SUBCOMMAND describes one" },
 };

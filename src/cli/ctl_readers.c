@@ -25,6 +25,21 @@ static void print_stats(JsonObject *o)
 #undef STAT
 }
 
+/* The counters the server keeps for the reader (ccidlab usbip: URBs). */
+static void print_counters(JsonObject *o)
+{
+	JsonNode *n = json_object_get_member(o, "counters");
+	JsonObject *c = n != NULL && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+	if (c == NULL)
+		return;
+	g_autoptr(GList) names = json_object_get_members(c);
+	printf("  ");
+	for (GList *l = names; l != NULL; l = l->next)
+		printf(" %s %" G_GINT64_FORMAT, (const char *)l->data,
+		       json_object_get_int_member(c, l->data));
+	printf("\n");
+}
+
 static void print_faults(JsonObject *o, const char *indent)
 {
 	JsonNode *n = json_object_get_member(o, "faults");
@@ -64,6 +79,8 @@ int cli_list_main(int argc, char **argv)
 					json_object_set_null_member(s, "pcsc_name");
 			}
 		}
+		if (rs.pcsc_why != NULL)
+			json_object_set_string_member(rs.list, "pcsc_names_error", rs.pcsc_why);
 		cli_print_json(rs.list);
 		goto out;
 	}
@@ -81,6 +98,7 @@ int cli_list_main(int argc, char **argv)
 			       : "real");
 		printf("   DEVICENAME %s\n", json_object_get_string_member_with_default(o, "devname", ""));
 		print_stats(o);
+		print_counters(o);
 		print_faults(o, "   reader ");
 		JsonArray *slots = json_object_get_array_member(o, "slots");
 		for (unsigned k = 0; k < r->n_slots; k++) {
@@ -95,9 +113,13 @@ int cli_list_main(int argc, char **argv)
 			       card[0] ? ", card " : "", card);
 			if (r->pcsc[k] != NULL)
 				printf("           pcscd: \"%s\"\n", r->pcsc[k]);
+			else if (rs.pcsc_why == NULL)
+				printf("           pcscd: none (pcscd does not serve it)\n");
 			print_faults(s, "           ");
 		}
 	}
+	if (rs.pcsc_why != NULL)
+		printf("pcscd's reader names are unknown: %s\n", rs.pcsc_why);
 out:
 	cli_readers_clear(&rs);
 	cli_common_clear(&common);

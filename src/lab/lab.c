@@ -436,10 +436,6 @@ static int prepare(lab *l)
 		fprintf(stderr, "ccidlab lab: cannot lay out %s: %s\n", l->dir, g_strerror(errno));
 		return -1;
 	}
-	if (l->o.conf != NULL && !lab_copy_conf(l->o.conf, l->conf_dir, &err)) {
-		fprintf(stderr, "ccidlab lab: --conf %s: %s\n", l->o.conf, err->message);
-		return -1;
-	}
 	if (!lab_stage_bundle(l->o.driver, l->drivers_dir, &err)) {
 		fprintf(stderr, "ccidlab lab: --driver %s: %s\n", l->o.driver, err->message);
 		return -1;
@@ -463,6 +459,13 @@ static int prepare(lab *l)
 		note(l, "root %s: pcsc-lite %s%s", l->root.dir,
 		     l->root.version ? l->root.version : "(version unknown)",
 		     l->root.libs ? ", with libraries it lacks copied in" : "");
+	}
+	/* The reader.conf check follows the lexer of the pcscd that runs. */
+	g_autofree char *version = l->o.root != NULL ? g_strdup(l->root.version)
+						     : lab_pcscd_version(l->o.pcscd);
+	if (l->o.conf != NULL && !lab_copy_conf(l->o.conf, l->conf_dir, version, &err)) {
+		fprintf(stderr, "ccidlab lab: --conf %s: %s\n", l->o.conf, err->message);
+		return -1;
 	}
 	return 0;
 }

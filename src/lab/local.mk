@@ -26,3 +26,16 @@ ROOT_CACHE = $${CCIDLAB_ROOT_CACHE:-/var/cache/ccidlab/roots}
 mkroot: all
 	$(abs_top_builddir)/src/cli/ccidlab mkroot $(ROOT_CACHE)/sid $(MKROOT_FLAGS)
 .PHONY: mkroot
+
+# The lab's reader.conf rules per pcsc-lite version (labfiles.c): unit
+# tests, and the value check fuzzed (issue 16).
+check_PROGRAMS += tests/unit/test_labfiles tests/fuzz/fuzz_conf_value
+tests_unit_test_labfiles_SOURCES = tests/unit/test_labfiles.c
+tests_unit_test_labfiles_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_labfiles_LDADD = src/lab/liblab.la $(GLIB_LIBS)
+TESTS += tests/unit/test_labfiles
+tests_fuzz_fuzz_conf_value_SOURCES = tests/fuzz/fuzz_conf_value.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_conf_value_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+tests_fuzz_fuzz_conf_value_LDADD = src/lab/liblab.la $(GLIB_LIBS)
+tests_fuzz_fuzz_conf_value_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+FUZZ_TARGETS += fuzz_conf_value

@@ -137,9 +137,8 @@ int libusb_cancel_transfer(struct libusb_transfer *tr)
 	g_mutex_unlock(&usbsim_lock);
 	if (!running)
 		return LIBUSB_ERROR_NOT_FOUND;
-	usbsim_dev *d = tr->dev_handle->device->dev;
-	if (tr->type == LIBUSB_TRANSFER_TYPE_INTERRUPT && d->t.ops->interrupt_stop != NULL)
-		d->t.ops->interrupt_stop(d->t.dev);
+	if (tr->type == LIBUSB_TRANSFER_TYPE_INTERRUPT)
+		usbdev_interrupt_stop(tr->dev_handle->device->dev->usb);
 	return LIBUSB_SUCCESS;
 }
 

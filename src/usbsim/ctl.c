@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "ctl/server.h"
+#include "usbdev/usbdev_ctl.h"
 #include "usbsim/usbsim.h"
 
 static ctl_server *server;
@@ -34,23 +35,14 @@ static size_t directory_list(void *data, ctl_reader_info *out, size_t cap)
 	for (size_t i = 0; i < n && i < cap; i++) {
 		usbsim_dev *d = devs[i];
 		ctl_reader_info *r = &out[i];
-		memset(r, 0, sizeof *r);
+		usbdev_ctl_fill(d->usb, r);
 		/* Not claimed yet: a number out of pcscd's way. */
 		gint number = g_atomic_int_get(&d->number);
 		r->number = number >= 0 ? (unsigned)number : USBSIM_MAX_DEVICES + d->index;
-		r->n_slots = emu_device_slot_count(d->emu);
-		g_strlcpy(r->name, d->name, sizeof r->name);
 		/* The DEVICENAME a reader.conf.d entry gives libccid for it. */
 		g_snprintf(r->devname, sizeof r->devname, "usb:%04x/%04x:libusb-1.0:%u:%u:%u",
-			   d->info.idVendor, d->info.idProduct, d->bus, d->address,
-			   d->ccid_iface);
-		g_strlcpy(r->profile, emu_device_profile(d->emu)->name, sizeof r->profile);
-		/* libccid reads card events on the interrupt pipe when there is
-		 * one; pcscd polls it otherwise. */
-		g_strlcpy(r->mode, d->t.ops->interrupt_in != NULL ? "event" : "poll",
-			  sizeof r->mode);
-		r->emu = emu_device_ref(d->emu);
-		r->edge_id = emu_device_id(d->emu);
+			   d->usb->info.idVendor, d->usb->info.idProduct, d->usb->bus,
+			   d->usb->address, d->usb->ccid_iface);
 	}
 	return n;
 }
@@ -62,7 +54,7 @@ static usbsim_dev *by_emu(const emu_device *emu)
 	size_t n = usbsim_devices(&devs);
 
 	for (size_t i = 0; i < n; i++)
-		if (devs[i]->emu == emu)
+		if (devs[i]->usb->emu == emu)
 			return devs[i];
 	return NULL;
 }
@@ -77,7 +69,7 @@ static bool directory_usb_fault_set(void *data, emu_device *emu, const emu_usb_f
 		g_set_error(error, EMU_ERROR, EMU_ERROR_FAILED, "not a usbsim device");
 		return false;
 	}
-	return usbsim_fault_add(d, f, error);
+	return usbdev_fault_add(d->usb, f, error);
 }
 
 static unsigned directory_usb_fault_clear(void *data, emu_device *emu, int kind)
@@ -85,7 +77,7 @@ static unsigned directory_usb_fault_clear(void *data, emu_device *emu, int kind)
 	usbsim_dev *d = by_emu(emu);
 
 	(void)data;
-	return d != NULL ? usbsim_fault_clear(d, kind, -1) : 0;
+	return d != NULL ? usbdev_fault_clear(d->usb, kind, -1) : 0;
 }
 
 static size_t directory_usb_fault_list(void *data, emu_device *emu, emu_usb_fault *out,
@@ -94,7 +86,7 @@ static size_t directory_usb_fault_list(void *data, emu_device *emu, emu_usb_faul
 	usbsim_dev *d = by_emu(emu);
 
 	(void)data;
-	return d != NULL ? usbsim_fault_list(d, out, cap) : 0;
+	return d != NULL ? usbdev_fault_list(d->usb, out, cap) : 0;
 }
 
 static const ctl_directory directory = {

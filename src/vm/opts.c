@@ -143,7 +143,8 @@ bool vm_opts_parse(vm_opts *o, int argc, char **argv)
 	o->cpus = 1;
 	GOptionEntry entries[] = {
 		{ "reader", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->readers,
-		  "a usb-ccid reader: cac (default), empty, passthru[:CARD[|FAULT]...] (repeatable)",
+		  "a usb-ccid reader: cac (default), empty, passthru[:CARD[|FAULT]...] (repeatable); "
+		  "none alone: no usb-ccid",
 		  "KIND" },
 		{ "drivers", 0, 0, G_OPTION_ARG_STRING, &o->drivers,
 		  "the guest's pcscd drivers: ccidlab (default), libccid, both, none", "WHICH" },
@@ -219,6 +220,12 @@ bool vm_opts_parse(vm_opts *o, int argc, char **argv)
 		return false;
 	}
 	guint n = o->readers ? g_strv_length(o->readers) : 1;
+	/* --reader none: no usb-ccid at all (the guest's USB devices come
+	 * from elsewhere: --device, or a USB/IP server on the host). */
+	if (n == 1 && o->readers != NULL && strcmp(o->readers[0], "none") == 0) {
+		o->n_rd = 0;
+		return true;
+	}
 	if (n > MAX_READERS) {
 		fprintf(stderr, "ccidlab vm: at most %d --reader\n", MAX_READERS);
 		return false;

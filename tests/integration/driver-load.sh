@@ -35,7 +35,7 @@ check "an unknown scheme is named with the valid choices" \
 check "a field that is not key=value is named" \
 	grep -q "DEVICENAME 'emu:generic:slots' refused: field 'slots' is not key=value" "$log"
 check "the emulated reader opens with its two slots" \
-	grep -q "'emu:generic-t1-irq:slots=2' open: generic-t1-irq#.*, 2 slot(s), event mode" "$log"
+	grep -q "'\"emu:generic-t1-irq:slots=2\"' open: generic-t1-irq#.*, 2 slot(s), event mode" "$log"
 check "a CHANNELID-only entry is refused with the reason" \
 	grep -q "CHANNELID 0x10 refused: ccidlab readers need a DEVICENAME" "$log"
 check "pcscd reports each refused reader and goes on" \

@@ -32,7 +32,7 @@ check "the client ran ($rc)" [ "$rc" -eq 0 ]
 check "exactly the three good readers are listed" grep -qx "Good1 Good2 Good3" "$WORK/out"
 check "every good reader answers SELECT with 90 00" [ "$(grep -c ' 9000$' "$WORK/out")" -eq 3 ]
 check "an unknown key is named with the valid keys" \
-	grep -q "DEVICENAME 'emu:generic-apdu-irq:colour=red' refused: unknown key 'colour' (valid: mode, slots, card" "$log"
+	grep -q "DEVICENAME '\"emu:generic-apdu-irq:colour=red\"' refused: unknown key 'colour' (valid: mode, slots, card" "$log"
 check "an unknown profile is named with the built-in ones" \
 	grep -q "DEVICENAME 'emu:no-such-reader' refused: unknown profile 'no-such-reader'.*built-in: generic-apdu-irq" "$log"
 check "mode=event on a profile without an interrupt pipe is refused with the reason" \

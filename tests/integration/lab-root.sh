@@ -10,7 +10,6 @@
 . "$top_srcdir/tests/integration/lib.sh"
 N=11
 plan $N
-skip_all() { i=0; while [ $i -lt $N ]; do skip "$1"; i=$((i + 1)); done; exit 0; }
 
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (debootstrap, chroot, mounts)"
 command -v debootstrap >/dev/null 2>&1 || skip_all "debootstrap is not installed"

@@ -150,7 +150,7 @@ log_has "BadSerial: refused, naming file, group and key" "$x" \
 	"'usb:072f/90cc:libusb-1.0:1:4:0' refused: $WORK/bad.conf: [usb serial=emu-3] timeout-cap=0: unknown key or bad value"
 
 log_has "NoIrq: mode=event refused on a reader without an interrupt pipe" "$x" \
-	"'usb:0a89/0030:mode=event' refused: mode=event, but the reader has no interrupt pipe (use mode=poll or auto)"
+	"'\"usb:0a89/0030:mode=event\"' refused: mode=event, but the reader has no interrupt pipe (use mode=poll or auto)"
 
 # One TAP stream: the labs' tests renumbered, the plan at the end.
 awk '/^1\.\.[0-9]+$/ { next }

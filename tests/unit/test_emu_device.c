@@ -133,6 +133,38 @@ static void test_power_on_atr_and_bseq(device_fixture *f, gconstpointer data)
 	}
 }
 
+/* A reader that meets a new host (emu_device_replug, after a USB/IP
+ * client vanished) keeps its cards, powers them off, forgets the answer
+ * the old host never read, and announces the cards it holds. */
+static void test_replug_starts_afresh_with_its_cards(device_fixture *f, gconstpointer data)
+{
+	ccid_msg cmd, rsp;
+	uint8_t irq[8];
+	size_t n = 0;
+
+	test_insert(f->dev, 1, "readertest");
+	test_power_on(&f->h, 1);
+	/* Sent, never read: the old host is gone. */
+	test_host_send(&f->h, &cmd, CCID_PC_TO_RDR_GET_SLOT_STATUS, 1, 0, 0, 0, NULL, 0);
+	emu_device_replug(f->dev);
+	/* The interrupt pipe: one NotifySlotChange, slot 1 present and changed. */
+	g_assert_cmpint(f->h.t.ops->interrupt_in(f->h.t.dev, irq, sizeof irq, &n, 1000), ==,
+			CCID_OK);
+	g_assert_cmpuint(n, ==, 2);
+	g_assert_cmphex(irq[0], ==, 0x50);
+	g_assert_cmphex(irq[1], ==, 0x0C);
+	g_assert_cmpint(f->h.t.ops->interrupt_in(f->h.t.dev, irq, sizeof irq, &n, 50), ==,
+			CCID_E_TIMEOUT);
+	/* The next command gets its own answer: the card is in, unpowered. */
+	test_host_xchg(&f->h, &rsp, CCID_PC_TO_RDR_GET_SLOT_STATUS, 1, 0, 0, 0, NULL, 0);
+	g_assert_cmpuint(TEST_ICC(&rsp), ==, CCID_ICC_INACTIVE);
+	emu_slot_info si;
+	g_assert_true(emu_device_slot_info(f->dev, 1, &si));
+	g_assert_true(si.present);
+	g_assert_false(si.powered);
+	test_power_on(&f->h, 1);
+}
+
 static void test_power_on_failures(device_fixture *f, gconstpointer data)
 {
 	ccid_msg rsp;
@@ -1119,6 +1151,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/emu/device/slots-follow-bMaxSlotIndex", test_slots_follow_descriptor);
 	DEVICE_TEST("/emu/device/power-on-gives-atr-and-echoes-bseq",
 		    NULL, test_power_on_atr_and_bseq);
+	DEVICE_TEST("/emu/device/replug-starts-afresh-with-its-cards",
+		    &two_slots, test_replug_starts_afresh_with_its_cards);
 	DEVICE_TEST("/emu/device/power-on-fails-empty-voltage-and-mute",
 		    &three_volt, test_power_on_failures);
 	DEVICE_TEST("/emu/device/slot-status-reports-absent-inactive-active",

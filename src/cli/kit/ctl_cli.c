@@ -171,13 +171,22 @@ void cli_readers_clear(cli_readers *rs)
 {
 	g_clear_pointer(&rs->v, g_ptr_array_unref);
 	g_clear_pointer(&rs->list, json_object_unref);
+	g_clear_pointer(&rs->pcsc_why, g_free);
 }
 
-char **cli_pcsc_names(void)
+char **cli_pcsc_names(char **why)
 {
 	SCARDCONTEXT ctx;
-	if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx) != SCARD_S_SUCCESS)
+	LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx);
+	if (rv != SCARD_S_SUCCESS) {
+		/* A client library of another pcsc-lite than the daemon's is
+		 * refused here (a protocol version it does not speak). */
+		if (why != NULL)
+			*why = g_strdup_printf("SCardEstablishContext: %s (0x%08lX); is the client "
+					       "library the daemon's pcsc-lite?",
+					       pcsc_stringify_error(rv), (unsigned long)rv);
 		return NULL;
+	}
 	DWORD len = 0;
 	GPtrArray *out = g_ptr_array_new();
 	if (SCardListReaders(ctx, NULL, NULL, &len) == SCARD_S_SUCCESS && len > 0 &&
@@ -198,7 +207,7 @@ bool cli_readers_load(ctl_client *c, const cli_common *common, cli_readers *out,
 	JsonObject *list = cli_call(c, common, ctl_client_request_new("list"), exit_code);
 	if (list == NULL)
 		return false;
-	g_auto(GStrv) names = cli_pcsc_names();
+	g_auto(GStrv) names = cli_pcsc_names(&out->pcsc_why);
 	out->list = list;
 	out->v = g_ptr_array_new_with_free_func(reader_free);
 	JsonArray *a = json_object_get_array_member(list, "readers");
