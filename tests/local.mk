@@ -83,6 +83,10 @@ EXTRA_DIST += tests/headers.sh
 # Integration tests: a real pcscd in a private namespace, per test.
 INTEGRATION_TESTS = \
 	tests/integration/lab-basics.sh \
+	tests/integration/lab-refused.sh \
+	tests/integration/readme.sh \
+	tests/integration/exit-codes.sh \
+	tests/integration/cards-doc.sh \
 	tests/integration/lab-isolation.sh \
 	tests/integration/lab-root.sh \
 	tests/integration/driver-load.sh \

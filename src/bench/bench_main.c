@@ -216,7 +216,7 @@ int main(int argc, char **argv)
 		  "write the reader.conf.d the suites need into DIR, then exit", "DIR" },
 		{ "driver", 'D', 0, G_OPTION_ARG_FILENAME, &o.driver,
 		  "libccidlab.so for the open suite (default: $CCIDLAB_DRIVER, else the installed one)", "PATH" },
-		{ "iterations", 'n', 0, G_OPTION_ARG_INT, &o.apdu_iterations,
+		{ "iterations", 0, 0, G_OPTION_ARG_INT, &o.apdu_iterations,
 		  "timed APDUs per reader and case (default 10000)", "N" },
 		{ "ext-iterations", 0, 0, G_OPTION_ARG_INT, &o.ext_iterations,
 		  "timed 64 KiB APDUs per reader (default 60)", "N" },

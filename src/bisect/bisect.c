@@ -53,15 +53,15 @@ static bool apply_suite(options *o)
 static int parse(int *argc, char ***argv, options *o)
 {
 	const GOptionEntry entries[] = {
-		{ "good", 'g', 0, G_OPTION_ARG_STRING, &o->good,
+		{ "good", 0, 0, G_OPTION_ARG_STRING, &o->good,
 		  "a commit or tag without the class", "REF" },
-		{ "bad", 'b', 0, G_OPTION_ARG_STRING, &o->bad, "a commit or tag with it", "REF" },
-		{ "class", 'c', 0, G_OPTION_ARG_STRING, &o->klass,
+		{ "bad", 0, 0, G_OPTION_ARG_STRING, &o->bad, "a commit or tag with it", "REF" },
+		{ "class", 0, 0, G_OPTION_ARG_STRING, &o->klass,
 		  "the checker's anomaly class: lost, phantom, \"state UNKNOWN\", \"cancel ignored\", "
 		  "\"error SCARD_E_UNKNOWN_READER\", crash, ...", "CLASS" },
-		{ "runs", 'n', 0, G_OPTION_ARG_INT, &o->runs,
+		{ "runs", 0, 0, G_OPTION_ARG_INT, &o->runs,
 		  "runs at the bad end, to measure how often it shows the class (default 3)", "N" },
-		{ "confidence", 'p', 0, G_OPTION_ARG_DOUBLE, &o->confidence,
+		{ "confidence", 0, 0, G_OPTION_ARG_DOUBLE, &o->confidence,
 		  "each good verdict's confidence (default 0.95)", "P" },
 		{ "suite", 0, 0, G_OPTION_ARG_STRING, &o->suite,
 		  "pairs (the 2018 race's stimulus, monitors as processes) or storm (a matrix cell: "
@@ -84,7 +84,7 @@ static int parse(int *argc, char ***argv, options *o)
 		  "bound of each build (default mkroot's, 1800 s)", "S" },
 		{ "driver", 'D', 0, G_OPTION_ARG_FILENAME, &o->driver,
 		  "the driver the labs load (default: as ccidlab lab)", "PATH" },
-		{ "work-dir", 'w', 0, G_OPTION_ARG_FILENAME, &o->work_dir,
+		{ "work-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->work_dir,
 		  "where the confs and pcscd logs go (default: a new dir in /tmp, kept)", "DIR" },
 		{ "html", 0, 0, G_OPTION_ARG_FILENAME, &o->html,
 		  "also write the steps as one self-contained HTML page", "FILE" },

@@ -133,7 +133,7 @@ static int parse(int *argc, char ***argv, options *o, cli_common *common)
 		  "the legacy monitors' losses fail the run too", NULL },
 		{ "expect-legacy-loss", 0, 0, G_OPTION_ARG_NONE, &o->expect_legacy_loss,
 		  "FAIL unless the legacy monitors lost a wakeup (the positive control)", NULL },
-		{ "readers", 'n', 0, G_OPTION_ARG_INT, &o->readers,
+		{ "readers", 0, 0, G_OPTION_ARG_INT, &o->readers,
 		  "watch the first N slots pcscd serves; fewer served: n/a, exit 6", "N" },
 		{ "timeout-ms", 0, 0, G_OPTION_ARG_STRING, &o->timeout,
 		  "every libpcsclite monitor's SCardGetStatusChange timeout: inf or MS (default: "

@@ -50,7 +50,7 @@ typedef struct options {
 static int parse(int *argc, char ***argv, options *o)
 {
 	const GOptionEntry entries[] = {
-		{ "root", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &o->roots,
+		{ "root", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->roots,
 		  "also the pcsc-lite of this root (ccidlab mkroot); repeatable", "DIR" },
 		{ "quick", 0, 0, G_OPTION_ARG_NONE, &o->quick,
 		  "the short suite: 8 cells, about 3 minutes per version (the default)", NULL },
@@ -61,7 +61,7 @@ static int parse(int *argc, char ***argv, options *o)
 		{ "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed, "the first cell's seed (default 1)", "N" },
 		{ "driver", 'D', 0, G_OPTION_ARG_FILENAME, &o->driver,
 		  "the driver the labs load (default: as ccidlab lab)", "PATH" },
-		{ "work-dir", 'w', 0, G_OPTION_ARG_FILENAME, &o->work_dir,
+		{ "work-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->work_dir,
 		  "where the confs and pcscd logs go (default: a new dir in /tmp, kept)", "DIR" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "one JSON object instead of the table",
 		  NULL },

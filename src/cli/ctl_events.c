@@ -56,8 +56,14 @@ static int stream(ctl_client *c, const cli_common *common, ctl_stream_kind kind,
 		unsigned wait_ms = 1000;
 		if (deadline != 0) {
 			gint64 left = deadline - g_get_monotonic_time();
+			if (left <= 0 && count > 0) {
+				fprintf(stderr, "ccidlab: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+					" %s within --timeout %g s\n", seen, count,
+					kind == CTL_STREAM_EDGE ? "edges" : "frames", timeout_s);
+				return CLI_EXIT_IO;
+			}
 			if (left <= 0)
-				return count > 0 ? CLI_EXIT_IO : CLI_EXIT_OK;
+				return CLI_EXIT_OK;
 			wait_ms = (unsigned)MIN(left / 1000 + 1, 1000);
 		}
 		g_autoptr(JsonObject) ev = ctl_client_next_event(c, wait_ms, &err);

@@ -135,6 +135,12 @@ static char *card_spec(const char *cmd, const char *card, const char *atr, const
 		*rc = CLI_EXIT_USAGE;
 		return NULL;
 	}
+	if (card != NULL && strchr(card, ',') != NULL) {
+		g_autofree char *at = g_strdelimit(g_strdup(card), ",", '@');
+		fprintf(stderr, "ccidlab %s: --card %s: ',' in a card spec is deprecated, say %s\n",
+			cmd, card, at);
+		return g_steal_pointer(&at);
+	}
 	if (card != NULL)
 		return g_strdup(card);
 	g_autofree char *abs_app = NULL;
@@ -147,7 +153,7 @@ static char *card_spec(const char *cmd, const char *card, const char *atr, const
 	}
 	GString *s = g_string_new(app != NULL ? app : "readertest");
 	if (atr != NULL)
-		g_string_append_printf(s, ",atr=%s", atr);
+		g_string_append_printf(s, "@atr=%s", atr);
 	return g_string_free(s, FALSE);
 }
 
@@ -161,7 +167,7 @@ static int slot_cmd(int argc, char **argv, const char *req, bool takes_card, con
 	cli_readers rs = { 0 };
 	const GOptionEntry card_entries[] = {
 		{ "card", 'c', 0, G_OPTION_ARG_STRING, &card,
-		  "card spec, e.g. readertest,t1 or echo:sw=9000 (see ccidlab-devicename(5))",
+		  "card spec, e.g. readertest@t1 or echo:sw=9000 (see ccidlab-devicename(5))",
 		  "SPEC" },
 		{ "atr", 0, 0, G_OPTION_ARG_STRING, &atr, "the card's ATR in hex", "HEX" },
 		{ "app", 0, 0, G_OPTION_ARG_STRING, &app,

@@ -202,6 +202,16 @@ gboolean lab_stage_bundle(const char *driver, const char *dir, GError **error)
 	return lab_copy_file(plist, to, error);
 }
 
+char *lab_build_catalogue(const char *driver)
+{
+	g_autofree char *linux_dir = g_path_get_dirname(driver);
+	g_autofree char *tsv = g_build_filename(linux_dir, "..", "..", "..", "readers.tsv", NULL);
+	g_autofree char *plist = g_build_filename(linux_dir, "..", "Info.plist", NULL);
+	if (!g_file_test(tsv, G_FILE_TEST_IS_REGULAR) || !g_file_test(plist, G_FILE_TEST_IS_REGULAR))
+		return NULL;
+	return g_canonicalize_filename(tsv, NULL);
+}
+
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	if (remove(path) != 0 && errno != ENOENT)

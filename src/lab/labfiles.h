@@ -33,6 +33,11 @@ gboolean lab_version_parse(const char *v, guint out[3]);
  * `driver`, with the Info.plist found beside it (../Info.plist) if any. */
 gboolean lab_stage_bundle(const char *driver, const char *dir, GError **error);
 
+/* The catalogue a build tree stages beside its bundle
+ * (build/bundle/readers.tsv) when `driver` is that bundle's library, else
+ * NULL (an installed driver reads the installed catalogue). */
+char *lab_build_catalogue(const char *driver);
+
 /* Removes a tree; lab trees hold no mount points of their own. */
 void lab_remove_tree(const char *dir);
 

@@ -5,7 +5,8 @@ src_lab_liblab_la_SOURCES = \
 	src/lab/lab.h src/lab/lab.c \
 	src/lab/lab_ns.c src/lab/lab_root.h src/lab/lab_root.c src/lab/lab_root_exec.c \
 	src/lab/mkroot.h src/lab/mkroot.c \
-	src/lab/labfiles.h src/lab/labfiles.c
+	src/lab/labfiles.h src/lab/labfiles.c \
+	src/lab/lab_refused.h src/lab/lab_refused.c
 src_lab_liblab_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 src_lab_liblab_la_CPPFLAGS = $(AM_CPPFLAGS) -DUSBDROPDIR='"$(usbdropdir)"' \
 	-DPKGLIBDIR='"$(pkglibdir)"' -DPKGLIBEXECDIR='"$(pkglibexecdir)"'

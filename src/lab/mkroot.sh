@@ -22,6 +22,8 @@ BUILD_PKGS="build-essential autoconf automake libtool autoconf-archive pkg-confi
  meson ninja-build python3 perl libudev-dev libglib2.0-0 libjson-glib-1.0-0 libusb-1.0-0"
 
 die() { echo "$me: $*" >&2; exit 1; }
+# A usage error exits 2, as ccidlab(1) says for every subcommand.
+misuse() { echo "$me: $* (ccidlab help mkroot)" >&2; exit 2; }
 say() { echo "$me: $*" >&2; }
 usage() {
 	cat <<EOU
@@ -43,11 +45,11 @@ dir="" suite=sid mirror="${CCIDLAB_MIRROR:-}" force=0 fallback=1 tmo=1200 print_
 base=0
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--suite) [ $# -ge 2 ] || die "--suite needs a value"; suite=$2; shift ;;
+	--suite) [ $# -ge 2 ] || misuse "--suite needs a value"; suite=$2; shift ;;
 	--suite=*) suite=${1#--suite=} ;;
-	--mirror) [ $# -ge 2 ] || die "--mirror needs a value"; mirror=$2; shift ;;
+	--mirror) [ $# -ge 2 ] || misuse "--mirror needs a value"; mirror=$2; shift ;;
 	--mirror=*) mirror=${1#--mirror=} ;;
-	--timeout) [ $# -ge 2 ] || die "--timeout needs a value"; tmo=$2; shift ;;
+	--timeout) [ $# -ge 2 ] || misuse "--timeout needs a value"; tmo=$2; shift ;;
 	--timeout=*) tmo=${1#--timeout=} ;;
 	--force) force=1 ;;
 	--no-fallback) fallback=0 ;;
@@ -60,8 +62,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$dir" ] || [ "$print_mirror" -eq 1 ] || { usage >&2; exit 2; }
-case "$suite" in *[!a-z0-9.-]*|"") die "bad suite '$suite'" ;; esac
-case "$tmo" in *[!0-9]*|"") die "--timeout must be seconds" ;; esac
+case "$suite" in *[!a-z0-9.-]*|"") misuse "bad suite '$suite'" ;; esac
+case "$tmo" in *[!0-9]*|"") misuse "--timeout must be seconds" ;; esac
 
 # The Debian archive among this machine's apt sources: the first "deb"
 # entry of a Debian suite that is not the security archive.  One-line

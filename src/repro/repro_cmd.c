@@ -223,9 +223,9 @@ int repro_main(int argc, char **argv)
 		{ "emit", 'o', 0, G_OPTION_ARG_FILENAME, &dir, "write the reproducer into DIR", "DIR" },
 		{ "variant", 0, 0, G_OPTION_ARG_STRING, &variant,
 		  "another stimulus for the class (lost: race2018)", "NAME" },
-		{ "threads", 't', 0, G_OPTION_ARG_INT, &threads, "its default watcher threads", "N" },
-		{ "edges", 'e', 0, G_OPTION_ARG_INT, &edges, "its default number of edges", "N" },
-		{ "force", 'f', 0, G_OPTION_ARG_NONE, &force, "write into a DIR that is not empty", NULL },
+		{ "threads", 0, 0, G_OPTION_ARG_INT, &threads, "its default watcher threads", "N" },
+		{ "edges", 0, 0, G_OPTION_ARG_INT, &edges, "its default number of edges", "N" },
+		{ "force", 0, 0, G_OPTION_ARG_NONE, &force, "write into a DIR that is not empty", NULL },
 		{ "list", 'l', 0, G_OPTION_ARG_NONE, &list, "list the classes it can reproduce", NULL },
 		{ NULL },
 	};

@@ -135,7 +135,7 @@ typedef struct server_opts {
 static bool parse_server(int *argc, char ***argv, server_opts *o)
 {
 	const GOptionEntry entries[] = {
-		{ "listen", 'l', 0, G_OPTION_ARG_STRING, &o->listen,
+		{ "listen", 0, 0, G_OPTION_ARG_STRING, &o->listen,
 		  "where to listen: ADDR[:PORT] or [IPV6]:PORT, numeric (default 127.0.0.1:3240; "
 		  "port 0: any free one)", "ADDR[:PORT]" },
 		{ "socket", 0, 0, G_OPTION_ARG_FILENAME, &o->socket,
@@ -143,7 +143,7 @@ static bool parse_server(int *argc, char ***argv, server_opts *o)
 		  "$XDG_RUNTIME_DIR/ccidlab-usbip.sock)", "PATH" },
 		{ "group", 0, 0, G_OPTION_ARG_STRING, &o->group,
 		  "open the control socket to this group too (default: $CCIDLAB_CTL_GROUP)", "G" },
-		{ "profile", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &o->profiles,
+		{ "profile", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->profiles,
 		  "a device to export (repeatable): PROFILE[:KEY=VALUE...]", "SPEC" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet,
 		  "no log line per import and release", NULL },

@@ -94,6 +94,29 @@ int cli_exit_for(const GError *err)
 	}
 }
 
+/* With --json an error is a JSON line on stdout too, carrying the
+ * server's code (ccidlab-ctl(7)) or ccidlab's own ("connect", "io"), so
+ * that a script reads one stream of objects. */
+static void json_error(const cli_common *common, const char *code, const char *message,
+		       int exit_code)
+{
+	if (!common->json)
+		return;
+	g_autoptr(JsonObject) o = json_object_new();
+	json_object_set_string_member(o, "error", code);
+	json_object_set_string_member(o, "message", message);
+	json_object_set_int_member(o, "exit", exit_code);
+	cli_print_json(o);
+}
+
+static const char *code_of(const GError *err)
+{
+	if (err->domain != CTL_ERROR)
+		return "io";
+	const char *name = ctl_error_name((ctl_error)err->code);
+	return name != NULL ? name : "failed";
+}
+
 ctl_client *cli_connect(const cli_common *common, int *exit_code)
 {
 	g_autoptr(GError) err = NULL;
@@ -101,6 +124,7 @@ ctl_client *cli_connect(const cli_common *common, int *exit_code)
 	if (c == NULL) {
 		fprintf(stderr, "ccidlab: %s\n", err->message);
 		*exit_code = CLI_EXIT_CONNECT;
+		json_error(common, "connect", err->message, *exit_code);
 	}
 	return c;
 }
@@ -117,6 +141,7 @@ JsonObject *cli_call(ctl_client *c, const cli_common *common, JsonObject *req, i
 		/* A refusal at connect time reads as a refused request. */
 		if (g_error_matches(err, CTL_ERROR, CTL_ERROR_PERMISSION))
 			*exit_code = CLI_EXIT_CONNECT;
+		json_error(common, code_of(err), err->message, *exit_code);
 	}
 	return o;
 }

@@ -59,7 +59,7 @@ def main():
             "list gives the three readers with mode and slots", got)
 
     for reader, mode in (("ev", "event"), ("po", "poll")):
-        r = cli("insert", reader, "--card", "readertest,t1")
+        r = cli("insert", reader, "--card", "readertest@t1")
         pcsc.ok(r.returncode == 0 and edge(sub, reader, 0, "present", "control") and
                 pcsc_state(ctx, reader_name(names, reader), True),
                 "ccidlab insert %s (%s mode): in the edge stream and to a PC/SC client" % (reader, mode),

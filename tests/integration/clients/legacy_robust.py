@@ -153,7 +153,7 @@ def main():
     # --timeout 300: each call registers, times out, stops, re-fetches and
     # returns SCARD_E_TIMEOUT; the client is stopped once the fake got
     # three stops (it was 1.2 s, which a busy machine spent starting it).
-    rc, out, err, dt, cmds = run(ccidlab, work, "quiet", ["fake", "--timeout", "300"], 60,
+    rc, out, err, dt, cmds = run(ccidlab, work, "quiet", ["fake", "--timeout-ms", "300"], 60,
                                  until=lambda c: c.count(0x14) >= 3)
     timeouts = out.count("rv=SCARD_E_TIMEOUT")
     waits, stops = cmds.count(0x13), cmds.count(0x14)
