@@ -1,6 +1,14 @@
 # doc: man pages.
-dist_man_MANS = doc/ccidlab.1 doc/ccidlab-devicename.5 doc/ccidlab.conf.5 doc/ccidlab-ctl.7 \
-	doc/ccidlab-cards.7
+dist_man_MANS = doc/ccidlab.1 doc/ccidlab-devicename.5 doc/ccidlab-ctl.7 \
+	doc/ccidlab-cards.7 doc/ccidlab-usbip.1
+# ccidlab.conf(5) names the file this build's driver reads: $(sysconfdir)
+# as configured (/etc with --prefix=/usr, /usr/local/etc by default).
+man_MANS += doc/ccidlab.conf.5
+doc/ccidlab.conf.5: doc/ccidlab.conf.5.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) doc && $(SED) -e 's|@ccidlabconfdir[@]|$(ccidlabconfdir)|g' \
+		$(srcdir)/doc/ccidlab.conf.5.in > $@.tmp && mv $@.tmp $@
+CLEANFILES += doc/ccidlab.conf.5
+EXTRA_DIST += doc/ccidlab.conf.5.in
 EXTRA_DIST += doc/ARCHITECTURE.md
 
 # The sample settings file for real readers: every line commented out.

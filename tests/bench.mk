@@ -22,7 +22,10 @@ BENCH_ARGS =
 # libccid's default ifdLogLevel would log one line per APDU that a
 # production pcscd drops: LIBCCID_ifdLogLevel=1 keeps its errors only
 # (ccidlab's default logs nothing per APDU either).  Then the driver suite
-# loads both drivers in one process, no pcscd (bench_driver.c).
+# loads both drivers in one process, no pcscd (bench_driver.c).  Last,
+# `ccidlab usbip` through the kernel of a `ccidlab vm` guest: both drivers
+# on the same exported readers, per-APDU time (the ratio), URBs per APDU,
+# usbip attach to listed (tests/vm/vm-usbip.sh with VM_USBIP=bench).
 BENCH_LIBCCID_LABS = apdu-libccid wakeup-libccid wakeup-usb
 BENCH_USBSIM_LIB = $(abs_top_builddir)/src/usbsim/.libs/libccidlab-usbsim.so
 EXTRA_DIST += tests/libccid-bundle.sh tests/bench-open-log.awk
@@ -73,6 +76,17 @@ bench: all $(check_LTLIBRARIES)
 		--driver '$(BENCH_DRIVER)' $(BENCH_ARGS) driver || status=1; \
 	fi; \
 	echo; echo "pcscd logs: $(BENCH_DIR)/pcscd-*.log"; \
+	rm -f '$(abs_top_builddir)'/tests/vm/vm-usbip.figures; \
+	if command -v qemu-system-x86_64 > /dev/null && command -v usbip > /dev/null; then \
+		echo; \
+		echo "\$$ VM_USBIP=bench tests/vm/vm-usbip.sh   # ccidlab usbip through ccidlab vm's kernel"; \
+		top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+		CCIDLAB_READERS_TSV='$(abs_top_srcdir)/tests/data/readers.tsv' \
+		CCIDLAB_LAB_PRELOAD='$(LAB_PRELOAD)' PYTHON3='$(PYTHON3)' VM_USBIP=bench \
+			sh '$(abs_top_srcdir)/tests/vm/vm-usbip.sh' > '$(BENCH_DIR)'/vm-usbip.tap 2>&1 || status=1; \
+		grep -q '^not ok' '$(BENCH_DIR)'/vm-usbip.tap && grep '^not ok' '$(BENCH_DIR)'/vm-usbip.tap; \
+		cat '$(abs_top_builddir)'/tests/vm/vm-usbip.figures; \
+	else echo; echo "no QEMU or no usbip: no figures through a kernel (ccidlab usbip)"; fi; \
 	exit $$status
 .PHONY: bench
 

@@ -11,8 +11,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/ccidlab-demo.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 libpath=/usr/lib/pcsc/drivers/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so
 
-reader() { # FILE FRIENDLYNAME DEVICENAME
-	printf 'FRIENDLYNAME "%s"\nDEVICENAME   %s\nLIBPATH      %s\n' "$2" "$3" "$libpath" > "$1"
+reader() { # FILE FRIENDLYNAME DEVICENAME (quoted: pcscd before 1.8.24 wants '=' quoted)
+	printf 'FRIENDLYNAME "%s"\nDEVICENAME   "%s"\nLIBPATH      %s\n' "$2" "$3" "$libpath" > "$1"
 }
 say() { printf '\n== %s\n' "$*"; }
 

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "bench/bench.h"
+#include "lab/labfiles.h"
 
 /* pcscd allows 16 reader contexts (PCSCLITE_MAX_READERS_CONTEXTS, slots
  * included): one lab holds the readers of a few suites only. */
@@ -164,9 +165,11 @@ static int write_conf(const char *dir, char **suites)
 				continue;
 		}
 		bool lc = r->usbsim != NULL && r->driver == USB_LIBCCID;
+		/* ccidlab's own DEVICENAMEs quoted where pcscd before 1.8.24
+		 * needs it (libccid's have no '='). */
+		g_autofree char *value = lab_conf_value(devname ? devname : r->devname);
 		g_autofree char *text = g_strdup_printf("FRIENDLYNAME \"%s\"\nDEVICENAME   %s\n"
-							"LIBPATH      %s\n", r->friendly,
-							devname ? devname : r->devname,
+							"LIBPATH      %s\n", r->friendly, value,
 							lc ? LIBCCID_PATH : libpath);
 		g_autoptr(GError) err = NULL;
 		if (!g_file_set_contents(path, text, -1, &err)) {
@@ -213,7 +216,7 @@ int main(int argc, char **argv)
 		  "write the reader.conf.d the suites need into DIR, then exit", "DIR" },
 		{ "driver", 'D', 0, G_OPTION_ARG_FILENAME, &o.driver,
 		  "libccidlab.so for the open suite (default: $CCIDLAB_DRIVER, else the installed one)", "PATH" },
-		{ "iterations", 'n', 0, G_OPTION_ARG_INT, &o.apdu_iterations,
+		{ "iterations", 0, 0, G_OPTION_ARG_INT, &o.apdu_iterations,
 		  "timed APDUs per reader and case (default 10000)", "N" },
 		{ "ext-iterations", 0, 0, G_OPTION_ARG_INT, &o.ext_iterations,
 		  "timed 64 KiB APDUs per reader (default 60)", "N" },

@@ -25,8 +25,10 @@ pkglibexec_PROGRAMS += src/bench/ccidlab-bench
 src_bench_ccidlab_bench_SOURCES = src/bench/bench_main.c src/bench/bench_log.c
 src_bench_ccidlab_bench_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
 src_bench_ccidlab_bench_CPPFLAGS = $(AM_CPPFLAGS) -DUSBDROPDIR='"$(usbdropdir)"'
-src_bench_ccidlab_bench_LDADD = src/bench/libbench.la $(CHECK_LIBS) src/ccid/libccidcore.la \
-	$(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS) -ldl
+# liblab: the reader.conf values it writes, quoted for every pcscd
+# (lab_conf_value).
+src_bench_ccidlab_bench_LDADD = src/bench/libbench.la src/lab/liblab.la $(CHECK_LIBS) \
+	src/ccid/libccidcore.la $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS) -ldl
 # pcscd's log_msg and log_xxd, for the drivers it loads.
 src_bench_ccidlab_bench_LDFLAGS = $(AM_LDFLAGS) -Wl,--dynamic-list=$(srcdir)/src/bench/bench.sym
 EXTRA_src_bench_ccidlab_bench_DEPENDENCIES = $(srcdir)/src/bench/bench.sym

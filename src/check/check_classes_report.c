@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check/check_events.h"
+#include "report/html.h"
 
 typedef struct line {
 	gint64 ts;
@@ -26,22 +27,6 @@ static void add(GArray *lines, const check_truth *t, gint64 ts, char *text)
 	g_array_append_val(lines, l);
 }
 
-static const check_monitor *find_monitor(check_monitor **mons, unsigned n, int id)
-{
-	for (unsigned i = 0; id >= 0 && i < n; i++)
-		if ((int)mons[i]->id == id)
-			return mons[i];
-	return NULL;
-}
-
-/* The monitor's entry to show: the class's slot, else its PnP entry. */
-static int entry_of(const check_monitor *m, int slot_index)
-{
-	for (unsigned i = 0; m != NULL && i < m->n; i++)
-		if (m->slot_of[i] == slot_index)
-			return (int)i;
-	return -1;
-}
 
 static void add_returns(GArray *lines, const check_truth *t, const check_monitor *m, int entry,
 			gint64 from, gint64 to)
@@ -98,13 +83,16 @@ GPtrArray *check_class_timeline(const check_truth *t, GArray *edges, check_monit
 	if (!k->seen)
 		return out;
 	g_autoptr(GArray) lines = g_array_new(FALSE, FALSE, sizeof(line));
-	gint64 from = k->first_ns - 1500 * 1000000LL, to = k->first_ns + 500 * 1000000LL;
-	const check_monitor *m = find_monitor(mons, n_mons, k->monitor);
+	/* A lost edge's story is the client's calls in the 5 s after it. */
+	gint64 after = g_str_has_prefix(k->name, "lost") ? CHECK_LOST_NS + 1000 * 1000000LL
+							 : 500 * 1000000LL;
+	gint64 from = k->first_ns - 1500 * 1000000LL, to = k->first_ns + after;
+	const check_monitor *m = check_monitor_by_id(mons, n_mons, k->monitor);
 	for (guint i = 0; i < edges->len; i++) {
 		const check_edge *e = &g_array_index(edges, check_edge, i);
 		if (e->ts_ns < from || e->ts_ns > to || e->slot_index < 0 ||
 		    (k->slot_index >= 0 && e->slot_index != k->slot_index) ||
-		    (k->slot_index < 0 && m != NULL && entry_of(m, e->slot_index) < 0))
+		    (k->slot_index < 0 && m != NULL && check_monitor_entry(m, e->slot_index) < 0))
 			continue;
 		add(lines, t, e->ts_ns,
 		    g_strdup_printf("edge seq %" G_GUINT64_FORMAT " \"%s\" %s (%s)", e->seq,
@@ -112,7 +100,7 @@ GPtrArray *check_class_timeline(const check_truth *t, GArray *edges, check_monit
 				    e->source == CHECK_SRC_OBSERVED ? "pcscd observed" : "stimulus"));
 	}
 	if (m != NULL) {
-		add_returns(lines, t, m, entry_of(m, k->slot_index), from, to);
+		add_returns(lines, t, m, check_monitor_entry(m, k->slot_index), from, to);
 		add_call_start(lines, t, m, k->first_ns);
 	}
 	add(lines, t, k->first_ns,
@@ -200,7 +188,7 @@ static void example_json(JsonBuilder *b, const check_truth *t, GArray *edges,
 	json_builder_begin_object(b);
 	member_double(b, "at_s", (k->first_ns - t->start_ns) / 1e9);
 	member_int(b, "client", k->monitor);
-	const check_monitor *m = find_monitor(mons, n_mons, k->monitor);
+	const check_monitor *m = check_monitor_by_id(mons, n_mons, k->monitor);
 	member_string(b, "kind", m ? m->label : "");
 	member_string(b, "reader", k->slot_index >= 0 ? t->slots[k->slot_index].pcsc_name : "");
 	member_string(b, "detail", k->detail ? k->detail : "");
@@ -210,6 +198,13 @@ static void example_json(JsonBuilder *b, const check_truth *t, GArray *edges,
 	for (guint l = 0; l < tl->len; l++)
 		json_builder_add_string_value(b, g_ptr_array_index(tl, l));
 	json_builder_end_array(b);
+	/* The same story drawn (--html, here or in the matrix). */
+	html_timeline *fig = check_class_figure(t, edges, mons, n_mons, k);
+	if (fig != NULL) {
+		json_builder_set_member_name(b, "figure");
+		html_timeline_to_json(b, fig);
+		html_timeline_free(fig);
+	}
 	json_builder_end_object(b);
 }
 

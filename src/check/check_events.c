@@ -40,6 +40,9 @@ typedef struct options {
 	int readers;		/* 0: every served slot */
 	char *timeout;		/* "inf" or ms: every libpcsclite kind's */
 	char *pnp;		/* "yes" or "no": every libpcsclite kind's; NULL: the mix */
+	gboolean processes;	/* each libpcsclite monitor in an agent process */
+	char *html;		/* --html FILE */
+	gboolean agent;		/* be one (check_agent.c) */
 	DWORD timeout_value;
 	char *record;		/* --record FILE */
 } options;
@@ -130,7 +133,7 @@ static int parse(int *argc, char ***argv, options *o, cli_common *common)
 		  "the legacy monitors' losses fail the run too", NULL },
 		{ "expect-legacy-loss", 0, 0, G_OPTION_ARG_NONE, &o->expect_legacy_loss,
 		  "FAIL unless the legacy monitors lost a wakeup (the positive control)", NULL },
-		{ "readers", 'n', 0, G_OPTION_ARG_INT, &o->readers,
+		{ "readers", 0, 0, G_OPTION_ARG_INT, &o->readers,
 		  "watch the first N slots pcscd serves; fewer served: n/a, exit 6", "N" },
 		{ "timeout-ms", 0, 0, G_OPTION_ARG_STRING, &o->timeout,
 		  "every libpcsclite monitor's SCardGetStatusChange timeout: inf or MS (default: "
@@ -138,6 +141,13 @@ static int parse(int *argc, char ***argv, options *o, cli_common *common)
 		{ "pnp", 0, 0, G_OPTION_ARG_STRING, &o->pnp,
 		  "yes: every libpcsclite monitor also watches the PnP entry; no: none does "
 		  "(default: the mix)", "yes|no" },
+		{ "processes", 0, 0, G_OPTION_ARG_NONE, &o->processes,
+		  "each libpcsclite monitor in a process of its own, as separate applications "
+		  "(libpcsclite before 1.8.24 shares one reader-state buffer between a process's "
+		  "threads)", NULL },
+		{ "agent", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &o->agent, NULL, NULL },
+		{ "html", 0, 0, G_OPTION_ARG_FILENAME, &o->html,
+		  "also write the report as one self-contained HTML page", "FILE" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "no progress lines on stderr", NULL },
 		{ "record", 0, 0, G_OPTION_ARG_FILENAME, &o->record,
 		  "also write the run (edge stream, monitors' returns, checkpoints) to FILE, "
@@ -181,6 +191,8 @@ static check_kind kind_for(const options *o, int i)
 		k.timeout_ms = o->timeout_value;
 	if (o->pnp != NULL)
 		k.pnp = strcmp(o->pnp, "yes") == 0;
+	if (o->processes)
+		k.backend = CHECK_BACKEND_PROCESS;
 	return k;
 }
 
@@ -209,6 +221,21 @@ static bool keep_readers(check_truth *t, unsigned n, bool json)
 	return true;
 }
 
+/* --html: the JSON report drawn as a page. */
+static void write_html(const options *o, const check_truth *t, GArray *edges, check_monitor **mons,
+		       unsigned n_mons, const check_result *r, const check_verdict *v,
+		       const check_stimuli *st, const check_classes *classes)
+{
+	g_autoptr(JsonNode) node = check_report_node(t, edges, mons, n_mons, r, v, st, classes);
+	const char *version = g_getenv("CCIDLAB_ROOT_PCSC_LITE");
+	g_autofree char *title = g_strdup_printf(
+		"ccidlab check-events: pcsc-lite %s, %u readers, %u clients%s", version ? version : "(host)",
+		t->n_slots, n_mons, o->processes ? " (each a process)" : "");
+	g_autoptr(GError) e = NULL;
+	if (!check_html_write(o->html, json_node_get_object(node), title, &e))
+		cli_error("check-events", "--html %s: %s", o->html, e->message);
+}
+
 int check_events_main(int argc, char **argv)
 {
 	options o = { .clients = 8, .duration = 10, .seed = 1, .sweep_step_us = 10,
@@ -216,11 +243,14 @@ int check_events_main(int argc, char **argv)
 		      .bound_event_ms = CHECK_BOUND_EVENT_MS, .bound_poll_ms = CHECK_BOUND_POLL_MS };
 	cli_common common = { 0 };
 	int rc = parse(&argc, &argv, &o, &common);
+	if (rc < 0 && o.agent)
+		rc = check_agent_main();
 	if (rc >= 0) {
 		g_free(o.timeout);
 		g_free(o.pnp);
 		g_free(o.widener_reader);
 		g_free(o.record);
+		g_free(o.html);
 		cli_common_clear(&common);
 		return rc;
 	}
@@ -242,6 +272,7 @@ int check_events_main(int argc, char **argv)
 	check_checkpoints cp = { 0 };
 	bool have_c0 = false;
 	widener w = { .t = &truth, .index = -1 };
+	check_sampler *sampler = NULL;
 
 	if (o.record != NULL)
 		truth.stream = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
@@ -304,6 +335,7 @@ int check_events_main(int argc, char **argv)
 		}
 		mons[n_mons++] = m;
 	}
+	sampler = check_sampler_start(mons, n_mons);
 	if (!check_wait_first_answers(mons, n_mons, 10000)) {
 		cli_error("check-events", "a monitor got no first answer from pcscd in 10 s");
 		rc = CLI_EXIT_IO;
@@ -327,6 +359,7 @@ int check_events_main(int argc, char **argv)
 	cp.t1_ns = check_now_ns();
 	cp.counters_read = check_read_counters(&truth, cp.c1) && have_c0;
 	check_stop_monitors(mons, n_mons);
+	check_sampler_stop(g_steal_pointer(&sampler));
 	if (st.widener_index >= 0) {
 		g_autoptr(GError) e2 = NULL;
 		check_widener_remove(c, &truth.slots[st.widener_index], &e2);
@@ -348,9 +381,12 @@ int check_events_main(int argc, char **argv)
 				  &classes);
 	else
 		check_report_text(stdout, &truth, edges, mons, n_mons, &result, &verdict, &classes);
+	if (o.html != NULL)
+		write_html(&o, &truth, edges, mons, n_mons, &result, &verdict, &st, &classes);
 	fflush(stdout);
 	rc = verdict.pass ? CLI_EXIT_OK : CLI_EXIT_REFUSED;
 out:
+	check_sampler_stop(sampler);
 	check_stop_monitors(mons, n_mons);
 	for (unsigned i = 0; i < n_mons; i++)
 		check_monitor_free(mons[i]);
@@ -362,6 +398,7 @@ out:
 	g_free(o.record);
 	g_free(o.timeout);
 	g_free(o.pnp);
+	g_free(o.html);
 	cli_common_clear(&common);
 	return rc;
 }

@@ -7,6 +7,10 @@
  * storms, burst sweeps and the window widener through the control
  * plane), the oracle (check_oracle.c, per edge and per client) and the
  * report (check_report.c).  check_events.c runs them in order.
+ * check_agent.c puts a monitor's libpcsclite in a process of its own
+ * (--processes), check_sampler.c records where each monitor's thread is
+ * inside its calls, check_attrib.c sorts the lost wakeups by what the
+ * client did, and check_figure.c and check_html.c draw the --html page.
  *
  * Every time is CLOCK_MONOTONIC in ns: the driver stamps its edges with
  * that clock, and the monitors stamp their wakeups with it on the same
@@ -123,7 +127,13 @@ gint64 check_truth_last_stimulus_ns(check_truth *t);
 typedef LONG (*check_gsc_fn)(SCARDCONTEXT ctx, DWORD timeout_ms, SCARD_READERSTATE *states,
 			     DWORD n);
 
-typedef enum check_backend { CHECK_BACKEND_PCSCLITE = 0, CHECK_BACKEND_LEGACY } check_backend;
+/* PROCESS: libpcsclite in an agent process of its own (check_agent.c),
+ * judged as libpcsclite. */
+typedef enum check_backend {
+	CHECK_BACKEND_PCSCLITE = 0,
+	CHECK_BACKEND_LEGACY,
+	CHECK_BACKEND_PROCESS
+} check_backend;
 
 typedef struct check_kind {
 	check_backend backend;
@@ -164,6 +174,7 @@ typedef struct check_monitor {
 	check_gsc_fn gsc;
 	SCARDCONTEXT ctx;
 	void *legacy;
+	struct check_agent *agent;
 	/* results, guarded by lock */
 	GMutex lock;
 	GArray *wakeups;		/* check_wakeup */
@@ -180,6 +191,13 @@ typedef struct check_monitor {
 	/* SCardCancel did not end its call within the stop's budget: the
 	 * thread is left blocked (never joined, the monitor never freed). */
 	bool stuck;
+	/* Where its calling thread is (check_sampler.c): the task sampled
+	 * (the thread's id, or an agent's pid; 0 until known), whether it is
+	 * inside SCardGetStatusChange now, and the changes seen, guarded by
+	 * lock (check_sample). */
+	gint tid;
+	gint inside;
+	GArray *samples;
 } check_monitor;
 
 /* Builds the monitor (names from the truth's slots), opens its context
@@ -192,6 +210,10 @@ check_monitor *check_monitor_start(unsigned id, const check_kind *kind, const ch
  * then left running (m->stuck), as joining it could block for ever. */
 bool check_monitor_stop(check_monitor *m, unsigned budget_ms);
 void check_monitor_free(check_monitor *m);
+/* The monitor of that id among mons, or NULL; the entry of a monitor's
+ * reader-state array that watches a slot, or -1 (check_timeline.c). */
+check_monitor *check_monitor_by_id(check_monitor **mons, unsigned n, int id);
+int check_monitor_entry(const check_monitor *m, int slot_index);
 /* The presence the monitor last reported for each of its entries:
  * -1 unknown, 0 absent, 1 present. */
 void check_monitor_known(check_monitor *m, int known[CHECK_MAX_SLOTS]);
@@ -231,6 +253,73 @@ void check_legacy_cancel(void *legacy);
 void check_legacy_close(void *legacy);
 /* SCardGetStatusChange's contract; ctx is the legacy handle. */
 LONG check_legacy_gsc(SCARDCONTEXT ctx, DWORD timeout_ms, SCARD_READERSTATE *states, DWORD n);
+
+/* ---- where each monitor's thread is (check_sampler.c) ----
+ *
+ * A thread inside SCardGetStatusChange is waiting for pcscd (blocked in
+ * poll or read), sleeping (libpcsclite's 400 ms for a card without ATR),
+ * waiting for a lock another thread of its process holds (a futex), or
+ * running.  The kernel says which system call a task is blocked in
+ * (/proc/PID/task/TID/syscall): a thread samples every monitor's task
+ * every CHECK_SAMPLE_MS and keeps the changes, so that a lost wakeup can
+ * be told from a thread that could not get on with its call, and the time
+ * each call waited for the process's lock be measured. */
+
+#define CHECK_SAMPLE_MS 5
+#define CHECK_SAMPLES_MAX 400000	/* changes kept per monitor */
+
+typedef enum check_where {
+	CHECK_WHERE_OUT = 0,	/* not inside SCardGetStatusChange */
+	CHECK_WHERE_RUN,
+	CHECK_WHERE_LOCK,	/* futex */
+	CHECK_WHERE_SLEEP,	/* nanosleep, clock_nanosleep */
+	CHECK_WHERE_WAIT,	/* any other system call: poll, read... */
+	CHECK_WHERE_COUNT
+} check_where;
+
+typedef struct check_sample {
+	gint64 ts_ns;
+	guint8 where;
+} check_sample;
+
+const char *check_where_name(check_where w);
+/* The place of a task from its /proc/.../syscall line. */
+check_where check_where_of(const char *syscall_line);
+
+typedef struct check_sampler check_sampler;
+/* Starts sampling these monitors' tasks (each sets its tid). */
+check_sampler *check_sampler_start(check_monitor **mons, unsigned n);
+void check_sampler_stop(check_sampler *s);
+/* The time m's thread spent in each place over [t0, t1] (the caller holds
+ * m->lock, or the run is over); false when it was not sampled then. */
+bool check_monitor_where(const check_monitor *m, gint64 t0, gint64 t1,
+			 gint64 out[CHECK_WHERE_COUNT]);
+
+/* ---- libpcsclite in a process of its own (check_agent.c) ---- */
+
+typedef struct check_agent check_agent;
+
+/* Starts an agent (this program, `check-events --agent`) with its own
+ * context over these reader names; NULL with error. */
+check_agent *check_agent_start(char *const *names, unsigned n, GError **error);
+/* SCardGetStatusChange's contract; ctx is the agent, and the states name
+ * the agent's readers in order. */
+LONG check_agent_gsc(SCARDCONTEXT ctx, DWORD timeout_ms, SCARD_READERSTATE *states, DWORD n);
+/* The agent's own clock readings around its last call. */
+void check_agent_times(const check_agent *a, gint64 *call_ns, gint64 *ret_ns);
+/* SCardListReaders on the agent's context (names NULL unless success). */
+LONG check_agent_list(check_agent *a, char ***names);
+/* SCardConnect (shared) to its index-th reader; index -1: SCardDisconnect. */
+LONG check_agent_connect(check_agent *a, int index);
+/* SCardCancel in the agent, from its second thread. */
+void check_agent_cancel(check_agent *a);
+/* Kills the agent (a call it never ends): its pending call then fails. */
+void check_agent_kill(check_agent *a);
+/* Its process id (the task its calls run on). */
+int check_agent_pid(const check_agent *a);
+void check_agent_close(check_agent *a);
+/* The agent's side: serves stdin/stdout until stdin closes. */
+int check_agent_main(void);
 
 /* ---- stimuli ---- */
 
@@ -274,6 +363,9 @@ typedef struct check_case {
 	gint64 latency_ns;	/* -1: never caught */
 	guint64 seq;
 } check_case;
+
+/* The worst cases the report shows (the result keeps every lost one). */
+#define CHECK_WORST_SHOWN 20u
 
 typedef struct check_stats {
 	guint64 edges;		/* edge x client pairs judged */
@@ -375,6 +467,18 @@ const char *check_rv_name(LONG rv);
 void check_classes_run(const check_truth *t, GArray *edges, check_monitor **mons, unsigned n_mons,
 		       const check_result *r, gint64 t0_ns, gint64 t1_ns, check_classes *out);
 check_class *check_classes_find(const check_classes *c, const char *name);
+/* Counts n of a class (made before "other" when new), keeping its
+ * earliest occurrence. */
+void check_classes_note(check_classes *c, const char *name, guint64 n, gint64 ts, int monitor,
+			int slot, const char *detail);
+
+/* The lost wakeups again by what the client did, and the calls' waits for
+ * their process's lock (check_attrib.c; see there). */
+#define CHECK_SERIAL_NS (50 * 1000000LL)
+void check_attrib_run(check_classes *c, const check_truth *t, GArray *edges, check_monitor **mons,
+		      unsigned n_mons, const check_result *r);
+/* "waiting for a lock (futex) 4.80 s, sleeping (nanosleep) 0.20 s". */
+char *check_where_text(const gint64 where[CHECK_WHERE_COUNT]);
 void check_classes_clear(check_classes *c);
 /* The events around a class's first occurrence, "time_s  what" lines. */
 GPtrArray *check_class_timeline(const check_truth *t, GArray *edges, check_monitor **mons,
@@ -383,6 +487,12 @@ void check_classes_text(FILE *out, const check_truth *t, GArray *edges, check_mo
 			unsigned n_mons, const check_classes *c);
 void check_classes_json(JsonBuilder *b, const check_truth *t, GArray *edges, check_monitor **mons,
 			unsigned n_mons, const check_classes *c);
+/* The figure of a class's first occurrence (check_figure.c), or NULL when
+ * it did not occur; free with html_timeline_free. */
+struct html_timeline;
+struct html_timeline *check_class_figure(const check_truth *t, GArray *edges,
+					 check_monitor **mons, unsigned n_mons,
+					 const check_class *k);
 
 /* ---- report ---- */
 
@@ -459,5 +569,22 @@ void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_mon
 void check_report_json(FILE *out, const check_truth *t, GArray *edges, check_monitor **mons,
 		       unsigned n_mons, const check_result *r, const check_verdict *v,
 		       const check_stimuli *s, const check_classes *c);
+/* The JSON report as a node (check_report_json prints it). */
+JsonNode *check_report_node(const check_truth *t, GArray *edges, check_monitor **mons,
+			    unsigned n_mons, const check_result *r, const check_verdict *v,
+			    const check_stimuli *s, const check_classes *c);
+
+/* The latency histogram's buckets (the text report's, and "histogram"
+ * in the JSON): counts, and each bucket's label ("< 50 ms"). */
+#define CHECK_HIST_N 14
+void check_histogram(const GArray *lat, guint64 count[CHECK_HIST_N]);
+char *check_histogram_label(unsigned b);
+
+/* --html (check_html.c): the report as one self-contained page, drawn
+ * from its JSON; the pieces the matrix's page shares. */
+struct html_page;
+bool check_html_write(const char *path, JsonObject *report, const char *title, GError **error);
+void check_html_histograms(struct html_page *page, JsonObject *modes);
+void check_html_classes(struct html_page *page, JsonArray *classes, const char *where);
 
 #endif

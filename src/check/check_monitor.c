@@ -5,12 +5,36 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "check/check_events.h"
 
 static LONG pcsclite_gsc(SCARDCONTEXT ctx, DWORD timeout_ms, SCARD_READERSTATE *states, DWORD n)
 {
 	return SCardGetStatusChange(ctx, timeout_ms, states, n);
+}
+
+/* libpcsclite, in this process or in an agent of its own. */
+static bool is_pcsclite(const check_monitor *m)
+{
+	return m->kind.backend != CHECK_BACKEND_LEGACY;
+}
+
+static LONG do_connect(check_monitor *m, SCARDHANDLE *h)
+{
+	DWORD proto = 0;
+	if (m->agent != NULL)
+		return check_agent_connect(m->agent, 0);
+	return SCardConnect(m->ctx, m->names[0], SCARD_SHARE_SHARED,
+			    SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, h, &proto);
+}
+
+static LONG do_disconnect(check_monitor *m, SCARDHANDLE h)
+{
+	if (m->agent != NULL)
+		return check_agent_connect(m->agent, -1);
+	return SCardDisconnect(h, SCARD_LEAVE_CARD);
 }
 
 static void count(GHashTable *h, LONG rv)
@@ -29,12 +53,10 @@ static void toggle_connection(check_monitor *m, SCARD_READERSTATE *rs, SCARDHAND
 		       (rs[0].dwEventState & SCARD_STATE_MUTE) == 0;
 	LONG rv;
 	if (*connected) {
-		rv = SCardDisconnect(*h, SCARD_LEAVE_CARD);
+		rv = do_disconnect(m, *h);
 		*connected = false;
 	} else if (present) {
-		DWORD proto = 0;
-		rv = SCardConnect(m->ctx, m->names[0], SCARD_SHARE_SHARED,
-				  SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, h, &proto);
+		rv = do_connect(m, h);
 		*connected = rv == SCARD_S_SUCCESS;
 	} else
 		return;
@@ -53,6 +75,14 @@ static void list_readers(check_monitor *m)
 {
 	check_listing l = { .call_ns = check_now_ns() };
 	DWORD len = 0;
+	if (m->agent != NULL) {
+		l.rv = check_agent_list(m->agent, &l.names);
+		l.ts_ns = check_now_ns();
+		g_mutex_lock(&m->lock);
+		g_array_append_val(m->listings, l);
+		g_mutex_unlock(&m->lock);
+		return;
+	}
 	l.rv = SCardListReaders(m->ctx, NULL, NULL, &len);
 	if (l.rv == SCARD_S_SUCCESS && (len == 0 || len > 1024 * 1024))
 		l.rv = SCARD_E_INSUFFICIENT_BUFFER; /* not a length to trust */
@@ -77,7 +107,7 @@ static void list_readers(check_monitor *m)
 /* After a return: list when the PnP entry changed, and every 16th time. */
 static void maybe_list(check_monitor *m, const SCARD_READERSTATE *rs, LONG rv, guint calls)
 {
-	if (!m->kind.pnp || m->kind.backend != CHECK_BACKEND_PCSCLITE)
+	if (!m->kind.pnp || !is_pcsclite(m))
 		return;
 	bool changed = rv == SCARD_S_SUCCESS && (rs[m->n - 1].dwEventState & SCARD_STATE_CHANGED);
 	if (changed || calls % 16 == 0)
@@ -96,13 +126,22 @@ static gpointer monitor_thread(gpointer data)
 	SCARDHANDLE h = 0;
 	bool connected = false;
 	guint calls = 0;
-	if (m->kind.pnp && m->kind.backend == CHECK_BACKEND_PCSCLITE)
+	/* The sampler's task: this thread, or the agent that makes the calls. */
+	g_atomic_int_set(&m->tid, m->agent != NULL ? check_agent_pid(m->agent)
+						   : (gint)syscall(SYS_gettid));
+	if (m->kind.pnp && is_pcsclite(m))
 		list_readers(m);
 	while (!g_atomic_int_get(&m->stop)) {
 		gint64 call = check_now_ns();
+		g_atomic_int_set(&m->inside, 1);
 		LONG rv = m->gsc(m->ctx, m->kind.timeout_ms, rs, m->n);
+		g_atomic_int_set(&m->inside, 0);
 		gint64 ret = check_now_ns();
-		if (rv == SCARD_E_CANCELLED && g_atomic_int_get(&m->stop))
+		/* An agent's own readings, without the pipes' round trip. */
+		if (m->agent != NULL && rv != SCARD_F_COMM_ERROR)
+			check_agent_times(m->agent, &call, &ret);
+		if (g_atomic_int_get(&m->stop) &&
+		    (rv == SCARD_E_CANCELLED || (m->agent != NULL && m->stuck)))
 			break;
 		g_mutex_lock(&m->lock);
 		check_wakeup w = { .call_ns = call, .ts_ns = ret, .rv = rv, .first = m->states->len };
@@ -126,11 +165,11 @@ static gpointer monitor_thread(gpointer data)
 			g_usleep(20 * 1000);
 		}
 		maybe_list(m, rs, rv, ++calls);
-		if (m->kind.connect && m->kind.backend == CHECK_BACKEND_PCSCLITE)
+		if (m->kind.connect && is_pcsclite(m))
 			toggle_connection(m, rs, &h, &connected);
 	}
 	if (connected)
-		SCardDisconnect(h, SCARD_LEAVE_CARD);
+		do_disconnect(m, h);
 	g_atomic_int_set(&m->done, 1);
 	return NULL;
 }
@@ -171,6 +210,14 @@ check_monitor *check_monitor_start(unsigned id, const check_kind *kind, const ch
 		}
 		m->ctx = (SCARDCONTEXT)(uintptr_t)m->legacy;
 		m->gsc = check_legacy_gsc;
+	} else if (kind->backend == CHECK_BACKEND_PROCESS) {
+		m->agent = check_agent_start(m->names, m->n, error);
+		if (m->agent == NULL) {
+			check_monitor_free(m);
+			return NULL;
+		}
+		m->ctx = (SCARDCONTEXT)(uintptr_t)m->agent;
+		m->gsc = check_agent_gsc;
 	} else {
 		LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &m->ctx);
 		if (rv != SCARD_S_SUCCESS) {
@@ -187,6 +234,29 @@ check_monitor *check_monitor_start(unsigned id, const check_kind *kind, const ch
 	return m;
 }
 
+/* Repeats cancel() every 20 ms until the monitor's thread is out of its
+ * loop or budget_ms ran out; whether it is out. */
+static bool cancel_until_done(check_monitor *m, void (*cancel)(check_monitor *),
+			      unsigned budget_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)budget_ms * 1000;
+	while (!g_atomic_int_get(&m->done) && g_get_monotonic_time() < deadline) {
+		cancel(m);
+		g_usleep(20 * 1000);
+	}
+	return g_atomic_int_get(&m->done);
+}
+
+static void cancel_pcsclite(check_monitor *m)
+{
+	SCardCancel(m->ctx);
+}
+
+static void cancel_agent(check_monitor *m)
+{
+	check_agent_cancel(m->agent);
+}
+
 bool check_monitor_stop(check_monitor *m, unsigned budget_ms)
 {
 	if (m == NULL || m->thread == NULL)
@@ -196,18 +266,18 @@ bool check_monitor_stop(check_monitor *m, unsigned budget_ms)
 	g_atomic_int_set(&m->stop, 1);
 	if (m->kind.backend == CHECK_BACKEND_LEGACY) {
 		check_legacy_cancel(m->legacy);
-	} else {
-		/* SCardCancel reaches a call only while it blocks in its wait
-		 * (pcscd-driver-facts §2.5), not in its comparison loop: repeat
-		 * it until the thread is out, within the budget.  A finite
-		 * timeout ends the call anyway. */
-		gint64 deadline = g_get_monotonic_time() + (gint64)budget_ms * 1000;
-		while (!g_atomic_int_get(&m->done) && g_get_monotonic_time() < deadline) {
-			SCardCancel(m->ctx);
-			g_usleep(20 * 1000);
+	} else if (m->agent != NULL) {
+		/* A call SCardCancel did not end is "cancel ignored"; killing
+		 * the agent ends it here, so that the thread can be joined. */
+		if (!cancel_until_done(m, cancel_agent, budget_ms)) {
+			m->stuck = true;
+			check_agent_kill(m->agent);
 		}
-	}
-	if (m->kind.backend != CHECK_BACKEND_LEGACY && !g_atomic_int_get(&m->done)) {
+	} else if (!cancel_until_done(m, cancel_pcsclite, budget_ms)) {
+		/* SCardCancel reaches a call only while it blocks in its wait
+		 * (pcscd-driver-facts §2.5), not in its comparison loop: it was
+		 * repeated until the thread was out, within the budget.  A call
+		 * that outlived them all may never end: its thread is left. */
 		m->stuck = true;
 		return false;
 	}
@@ -220,11 +290,14 @@ void check_monitor_free(check_monitor *m)
 {
 	if (m == NULL)
 		return;
-	/* A stuck thread still uses the monitor: it is left as it is. */
+	/* A stuck thread still uses the monitor: it is left as it is (an
+	 * agent's is not: killing the agent freed it). */
 	if (m->thread != NULL && !check_monitor_stop(m, 3000))
 		return;
 	if (m->legacy != NULL)
 		check_legacy_close(m->legacy);
+	else if (m->agent != NULL)
+		check_agent_close(m->agent);
 	else if (m->ctx != 0)
 		SCardReleaseContext(m->ctx);
 	check_monitor_release(m);

@@ -316,9 +316,10 @@ static gint compare_i64(gconstpointer a, gconstpointer b)
 static gint compare_case(gconstpointer a, gconstpointer b)
 {
 	const check_case *x = a, *y = b;
-	/* lost first, then phantoms, then by latency, largest first. */
-	int rx = x->latency_ns < 0 ? (strcmp(x->what, "lost") == 0 ? 0 : 1) : 2;
-	int ry = y->latency_ns < 0 ? (strcmp(y->what, "lost") == 0 ? 0 : 1) : 2;
+	/* lost first (caught late or never), then phantoms, then by latency,
+	 * largest first. */
+	int rx = strcmp(x->what, "lost") == 0 ? 0 : x->latency_ns < 0 ? 1 : 2;
+	int ry = strcmp(y->what, "lost") == 0 ? 0 : y->latency_ns < 0 ? 1 : 2;
 	if (rx != ry)
 		return rx - ry;
 	return x->latency_ns > y->latency_ns ? -1 : x->latency_ns < y->latency_ns;
@@ -368,8 +369,14 @@ void check_oracle_run(const check_truth *t, GArray *edges, check_monitor **mons,
 	 * largest latencies. */
 	keep_firsts(mons, n_mons, out);
 	g_array_sort(out->cases, compare_case);
-	if (out->cases->len > p->worst)
-		g_array_set_size(out->cases, p->worst);
+	/* Every lost case stays (check_attrib.c sorts each by what its client
+	 * did), and the worst of the rest. */
+	guint lost = 0;
+	while (lost < out->cases->len &&
+	       strcmp(g_array_index(out->cases, check_case, lost).what, "lost") == 0)
+		lost++;
+	if (out->cases->len > MAX(p->worst, lost))
+		g_array_set_size(out->cases, MAX(p->worst, lost));
 }
 
 void check_oracle_counters(const check_truth *t, GArray *edges, gint64 t0, gint64 t1,

@@ -209,42 +209,83 @@ static void print_row(FILE *out, const char *mode, const char *kind, const check
 		s->late, s->lost, s->phantom, errors, s->superseded);
 }
 
-/* Latency histogram of one mode, drawn in the terminal: log-spaced
- * buckets, a bar of '#' scaled to the fullest one. */
-static void print_histogram(FILE *out, const char *mode, const GArray *lat)
-{
-	static const double upper_ms[] = { 0.25, 0.5, 1, 2, 5, 10, 50, 100, 200, 400, 450, 1000,
-					   5000 };
-	enum { N = G_N_ELEMENTS(upper_ms) + 1, WIDTH = 50 };
-	guint64 count[N] = { 0 }, top = 0;
+/* The latency histogram's buckets: log-spaced, the bounds of both modes
+ * among them. */
+static const double hist_upper_ms[CHECK_HIST_N - 1] = { 0.25, 0.5, 1,	2,   5,	  10,  50,
+							100,  200, 400, 450, 1000, 5000 };
 
-	if (lat->len == 0)
-		return;
-	for (guint i = 0; i < lat->len; i++) {
+void check_histogram(const GArray *lat, guint64 count[CHECK_HIST_N])
+{
+	memset(count, 0, sizeof(guint64) * CHECK_HIST_N);
+	for (guint i = 0; lat != NULL && i < lat->len; i++) {
 		double ms = g_array_index(lat, gint64, i) / 1e6;
 		unsigned b = 0;
-		while (b < N - 1 && ms >= upper_ms[b])
+		while (b < CHECK_HIST_N - 1 && ms >= hist_upper_ms[b])
 			b++;
 		count[b]++;
 	}
-	for (unsigned b = 0; b < N; b++)
+}
+
+char *check_histogram_label(unsigned b)
+{
+	if (b < CHECK_HIST_N - 1)
+		return g_strdup_printf("< %g ms", hist_upper_ms[b]);
+	return g_strdup_printf(">= %g ms", hist_upper_ms[CHECK_HIST_N - 2]);
+}
+
+/* Latency histogram of one mode, drawn in the terminal: a bar of '#'
+ * scaled to the fullest bucket. */
+static void print_histogram(FILE *out, const char *mode, const GArray *lat)
+{
+	enum { WIDTH = 50 };
+	guint64 count[CHECK_HIST_N], top = 0;
+
+	if (lat->len == 0)
+		return;
+	check_histogram(lat, count);
+	for (unsigned b = 0; b < CHECK_HIST_N; b++)
 		top = MAX(top, count[b]);
 	fprintf(out, "\n%s mode, edge to wakeup (libpcsclite clients, %u wakeups):\n", mode,
 		lat->len);
-	for (unsigned b = 0; b < N; b++) {
+	for (unsigned b = 0; b < CHECK_HIST_N; b++) {
 		if (count[b] == 0)
 			continue;
-		char label[32];
-		if (b < N - 1)
-			g_snprintf(label, sizeof label, "< %g ms", upper_ms[b]);
-		else
-			g_snprintf(label, sizeof label, ">= %g ms", upper_ms[N - 2]);
+		g_autofree char *label = check_histogram_label(b);
 		unsigned len = (unsigned)((count[b] * WIDTH + top - 1) / top);
 		char bar[WIDTH + 1];
 		memset(bar, '#', len);
 		bar[len] = '\0';
 		fprintf(out, "  %12s %7" G_GUINT64_FORMAT " %s\n", label, count[b], bar);
 	}
+}
+
+/* The latency bound each mode was judged by, as the oracle applied it:
+ * clients that list --widener's mute card get 2 x CHECK_WIDENER_SLEEP_NS
+ * more (check_oracle.c), and the report says so rather than hide it. */
+static void print_bounds(FILE *out, const check_truth *t, check_monitor **mons, unsigned n_mons,
+			 const check_result *r)
+{
+	bool widened = false;
+	for (unsigned i = 0; i < n_mons; i++)
+		widened = widened || mons[i]->watches_widened;
+	unsigned nm[CHECK_MODE_COUNT] = { 0 };
+	for (unsigned i = 0; i < t->n_slots; i++)
+		nm[t->slots[i].mode]++;
+	fprintf(out, "late above:");
+	const char *sep = " ";
+	for (unsigned k = 0; k < CHECK_MODE_COUNT; k++) {
+		if (nm[k] == 0)
+			continue;
+		fprintf(out, "%s%.0f ms in %s mode", sep, r->bound_ns[k] / 1e6,
+			k == CHECK_MODE_EVENT ? "event" : "polling-only");
+		if (widened)
+			fprintf(out, " (%.0f ms for clients that list --widener's mute card, "
+				"which sleep %.0f ms up to twice before they report)",
+				(r->bound_ns[k] + 2 * CHECK_WIDENER_SLEEP_NS) / 1e6,
+				CHECK_WIDENER_SLEEP_NS / 1e6);
+		sep = ", ";
+	}
+	fputc('\n', out);
 }
 
 void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_monitor **mons,
@@ -257,13 +298,16 @@ void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_mon
 	fprintf(out, "check-events: %u slots (%u event mode, %u polling-only), %u clients\n",
 		t->n_slots, nm[CHECK_MODE_EVENT], nm[CHECK_MODE_POLL], n_mons);
 	fprintf(out, "edges: %" G_GUINT64_FORMAT " in event mode, %" G_GUINT64_FORMAT
-		     " in polling-only mode; bound %.0f ms / %.0f ms\n\n",
-		r->stimulus_edges[CHECK_MODE_EVENT], r->stimulus_edges[CHECK_MODE_POLL],
-		r->bound_ns[CHECK_MODE_EVENT] / 1e6, r->bound_ns[CHECK_MODE_POLL] / 1e6);
+		     " in polling-only mode\n",
+		r->stimulus_edges[CHECK_MODE_EVENT], r->stimulus_edges[CHECK_MODE_POLL]);
+	print_bounds(out, t, mons, n_mons, r);
+	fputc('\n', out);
 	fprintf(out, "%-6s %-30s %6s %8s %8s %8s %9s %5s %5s %7s %6s %6s\n", "mode", "client kind",
 		"edges", "p50 ms", "p90 ms", "p99 ms", "max ms", "late", "lost", "phantom", "errors",
 		"unseen");
 	for (unsigned k = 0; k < CHECK_MODE_COUNT; k++) {
+		if (nm[k] == 0)
+			continue;	/* no reader in that mode: no all-zero rows */
 		for (guint i = 0; i < r->groups->len; i++) {
 			const check_group *g = g_ptr_array_index(r->groups, i);
 			print_row(out, check_mode_name(k), g->kind, &g->mode[k],
@@ -275,6 +319,8 @@ void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_mon
 		g_array_unref(all.latency_ns);
 	}
 	for (unsigned k = 0; k < CHECK_MODE_COUNT; k++) {
+		if (nm[k] == 0)
+			continue;
 		check_stats all;
 		merged_sorted(r, k, false, &all);
 		print_histogram(out, check_mode_name(k), all.latency_ns);
@@ -304,8 +350,9 @@ void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_mon
 					c->observed, c->lo);
 		}
 		fprintf(out,
-			"\nevent counters: %u of %u slots moved by the edges pcscd could see (%u "
-			"slots had no toggle too short to see)\n",
+			"\nevent counters: %u of %u slots moved by the edges pcscd could see; on %u "
+			"of them every toggle lasted long enough for pcscd to see it, so the count "
+			"was exact\n",
 			ok, r->counters->len, exact);
 	}
 	if (v->legacy_lost || v->legacy_late)
@@ -314,7 +361,7 @@ void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_mon
 			v->legacy_lost, v->legacy_late);
 	if (r->cases->len > 0)
 		fprintf(out, "\nworst cases:\n");
-	for (guint i = 0; i < r->cases->len; i++) {
+	for (guint i = 0; i < MIN(r->cases->len, CHECK_WORST_SHOWN); i++) {
 		const check_case *c = &g_array_index(r->cases, check_case, i);
 		check_monitor *m = monitor_by_id(mons, n_mons, c->monitor);
 		if (c->latency_ns >= 0)
@@ -361,6 +408,13 @@ static void stats_json(JsonBuilder *b, const check_stats *s)
 		json_builder_set_member_name(b, cs[i].name);
 		json_builder_add_int_value(b, (gint64)cs[i].v);
 	}
+	guint64 hist[CHECK_HIST_N];
+	check_histogram(s->latency_ns, hist);
+	json_builder_set_member_name(b, "histogram");
+	json_builder_begin_array(b);
+	for (unsigned k = 0; k < CHECK_HIST_N; k++)
+		json_builder_add_int_value(b, (gint64)hist[k]);
+	json_builder_end_array(b);
 	json_builder_end_object(b);
 }
 
@@ -383,8 +437,21 @@ void check_report_json(FILE *out, const check_truth *t, GArray *edges, check_mon
 		       unsigned n_mons, const check_result *r, const check_verdict *v,
 		       const check_stimuli *s, const check_classes *classes)
 {
+	g_autoptr(JsonNode) root = check_report_node(t, edges, mons, n_mons, r, v, s, classes);
+	g_autofree char *text = json_to_string(root, FALSE);
+	fprintf(out, "%s\n", text);
+}
+
+JsonNode *check_report_node(const check_truth *t, GArray *edges, check_monitor **mons,
+			    unsigned n_mons, const check_result *r, const check_verdict *v,
+			    const check_stimuli *s, const check_classes *classes)
+{
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "schema");
+	json_builder_add_string_value(b, "ccidlab-check-events/1");
+	json_builder_set_member_name(b, "version");
+	json_builder_add_string_value(b, PACKAGE_VERSION);
 	json_builder_set_member_name(b, "verdict");
 	json_builder_add_string_value(b, v->pass ? "PASS" : "FAIL");
 	json_builder_set_member_name(b, "reasons");
@@ -400,6 +467,8 @@ void check_report_json(FILE *out, const check_truth *t, GArray *edges, check_mon
 		json_builder_add_double_value(b, r->bound_ns[k] / 1e6);
 	}
 	json_builder_end_object(b);
+	json_builder_set_member_name(b, "widener_extra_ms");
+	json_builder_add_double_value(b, 2 * CHECK_WIDENER_SLEEP_NS / 1e6);
 
 	json_builder_set_member_name(b, "stimuli");
 	json_builder_begin_object(b);
@@ -518,7 +587,7 @@ void check_report_json(FILE *out, const check_truth *t, GArray *edges, check_mon
 
 	json_builder_set_member_name(b, "worst");
 	json_builder_begin_array(b);
-	for (guint i = 0; i < r->cases->len; i++) {
+	for (guint i = 0; i < MIN(r->cases->len, CHECK_WORST_SHOWN); i++) {
 		const check_case *c = &g_array_index(r->cases, check_case, i);
 		check_monitor *m = monitor_by_id(mons, n_mons, c->monitor);
 		json_builder_begin_object(b);
@@ -555,7 +624,5 @@ void check_report_json(FILE *out, const check_truth *t, GArray *edges, check_mon
 	json_builder_set_member_name(b, "pass");
 	json_builder_add_boolean_value(b, v->pass);
 	json_builder_end_object(b);
-	g_autoptr(JsonNode) root = json_builder_get_root(b);
-	g_autofree char *text = json_to_string(root, FALSE);
-	fprintf(out, "%s\n", text);
+	return json_builder_get_root(b);
 }

@@ -25,9 +25,28 @@ char *check_kind_label(const check_kind *k)
 	g_autofree char *timeout = k->timeout_ms == INFINITE ? g_strdup("inf")
 							      : g_strdup_printf("%ums", (unsigned)k->timeout_ms);
 	return g_strdup_printf("%s/%s/%s/%s%s%s",
-			       k->backend == CHECK_BACKEND_LEGACY ? "legacy" : "pcsclite", timeout,
+			       k->backend == CHECK_BACKEND_LEGACY    ? "legacy"
+			       : k->backend == CHECK_BACKEND_PROCESS ? "pcsclite-proc"
+								     : "pcsclite",
+			       timeout,
 			       k->counter ? "ctr" : "noctr", k->all ? "all" : "one",
 			       k->pnp ? "+pnp" : "", k->connect ? "/conn" : "");
+}
+
+check_monitor *check_monitor_by_id(check_monitor **mons, unsigned n, int id)
+{
+	for (unsigned i = 0; id >= 0 && i < n; i++)
+		if ((int)mons[i]->id == id)
+			return mons[i];
+	return NULL;
+}
+
+int check_monitor_entry(const check_monitor *m, int slot_index)
+{
+	for (unsigned i = 0; m != NULL && i < m->n; i++)
+		if (m->slot_of[i] == slot_index)
+			return (int)i;
+	return -1;
 }
 
 GArray *check_truth_slot_edges(const GArray *all, int slot_index, bool observed, int initial)
@@ -60,6 +79,7 @@ check_monitor *check_monitor_new(unsigned id, const check_kind *kind)
 	m->listings = g_array_new(FALSE, FALSE, sizeof(check_listing));
 	m->errors = g_hash_table_new(g_direct_hash, g_direct_equal);
 	m->connect_errors = g_hash_table_new(g_direct_hash, g_direct_equal);
+	m->samples = g_array_new(FALSE, FALSE, sizeof(check_sample));
 	return m;
 }
 
@@ -78,6 +98,7 @@ void check_monitor_release(check_monitor *m)
 	g_array_unref(m->states);
 	g_hash_table_unref(m->errors);
 	g_hash_table_unref(m->connect_errors);
+	g_array_unref(m->samples);
 	g_mutex_clear(&m->lock);
 	g_free(m);
 }

@@ -83,7 +83,7 @@ bool check_truth_start(check_truth *t, const char *socket, unsigned timeout_ms, 
 		return false;
 	}
 	t->list_seq = (guint64)json_object_get_int_member_with_default(rs.list, "last_seq", 0);
-	t->listed0 = cli_pcsc_names();
+	t->listed0 = cli_pcsc_names(NULL);
 	for (guint i = 0; i < rs.v->len; i++) {
 		cli_reader *r = g_ptr_array_index(rs.v, i);
 		if (!json_object_get_boolean_member_with_default(r->obj, "emulated", FALSE) ||

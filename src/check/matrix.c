@@ -44,13 +44,13 @@ typedef struct options {
 	gboolean quick, full, json, quiet;
 	double duration;
 	gint64 seed;
-	char *driver, *work_dir;
+	char *driver, *work_dir, *html;
 } options;
 
 static int parse(int *argc, char ***argv, options *o)
 {
 	const GOptionEntry entries[] = {
-		{ "root", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &o->roots,
+		{ "root", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->roots,
 		  "also the pcsc-lite of this root (ccidlab mkroot); repeatable", "DIR" },
 		{ "quick", 0, 0, G_OPTION_ARG_NONE, &o->quick,
 		  "the short suite: 8 cells, about 3 minutes per version (the default)", NULL },
@@ -61,10 +61,12 @@ static int parse(int *argc, char ***argv, options *o)
 		{ "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed, "the first cell's seed (default 1)", "N" },
 		{ "driver", 'D', 0, G_OPTION_ARG_FILENAME, &o->driver,
 		  "the driver the labs load (default: as ccidlab lab)", "PATH" },
-		{ "work-dir", 'w', 0, G_OPTION_ARG_FILENAME, &o->work_dir,
+		{ "work-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->work_dir,
 		  "where the confs and pcscd logs go (default: a new dir in /tmp, kept)", "DIR" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "one JSON object instead of the table",
 		  NULL },
+		{ "html", 0, 0, G_OPTION_ARG_FILENAME, &o->html,
+		  "also write the matrix as one self-contained HTML page", "FILE" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "no progress lines on stderr", NULL },
 		{ NULL },
 	};
@@ -154,6 +156,9 @@ int matrix_main(int argc, char **argv)
 		matrix_report_json(stdout, versions, suite, wall);
 	else
 		matrix_report_text(stdout, versions, suite, wall);
+	g_autoptr(GError) he = NULL;
+	if (o.html != NULL && !matrix_report_html(o.html, versions, suite, wall, &he))
+		fprintf(stderr, "ccidlab matrix: --html %s: %s\n", o.html, he->message);
 	fflush(stdout);
 	rc = CLI_EXIT_OK;
 	for (guint i = 0; i < versions->len; i++)
@@ -163,5 +168,6 @@ out:
 	g_strfreev(o.roots);
 	g_free(o.driver);
 	g_free(o.work_dir);
+	g_free(o.html);
 	return rc;
 }

@@ -24,7 +24,11 @@ typedef struct matrix_spec {
 	bool infinite;		/* INFINITE, else a 500 ms timeout */
 	bool pnp;		/* the PnP entry in every reader-state array */
 	bool mute;		/* a present-but-mute card in one reader */
+	const char *extra;	/* more check-events arguments, space-separated, or NULL */
 } matrix_spec;
+
+/* "r15 m32 300/s inf pnp mute" (and " + EXTRA") */
+char *matrix_spec_label(const matrix_spec *s);
 
 /* One class row of a version, summed over its cells. */
 typedef struct matrix_row {
@@ -35,7 +39,12 @@ typedef struct matrix_row {
 	char *cell;
 	char *detail;
 	GPtrArray *timeline;	/* char* */
+	char *what;		/* the checker's line on the class, or NULL */
+	JsonNode *figure;	/* that cell's figure of it (--html), or NULL */
 } matrix_row;
+
+/* The checker's latency histogram buckets (CHECK_HIST_N). */
+#define MATRIX_HIST_N 14
 
 /* A pcsc-lite under test: the host's, or a root's. */
 typedef struct matrix_version {
@@ -49,6 +58,7 @@ typedef struct matrix_version {
 	double wall_s;		/* the version's wall-clock time */
 	unsigned cells_run, cells_na;
 	GPtrArray *cells;	/* JsonObject*: one summary per cell */
+	guint64 hist[2][MATRIX_HIST_N];	/* edge to wakeup, event and polling-only */
 } matrix_version;
 
 typedef struct matrix_run {
@@ -77,5 +87,11 @@ bool matrix_version_pass(const matrix_version *v);
 
 void matrix_report_text(FILE *out, GPtrArray *versions, const char *suite, double wall_s);
 void matrix_report_json(FILE *out, GPtrArray *versions, const char *suite, double wall_s);
+/* The JSON report as a node (matrix_report_json prints it). */
+JsonNode *matrix_report_node(GPtrArray *versions, const char *suite, double wall_s);
+/* --html (matrix_html.c): the table side by side, then per version its
+ * histograms and a figure of each class that occurred. */
+bool matrix_report_html(const char *path, GPtrArray *versions, const char *suite, double wall_s,
+			GError **error);
 
 #endif

@@ -11,15 +11,16 @@
 #include <glib/gstdio.h>
 
 #include "check/matrix.h"
+#include "lab/labfiles.h"
 
 #define LAB_EXIT_FAILED 125
 
-/* "r15 m32 300/s inf pnp mute" */
-static char *matrix_spec_label(const matrix_spec *s)
+char *matrix_spec_label(const matrix_spec *s)
 {
-	return g_strdup_printf("r%u m%u %g/s %s %s%s", s->readers, s->clients, s->rate,
+	return g_strdup_printf("r%u m%u %g/s %s %s%s%s%s", s->readers, s->clients, s->rate,
 			       s->infinite ? "inf" : "500ms", s->pnp ? "pnp" : "nopnp",
-			       s->mute ? " mute" : "");
+			       s->mute ? " mute" : "", s->extra ? " + " : "",
+			       s->extra ? s->extra : "");
 }
 
 typedef struct spawned {
@@ -161,11 +162,17 @@ static char *write_conf(const matrix_version *v, unsigned readers, GError **erro
 	for (unsigned i = 0; i < readers; i++) {
 		bool p = i >= readers - poll;
 		g_autofree char *file = g_strdup_printf("%s/r%02u", dir, i);
+		g_autofree char *devname =
+			g_strdup_printf("emu:%s:name=r%02u:card=none%s",
+					p ? "generic-short-poll" : "generic-apdu-irq", i,
+					p ? ":mode=poll" : "");
+		/* Quoted: every pcscd from 1.8.16 on reads it. */
+		g_autofree char *value = lab_conf_value(devname);
 		g_autofree char *text = g_strdup_printf(
 			"FRIENDLYNAME \"r%02u\"\n"
-			"DEVICENAME   emu:%s:name=r%02u:card=none%s\n"
+			"DEVICENAME   %s\n"
 			"LIBPATH      /usr/lib/pcsc/drivers/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so\n",
-			i, p ? "generic-short-poll" : "generic-apdu-irq", i, p ? ":mode=poll" : "");
+			i, value);
 		if (!g_file_set_contents(file, text, -1, error)) {
 			g_free(dir);
 			return NULL;
@@ -190,13 +197,31 @@ static GPtrArray *cell_argv(const matrix_run *run, const matrix_version *v, cons
 	g_ptr_array_add(a, g_strdup(s->pnp ? "--pnp=yes" : "--pnp=no"));
 	if (s->mute)
 		g_ptr_array_add(a, g_strdup("--widener"));
+	g_auto(GStrv) extra = g_strsplit(s->extra ? s->extra : "", " ", -1);
+	for (guint i = 0; extra[i] != NULL; i++)
+		if (extra[i][0] != '\0')
+			g_ptr_array_add(a, g_strdup(extra[i]));
 	g_ptr_array_add(a, NULL);
 	return a;
+}
+
+/* The cell's latency histograms into the version's. */
+static void take_histograms(matrix_version *v, JsonObject *rep)
+{
+	JsonObject *modes = json_object_get_object_member(rep, "modes");
+	const char *mode_names[] = { "event", "poll" };
+	for (unsigned m = 0; modes != NULL && m < 2; m++) {
+		JsonObject *s = json_object_get_object_member(modes, mode_names[m]);
+		JsonArray *h = s ? json_object_get_array_member(s, "histogram") : NULL;
+		for (guint k = 0; h != NULL && k < MIN(json_array_get_length(h), MATRIX_HIST_N); k++)
+			v->hist[m][k] += (guint64)MAX(json_array_get_int_element(h, k), 0);
+	}
 }
 
 /* The checker's classes and totals into the version's rows. */
 static void take_report(matrix_version *v, JsonObject *rep, const char *label)
 {
+	take_histograms(v, rep);
 	JsonObject *tot = json_object_get_object_member(rep, "totals");
 	if (tot != NULL) {
 		v->calls += (guint64)json_object_get_int_member_with_default(tot, "calls", 0);
@@ -216,10 +241,15 @@ static void take_report(matrix_version *v, JsonObject *rep, const char *label)
 						 JSON_NODE_HOLDS_OBJECT(json_object_get_member(k, "example"))
 					 ? json_object_get_object_member(k, "example")
 					 : NULL;
+		if (row->what == NULL)
+			row->what = g_strdup(json_object_get_string_member_with_default(k, "what", ""));
 		if (n <= 0 || ex == NULL || row->cell != NULL)
 			continue;
 		row->cell = g_strdup(label);
 		row->detail = g_strdup(json_object_get_string_member_with_default(ex, "detail", ""));
+		JsonNode *fig = json_object_get_member(ex, "figure");
+		if (fig != NULL && JSON_NODE_HOLDS_OBJECT(fig))
+			row->figure = json_node_copy(fig);
 		JsonArray *tl = json_object_get_array_member(ex, "timeline");
 		for (guint l = 0; tl != NULL && l < json_array_get_length(tl); l++)
 			g_ptr_array_add(row->timeline, g_strdup(json_array_get_string_element(tl, l)));

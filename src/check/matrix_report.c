@@ -15,6 +15,9 @@ static void row_free(gpointer p)
 	g_free(r->name);
 	g_free(r->cell);
 	g_free(r->detail);
+	g_free(r->what);
+	if (r->figure != NULL)
+		json_node_unref(r->figure);
 	g_ptr_array_unref(r->timeline);
 	g_free(r);
 }
@@ -241,6 +244,8 @@ static void version_json(JsonBuilder *b, const matrix_version *v)
 		json_builder_add_double_value(b, per(r->count, (double)v->calls));
 		json_builder_set_member_name(b, "per_s");
 		json_builder_add_double_value(b, per(r->count, v->duration_s));
+		json_builder_set_member_name(b, "what");
+		json_builder_add_string_value(b, r->what ? r->what : "");
 		json_builder_set_member_name(b, "example");
 		if (r->cell == NULL) {
 			json_builder_add_null_value(b);
@@ -255,11 +260,30 @@ static void version_json(JsonBuilder *b, const matrix_version *v)
 			for (guint l = 0; l < r->timeline->len; l++)
 				json_builder_add_string_value(b, g_ptr_array_index(r->timeline, l));
 			json_builder_end_array(b);
+			if (r->figure != NULL) {
+				json_builder_set_member_name(b, "figure");
+				json_builder_add_value(b, json_node_copy(r->figure));
+			}
 			json_builder_end_object(b);
 		}
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
+	/* The cells' latency histograms added up, as check-events gives them. */
+	json_builder_set_member_name(b, "modes");
+	json_builder_begin_object(b);
+	const char *mode_names[] = { "event", "poll" };
+	for (unsigned m = 0; m < 2; m++) {
+		json_builder_set_member_name(b, mode_names[m]);
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "histogram");
+		json_builder_begin_array(b);
+		for (unsigned k = 0; k < MATRIX_HIST_N; k++)
+			json_builder_add_int_value(b, (gint64)v->hist[m][k]);
+		json_builder_end_array(b);
+		json_builder_end_object(b);
+	}
+	json_builder_end_object(b);
 	json_builder_set_member_name(b, "cells");
 	json_builder_begin_array(b);
 	for (guint k = 0; k < v->cells->len; k++) {
@@ -273,8 +297,19 @@ static void version_json(JsonBuilder *b, const matrix_version *v)
 
 void matrix_report_json(FILE *out, GPtrArray *versions, const char *suite, double wall_s)
 {
+	g_autoptr(JsonNode) root = matrix_report_node(versions, suite, wall_s);
+	g_autofree char *text = json_to_string(root, FALSE);
+	fprintf(out, "%s\n", text);
+}
+
+JsonNode *matrix_report_node(GPtrArray *versions, const char *suite, double wall_s)
+{
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "schema");
+	json_builder_add_string_value(b, "ccidlab-matrix/1");
+	json_builder_set_member_name(b, "version");
+	json_builder_add_string_value(b, PACKAGE_VERSION);
 	json_builder_set_member_name(b, "suite");
 	json_builder_add_string_value(b, suite);
 	json_builder_set_member_name(b, "wall_s");
@@ -291,7 +326,5 @@ void matrix_report_json(FILE *out, GPtrArray *versions, const char *suite, doubl
 	json_builder_set_member_name(b, "pass");
 	json_builder_add_boolean_value(b, pass);
 	json_builder_end_object(b);
-	g_autoptr(JsonNode) root = json_builder_get_root(b);
-	g_autofree char *text = json_to_string(root, FALSE);
-	fprintf(out, "%s\n", text);
+	return json_builder_get_root(b);
 }

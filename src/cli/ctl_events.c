@@ -10,6 +10,7 @@
 
 #include "cli/ctl_cmds.h"
 #include "cli/kit/ctl_cli.h"
+#include "cli/trace_pcap.h"
 #include "ctl/stream.h"
 
 static void print_edge(const ctl_edge *e)
@@ -30,10 +31,26 @@ static void print_frame(const ctl_frame_rec *f)
 	       f->dir == CTL_TRACE_OUT ? ">>" : "<<", f->hex);
 }
 
+/* A frame into the capture; frames the stream lost are named on stderr
+ * (a capture has no record for them). */
+static bool to_pcap(trace_pcap *pcap, const ctl_stream_rec *rec)
+{
+	g_autoptr(GError) err = NULL;
+	if (rec->kind == CTL_STREAM_LOST)
+		fprintf(stderr, "ccidlab: trace: %" G_GUINT64_FORMAT " %s lost (this client fell "
+			"behind), missing from the capture\n", rec->lost.count, rec->lost.what);
+	if (rec->kind != CTL_STREAM_FRAME || trace_pcap_frame(pcap, &rec->frame, &err))
+		return true;
+	fprintf(stderr, "ccidlab: trace: %s\n", err->message);
+	return false;
+}
+
 /* Reads stream lines until count lines of `kind` (0: no limit) or the
- * timeout (0: none).  Exit 5 when a count was asked and time ran out. */
+ * timeout (0: none).  Exit 5 when a count was asked and time ran out.
+ * With `pcap`, frames also go there; with a pcap on stdout, they go only
+ * there. */
 static int stream(ctl_client *c, const cli_common *common, ctl_stream_kind kind, gint64 count,
-		  double timeout_s)
+		  double timeout_s, trace_pcap *pcap, bool quiet)
 {
 	gint64 seen = 0;
 	gint64 deadline = timeout_s > 0 ? g_get_monotonic_time() + (gint64)(timeout_s * 1e6) : 0;
@@ -42,8 +59,14 @@ static int stream(ctl_client *c, const cli_common *common, ctl_stream_kind kind,
 		unsigned wait_ms = 1000;
 		if (deadline != 0) {
 			gint64 left = deadline - g_get_monotonic_time();
+			if (left <= 0 && count > 0) {
+				fprintf(stderr, "ccidlab: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+					" %s within --timeout %g s\n", seen, count,
+					kind == CTL_STREAM_EDGE ? "edges" : "frames", timeout_s);
+				return CLI_EXIT_IO;
+			}
 			if (left <= 0)
-				return count > 0 ? CLI_EXIT_IO : CLI_EXIT_OK;
+				return CLI_EXIT_OK;
 			wait_ms = (unsigned)MIN(left / 1000 + 1, 1000);
 		}
 		g_autoptr(JsonObject) ev = ctl_client_next_event(c, wait_ms, &err);
@@ -58,7 +81,11 @@ static int stream(ctl_client *c, const cli_common *common, ctl_stream_kind kind,
 			fprintf(stderr, "ccidlab: %s\n", err->message);
 			return cli_exit_for(err);
 		}
-		if (common->json)
+		if (pcap != NULL && !to_pcap(pcap, &rec))
+			return CLI_EXIT_IO;
+		if (quiet)
+			;
+		else if (common->json)
 			cli_print_json(ev);
 		else if (rec.kind == CTL_STREAM_EDGE)
 			print_edge(&rec.edge);
@@ -101,7 +128,7 @@ int cli_events_main(int argc, char **argv)
 			json_object_set_int_member(q, "since", since);
 		g_autoptr(JsonObject) o = cli_call(c, &common, q, &rc);
 		if (o != NULL)
-			rc = stream(c, &common, CTL_STREAM_EDGE, count, common.timeout_s);
+			rc = stream(c, &common, CTL_STREAM_EDGE, count, common.timeout_s, NULL, false);
 	}
 	cli_common_clear(&common);
 	return rc;
@@ -111,10 +138,13 @@ int cli_trace_main(int argc, char **argv)
 {
 	cli_common common = { 0 };
 	gint64 count = 0;
-	char *file = NULL;
+	char *file = NULL, *pcap_path = NULL;
 	const GOptionEntry entries[] = {
 		{ "file", 'f', 0, G_OPTION_ARG_FILENAME, &file,
 		  "the driver appends the frames to FILE (JSON lines) until \"trace off\"", "FILE" },
+		{ "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap_path,
+		  "write the frames to FILE as a USB capture (pcap, Linux usbmon) that Wireshark "
+		  "decodes; - is stdout", "FILE" },
 		{ "count", 'n', 0, G_OPTION_ARG_INT64, &count, "stop after N frames", "N" },
 		{ NULL },
 	};
@@ -124,16 +154,29 @@ int cli_trace_main(int argc, char **argv)
 			   entries, &common);
 	if (rc >= 0) {
 		g_free(file);
+		g_free(pcap_path);
 		return rc;
 	}
 	rc = CLI_EXIT_OK;
 	bool off = argc >= 2 && strcmp(argv[1], "off") == 0;
 	const char *reader_arg = off ? (argc == 3 ? argv[2] : NULL) : (argc == 2 ? argv[1] : NULL);
-	if ((off && argc > 3) || (!off && argc != 2)) {
-		cli_error("trace", "give READER, or \"off [READER]\"");
+	const char *bad = (off && argc > 3) || (!off && argc != 2) ? "give READER, or \"off [READER]\""
+			  : pcap_path != NULL && (off || file != NULL) ? "--pcap goes with READER alone (not with off or --file)"
+			  : NULL;
+	g_autoptr(GError) err = NULL;
+	trace_pcap *pcap = NULL;
+	if (bad == NULL && pcap_path != NULL && (pcap = trace_pcap_open(pcap_path, &err)) == NULL) {
+		cli_error("trace", "%s", err->message);
+		rc = CLI_EXIT_IO;
+	} else if (bad != NULL) {
+		cli_error("trace", "%s", bad);
+		rc = CLI_EXIT_USAGE;
+	}
+	if (rc != CLI_EXIT_OK) {
 		g_free(file);
+		g_free(pcap_path);
 		cli_common_clear(&common);
-		return CLI_EXIT_USAGE;
+		return rc;
 	}
 	g_autoptr(ctl_client) c = cli_connect(&common, &rc);
 	cli_readers rs = { 0 };
@@ -170,11 +213,23 @@ int cli_trace_main(int argc, char **argv)
 				printf("tracing %s to %s; \"ccidlab trace off\" stops it\n",
 				       r != NULL ? r->name : "every reader", file);
 		} else if (o != NULL) {
-			rc = stream(c, &common, CTL_STREAM_FRAME, count, common.timeout_s);
+			rc = stream(c, &common, CTL_STREAM_FRAME, count, common.timeout_s, pcap,
+				    pcap != NULL && strcmp(pcap_path, "-") == 0);
+		}
+	}
+	if (pcap != NULL) {
+		uint64_t n = trace_pcap_count(pcap);
+		if (!trace_pcap_close(pcap, &err)) {
+			cli_error("trace", "%s", err->message);
+			rc = CLI_EXIT_IO;
+		} else {
+			fprintf(stderr, "ccidlab: trace: %" G_GUINT64_FORMAT " frames in %s\n", n,
+				pcap_path);
 		}
 	}
 out:
 	cli_readers_clear(&rs);
+	g_free(pcap_path);
 	g_free(file);
 	cli_common_clear(&common);
 	return rc;

@@ -26,6 +26,21 @@ static void print_stats(JsonObject *o)
 #undef STAT
 }
 
+/* The counters the server keeps for the reader (ccidlab usbip: URBs). */
+static void print_counters(JsonObject *o)
+{
+	JsonNode *n = json_object_get_member(o, "counters");
+	JsonObject *c = n != NULL && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+	if (c == NULL)
+		return;
+	g_autoptr(GList) names = json_object_get_members(c);
+	printf("  ");
+	for (GList *l = names; l != NULL; l = l->next)
+		printf(" %s %" G_GINT64_FORMAT, (const char *)l->data,
+		       json_object_get_int_member(c, l->data));
+	printf("\n");
+}
+
 static void print_faults(JsonObject *o, const char *indent)
 {
 	JsonNode *n = json_object_get_member(o, "faults");
@@ -65,6 +80,8 @@ int cli_list_main(int argc, char **argv)
 					json_object_set_null_member(s, "pcsc_name");
 			}
 		}
+		if (rs.pcsc_why != NULL)
+			json_object_set_string_member(rs.list, "pcsc_names_error", rs.pcsc_why);
 		cli_print_json(rs.list);
 		goto out;
 	}
@@ -82,6 +99,7 @@ int cli_list_main(int argc, char **argv)
 			       : "real");
 		printf("   DEVICENAME %s\n", json_object_get_string_member_with_default(o, "devname", ""));
 		print_stats(o);
+		print_counters(o);
 		print_faults(o, "   reader ");
 		JsonArray *slots = json_object_get_array_member(o, "slots");
 		for (unsigned k = 0; k < r->n_slots; k++) {
@@ -96,9 +114,13 @@ int cli_list_main(int argc, char **argv)
 			       card[0] ? ", card " : "", card);
 			if (r->pcsc[k] != NULL)
 				printf("           pcscd: \"%s\"\n", r->pcsc[k]);
+			else if (rs.pcsc_why == NULL)
+				printf("           pcscd: none (pcscd does not serve it)\n");
 			print_faults(s, "           ");
 		}
 	}
+	if (rs.pcsc_why != NULL)
+		printf("pcscd's reader names are unknown: %s\n", rs.pcsc_why);
 out:
 	cli_readers_clear(&rs);
 	cli_common_clear(&common);
@@ -114,11 +136,17 @@ static char *card_spec(const char *cmd, const char *card, const char *atr, const
 		*rc = CLI_EXIT_USAGE;
 		return NULL;
 	}
+	if (card != NULL && strchr(card, ',') != NULL) {
+		g_autofree char *at = g_strdelimit(g_strdup(card), ",", '@');
+		fprintf(stderr, "ccidlab %s: --card %s: ',' in a card spec is deprecated, say %s\n",
+			cmd, card, at);
+		return g_steal_pointer(&at);
+	}
 	if (card != NULL)
 		return g_strdup(card);
 	GString *s = g_string_new(app != NULL ? app : "readertest");
 	if (atr != NULL)
-		g_string_append_printf(s, ",atr=%s", atr);
+		g_string_append_printf(s, "@atr=%s", atr);
 	return g_string_free(s, FALSE);
 }
 
@@ -161,7 +189,7 @@ static int slot_cmd(int argc, char **argv, const char *req, bool takes_card, con
 	cli_readers rs = { 0 };
 	const GOptionEntry card_entries[] = {
 		{ "card", 'c', 0, G_OPTION_ARG_STRING, &card,
-		  "card spec, e.g. readertest,t1 or echo:sw=9000 (see ccidlab-devicename(5))",
+		  "card spec, e.g. readertest@t1 or echo:sw=9000 (see ccidlab-devicename(5))",
 		  "SPEC" },
 		{ "atr", 0, 0, G_OPTION_ARG_STRING, &atr, "the card's ATR in hex", "HEX" },
 		{ "app", 0, 0, G_OPTION_ARG_STRING, &app,

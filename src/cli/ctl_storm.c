@@ -88,7 +88,7 @@ static int storm_start(int argc, char **argv)
 	g_autoptr(ctl_client) c = NULL;
 	g_autoptr(JsonObject) o = NULL;
 	const GOptionEntry entries[] = {
-		{ "rate", 'r', 0, G_OPTION_ARG_DOUBLE, &rate, "events per second (required)", "R" },
+		{ "rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate, "events per second (required)", "R" },
 		{ "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "seconds (required)", "S" },
 		{ "readers", 0, 0, G_OPTION_ARG_STRING, &readers,
 		  "READER[/SLOT],... (default: every slot of every emulated reader)", "LIST" },

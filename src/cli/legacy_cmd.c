@@ -88,11 +88,14 @@ static const char *resolve(char **names, const char *arg)
 
 int legacy_wait_main(int argc, char **argv)
 {
-	gint timeout = -1, count = 0;
+	gint timeout = -1, old_timeout = -1, count = 0;
 	g_autofree char *socket = NULL;
 	const GOptionEntry entries[] = {
-		{ "timeout", 't', 0, G_OPTION_ARG_INT, &timeout,
+		{ "timeout-ms", 0, 0, G_OPTION_ARG_INT, &timeout,
 		  "per-call timeout in ms (default: INFINITE)", "MS" },
+		/* --timeout/-t were milliseconds here, seconds everywhere else
+		 * (ccidlab(1), one grammar): kept, hidden, with a warning. */
+		{ "timeout", 't', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &old_timeout, NULL, NULL },
 		{ "count", 'n', 0, G_OPTION_ARG_INT, &count,
 		  "exit after N reported changes (default: never)", "N" },
 		{ "pcsc-socket", 0, 0, G_OPTION_ARG_FILENAME, &socket,
@@ -100,7 +103,7 @@ int legacy_wait_main(int argc, char **argv)
 		  "PATH" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
-	g_autoptr(GOptionContext) oc = g_option_context_new("READER... - the legacy SCardGetStatusChange");
+	g_autoptr(GOptionContext) oc = g_option_context_new("READER...");
 	g_option_context_set_summary(oc,
 		"Watches readers with the pre-1.8.24 SCardGetStatusChange sequence (the 2018 race)\n"
 		"and prints each change it sees with a CLOCK_MONOTONIC timestamp.  READER is\n"
@@ -111,8 +114,13 @@ int legacy_wait_main(int argc, char **argv)
 		fprintf(stderr, "ccidlab legacy-wait: %s\n", err->message);
 		return 2;
 	}
+	if (old_timeout != -1) {
+		fprintf(stderr, "ccidlab legacy-wait: --timeout/-t is deprecated, say --timeout-ms\n");
+		if (timeout == -1)
+			timeout = old_timeout;
+	}
 	if (argc < 2 || argc - 1 > MAX_WATCHED || count < 0 || timeout < -1) {
-		fprintf(stderr, "usage: ccidlab legacy-wait READER... [--timeout MS] [--count N]"
+		fprintf(stderr, "usage: ccidlab legacy-wait READER... [--timeout-ms MS] [--count N]"
 				" (1 to %d readers)\n", MAX_WATCHED);
 		return 2;
 	}

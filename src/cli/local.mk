@@ -10,8 +10,11 @@ src_cli_ccidlab_SOURCES = \
 	src/cli/usb_ids.h src/cli/usb_ids.c \
 	src/cli/helper.h src/cli/helper.c
 src_cli_ccidlab_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PCSC_CFLAGS)
-src_cli_ccidlab_CPPFLAGS = $(AM_CPPFLAGS) -DBINDIR='"$(bindir)"' -DPKGLIBEXECDIR='"$(pkglibexecdir)"'
-# libemu: `ccidlab profiles` searches the emulator's profiles and
-# catalogue.  `ccidlab bench` is a program of its own (src/bench).
-src_cli_ccidlab_LDADD = src/lab/liblab.la $(CHECK_LIBS) $(EMU_LIBS) src/ccid/libccidcore.la \
+src_cli_ccidlab_CPPFLAGS = $(AM_CPPFLAGS) -DBINDIR='"$(bindir)"' -DPKGLIBEXECDIR='"$(pkglibexecdir)"' \
+	-DSYSCONFDIR='"$(sysconfdir)"' -DPKGDATADIR='"$(pkgdatadir)"' -DUSBDROPDIR='"$(usbdropdir)"'
+# libbisect and librepro: `ccidlab bisect` and `ccidlab repro`.  libemu:
+# `ccidlab profiles` searches the emulator's profiles and catalogue.
+# `ccidlab bench` is a program of its own (src/bench).
+src_cli_ccidlab_LDADD = src/bisect/libbisect.la src/repro/librepro.la src/lab/liblab.la \
+	$(CHECK_LIBS) $(EMU_LIBS) src/ccid/libccidcore.la \
 	$(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS)

@@ -16,7 +16,7 @@ EXTRA_DIST += src/cli/usb-ids.sh.in
 
 bundle_DATA = Info.plist
 Info.plist: src/cli/ccidlab-usb-ids $(srcdir)/tests/data/readers.tsv $(USB_IDS_FILE)
-	$(AM_V_GEN)$(SHELL) src/cli/ccidlab-usb-ids -q -c $(srcdir)/tests/data/readers.tsv \
+	$(AM_V_GEN)$(SHELL) src/cli/ccidlab-usb-ids -q --catalogue $(srcdir)/tests/data/readers.tsv \
 		-o $@ $(USB_IDS)
 CLEANFILES += Info.plist
 

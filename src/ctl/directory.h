@@ -20,6 +20,9 @@
 enum { CTL_SLOT_UNKNOWN = 0, CTL_SLOT_ABSENT, CTL_SLOT_PRESENT };
 /* USB transfer faults one reader may hold (usb_fault_list). */
 #define CTL_USB_FAULTS_MAX 16
+/* Counters one reader may show (ctl_reader_info.counters). */
+#define CTL_COUNTERS_MAX 16
+#define CTL_COUNTER_NAME_MAX 32
 
 typedef struct ctl_reader_info {
 	unsigned number;		/* pcscd's reader number: Lun >> 16 */
@@ -44,6 +47,13 @@ typedef struct ctl_reader_info {
 		unsigned commands, time_extensions, wtx, stale_dropped, timeouts, aborts,
 			handed_over, max_in_flight;
 	} stats;
+	/* Counters of the front that shows the reader (usbip: its URBs by
+	 * kind), listed as "counters": {name: value}; 0 to CTL_COUNTERS_MAX. */
+	size_t n_counters;
+	struct {
+		char name[CTL_COUNTER_NAME_MAX];
+		uint64_t value;
+	} counters[CTL_COUNTERS_MAX];
 } ctl_reader_info;
 
 typedef struct ctl_directory {
@@ -64,6 +74,15 @@ typedef struct ctl_directory {
 			      GError **error);
 	unsigned (*usb_fault_clear)(void *data, emu_device *emu, int kind);
 	size_t (*usb_fault_list)(void *data, emu_device *emu, emu_usb_fault *out, size_t cap);
+
+	/* Optional: readers added and removed while the server runs (the
+	 * devices a USB/IP server exports); NULL where the set is fixed (the
+	 * server then refuses device-add and device-remove, naming why).
+	 * device_add: a new reader from a spec (the front's syntax); its
+	 * number in *number.  device_remove: the reader of `emu` goes.  Both
+	 * false with an error message the client sees. */
+	bool (*device_add)(void *data, const char *spec, unsigned *number, GError **error);
+	bool (*device_remove)(void *data, emu_device *emu, GError **error);
 } ctl_directory;
 
 static inline void ctl_reader_info_clear(ctl_reader_info *info)

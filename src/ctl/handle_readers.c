@@ -1,5 +1,6 @@
 /* ccidlab — the control requests about readers (server_priv.h): hello,
- * list, and insert, remove, swap, mute and unmute; and the driver's
+ * list, insert, remove, swap, mute and unmute, device-add and
+ * device-remove (a USB/IP server's readers); and the driver's
  * readers as every handler sees them, fetched from the directory on each
  * request, found by number or name. */
 #include "config.h"
@@ -240,6 +241,16 @@ static void add_real_slot(ctl_server *s, JsonBuilder *b, const ctl_reader_info *
 		add_edge_count(b, edge_count(s, ri->edge_id, i));
 }
 
+/* The front's own counters (usbip: URBs by kind). */
+static void add_counters(JsonBuilder *b, const ctl_reader_info *ri)
+{
+	json_builder_set_member_name(b, "counters");
+	json_builder_begin_object(b);
+	for (size_t i = 0; i < ri->n_counters && i < CTL_COUNTERS_MAX; i++)
+		ctl_member_int(b, ri->counters[i].name, (gint64)ri->counters[i].value);
+	json_builder_end_object(b);
+}
+
 static void add_reader(ctl_server *s, JsonBuilder *b, ctl_reader_info *ri)
 {
 	emu_fault_entry fe[EMU_DEVICE_MAX_FAULTS];
@@ -254,6 +265,8 @@ static void add_reader(ctl_server *s, JsonBuilder *b, ctl_reader_info *ri)
 	ctl_member_bool(b, "emulated", ri->emu != NULL);
 	if (ri->has_stats)
 		add_stats(b, ri);
+	if (ri->n_counters > 0)
+		add_counters(b, ri);
 	if (ri->emu != NULL) {
 		nf = emu_device_fault_list(ri->emu, fe, G_N_ELEMENTS(fe));
 		nf = MIN(nf, G_N_ELEMENTS(fe));
@@ -356,4 +369,67 @@ bool ctl_do_slot(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *
 		 GError **error)
 {
 	return ctl_with_reader(s, r, r->slot, true, slot_on, b, error);
+}
+
+/* ---- readers added and removed (a USB/IP server's devices) ---- */
+
+static bool no_hotplug(ctl_server *s, const ctl_request *r, GError **error)
+{
+	if (r->kind == CTL_REQ_DEVICE_ADD ? s->dir.device_add != NULL
+					   : s->dir.device_remove != NULL)
+		return false;
+	g_set_error(error, CTL_ERROR, CTL_ERROR_NOT_EMULATED,
+		    "%s: this server's readers are fixed (readers are added and removed "
+		    "only on a USB/IP server, ccidlab usbip)",
+		    ctl_req_name(r->kind));
+	return true;
+}
+
+bool ctl_do_device_add(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+		       GError **error)
+{
+	g_autoptr(GError) err = NULL;
+	unsigned number;
+
+	(void)c;
+	if (no_hotplug(s, r, error))
+		return false;
+	if (!s->dir.device_add(s->dir.data, r->spec, &number, &err)) {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_REQUEST, "\"spec\": %s", err->message);
+		return false;
+	}
+	ctl_readers rs = { 0 };
+	ctl_readers_fetch(s, &rs);
+	ctl_reader_ref ref = { .set = true, .number = number };
+	ctl_reader_info *ri = readers_find(&rs, &ref);
+	json_builder_set_member_name(b, "device");
+	if (ri != NULL)
+		add_reader(s, b, ri);
+	else
+		json_builder_add_null_value(b);
+	ctl_readers_clear(&rs);
+	return true;
+}
+
+static bool remove_device(ctl_server *s, const ctl_request *r, ctl_reader_info *ri, void *data,
+			  GError **error)
+{
+	g_autoptr(GError) err = NULL;
+
+	(void)r;
+	if (!s->dir.device_remove(s->dir.data, ri->emu, &err)) {
+		ctl_error_from_emu(err, error);
+		return false;
+	}
+	ctl_member_string(data, "removed", ri->name);
+	return true;
+}
+
+bool ctl_do_device_remove(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+			  GError **error)
+{
+	(void)c;
+	if (no_hotplug(s, r, error))
+		return false;
+	return ctl_with_reader(s, r, -1, true, remove_device, b, error);
 }

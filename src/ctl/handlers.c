@@ -1,7 +1,7 @@
 /* ccidlab — what each control request does, on the server thread
  * (server_priv.h): one handler per request, in a table.  The handlers
- * live by family: handle_readers.c, handle_faults.c, handle_jobs.c and
- * handle_stream.c.  Readers come from the driver's directory on every
+ * live by family: handle_readers.c (with the readers a USB/IP server
+ * adds and removes), handle_faults.c, handle_jobs.c and handle_stream.c.  Readers come from the driver's directory on every
  * request; the emulator does the work; the reply says what happened.
  */
 #include "config.h"
@@ -31,6 +31,8 @@ static const ctl_handler handlers[CTL_REQ_COUNT] = {
 	[CTL_REQ_UNSUBSCRIBE] = ctl_do_unsubscribe,
 	[CTL_REQ_TRACE_ON] = ctl_do_trace_on,
 	[CTL_REQ_TRACE_OFF] = ctl_do_trace_off,
+	[CTL_REQ_DEVICE_ADD] = ctl_do_device_add,
+	[CTL_REQ_DEVICE_REMOVE] = ctl_do_device_remove,
 };
 
 char *ctl_handle_request(ctl_server *s, ctl_conn *c, const ctl_request *r, size_t *len)

@@ -88,10 +88,12 @@ typedef enum ctl_req_kind {
 	CTL_REQ_UNSUBSCRIBE,
 	CTL_REQ_TRACE_ON,
 	CTL_REQ_TRACE_OFF,
+	CTL_REQ_DEVICE_ADD,
+	CTL_REQ_DEVICE_REMOVE,
 	CTL_REQ_COUNT
 } ctl_req_kind;
 
-/* "hello", "list", "insert"... "trace-off"; NULL out of range. */
+/* "hello", "list", "insert"... "device-remove"; NULL out of range. */
 const char *ctl_req_name(ctl_req_kind k);
 
 /* A reader as a request names it: pcscd's reader number (Lun >> 16), or
@@ -116,6 +118,7 @@ typedef struct ctl_request {
 	bool has_slot;
 	int slot;			/* -1 (fault requests: the reader) .. 255 */
 	char *card;			/* insert, swap, storm: an emu_card spec */
+	char *spec;			/* device-add: the new reader, in the front's syntax */
 	emu_fault fault;		/* fault-set */
 	/* fault-set of a USB transfer fault (emu/usbfault.h): usb_fault
 	 * instead of fault. */

@@ -35,6 +35,7 @@ typedef enum member {
 	M_SINCE,
 	M_FD,
 	M_APP_TEXT,
+	M_SPEC,
 	M_COUNT
 } member;
 
@@ -45,7 +46,7 @@ static const char *const member_names[M_COUNT] = {
 	[M_STORM] = "storm",	      [M_RATE] = "rate",	[M_DURATION] = "duration_ms",
 	[M_TARGETS] = "targets",      [M_SEED] = "seed",	[M_MIN_HOLD] = "min_hold_ms",
 	[M_BURST] = "burst",	      [M_BURST_GAP] = "burst_gap_us", [M_SINCE] = "since",
-	[M_FD] = "fd",		      [M_APP_TEXT] = "app-text",
+	[M_FD] = "fd",		      [M_APP_TEXT] = "app-text", [M_SPEC] = "spec",
 };
 
 #define B(m) (1u << (m))
@@ -84,6 +85,8 @@ static const req_spec specs[CTL_REQ_COUNT] = {
 	[CTL_REQ_UNSUBSCRIBE] = { "unsubscribe", 0, 0 },
 	[CTL_REQ_TRACE_ON] = { "trace-on", B(M_READER) | B(M_FILE) | B(M_FD), 0 },
 	[CTL_REQ_TRACE_OFF] = { "trace-off", B(M_READER), 0 },
+	[CTL_REQ_DEVICE_ADD] = { "device-add", B(M_SPEC), B(M_SPEC) },
+	[CTL_REQ_DEVICE_REMOVE] = { "device-remove", B(M_READER), B(M_READER) },
 };
 
 const char *ctl_req_name(ctl_req_kind k)
@@ -124,6 +127,7 @@ void ctl_request_free(ctl_request *r)
 		return;
 	reader_ref_clear(&r->reader);
 	g_free(r->card);
+	g_free(r->spec);
 	g_free(r->data);
 	g_free(r->app_text);
 	for (size_t i = 0; r->targets != NULL && i < r->n_targets; i++)
@@ -362,6 +366,8 @@ static bool get_member(ctl_request *r, member m, JsonNode *v, GError **error)
 	}
 	case M_CARD:
 		return get_string(v, "card", &r->card, error);
+	case M_SPEC:
+		return get_string(v, "spec", &r->spec, error);
 	case M_FAULT: {
 		g_autofree char *s = NULL;
 		g_autoptr(GError) local = NULL;

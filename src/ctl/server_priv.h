@@ -175,7 +175,8 @@ char *ctl_handle_request(ctl_server *s, ctl_conn *c, const ctl_request *r, size_
 typedef bool (*ctl_handler)(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
 			    GError **error);
 
-/* handle_readers.c: hello, list, insert/remove/swap/mute/unmute; and the
+/* handle_readers.c: hello, list, insert/remove/swap/mute/unmute,
+ * device-add/device-remove; and the
  * driver's readers as the other handlers see them. */
 bool ctl_do_hello(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
 		  GError **error);
@@ -183,6 +184,12 @@ bool ctl_do_list(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *
 		 GError **error);
 bool ctl_do_slot(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
 		 GError **error);
+/* device-add, device-remove: readers added and removed while the server
+ * runs, where the directory can (a USB/IP server's devices). */
+bool ctl_do_device_add(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+		       GError **error);
+bool ctl_do_device_remove(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
+			  GError **error);
 
 /* The driver's readers of one request (the directory's list, references
  * held). */

@@ -282,7 +282,12 @@ static emu_card *card_new(const char *spec, spec_opts *o, GError **error)
 		g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "card: empty or over-long spec");
 		return NULL;
 	}
-	g_auto(GStrv) tok = g_strsplit(spec, ",", -1);
+	/* One card-spec syntax everywhere (ccidlab-devicename(5)): '@'
+	 * separates the options, as pcscd's DEVICENAME tokens need; ',' is
+	 * the older form, still read. */
+	g_autofree char *commas = g_strdup(spec);
+	g_strdelimit(commas, "@", ',');
+	g_auto(GStrv) tok = g_strsplit(commas, ",", -1);
 	char *head = tok[0];
 	char *colon = strchr(head, ':');
 	const char *arg = NULL;

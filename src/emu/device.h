@@ -130,6 +130,13 @@ bool emu_device_slot_info(emu_device *dev, unsigned slot, emu_slot_info *out);
  * without an interrupt pipe. */
 void emu_device_hardware_error(emu_device *dev, unsigned slot, uint8_t code);
 
+/* The reader meets a new host, as after an unplug and a replug
+ * (replug.c): the answers and interrupt messages not yet read are
+ * dropped, every card is powered off (it stays inserted), an ABORT held
+ * is forgotten, and a NotifySlotChange announcing the present cards is
+ * queued (CCID 1.1 §6.3.1).  Edges, faults and options stay. */
+void emu_device_replug(emu_device *dev);
+
 /* ---- faults ----
  *
  * slot -1: the reader (every slot).  A fault set again for the same

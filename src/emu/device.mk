@@ -2,7 +2,7 @@
 # storms, timelines, the emulated transport).
 src_emu_libemu_la_SOURCES += src/emu/device.h src/emu/device_priv.h \
 	src/emu/device_object.c src/emu/device.c \
-	src/emu/slot.c src/emu/pipe.c src/emu/secure.c \
+	src/emu/slot.c src/emu/pipe.c src/emu/replug.c src/emu/secure.c \
 	src/emu/faultset.c src/emu/events.h src/emu/events.c \
 	src/emu/storm.c src/emu/timeline.c src/emu/transport_emu.c
 # storm.c draws exponential gaps (log1p).

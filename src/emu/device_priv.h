@@ -66,12 +66,14 @@ typedef struct emu_pending {
 	uint8_t *msg;		/* encoded, faults applied */
 } emu_pending;
 
-/* One interrupt-IN message. */
+/* One interrupt-IN message.  A NotifySlotChange for EMU_IRQ_EVERY_SLOT
+ * reports every slot at once (replug.c: a reader's start). */
+#define EMU_IRQ_EVERY_SLOT (~0u)
 typedef struct emu_irq {
 	size_t len;
 	uint8_t msg[1 + (CCID_MAX_SLOTS + 3) / 4];
 	bool notify;
-	unsigned slot;		/* the changed slot (notify) */
+	unsigned slot;		/* the changed slot (notify), or EMU_IRQ_EVERY_SLOT */
 	uint64_t edge_seq;	/* the edge it reports, 0 for none */
 } emu_irq;
 

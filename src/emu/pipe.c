@@ -324,6 +324,9 @@ int emu_device_interrupt_in(emu_device *dev, bool *stop_flag, uint8_t *buf, size
 					emu_slot_notify_observed_locked(
 						dev, irq->slot, notify_present(irq, irq->slot),
 						irq->edge_seq);
+				for (unsigned i = 0; irq->notify && irq->slot == EMU_IRQ_EVERY_SLOT &&
+						     i < dev->nslots; i++)
+					emu_slot_notify_observed_locked(dev, i, notify_present(irq, i), 0);
 			}
 			g_free(irq);
 			break;

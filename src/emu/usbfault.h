@@ -1,10 +1,12 @@
 /* ccidlab — USB transfer faults of an emulated reader (issue 8): what the
  * USB device itself does wrong on one of its pipes, below the CCID
  * messages (fault.h holds the CCID-level faults).  Only a front that
- * shows the emulated reader as a USB device can commit them: the usbsim
- * shim (src/usbsim/usbfault.c applies them, doc/usbsim.md documents
- * them).  This header holds their description and string form, shared by
- * the shim's configuration and the control plane.
+ * shows the emulated reader as a USB device can commit them:
+ * src/usbdev/fault.c applies them for both, the usbsim shim (as libusb
+ * results) and the USB/IP server (as URB statuses); doc/usbsim.md and
+ * ccidlab-usbip(1) document them.  This header holds their description
+ * and string form, shared by the fronts' device specs and the control
+ * plane.
  *
  * String form:
  *     kind[/pipe][:arg][@count]

@@ -28,8 +28,12 @@ src_ifd_libccidlab_la_CFLAGS = $(AM_CFLAGS) $(PCSC_CFLAGS) $(GLIB_CFLAGS)
 IFD_LIBS = src/ifd/libifd.la src/ctl/libctlserver.la src/ctl/libctlproto.la src/host/libhost.la src/usb/libusbtransport.la \
 	$(EMU_LIBS) src/ccid/libccidcore.la
 src_ifd_libccidlab_la_LIBADD = $(IFD_LIBS) $(JSON_LIBS) $(LIBUSB_LIBS) $(GLIB_LIBS)
+# -z nodelete: pcscd dlcloses the driver when the first reader it opened
+# is refused, then dlopens it again for the next entry; GLib (never
+# unloaded) would keep the driver's quark strings and registered types
+# at their old, unmapped addresses, and the next error crashed pcscd.
 src_ifd_libccidlab_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
-	-Wl,--version-script=$(srcdir)/src/ifd/exports.map -Wl,-z,defs
+	-Wl,--version-script=$(srcdir)/src/ifd/exports.map -Wl,-z,defs -Wl,-z,nodelete
 EXTRA_src_ifd_libccidlab_la_DEPENDENCIES = $(srcdir)/src/ifd/exports.map
 EXTRA_DIST += src/ifd/exports.map src/ifd/exports.txt
 
@@ -54,6 +58,7 @@ stage-bundle: src/ifd/libccidlab.la Info.plist
 	@mkdir -p bundle/$(bundle)/Contents/Linux
 	@cp -f Info.plist bundle/$(bundle)/Contents/Info.plist
 	@cp -f src/ifd/.libs/libccidlab.so bundle/$(bundle)/Contents/Linux/libccidlab.so
+	@cp -f $(srcdir)/tests/data/readers.tsv bundle/readers.tsv
 .PHONY: stage-bundle
 clean-local: clean-bundle
 clean-bundle:

@@ -38,6 +38,7 @@
 #include <glib/gstdio.h>
 
 #include "lab/lab.h"
+#include "lab/lab_refused.h"
 #include "lab/lab_root.h"
 #include "lab/labfiles.h"
 
@@ -57,6 +58,7 @@ typedef struct lab_opts {
 	char *root;		/* --root: a Debian root to run in */
 	int timeout_s;
 	gboolean quiet;
+	gboolean allow_refused;	/* run CMD even when pcscd refused an entry */
 	char **cmd;
 } lab_opts;
 
@@ -177,6 +179,27 @@ static void root_plan(lab *l, lab_ns_plan *plan, char **argv, char *conf)
 		argv[6] = "--disable-polkit";
 }
 
+/* Every reader.conf.d entry pcscd refused, with its reason, on stderr
+ * (pcscd is ready: it has tried them all).  A refusal stops the lab
+ * unless --allow-refused: a command run with readers missing fails in
+ * ways that do not name the cause. */
+static int report_refused(const lab *l)
+{
+	g_autofree char *text = NULL;
+	if (!g_file_get_contents(l->log_path, &text, NULL, NULL))
+		return 0;
+	g_autoptr(GPtrArray) refused = lab_refused_entries(text);
+	for (guint i = 0; i < refused->len; i++)
+		fprintf(stderr, "ccidlab lab: pcscd refused reader %s\n",
+			(const char *)g_ptr_array_index(refused, i));
+	if (refused->len == 0 || l->o.allow_refused)
+		return 0;
+	fprintf(stderr, "ccidlab lab: %u reader.conf.d %s refused: not running %s "
+		"(--allow-refused runs it anyway)\n", refused->len,
+		refused->len == 1 ? "entry" : "entries", l->o.cmd[0]);
+	return -1;
+}
+
 static int start_pcscd(lab *l)
 {
 	char *argv[] = { l->o.pcscd, "-f", "-d", "-a", "-c", l->conf_dir, NULL, NULL };
@@ -247,7 +270,7 @@ static int start_pcscd(lab *l)
 	if (l->o.root != NULL)
 		lab_root_note_ns(&l->root, l->pcscd);
 	note(l, "pcscd %d ready on %s", (int)l->pcscd, l->socket_path);
-	return 0;
+	return report_refused(l);
 }
 
 static int start_cmd(lab *l)
@@ -413,10 +436,6 @@ static int prepare(lab *l)
 		fprintf(stderr, "ccidlab lab: cannot lay out %s: %s\n", l->dir, g_strerror(errno));
 		return -1;
 	}
-	if (l->o.conf != NULL && !lab_copy_conf(l->o.conf, l->conf_dir, &err)) {
-		fprintf(stderr, "ccidlab lab: --conf %s: %s\n", l->o.conf, err->message);
-		return -1;
-	}
 	if (!lab_stage_bundle(l->o.driver, l->drivers_dir, &err)) {
 		fprintf(stderr, "ccidlab lab: --driver %s: %s\n", l->o.driver, err->message);
 		return -1;
@@ -440,6 +459,13 @@ static int prepare(lab *l)
 		note(l, "root %s: pcsc-lite %s%s", l->root.dir,
 		     l->root.version ? l->root.version : "(version unknown)",
 		     l->root.libs ? ", with libraries it lacks copied in" : "");
+	}
+	/* The reader.conf check follows the lexer of the pcscd that runs. */
+	g_autofree char *version = l->o.root != NULL ? g_strdup(l->root.version)
+						     : lab_pcscd_version(l->o.pcscd);
+	if (l->o.conf != NULL && !lab_copy_conf(l->o.conf, l->conf_dir, version, &err)) {
+		fprintf(stderr, "ccidlab lab: --conf %s: %s\n", l->o.conf, err->message);
+		return -1;
 	}
 	return 0;
 }
@@ -503,7 +529,7 @@ static gboolean parse_args(lab_opts *o, int argc, char **argv)
 {
 	g_autoptr(GError) err = NULL;
 	GOptionEntry entries[] = {
-		{ "conf", 'c', 0, G_OPTION_ARG_FILENAME, &o->conf,
+		{ "conf", 0, 0, G_OPTION_ARG_FILENAME, &o->conf,
 		  "reader.conf.d directory (or one file) for the private pcscd", "DIR" },
 		{ "driver", 'D', 0, G_OPTION_ARG_FILENAME, &o->driver,
 		  "libccidlab.so to load (default: $CCIDLAB_DRIVER, else the build tree's or the installed one)", "PATH" },
@@ -528,10 +554,13 @@ static gboolean parse_args(lab_opts *o, int argc, char **argv)
 		  "seconds to wait for pcscd to answer (default 15)", "S" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "say nothing unless something fails",
 		  NULL },
-		{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->cmd, NULL, "CMD [ARGS...]" },
+		{ "allow-refused", 0, 0, G_OPTION_ARG_NONE, &o->allow_refused,
+		  "run CMD even when pcscd refused a reader.conf.d entry (still named on stderr)",
+		  NULL },
+		{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->cmd, NULL, "-- CMD [ARGS...]" },
 		{ NULL }
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("-- CMD [ARGS...]");
+	g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
 	g_option_context_set_summary(ctx,
 		"Runs CMD against a private pcscd that loads ccidlab's driver and the\n"
 		"readers of --conf, in a private mount namespace.  Exits with CMD's status.");
@@ -554,6 +583,11 @@ static gboolean parse_args(lab_opts *o, int argc, char **argv)
 		o->driver = g_strdup(g_getenv("CCIDLAB_DRIVER"));
 	if (o->driver == NULL)
 		o->driver = default_driver();
+	/* A build tree's driver reads the build tree's catalogue (pcscd and
+	 * CMD inherit it); an installed one reads the installed catalogue. */
+	g_autofree char *tsv = lab_build_catalogue(o->driver);
+	if (tsv != NULL && o->root == NULL && g_getenv("CCIDLAB_READERS_TSV") == NULL)
+		g_setenv("CCIDLAB_READERS_TSV", tsv, TRUE);
 	if (o->pcscd == NULL)
 		o->pcscd = g_strdup(PCSCD_PATH);
 	if (o->preload == NULL)

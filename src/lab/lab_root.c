@@ -130,6 +130,19 @@ static void parse_version(lab_root *r, const char *text)
 		r->drop_dir = g_strdup(PCSCD_USBDROPDIR);
 }
 
+char *lab_pcscd_version(const char *pcscd)
+{
+	char *argv[] = { (char *)pcscd, "--version", NULL };
+	g_autofree char *text = probe(NULL, argv, NULL);
+	if (text == NULL)
+		return NULL;
+	lab_root r = { .lock_fd = -1 };
+	parse_version(&r, text);
+	char *v = g_steal_pointer(&r.version);
+	lab_root_clear(&r);
+	return v;
+}
+
 static gboolean ask_pcscd(lab_root *r, const char *pcscd, GError **error)
 {
 	g_autofree char *in_root = g_build_filename(r->dir, pcscd, NULL);

@@ -32,6 +32,10 @@ gboolean lab_root_prepare(lab_root *r, const char *root, const char *lab_dir,
 			  const char *driver, const char *pcscd, const char *preload,
 			  GError **error);
 
+/* The host's pcscd's version ("1.9.9", from `pcscd --version`, bounded),
+ * or NULL. */
+char *lab_pcscd_version(const char *pcscd);
+
 /* The command as the root can run it: this ccidlab's own path becomes the
  * copy in LAB_ROOT_LABDIR/bin. */
 char *lab_root_command(const char *cmd);

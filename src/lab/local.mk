@@ -5,7 +5,8 @@ src_lab_liblab_la_SOURCES = \
 	src/lab/lab.h src/lab/lab.c \
 	src/lab/lab_ns.c src/lab/lab_root.h src/lab/lab_root.c src/lab/lab_root_exec.c \
 	src/lab/mkroot.h src/lab/mkroot.c \
-	src/lab/labfiles.h src/lab/labfiles.c
+	src/lab/labfiles.h src/lab/labfiles.c \
+	src/lab/lab_refused.h src/lab/lab_refused.c
 src_lab_liblab_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 src_lab_liblab_la_CPPFLAGS = $(AM_CPPFLAGS) -DUSBDROPDIR='"$(usbdropdir)"' \
 	-DPKGLIBDIR='"$(pkglibdir)"' -DPKGLIBEXECDIR='"$(pkglibexecdir)"'
@@ -25,3 +26,16 @@ ROOT_CACHE = $${CCIDLAB_ROOT_CACHE:-/var/cache/ccidlab/roots}
 mkroot: all
 	$(abs_top_builddir)/src/cli/ccidlab mkroot $(ROOT_CACHE)/sid $(MKROOT_FLAGS)
 .PHONY: mkroot
+
+# The lab's reader.conf rules per pcsc-lite version (labfiles.c): unit
+# tests, and the value check fuzzed (issue 16).
+check_PROGRAMS += tests/unit/test_labfiles tests/fuzz/fuzz_conf_value
+tests_unit_test_labfiles_SOURCES = tests/unit/test_labfiles.c
+tests_unit_test_labfiles_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_labfiles_LDADD = src/lab/liblab.la $(GLIB_LIBS)
+TESTS += tests/unit/test_labfiles
+tests_fuzz_fuzz_conf_value_SOURCES = tests/fuzz/fuzz_conf_value.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_conf_value_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+tests_fuzz_fuzz_conf_value_LDADD = src/lab/liblab.la $(GLIB_LIBS)
+tests_fuzz_fuzz_conf_value_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+FUZZ_TARGETS += fuzz_conf_value

@@ -1,11 +1,15 @@
 /* ccidlab — `ccidlab mkroot DIR [--suite SUITE]`: makes a Debian root for
  * `ccidlab lab --root DIR`.  The work is debootstrap's and apt-get's, so it
  * is a shell script (src/lab/mkroot.sh, installed as
- * $(pkglibexecdir)/ccidlab-mkroot); this only finds and runs it. */
+ * $(pkglibexecdir)/ccidlab-mkroot); this only finds and runs it.  With
+ * --pcsc-lite REF the root holds pcsc-lite built at that commit: the
+ * script beside it, ccidlab-commit-root (src/bisect/commit-root.sh). */
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -27,10 +31,24 @@ static char *mkroot_script(void)
 	return g_build_filename(PKGLIBEXECDIR, "ccidlab-mkroot", NULL);
 }
 
+static bool wants_commit(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--pcsc-lite") == 0 || g_str_has_prefix(argv[i], "--pcsc-lite="))
+			return true;
+	return false;
+}
+
 int mkroot_main(int argc, char **argv)
 {
 	g_autofree char *script = mkroot_script();
 	g_autoptr(GPtrArray) args = g_ptr_array_new();
+
+	if (wants_commit(argc, argv)) {
+		g_autofree char *dir = g_path_get_dirname(script);
+		g_free(script);
+		script = g_build_filename(dir, "ccidlab-commit-root", NULL);
+	}
 
 	g_ptr_array_add(args, "/bin/sh");
 	g_ptr_array_add(args, script);

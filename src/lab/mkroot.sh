@@ -1,5 +1,6 @@
 #!/bin/sh
 # ccidlab mkroot DIR [--suite SUITE] [--mirror URL] [--force] [--no-fallback]
+#                    [--build-base]
 #
 # Makes a Debian root filesystem for `ccidlab lab --root DIR`: debootstrap
 # --variant=minbase from the Debian mirror of this machine's apt sources,
@@ -13,8 +14,16 @@ MARKER=.ccidlab-root
 # pcscd and the clients under test, then what the copied ccidlab tools and
 # driver load (the root's own: they follow its glibc).
 PKGS="pcscd libpcsclite1 pcsc-tools libjson-glib-1.0-0 libusb-1.0-0"
+# --build-base: no pcsc-lite at all, but what building it at any commit
+# needs (1.8.x: autotools and flex; 2.x: meson and ninja; both: libudev;
+# pod2man from perl), beside the same run-time libraries.  `ccidlab mkroot
+# --pcsc-lite REF` copies such a root and installs the build into the copy.
+BUILD_PKGS="build-essential autoconf automake libtool autoconf-archive pkg-config flex
+ meson ninja-build python3 perl libudev-dev libglib2.0-0 libjson-glib-1.0-0 libusb-1.0-0"
 
 die() { echo "$me: $*" >&2; exit 1; }
+# A usage error exits 2, as ccidlab(1) says for every subcommand.
+misuse() { echo "$me: $* (ccidlab help mkroot)" >&2; exit 2; }
 say() { echo "$me: $*" >&2; }
 usage() {
 	cat <<EOU
@@ -28,21 +37,24 @@ Makes (or reuses) a Debian root with pcscd for ccidlab lab --root DIR.
   --no-fallback   fail rather than fall back to trixie
   --timeout S     bound of each network step (default 1200 s)
   --print-mirror  print the mirror it would use, and stop
+  --build-base    no pcsc-lite: the tools to build it (for mkroot --pcsc-lite)
 EOU
 }
 
 dir="" suite=sid mirror="${CCIDLAB_MIRROR:-}" force=0 fallback=1 tmo=1200 print_mirror=0
+base=0
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--suite) [ $# -ge 2 ] || die "--suite needs a value"; suite=$2; shift ;;
+	--suite) [ $# -ge 2 ] || misuse "--suite needs a value"; suite=$2; shift ;;
 	--suite=*) suite=${1#--suite=} ;;
-	--mirror) [ $# -ge 2 ] || die "--mirror needs a value"; mirror=$2; shift ;;
+	--mirror) [ $# -ge 2 ] || misuse "--mirror needs a value"; mirror=$2; shift ;;
 	--mirror=*) mirror=${1#--mirror=} ;;
-	--timeout) [ $# -ge 2 ] || die "--timeout needs a value"; tmo=$2; shift ;;
+	--timeout) [ $# -ge 2 ] || misuse "--timeout needs a value"; tmo=$2; shift ;;
 	--timeout=*) tmo=${1#--timeout=} ;;
 	--force) force=1 ;;
 	--no-fallback) fallback=0 ;;
 	--print-mirror) print_mirror=1 ;;
+	--build-base) base=1 PKGS=$BUILD_PKGS ;;
 	-h|--help) usage; exit 0 ;;
 	-*) usage >&2; exit 2 ;;
 	*) [ -z "$dir" ] || { usage >&2; exit 2; }; dir=$1 ;;
@@ -50,8 +62,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$dir" ] || [ "$print_mirror" -eq 1 ] || { usage >&2; exit 2; }
-case "$suite" in *[!a-z0-9.-]*|"") die "bad suite '$suite'" ;; esac
-case "$tmo" in *[!0-9]*|"") die "--timeout must be seconds" ;; esac
+case "$suite" in *[!a-z0-9.-]*|"") misuse "bad suite '$suite'" ;; esac
+case "$tmo" in *[!0-9]*|"") misuse "--timeout must be seconds" ;; esac
 
 # The Debian archive among this machine's apt sources: the first "deb"
 # entry of a Debian suite that is not the security archive.  One-line
@@ -114,9 +126,10 @@ dir=$(cd -- "$parent" && pwd)/$(basename -- "$dir")
 [ "$dir" != / ] || die "refusing to make a root over /"
 
 marker_get() { sed -n "s/^$1=//p" "$dir/$MARKER" 2>/dev/null | head -n 1; }
+want_base() { [ "$base" -eq 1 ] && echo 1; }
 reuse() {
-	[ -f "$dir/$MARKER" ] && [ "$force" -eq 0 ] && [ "$(marker_get requested)" = "$suite" ] ||
-		return 0
+	[ -f "$dir/$MARKER" ] && [ "$force" -eq 0 ] && [ "$(marker_get requested)" = "$suite" ] &&
+		[ "$(marker_get build_base)" = "$(want_base)" ] || return 0
 	echo "$me: reusing $dir: Debian $(marker_get suite), pcsc-lite $(marker_get pcsc_lite)" \
 		"(--force remakes it)" >&2
 	echo "pcsc-lite $(marker_get pcsc_lite)"
@@ -175,7 +188,8 @@ attempt() { # attempt SUITE
 	say "apt-get install $PKGS"
 	in_root $APT update && in_root $APT install $PKGS ||
 		{ say "installing pcscd in $s failed; the log ends:"; tail -n 5 "$log" >&2; return 1; }
-	[ -x "$dir/usr/sbin/pcscd" ] || { say "$s: no /usr/sbin/pcscd after install"; return 1; }
+	[ "$base" -eq 1 ] || [ -x "$dir/usr/sbin/pcscd" ] ||
+		{ say "$s: no /usr/sbin/pcscd after install"; return 1; }
 	in_root apt-get clean
 	return 0
 }
@@ -195,6 +209,7 @@ q() { chroot "$dir" dpkg-query -W -f='${Version}' "$1" 2>/dev/null; }
 lite=$(q libpcsclite1)
 {
 	echo "requested=$suite"
+	[ "$base" -eq 0 ] || echo "build_base=1"
 	echo "suite=$got"
 	echo "mirror=$mirror"
 	echo "pcsc_lite=$lite"

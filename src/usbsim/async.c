@@ -179,9 +179,9 @@ int libusb_cancel_transfer(struct libusb_transfer *tr)
 	g_mutex_unlock(&usbsim_lock);
 	if (!running)
 		return LIBUSB_ERROR_NOT_FOUND;
-	usbsim_dev *d = usbsim_fn_of_endpoint(tr->dev_handle->device->dev, tr->endpoint);
-	if (tr->type == LIBUSB_TRANSFER_TYPE_INTERRUPT && d->t.ops->interrupt_stop != NULL)
-		d->t.ops->interrupt_stop(d->t.dev);
+	if (tr->type == LIBUSB_TRANSFER_TYPE_INTERRUPT)
+		usbdev_interrupt_stop(usbdev_fn_of_endpoint(tr->dev_handle->device->dev->usb,
+							    tr->endpoint));
 	return LIBUSB_SUCCESS;
 }
 
@@ -257,10 +257,9 @@ void usbsim_transfers_close(struct libusb_device_handle *h)
 			/* Its thread sees the cancel within a slice. */
 			bool first = !atomic_exchange(&p->cancel, true);
 			g_mutex_unlock(&usbsim_lock);
-			usbsim_dev *d = usbsim_fn_of_endpoint(h->device->dev, tr->endpoint);
-			if (first && tr->type == LIBUSB_TRANSFER_TYPE_INTERRUPT &&
-			    d->t.ops->interrupt_stop != NULL)
-				d->t.ops->interrupt_stop(d->t.dev);
+			if (first && tr->type == LIBUSB_TRANSFER_TYPE_INTERRUPT)
+				usbdev_interrupt_stop(
+					usbdev_fn_of_endpoint(h->device->dev->usb, tr->endpoint));
 			g_mutex_lock(&usbsim_lock);
 			while (p->running)
 				g_cond_wait(&p->ctx->cond, &usbsim_lock);

@@ -5,34 +5,12 @@
  *   CCIDLAB_USBSIM = DEVICE[;DEVICE...]
  *   DEVICE         = PROFILE[:KEY=VALUE...]
  *
- * PROFILE: a built-in name (generic-apdu-irq), a catalogue source
- * (ACR38U-CCID.txt, or ACR122U.txt@2 for its second interface) or a
- * VVVV/PPPP[/IFACE] (hex): ':' separates keys, so the catalogue's own
- * ':' is spelt '@' or '/' here, as in ccidlab's DEVICENAME.
- * KEYs:
- *   card=SPEC     the card of every slot (emu_card spec, "readertest,t1";
- *                 "none": empty).  Default: readertest.
- *   cardN=SPEC    the card of slot N, over card=.
- *   slots=N       bMaxSlotIndex + 1 (1..8).
- *   name=NAME     the device's name in edges and scenarios (default usbsim-N).
- *   scenario=FILE an emu timeline (src/emu/device.h) started with the
- *                 device; its reader= names are these device names.
- *   latch=0|1     emu_device_set_latch.
- *   keypad=SEQ    emu_device_set_keypad.
- *   bus=N, address=N  the USB bus number and device address (default: bus
- *                 1, addresses 2, 3... in list order).
- *   fault=FAULT   a fault in effect from the start (repeatable): a USB
- *                 transfer fault (emu/usbfault.h, "stall/bulk-in@1") or
- *                 an emulator one on the reader ("slow=500@3"); '=' stands
- *                 for the fault's ':' here.
- *   composite=hid an extra HID interface 0 before the CCID interface
- *                 (which becomes 1 if it was 0), that never answers.
- *   composite=ccid a second CCID interface after the first, an emulated
- *                 reader of its own (same profile and cards, named
- *                 NAME-if1), as on dual-interface readers.
- *   manufacturer=S, product=S, serial=S  the device's strings in place of
- *                 the profile's, %XX for any byte (a hostile device's
- *                 control bytes: "Evil%1B[31m"); serial= empty: none.
+ * Each DEVICE is a usbdev spec (src/usbdev/usbdev.h documents its keys:
+ * card=, cardN=, slots=, name=, scenario=, latch=, keypad=, bus=,
+ * address=, fault=, composite=, manufacturer=, product=, serial=).  A
+ * composite=ccid device's second reader is named NAME-if1.  Here the default name is usbsim-N, the
+ * default bus 1 and the default addresses 2, 3... in list order; a
+ * scenario's reader= names are the devices of this table.
  *
  * Devices are numbered from 0 in list order.  A malformed DEVICE is
  * reported (a usbsim message, log.c), naming it, and left out; the others
@@ -47,282 +25,59 @@
 
 GMutex usbsim_lock;
 
-#define USBSIM_MAX_SLOTS 8u
-
 static usbsim_dev *table[USBSIM_MAX_DEVICES];
 static size_t n_table;
-static emu_timeline_run *runs[USBSIM_MAX_DEVICES];
-
-static emu_profile *find_profile(const char *name, GError **error)
-{
-	static emu_catalogue *cat;
-	emu_profile *p = emu_profile_builtin(name);
-
-	if (p != NULL)
-		return p;
-	if (cat == NULL) {
-		cat = emu_catalogue_load(NULL, error);
-		if (cat == NULL)
-			return NULL;
-	}
-	g_autofree char *key = g_strdup(name);
-	for (char *c = key; *c != '\0'; c++)
-		if (*c == '/' || *c == '@')
-			*c = ':';
-	return emu_catalogue_find(cat, key, error);
-}
 
 static emu_device *resolve(const char *reader, void *data)
 {
 	(void)data;
-	for (size_t i = 0; i < n_table; i++) {
-		if (strcmp(table[i]->name, reader) == 0)
-			return emu_device_ref(table[i]->emu);
-		if (table[i]->fn2 != NULL && strcmp(table[i]->fn2->name, reader) == 0)
-			return emu_device_ref(table[i]->fn2->emu);
-	}
+	for (size_t i = 0; i < n_table; i++)
+		for (usbsim_dev *d = table[i]; d != NULL; d = d->parent == NULL ? d->fn2 : NULL)
+			if (strcmp(d->usb->name, reader) == 0)
+				return emu_device_ref(d->usb->emu);
 	return NULL;
 }
 
-static bool parse_uint(const char *s, unsigned max, unsigned *out)
+/* The disconnect fault: a USB unplug with its hotplug events (plug.c). */
+static void on_unplug(usbdev *u, void *data)
 {
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v > max)
-		return false;
-	*out = (unsigned)v;
-	return true;
+	(void)u;
+	usbsim_plug_set(data, false);
 }
 
-/* fault=: a USB transfer fault by its kind word, else the emulator's on
- * the whole reader; '=' stands for ':' (':' separates the keys). */
-static bool add_fault(usbsim_dev *d, const char *text, GError **error)
+static void on_trace(usbdev *u, bool in, const uint8_t *buf, size_t len, void *data)
 {
-	g_autofree char *s = g_strdup(text);
-	g_autofree char *word = g_strndup(s, emu_fault_kind_len(s));
-	emu_usb_fault_kind uk;
-
-	if (emu_usb_fault_kind_from_name(word, &uk)) {
-		emu_usb_fault uf;
-		return emu_usb_fault_parse(s, &uf, error) && usbsim_fault_add(d, &uf, error);
-	}
-	g_strdelimit(s, "=", ':');
-	emu_fault f;
-	if (!emu_fault_parse(s, &f, error)) {
-		g_prefix_error(error, "fault=%s: (USB transfer faults: %s) ", text,
-			       emu_usb_fault_kind_names());
-		return false;
-	}
-	return emu_device_fault_set(d->emu, -1, &f, error);
+	usbsim_dev *d = data;
+	/* A composite=ccid device's second function traces as its reader. */
+	usbsim_ctl_trace(d->fn2 != NULL && u == d->fn2->usb ? d->fn2 : d, in, buf, len);
 }
 
-/* manufacturer=, product=, serial=: %XX-decoded (no NUL), each at most
- * what transport_info holds. */
-static bool set_strings(usbsim_dev *d, const char *const v[3], GError **error)
-{
-	char *out[3] = { d->info.manufacturer, d->info.product, d->info.serial };
-	static const char *const keys[3] = { "manufacturer", "product", "serial" };
-
-	for (unsigned i = 0; i < 3; i++) {
-		if (v[i] == NULL)
-			continue;
-		g_autofree char *raw = g_uri_unescape_string(v[i], "");
-		if (raw == NULL || strlen(raw) >= sizeof d->info.serial) {
-			g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE,
-				    "%s=%s: a bad %%XX escape, %%00, or over %zu bytes", keys[i], v[i],
-				    sizeof d->info.serial - 1);
-			return false;
-		}
-		g_strlcpy(out[i], raw, sizeof d->info.serial);
-	}
-	return true;
-}
-
-static bool fill_cards(emu_device *emu, const char *card, const char *const *cards,
-		       GError **error)
-{
-	for (unsigned s = 0; s < emu_device_slot_count(emu) && s < USBSIM_MAX_SLOTS; s++) {
-		const char *spec = cards[s] != NULL ? cards[s] : card;
-		if (strcmp(spec, "none") == 0)
-			continue;
-		emu_card *c = emu_card_new_from_spec(spec, error);
-		if (c == NULL || !emu_device_insert(emu, s, c, EMU_EVENT_SRC_API, error))
-			return false;
-	}
-	return true;
-}
-
-/* A device, or a composite device's second function, with its
- * transport; NULL allowed. */
-static void function_free(usbsim_dev *d)
-{
-	if (d == NULL)
-		return;
-	if (d->emu != NULL) {
-		d->t.ops->close(d->t.dev);
-		emu_device_unref(d->emu);
-	}
-	g_free(d);
-}
-
-/* composite=ccid: a second emulated reader behind a second CCID interface
- * of the same USB device (desc.c adds it to the configuration). */
-static bool add_ccid_function(usbsim_dev *d, const emu_profile *p, const char *card,
-			      const char *const *cards, bool latch, GError **error)
-{
-	if (d->extra_iface >= 0) {
-		g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE,
-			    "composite=ccid and composite=hid do not go together");
-		return false;
-	}
-	g_autoptr(emu_device) emu = emu_device_new(p, error);
-	if (emu == NULL || !fill_cards(emu, card, cards, error))
-		return false;
-	usbsim_dev *fn = g_new0(usbsim_dev, 1);
-	g_snprintf(fn->name, sizeof fn->name, "%s-if1", d->name);
-	emu_device_set_name(emu, fn->name);
-	emu_device_set_latch(emu, latch);
-	fn->emu = g_steal_pointer(&emu);
-	emu_transport_open(fn->emu, &fn->t);
-	fn->t.ops->info(fn->t.dev, &fn->info);
-	fn->parent = d;
-	fn->number = -1;
-	fn->extra_iface = -1;
-	fn->bus = d->bus;
-	fn->address = d->address;
-	fn->port = d->port;
-	fn->has_serial = d->has_serial;
-	g_strlcpy(fn->info.serial, d->info.serial, sizeof fn->info.serial);
-	fn->config_len = emu_profile_config_descriptor(p, fn->config, sizeof fn->config);
-	if (!usbsim_add_ccid_interface(d, fn, error)) {
-		function_free(fn);
-		return false;
-	}
-	d->fn2 = fn;
-	return true;
-}
-
-/* One DEVICE of the list; false with a message in err. */
+/* One DEVICE of the list; NULL with a message in err. */
 static usbsim_dev *make_device(const char *text, size_t index, GError **error)
 {
-	g_auto(GStrv) parts = g_strsplit(text, ":", -1);
-	const char *card = "readertest", *cards[USBSIM_MAX_SLOTS] = { 0 };
-	const char *scenario = NULL, *keypad = NULL, *name = NULL;
-	unsigned slots = 0, latch = 0, bus = 1, address = (unsigned)index + 2;
-	const char *composite = NULL;
-	g_autoptr(GPtrArray) faults = g_ptr_array_new();
-	const char *strings[3] = { NULL, NULL, NULL };	/* manufacturer, product, serial */
-
-	for (size_t i = 1; parts[i] != NULL; i++) {
-		char *eq = strchr(parts[i], '=');
-		unsigned n;
-		if (eq == NULL) {
-			g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "'%s': not KEY=VALUE", parts[i]);
-			return NULL;
-		}
-		*eq = '\0';
-		const char *k = parts[i], *v = eq + 1;
-		bool ok = true;
-		if (strcmp(k, "card") == 0)
-			card = v;
-		else if (strncmp(k, "card", 4) == 0 && parse_uint(k + 4, USBSIM_MAX_SLOTS - 1, &n))
-			cards[n] = v;
-		else if (strcmp(k, "slots") == 0)
-			ok = parse_uint(v, USBSIM_MAX_SLOTS, &slots) && slots > 0;
-		else if (strcmp(k, "name") == 0)
-			name = v;
-		else if (strcmp(k, "scenario") == 0)
-			scenario = v;
-		else if (strcmp(k, "latch") == 0)
-			ok = parse_uint(v, 1, &latch);
-		else if (strcmp(k, "keypad") == 0)
-			keypad = v;
-		else if (strcmp(k, "bus") == 0)
-			ok = parse_uint(v, 255, &bus);
-		else if (strcmp(k, "address") == 0)
-			ok = parse_uint(v, 127, &address) && address > 0;
-		else if (strcmp(k, "fault") == 0)
-			g_ptr_array_add(faults, (gpointer)v);
-		else if (strcmp(k, "composite") == 0)
-			ok = (composite = v, strcmp(v, "hid") == 0 || strcmp(v, "ccid") == 0);
-		else if (strcmp(k, "manufacturer") == 0)
-			strings[0] = v;
-		else if (strcmp(k, "product") == 0)
-			strings[1] = v;
-		else if (strcmp(k, "serial") == 0)
-			strings[2] = v;
-		else {
-			g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "unknown key '%s'", k);
-			return NULL;
-		}
-		if (!ok) {
-			g_set_error(error, EMU_ERROR, EMU_ERROR_PARSE, "%s=%s: bad value", k, v);
-			return NULL;
-		}
-	}
-	g_autoptr(emu_profile) p = find_profile(parts[0], error);
-	if (p == NULL)
-		return NULL;
-	if (slots != 0)
-		p->class_desc[4] = (uint8_t)(slots - 1);
-	g_autoptr(emu_device) emu = emu_device_new(p, error);
-	if (emu == NULL)
-		return NULL;
 	usbsim_dev *d = g_new0(usbsim_dev, 1);
-	if (name != NULL)
-		g_strlcpy(d->name, name, sizeof d->name);
-	else
-		g_snprintf(d->name, sizeof d->name, "usbsim-%zu", index);
-	emu_device_set_name(emu, d->name);
-	emu_device_set_latch(emu, latch != 0);
-	if (keypad != NULL && !emu_device_set_keypad(emu, keypad, error))
-		goto fail;
-	if (!fill_cards(emu, card, cards, error))
-		goto fail;
-	d->config_len = emu_profile_config_descriptor(p, d->config, sizeof d->config);
-	if (d->config_len == 0) {
-		g_set_error(error, EMU_ERROR, EMU_ERROR_FAILED, "no configuration descriptor");
-		goto fail;
+	g_autofree char *name = g_strdup_printf("usbsim-%zu", index);
+	usbdev_opts opts = {
+		.default_name = name,
+		.default_bus = 1,
+		.default_address = (unsigned)index + 2,
+		.hooks = { .unplug = on_unplug, .trace = on_trace, .data = d },
+		.resolve = resolve,
+	};
+
+	d->usb = usbdev_new(text, &opts, error);
+	if (d->usb == NULL) {
+		g_free(d);
+		return NULL;
 	}
-	d->emu = g_steal_pointer(&emu);
-	emu_transport_open(d->emu, &d->t);	/* takes its own reference */
-	d->t.ops->info(d->t.dev, &d->info);
-	if (!set_strings(d, strings, error))
-		goto fail;
-	d->has_serial = d->info.serial[0] != '\0';
-	d->bus = (uint8_t)bus;
-	d->address = (uint8_t)address;
 	d->port = (uint8_t)(index + 1);
-	d->ccid_iface = d->info.bInterfaceNumber;
-	d->extra_iface = -1;
-	usbsim_find_endpoints(d);
-	if (g_strcmp0(composite, "hid") == 0 && !usbsim_add_hid_interface(d, error))
-		goto fail;
-	if (g_strcmp0(composite, "ccid") == 0 &&
-	    !add_ccid_function(d, p, card, cards, latch != 0, error))
-		goto fail;
-	for (guint i = 0; i < faults->len; i++)
-		if (!add_fault(d, faults->pdata[i], error))
-			goto fail;
-	if (scenario != NULL) {
-		g_autoptr(emu_timeline) tl = emu_timeline_load_file(scenario, error);
-		if (tl == NULL)
-			goto fail;
-		/* The run keeps what it needs of the steps only while it runs:
-		 * keep the timeline for the process's life. */
-		runs[index] = emu_timeline_start(tl, resolve, NULL, error);
-		if (runs[index] == NULL)
-			goto fail;
-		(void)g_steal_pointer(&tl);
+	if (d->usb->fn2 != NULL) {
+		d->fn2 = g_new0(usbsim_dev, 1);
+		d->fn2->usb = usbdev_ref(d->usb->fn2);
+		d->fn2->parent = d;
+		d->fn2->port = d->port;
 	}
 	return d;
-fail:
-	/* A device refused after it was made (a bad fault=, composite= or
-	 * scenario=): the transport's reference and the device go too. */
-	function_free(d->fn2);
-	function_free(d);
-	return NULL;
 }
 
 static void build(void)
@@ -350,11 +105,14 @@ static void build(void)
 		}
 		d->index = (unsigned)n_table;
 		d->number = -1;
-		if (d->fn2 != NULL)
-			d->fn2->index = (unsigned)n_table;
+		if (d->fn2 != NULL) {
+			d->fn2->index = d->index;
+			d->fn2->number = -1;
+		}
 		table[n_table++] = d;
-		usbsim_debug("device %s: %04x:%04x bus %u address %u", d->name, d->info.idVendor,
-			     d->info.idProduct, d->bus, d->address);
+		usbsim_debug("device %s: %04x:%04x bus %u address %u", d->usb->name,
+			     d->usb->info.idVendor, d->usb->info.idProduct, d->usb->bus,
+			     d->usb->address);
 	}
 }
 

@@ -115,12 +115,12 @@ void libusb_unref_device(libusb_device *dev)
 
 uint8_t libusb_get_bus_number(libusb_device *dev)
 {
-	return dev->dev->bus;
+	return dev->dev->usb->bus;
 }
 
 uint8_t libusb_get_device_address(libusb_device *dev)
 {
-	return dev->dev->address;
+	return dev->dev->usb->address;
 }
 
 uint8_t libusb_get_port_number(libusb_device *dev)
@@ -152,7 +152,7 @@ int libusb_open(libusb_device *dev, libusb_device_handle **handle)
 	h->device = libusb_ref_device(dev);
 	h->generation = g_atomic_int_get(&dev->dev->generation);
 	*handle = h;
-	usbsim_debug("open %s", dev->dev->name);
+	usbsim_debug("open %s", dev->dev->usb->name);
 	return LIBUSB_SUCCESS;
 }
 
@@ -160,7 +160,7 @@ void libusb_close(libusb_device_handle *h)
 {
 	if (h == NULL)
 		return;
-	usbsim_debug("close %s", h->device->dev->name);
+	usbsim_debug("close %s", h->device->dev->usb->name);
 	usbsim_transfers_close(h);
 	g_mutex_lock(&usbsim_lock);
 	h->device->dev->claimed &= ~(uint32_t)h->claimed;	/* libusb releases them */
@@ -176,9 +176,10 @@ libusb_device *libusb_get_device(libusb_device_handle *h)
 
 static bool has_interface(const usbsim_dev *d, int n)
 {
-	/* The CCID interface, and a composite device's extra one. */
-	return n == d->ccid_iface || n == d->extra_iface ||
-	       (d->fn2 != NULL && n == d->fn2->ccid_iface);
+	/* The CCID interface, and a composite device's extra or second
+	 * CCID one. */
+	return n == d->usb->ccid_iface || n == d->usb->extra_iface ||
+	       (d->fn2 != NULL && n == d->fn2->usb->ccid_iface);
 }
 
 int libusb_claim_interface(libusb_device_handle *h, int n)
@@ -191,7 +192,7 @@ int libusb_claim_interface(libusb_device_handle *h, int n)
 		return LIBUSB_ERROR_NO_DEVICE;
 	usbsim_dev *d = h->device->dev;
 	if (!has_interface(d, n)) {
-		usbsim_debug("%s: claim interface %d: no such interface", d->name, n);
+		usbsim_debug("%s: claim interface %d: no such interface", d->usb->name, n);
 		return LIBUSB_ERROR_NOT_FOUND;
 	}
 	uint32_t bit = 1u << n;
@@ -206,10 +207,12 @@ int libusb_claim_interface(libusb_device_handle *h, int n)
 	}
 	g_mutex_unlock(&usbsim_lock);
 	/* Tests read this to see which interfaces a driver touched. */
-	usbsim_debug("%s: claim interface %d: %s", d->name, n,
+	usbsim_debug("%s: claim interface %d: %s", d->usb->name, n,
 		     rc == LIBUSB_SUCCESS ? "claimed" : libusb_error_name(rc));
-	if (rc == LIBUSB_SUCCESS && n == usbsim_fn_of_iface(d, n)->ccid_iface)
-		usbsim_ctl_claimed(usbsim_fn_of_iface(d, n));
+	if (rc == LIBUSB_SUCCESS && n == d->usb->ccid_iface)
+		usbsim_ctl_claimed(d);
+	else if (rc == LIBUSB_SUCCESS && d->fn2 != NULL && n == d->fn2->usb->ccid_iface)
+		usbsim_ctl_claimed(d->fn2);
 	return rc;
 }
 
@@ -235,22 +238,6 @@ int libusb_release_interface(libusb_device_handle *h, int n)
 	return rc;
 }
 
-/* The pipe an endpoint address names on the device; false for none. */
-static bool endpoint_pipe(const usbsim_dev *d, unsigned char ep, int *pipe)
-{
-	if (ep == d->ep_bulk_in)
-		*pipe = EMU_USB_PIPE_BULK_IN;
-	else if (ep == d->ep_bulk_out)
-		*pipe = EMU_USB_PIPE_BULK_OUT;
-	else if (ep == d->ep_interrupt && ep != 0)
-		*pipe = EMU_USB_PIPE_INTERRUPT;
-	else if (ep == d->extra_ep && ep != 0)
-		*pipe = -1;	/* nothing to clear there */
-	else
-		return false;
-	return true;
-}
-
 int libusb_clear_halt(libusb_device_handle *h, unsigned char endpoint)
 {
 	int pipe;
@@ -259,12 +246,12 @@ int libusb_clear_halt(libusb_device_handle *h, unsigned char endpoint)
 		return LIBUSB_ERROR_INVALID_PARAM;
 	if (usbsim_handle_dead(h))
 		return LIBUSB_ERROR_NO_DEVICE;
-	usbsim_dev *d = usbsim_fn_of_endpoint(h->device->dev, endpoint);
-	if (!endpoint_pipe(d, endpoint, &pipe))
+	usbdev *d = usbdev_fn_of_endpoint(h->device->dev->usb, endpoint);
+	if (!usbdev_endpoint_pipe(d, endpoint, &pipe))
 		return LIBUSB_ERROR_NOT_FOUND;
 	/* CLEAR_FEATURE(ENDPOINT_HALT): the halt (a stall fault) goes; the
 	 * other faults of the pipe are the device's and stay. */
-	if (pipe >= 0 && usbsim_fault_clear(d, EMU_USB_FAULT_STALL, pipe) > 0)
+	if (pipe >= 0 && usbdev_fault_clear(d, EMU_USB_FAULT_STALL, pipe) > 0)
 		usbsim_debug("%s: halt on endpoint 0x%02x cleared", d->name, endpoint);
 	return LIBUSB_SUCCESS;
 }
@@ -279,10 +266,8 @@ int libusb_reset_device(libusb_device_handle *h)
 	 * and its claims stay valid (libusb's success case), every halt
 	 * goes.  The emulated reader keeps its slots, as a reader whose
 	 * firmware does not reset its cards on a bus reset. */
-	usbsim_fault_clear(h->device->dev, EMU_USB_FAULT_STALL, -1);
-	if (h->device->dev->fn2 != NULL)
-		usbsim_fault_clear(h->device->dev->fn2, EMU_USB_FAULT_STALL, -1);
-	usbsim_debug("%s: reset", h->device->dev->name);
+	usbdev_reset(h->device->dev->usb);
+	usbsim_debug("%s: reset", h->device->dev->usb->name);
 	return LIBUSB_SUCCESS;
 }
 
@@ -294,7 +279,7 @@ libusb_device_handle *libusb_open_device_with_vid_pid(libusb_context *ctx, uint1
 	ssize_t n = libusb_get_device_list(ctx, &list);
 
 	for (ssize_t i = 0; i < n && h == NULL; i++) {
-		const usbsim_dev *d = list[i]->dev;
+		const usbdev *d = list[i]->dev->usb;
 		if (d->info.idVendor == vendor_id && d->info.idProduct == product_id &&
 		    libusb_open(list[i], &h) != LIBUSB_SUCCESS)
 			h = NULL;
@@ -409,8 +394,8 @@ const char *libusb_strerror(int code)
 
 static bool hotplug_match(const struct usbsim_hotplug *r, const usbsim_dev *d)
 {
-	return (r->vendor == LIBUSB_HOTPLUG_MATCH_ANY || r->vendor == d->info.idVendor) &&
-	       (r->product == LIBUSB_HOTPLUG_MATCH_ANY || r->product == d->info.idProduct) &&
+	return (r->vendor == LIBUSB_HOTPLUG_MATCH_ANY || r->vendor == d->usb->info.idVendor) &&
+	       (r->product == LIBUSB_HOTPLUG_MATCH_ANY || r->product == d->usb->info.idProduct) &&
 	       (r->dev_class == LIBUSB_HOTPLUG_MATCH_ANY || r->dev_class == 0);
 }
 

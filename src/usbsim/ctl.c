@@ -21,28 +21,22 @@
 #include <string.h>
 
 #include "ctl/server.h"
+#include "usbdev/usbdev_ctl.h"
 #include "usbsim/usbsim.h"
 
 static ctl_server *server;
 
 static void fill(const usbsim_dev *d, ctl_reader_info *r)
 {
-	memset(r, 0, sizeof *r);
+	usbdev_ctl_fill(d->usb, r);
 	/* Not claimed yet: a number out of pcscd's way. */
 	gint number = g_atomic_int_get(&((usbsim_dev *)d)->number);
 	r->number = number >= 0 ? (unsigned)number
 				: USBSIM_MAX_DEVICES * (d->parent != NULL ? 2u : 1u) + d->index;
-	r->n_slots = emu_device_slot_count(d->emu);
-	g_strlcpy(r->name, d->name, sizeof r->name);
 	/* The DEVICENAME a reader.conf.d entry gives libccid for it. */
 	g_snprintf(r->devname, sizeof r->devname, "usb:%04x/%04x:libusb-1.0:%u:%u:%u",
-		   d->info.idVendor, d->info.idProduct, d->bus, d->address, d->ccid_iface);
-	g_strlcpy(r->profile, emu_device_profile(d->emu)->name, sizeof r->profile);
-	/* libccid reads card events on the interrupt pipe when there is
-	 * one; pcscd polls it otherwise. */
-	g_strlcpy(r->mode, d->t.ops->interrupt_in != NULL ? "event" : "poll", sizeof r->mode);
-	r->emu = emu_device_ref(d->emu);
-	r->edge_id = emu_device_id(d->emu);
+		   d->usb->info.idVendor, d->usb->info.idProduct, d->usb->bus, d->usb->address,
+		   d->usb->ccid_iface);
 }
 
 /* One reader per CCID function: a device's, and a composite device's
@@ -68,12 +62,10 @@ static usbsim_dev *by_emu(const emu_device *emu)
 	usbsim_dev **devs;
 	size_t n = usbsim_devices(&devs);
 
-	for (size_t i = 0; i < n; i++) {
-		if (devs[i]->emu == emu)
-			return devs[i];
-		if (devs[i]->fn2 != NULL && devs[i]->fn2->emu == emu)
-			return devs[i]->fn2;
-	}
+	for (size_t i = 0; i < n; i++)
+		for (usbsim_dev *d = devs[i]; d != NULL; d = d->parent == NULL ? d->fn2 : NULL)
+			if (d->usb->emu == emu)
+				return d;
 	return NULL;
 }
 
@@ -87,7 +79,7 @@ static bool directory_usb_fault_set(void *data, emu_device *emu, const emu_usb_f
 		g_set_error(error, EMU_ERROR, EMU_ERROR_FAILED, "not a usbsim device");
 		return false;
 	}
-	return usbsim_fault_add(d, f, error);
+	return usbdev_fault_add(d->usb, f, error);
 }
 
 static unsigned directory_usb_fault_clear(void *data, emu_device *emu, int kind)
@@ -95,7 +87,7 @@ static unsigned directory_usb_fault_clear(void *data, emu_device *emu, int kind)
 	usbsim_dev *d = by_emu(emu);
 
 	(void)data;
-	return d != NULL ? usbsim_fault_clear(d, kind, -1) : 0;
+	return d != NULL ? usbdev_fault_clear(d->usb, kind, -1) : 0;
 }
 
 static size_t directory_usb_fault_list(void *data, emu_device *emu, emu_usb_fault *out,
@@ -104,7 +96,7 @@ static size_t directory_usb_fault_list(void *data, emu_device *emu, emu_usb_faul
 	usbsim_dev *d = by_emu(emu);
 
 	(void)data;
-	return d != NULL ? usbsim_fault_list(d, out, cap) : 0;
+	return d != NULL ? usbdev_fault_list(d->usb, out, cap) : 0;
 }
 
 static const ctl_directory directory = {

@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "usbsim/libusb_result.h"
 #include "usbsim/usbsim.h"
 
 #define DT_CONFIG 0x02
@@ -24,33 +25,26 @@
 
 void usbsim_device_descriptor(const usbsim_dev *d, struct libusb_device_descriptor *out)
 {
-	memset(out, 0, sizeof *out);
-	out->bLength = LIBUSB_DT_DEVICE_SIZE;
-	out->bDescriptorType = LIBUSB_DT_DEVICE;
-	out->bcdUSB = 0x0200;
-	out->bDeviceClass = 0;	/* per interface */
-	out->bMaxPacketSize0 = 64;
-	out->idVendor = d->info.idVendor;
-	out->idProduct = d->info.idProduct;
-	out->bcdDevice = d->info.bcdDevice;
-	out->iManufacturer = d->info.manufacturer[0] != '\0' ? 1 : 0;
-	out->iProduct = d->info.product[0] != '\0' ? 2 : 0;
-	out->iSerialNumber = d->has_serial ? 3 : 0;
-	out->bNumConfigurations = 1;
-}
+	uint8_t raw[USBDEV_DEVICE_DESC_LEN];
 
-const char *usbsim_string(const usbsim_dev *d, uint8_t index)
-{
-	switch (index) {
-	case 1:
-		return d->info.manufacturer;
-	case 2:
-		return d->info.product;
-	case 3:
-		return d->info.serial;
-	default:
-		return "";
-	}
+	/* The same bytes a control GET_DESCRIPTOR returns, in libusb's
+	 * struct (host byte order). */
+	usbdev_device_descriptor(d->usb, raw);
+	memset(out, 0, sizeof *out);
+	out->bLength = raw[0];
+	out->bDescriptorType = raw[1];
+	out->bcdUSB = (uint16_t)(raw[2] | raw[3] << 8);
+	out->bDeviceClass = raw[4];
+	out->bDeviceSubClass = raw[5];
+	out->bDeviceProtocol = raw[6];
+	out->bMaxPacketSize0 = raw[7];
+	out->idVendor = (uint16_t)(raw[8] | raw[9] << 8);
+	out->idProduct = (uint16_t)(raw[10] | raw[11] << 8);
+	out->bcdDevice = (uint16_t)(raw[12] | raw[13] << 8);
+	out->iManufacturer = raw[14];
+	out->iProduct = raw[15];
+	out->iSerialNumber = raw[16];
+	out->bNumConfigurations = raw[17];
 }
 
 static void add_extra(const unsigned char **extra, int *len, const uint8_t *p, size_t n)
@@ -163,7 +157,7 @@ int libusb_get_active_config_descriptor(libusb_device *dev,
 {
 	if (dev == NULL || config == NULL)
 		return LIBUSB_ERROR_INVALID_PARAM;
-	return usbsim_parse_config(dev->dev->config, dev->dev->config_len, config);
+	return usbsim_parse_config(dev->dev->usb->config, dev->dev->usb->config_len, config);
 }
 
 int libusb_get_config_descriptor(libusb_device *dev, uint8_t config_index,
@@ -177,8 +171,8 @@ int libusb_get_config_descriptor(libusb_device *dev, uint8_t config_index,
 int libusb_get_config_descriptor_by_value(libusb_device *dev, uint8_t value,
 					  struct libusb_config_descriptor **config)
 {
-	if (dev == NULL || dev->dev->config_len < LIBUSB_DT_CONFIG_SIZE ||
-	    dev->dev->config[5] != value)
+	if (dev == NULL || dev->dev->usb->config_len < LIBUSB_DT_CONFIG_SIZE ||
+	    dev->dev->usb->config[5] != value)
 		return LIBUSB_ERROR_NOT_FOUND;
 	return libusb_get_active_config_descriptor(dev, config);
 }
@@ -194,11 +188,12 @@ int libusb_get_string_descriptor_ascii(libusb_device_handle *h, uint8_t index,
 		return LIBUSB_ERROR_NO_DEVICE;
 	/* libusb reads it with GET_DESCRIPTOR on endpoint 0: the control
 	 * pipe's faults apply (a 1 s bound, libusb's own). */
-	int frc;
-	if (usbsim_fault_before(h->device->dev, EMU_USB_PIPE_CONTROL,
-				g_get_monotonic_time() + G_USEC_PER_SEC, NULL, &frc))
-		return frc;
-	const char *s = usbsim_string(h->device->dev, index);
+	int st;
+	usbdev *d = h->device->dev->usb;
+	if (usbdev_fault_before(d, EMU_USB_PIPE_CONTROL, g_get_monotonic_time() + G_USEC_PER_SEC,
+				NULL, &st))
+		return usbsim_status_to_libusb(st);
+	const char *s = usbdev_string(d, index);
 	if (*s == '\0')
 		return LIBUSB_ERROR_PIPE;	/* a real device stalls an unknown index */
 	/* libusb replaces non-ASCII with '?'; the profile strings are ASCII. */
@@ -207,127 +202,4 @@ int libusb_get_string_descriptor_ascii(libusb_device_handle *h, uint8_t index,
 		data[n] = (unsigned char)s[n] < 0x80 ? (unsigned char)s[n] : '?';
 	data[n] = '\0';
 	return n;
-}
-
-void usbsim_find_endpoints(usbsim_dev *d)
-{
-	bool in_ccid = false;
-
-	for (size_t off = 0; off + 2 <= d->config_len;) {
-		const uint8_t *p = d->config + off;
-		if (p[0] < 2 || off + p[0] > d->config_len)
-			break;
-		if (p[1] == DT_INTERFACE && p[0] >= LIBUSB_DT_INTERFACE_SIZE)
-			in_ccid = p[2] == d->ccid_iface;
-		else if (p[1] == DT_ENDPOINT && p[0] >= LIBUSB_DT_ENDPOINT_SIZE && in_ccid) {
-			bool in = p[2] & LIBUSB_ENDPOINT_IN;
-			unsigned type = p[3] & 3u;
-			if (type == LIBUSB_TRANSFER_TYPE_BULK && in)
-				d->ep_bulk_in = p[2];
-			else if (type == LIBUSB_TRANSFER_TYPE_BULK)
-				d->ep_bulk_out = p[2];
-			else if (type == LIBUSB_TRANSFER_TYPE_INTERRUPT && in &&
-				 d->t.ops->interrupt_in != NULL)
-				d->ep_interrupt = p[2];
-		}
-		off += p[0];
-	}
-}
-
-/* The lowest endpoint number the configuration does not use. */
-static uint8_t free_endpoint(const usbsim_dev *d)
-{
-	for (uint8_t n = 1; n < 16; n++)
-		if ((d->ep_bulk_in & 0x0f) != n && (d->ep_bulk_out & 0x0f) != n &&
-		    (d->ep_interrupt & 0x0f) != n)
-			return n;
-	return 0;
-}
-
-bool usbsim_add_hid_interface(usbsim_dev *d, GError **error)
-{
-	uint8_t ep = free_endpoint(d);
-	size_t len = d->config_len;
-
-	if (ep == 0 || len + USBSIM_EXTRA_IFACE_LEN > sizeof d->config || len < 9) {
-		g_set_error(error, EMU_ERROR, EMU_ERROR_FAILED, "no room for a composite interface");
-		return false;
-	}
-	/* Interface 0, HID class (no boot subclass), one interrupt-IN
-	 * endpoint (HID 1.11 §6.2.1: the HID descriptor follows the
-	 * interface descriptor).  The CCID interface moves to 1 when it was
-	 * 0, as on composite tokens whose first interface is a keyboard. */
-	const uint8_t hid[USBSIM_EXTRA_IFACE_LEN] = {
-		9, DT_INTERFACE, 0, 0, 1, LIBUSB_CLASS_HID, 0, 0, 0,
-		9, LIBUSB_DT_HID, 0x11, 0x01, 0, 1, LIBUSB_DT_REPORT, 34, 0,
-		7, DT_ENDPOINT, (uint8_t)(LIBUSB_ENDPOINT_IN | ep), LIBUSB_TRANSFER_TYPE_INTERRUPT,
-		8, 0, 10,
-	};
-	uint8_t *c = d->config;
-	memmove(c + 9 + sizeof hid, c + 9, len - 9);
-	memcpy(c + 9, hid, sizeof hid);
-	len += sizeof hid;
-	c[2] = (uint8_t)len;
-	c[3] = (uint8_t)(len >> 8);
-	c[4]++;	/* bNumInterfaces */
-	if (d->ccid_iface == 0) {
-		d->ccid_iface = 1;
-		c[9 + sizeof hid + 2] = 1;	/* the CCID interface descriptor follows */
-	}
-	d->config_len = len;
-	d->extra_iface = 0;
-	d->extra_ep = (uint8_t)(LIBUSB_ENDPOINT_IN | ep);
-	return true;
-}
-
-/* Every endpoint of the second function moves this many numbers up: the
- * profiles use 1..3, so 4..6 (USB 2.0 §9.6.6: 15 per direction). */
-#define FN2_EP_SHIFT 3u
-
-bool usbsim_add_ccid_interface(usbsim_dev *d, usbsim_dev *fn, GError **error)
-{
-	size_t len = d->config_len, add = fn->config_len > 9 ? fn->config_len - 9 : 0;
-
-	if (add == 0 || len < 9 || len + add > sizeof d->config) {
-		g_set_error(error, EMU_ERROR, EMU_ERROR_FAILED, "no room for a second CCID interface");
-		return false;
-	}
-	/* The profile's interface, class descriptor and endpoints, after the
-	 * device's own: interface number d's count, endpoints renumbered. */
-	uint8_t *c = d->config, *o = c + len;
-	memcpy(o, fn->config + 9, add);
-	for (size_t off = 0; off + 2 <= add && o[off] >= 2;) {
-		uint8_t *p = o + off;
-		if (p[1] == DT_INTERFACE && p[0] >= LIBUSB_DT_INTERFACE_SIZE)
-			p[2] = c[4];
-		else if (p[1] == DT_ENDPOINT && p[0] >= LIBUSB_DT_ENDPOINT_SIZE)
-			p[2] = (uint8_t)((p[2] & LIBUSB_ENDPOINT_IN) |
-					 ((p[2] & 0x0fu) + FN2_EP_SHIFT));
-		off += p[0];
-	}
-	fn->ccid_iface = c[4];
-	len += add;
-	c[2] = (uint8_t)len;
-	c[3] = (uint8_t)(len >> 8);
-	c[4]++;	/* bNumInterfaces */
-	d->config_len = len;
-	memcpy(fn->config, d->config, len);
-	fn->config_len = len;
-	usbsim_find_endpoints(fn);
-	return true;
-}
-
-usbsim_dev *usbsim_fn_of_endpoint(usbsim_dev *d, unsigned char endpoint)
-{
-	usbsim_dev *fn = d->fn2;
-	if (fn != NULL && endpoint != 0 &&
-	    (endpoint == fn->ep_bulk_in || endpoint == fn->ep_bulk_out ||
-	     endpoint == fn->ep_interrupt))
-		return fn;
-	return d;
-}
-
-usbsim_dev *usbsim_fn_of_iface(usbsim_dev *d, int iface)
-{
-	return d->fn2 != NULL && iface == d->fn2->ccid_iface ? d->fn2 : d;
 }

@@ -1,29 +1,43 @@
-/* ccidlab — a transport result (ccid/result.h) as a libusb error code:
- * what a libusb of our own returns for what the device model did.  Shared
- * by usbsim and the fuzz targets' libusb (tests/fuzz/fakeusb.c). */
+/* ccidlab — a USB status (usbdev/usbdev.h: 0 or a negative errno) and a
+ * transport result (ccid/result.h) as a libusb error code: what a libusb
+ * of our own returns for what the device did.  Shared by usbsim and the
+ * fuzz targets' libusb (tests/fuzz/fakeusb.c). */
 #ifndef CCIDLAB_USBSIM_LIBUSB_RESULT_H
 #define CCIDLAB_USBSIM_LIBUSB_RESULT_H
 
+#include <errno.h>
+
 #include <libusb-1.0/libusb.h>
 
-#include "ccid/result.h"
+#include "usbdev/status.h"
 
-static inline int usbsim_result_to_libusb(int rc)
+static inline int usbsim_status_to_libusb(int status)
 {
-	switch (rc) {
-	case CCID_OK:
+	switch (status) {
+	case 0:
 		return LIBUSB_SUCCESS;
-	case CCID_E_TIMEOUT:
+	case -ETIMEDOUT:
 		return LIBUSB_ERROR_TIMEOUT;
-	case CCID_E_NO_DEVICE:
+	case -ENODEV:
 		return LIBUSB_ERROR_NO_DEVICE;
-	case CCID_E_BUFFER:
+	case -EOVERFLOW:
 		return LIBUSB_ERROR_OVERFLOW;
-	case CCID_E_UNSUPPORTED:
+	case -EPIPE:
 		return LIBUSB_ERROR_PIPE;	/* a stall */
+	case -ECONNRESET:
+		return LIBUSB_ERROR_INTERRUPTED;
+	case -ENOENT:
+		return LIBUSB_ERROR_NOT_FOUND;
+	case -EINVAL:
+		return LIBUSB_ERROR_INVALID_PARAM;
 	default:
 		return LIBUSB_ERROR_IO;
 	}
+}
+
+static inline int usbsim_result_to_libusb(int rc)
+{
+	return usbsim_status_to_libusb(usbdev_status_of(rc));
 }
 
 #endif

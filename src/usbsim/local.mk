@@ -9,7 +9,6 @@ src_usbsim_libccidlab_usbsim_la_SOURCES = \
 	src/usbsim/core.c \
 	src/usbsim/desc.c \
 	src/usbsim/xfer.c \
-	src/usbsim/usbfault.c \
 	src/usbsim/async.c \
 	src/usbsim/ctl.c \
 	src/usbsim/plug.c \
@@ -19,7 +18,7 @@ src_usbsim_libccidlab_usbsim_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLA
 # Its lines are GLib messages in this domain: on stderr as "usbsim: ..."
 # (log.c), in pcscd's log when ccidlab's driver is loaded (src/ifd/log.c).
 src_usbsim_libccidlab_usbsim_la_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN='"ccidlab-usbsim"'
-USBSIM_LIBS = src/ctl/libctlserver.la src/ctl/libctlproto.la src/host/libhost.la $(EMU_LIBS) src/ccid/libccidcore.la
+USBSIM_LIBS = src/usbdev/libusbdev.la src/ctl/libctlserver.la src/ctl/libctlproto.la src/host/libhost.la $(EMU_LIBS) src/ccid/libccidcore.la
 src_usbsim_libccidlab_usbsim_la_LIBADD = $(USBSIM_LIBS) $(JSON_LIBS) $(GLIB_LIBS)
 src_usbsim_libccidlab_usbsim_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/src/usbsim/exports.map -Wl,-z,defs

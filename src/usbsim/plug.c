@@ -42,17 +42,6 @@ bool usbsim_handle_dead(const struct libusb_device_handle *h)
 	return usbsim_gone(d) || h->generation != g_atomic_int_get(&d->generation);
 }
 
-static bool fault_gone(usbsim_dev *d)
-{
-	emu_fault_entry f[EMU_DEVICE_MAX_FAULTS];
-	size_t n = emu_device_fault_list(d->emu, f, G_N_ELEMENTS(f));
-
-	for (size_t i = 0; i < n && i < G_N_ELEMENTS(f); i++)
-		if (f[i].fault.kind == EMU_FAULT_DEVICE_GONE)
-			return true;
-	return false;
-}
-
 /* The device's presence changed: queue the hotplug event on every
  * context and wake its event handlers. */
 static void note(usbsim_dev *d, bool gone)
@@ -70,7 +59,7 @@ static void note(usbsim_dev *d, bool gone)
 		g_atomic_int_inc(&d->generation);
 	g_atomic_int_set(&d->gone, gone);
 	g_mutex_unlock(&plug_lock);
-	usbsim_debug("%s %s", d->name, gone ? "unplugged" : "plugged back");
+	usbsim_debug("%s %s", d->usb->name, gone ? "unplugged" : "plugged back");
 	g_mutex_lock(&usbsim_lock);
 	for (GList *l = usbsim_contexts; l != NULL; l = l->next) {
 		struct libusb_context *ctx = l->data;
@@ -86,12 +75,12 @@ static void note(usbsim_dev *d, bool gone)
 void usbsim_plug_set(usbsim_dev *d, bool present)
 {
 	if (present) {
-		emu_device_fault_clear(d->emu, -1, EMU_FAULT_DEVICE_GONE);
+		usbdev_plug(d->usb, true);
 	} else {
 		emu_fault f = { .kind = EMU_FAULT_DEVICE_GONE, .count = EMU_FAULT_FOREVER };
 		g_autoptr(GError) err = NULL;
-		if (!emu_device_fault_set(d->emu, -1, &f, &err))
-			usbsim_debug("unplug %s: %s", d->name, err->message);
+		if (!emu_device_fault_set(d->usb->emu, -1, &f, &err))
+			usbsim_debug("unplug %s: %s", d->usb->name, err->message);
 	}
 	note(d, !present);
 }
@@ -103,7 +92,7 @@ static gpointer watch(gpointer data)
 		usbsim_dev **devs;
 		size_t n = usbsim_devices(&devs);
 		for (size_t i = 0; i < n; i++)
-			note(devs[i], fault_gone(devs[i]));
+			note(devs[i], usbdev_gone(devs[i]->usb));
 		g_usleep(USBSIM_PLUG_POLL_MS * 1000);
 	}
 	return NULL;
@@ -131,9 +120,9 @@ void usbsim_hotplug_dispatch_locked(struct libusb_context *ctx)
 			struct usbsim_hotplug r = ctx->hotplug[i];
 			if (!r.used || !(r.events & e->event) ||
 			    !((r.vendor == LIBUSB_HOTPLUG_MATCH_ANY ||
-			       r.vendor == e->dev->info.idVendor) &&
+			       r.vendor == e->dev->usb->info.idVendor) &&
 			      (r.product == LIBUSB_HOTPLUG_MATCH_ANY ||
-			       r.product == e->dev->info.idProduct) &&
+			       r.product == e->dev->usb->info.idProduct) &&
 			      (r.dev_class == LIBUSB_HOTPLUG_MATCH_ANY || r.dev_class == 0)))
 				continue;
 			libusb_device *dev = g_new0(libusb_device, 1);

@@ -23,65 +23,34 @@
 #include <glib.h>
 #include <libusb-1.0/libusb.h>
 
-#include "emu/device.h"
-#include "emu/usbfault.h"
-#include "host/transport.h"
+#include "usbdev/usbdev.h"
 
 /* At most this many emulated devices, and hotplug registrations. */
 #define USBSIM_MAX_DEVICES 64u
 #define USBSIM_MAX_HOTPLUG 32u
 /* libusb's own default for handle_events without a timeout. */
 #define USBSIM_EVENTS_TIMEOUT_MS 60000u
-/* A transfer with timeout 0 (libusb: none) waits in slices of this, so
- * that a cancel or a process exit is seen. */
-#define USBSIM_SLICE_MS 250u
-/* A NAKing pipe checks for a cancel or an unplug this often. */
-#define USBSIM_NAK_STEP_MS 20u
-/* USB transfer faults one device holds at once (usbfault.c). */
-#define USBSIM_MAX_FAULTS 16u
-/* The profile's configuration plus an extra (composite) interface: a
- * HID interface, its HID descriptor and one endpoint; or a second copy of
- * the profile's CCID interface (composite=ccid). */
-#define USBSIM_EXTRA_IFACE_LEN (9u + 9u + 7u)
-#define USBSIM_CONFIG_MAX (2 * EMU_PROFILE_CONFIG_DESC_MAX + USBSIM_EXTRA_IFACE_LEN)
 
-/* One emulated USB device: lives for the whole process (the hardware
- * outlasts libusb_exit), like a reader on the bus. */
+/* One emulated USB device (src/usbdev/) on the shim's bus: lives for the
+ * whole process (the hardware outlasts libusb_exit), like a reader on
+ * the bus. */
 typedef struct usbsim_dev {
-	char name[64];
+	usbdev *usb;
+	/* composite=ccid: the second CCID function's reader (its usb is
+	 * usb->fn2), with a control-plane number of its own; and from it,
+	 * the device it belongs to.  A function is not listed by libusb: its
+	 * presence, claims and handles are its parent's. */
+	struct usbsim_dev *fn2;
+	struct usbsim_dev *parent;
 	unsigned index;		/* in the table (list order) */
 	/* The control plane's reader number: pcscd's, which it gives its
 	 * readers in the order their driver opens them; learned at the
 	 * device's first claim (ctl.c).  Atomic; -1 before. */
 	gint number;
-	emu_device *emu;
-	transport t;
-	transport_info info;
-	uint8_t config[USBSIM_CONFIG_MAX];
-	size_t config_len;
-	uint8_t bus, address, port;
-	/* The CCID interface's number (the profile's, or 1 behind a
-	 * composite device's extra interface 0) and its endpoints (0: none). */
-	uint8_t ccid_iface;
-	uint8_t ep_bulk_in, ep_bulk_out, ep_interrupt;
-	/* composite=hid: an extra HID interface with one interrupt-IN
-	 * endpoint that never answers (-1 / 0: none). */
-	int extra_iface;
-	uint8_t extra_ep;
-	/* composite=ccid: the second CCID function (an emulated reader of its
-	 * own behind interface 1, with its own endpoints, faults and control
-	 * plane name), and from it, the device it belongs to.  The function
-	 * is not a device: it is not listed by libusb, its bus, address,
-	 * presence and handles are its parent's. */
-	struct usbsim_dev *fn2;
-	struct usbsim_dev *parent;
+	uint8_t port;
 	/* Interfaces claimed through any handle (bit per number), under
 	 * usbsim_lock. */
 	uint32_t claimed;
-	bool has_serial;
-	/* USB transfer faults in effect (usbfault.c), under usbsim_lock. */
-	emu_usb_fault faults[USBSIM_MAX_FAULTS];
-	size_t n_faults;
 	/* Unplugged (the emulator's device-gone fault): leaves the device
 	 * list, open fails with LIBUSB_ERROR_NO_DEVICE.  plug.c; atomic. */
 	gint gone;
@@ -151,9 +120,6 @@ extern GList *usbsim_contexts;
 
 /* desc.c */
 void usbsim_device_descriptor(const usbsim_dev *d, struct libusb_device_descriptor *out);
-/* String descriptor index → text ("" when none): 1 manufacturer,
- * 2 product, 3 serial. */
-const char *usbsim_string(const usbsim_dev *d, uint8_t index);
 
 /* async.c: what libusb_close does to the handle's transfers in flight
  * (libusb's do_close takes them out of its lists: no callback ever runs
@@ -161,49 +127,10 @@ const char *usbsim_string(const usbsim_dev *d, uint8_t index);
  * waited for, and it is dropped.  usbsim_lock not held. */
 void usbsim_transfers_close(struct libusb_device_handle *h);
 
-/* xfer.c: one bulk or interrupt message on endpoint (the configuration's: its
- * address picks the pipe; LIBUSB_ERROR_NOT_FOUND for another), with the
- * USB faults of that pipe; timeout 0: none (waits in USBSIM_SLICE_MS
- * slices).  *cancel, when set, ends an IN wait with
- * LIBUSB_ERROR_INTERRUPTED. */
+/* xfer.c: one bulk or interrupt message (usbdev_transfer) in libusb's terms;
+ * *cancel, when set, ends an IN wait with LIBUSB_ERROR_INTERRUPTED. */
 int usbsim_pipe_transfer(usbsim_dev *d, unsigned char endpoint, unsigned char *data, int length,
 			 int *transferred, unsigned timeout, const atomic_bool *cancel);
-
-/* usbfault.c: the device's USB transfer faults (emu/usbfault.h).
- * usbsim_fault_add refuses a pipe the device lacks (EMU_ERROR_FAILED);
- * a fault of the same kind on the same pipe replaces the old one.
- * usbsim_fault_clear: kind and pipe -1 for any; returns how many went. */
-bool usbsim_fault_add(usbsim_dev *d, const emu_usb_fault *f, GError **error);
-unsigned usbsim_fault_clear(usbsim_dev *d, int kind, int pipe);
-size_t usbsim_fault_list(usbsim_dev *d, emu_usb_fault *out, size_t cap);
-/* The faults that act before any data moves (stall, nak, zlp,
- * disconnect) on pipe: true with *rc (a libusb error, or success with
- * *len 0 for a zlp) when one did.  `end` (monotonic µs, 0: none) bounds a
- * NAK; *cancel ends it with LIBUSB_ERROR_INTERRUPTED. */
-bool usbsim_fault_before(usbsim_dev *d, emu_usb_pipe pipe, gint64 end,
-			 const atomic_bool *cancel, int *rc);
-/* The faults that act on a message that arrived (short, babble): may
- * shorten *len or fill the buffer; returns the transfer's libusb result. */
-int usbsim_fault_after(usbsim_dev *d, emu_usb_pipe pipe, unsigned char *data, int length,
-		       size_t *len);
-/* The notify fault on the interrupt pipe: true with the message in
- * data[0..*len) when one was taken. */
-bool usbsim_fault_notify(usbsim_dev *d, unsigned char *data, int length, size_t *len);
-/* Waits like a NAKing endpoint until `end` (0: for ever), a cancel or an
- * unplug: LIBUSB_ERROR_TIMEOUT, _INTERRUPTED or _NO_DEVICE. */
-int usbsim_nak_wait(usbsim_dev *d, gint64 end, const atomic_bool *cancel);
-/* desc.c: finds the CCID interface's endpoints in d->config; adds the
- * composite extra interface (composite=hid). */
-void usbsim_find_endpoints(usbsim_dev *d);
-bool usbsim_add_hid_interface(usbsim_dev *d, GError **error);
-/* composite=ccid: fn's CCID interface (fn->config, its profile's) added
- * to d's configuration as the next interface, its endpoints renumbered;
- * fn then knows its interface number and endpoints. */
-bool usbsim_add_ccid_interface(usbsim_dev *d, usbsim_dev *fn, GError **error);
-/* The function of d that owns an endpoint address (d itself, or its
- * second CCID function), and the one of an interface number. */
-usbsim_dev *usbsim_fn_of_endpoint(usbsim_dev *d, unsigned char endpoint);
-usbsim_dev *usbsim_fn_of_iface(usbsim_dev *d, int iface);
 
 /* Says, once per name, that a call is not emulated (a message, log.c). */
 void usbsim_unsupported(const char *call);

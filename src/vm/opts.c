@@ -104,7 +104,7 @@ static bool parse_reader(const char *s, vm_reader *r)
 	}
 	if (strcmp(s, "passthru") == 0 || g_str_has_prefix(s, "passthru:")) {
 		r->card = VM_CARD_PASSTHRU;
-		r->spec = g_strdup(s[8] == ':' && s[9] != '\0' ? s + 9 : "readertest,t0");
+		r->spec = g_strdup(s[8] == ':' && s[9] != '\0' ? s + 9 : "readertest@t0");
 		return true;
 	}
 	fprintf(stderr, "ccidlab vm: --reader %s: cac, empty, or passthru[:CARD[|FAULT]...]\n", s);
@@ -142,8 +142,9 @@ bool vm_opts_parse(vm_opts *o, int argc, char **argv)
 	o->memory_mb = MEMORY_MB;
 	o->cpus = 1;
 	GOptionEntry entries[] = {
-		{ "reader", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &o->readers,
-		  "a usb-ccid reader: cac (default), empty, passthru[:CARD[|FAULT]...] (repeatable)",
+		{ "reader", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->readers,
+		  "a usb-ccid reader: cac (default), empty, passthru[:CARD[|FAULT]...] (repeatable); "
+		  "none alone: no usb-ccid",
 		  "KIND" },
 		{ "drivers", 0, 0, G_OPTION_ARG_STRING, &o->drivers,
 		  "the guest's pcscd drivers: ccidlab (default), libccid, both, none", "WHICH" },
@@ -152,7 +153,7 @@ bool vm_opts_parse(vm_opts *o, int argc, char **argv)
 		  "PATH" },
 		{ "no-pcscd", 0, 0, G_OPTION_ARG_NONE, &o->no_pcscd,
 		  "start no pcscd before CMD (ccidlab vm pcscd starts one)", NULL },
-		{ "results", 'o', 0, G_OPTION_ARG_FILENAME, &o->results,
+		{ "results", 0, 0, G_OPTION_ARG_FILENAME, &o->results,
 		  "the host directory the guest may write (same path inside; default: a temporary one)",
 		  "DIR" },
 		{ "console", 0, 0, G_OPTION_ARG_FILENAME, &o->console,
@@ -171,7 +172,7 @@ bool vm_opts_parse(vm_opts *o, int argc, char **argv)
 		  "the CAC card's NSS database (default: made with certutil for the run)", "DIR" },
 		{ "no-net", 0, 0, G_OPTION_ARG_NONE, &o->no_net,
 		  "no network (default: the host's loopback is " VM_NET_HOST " in the guest)", NULL },
-		{ "kernel", 'k', 0, G_OPTION_ARG_FILENAME, &o->kernel_dir,
+		{ "kernel", 0, 0, G_OPTION_ARG_FILENAME, &o->kernel_dir,
 		  "an unpacked kernel package (boot/vmlinuz-*, lib/modules/*) instead of Debian's",
 		  "DIR" },
 		{ "cache", 0, 0, G_OPTION_ARG_FILENAME, &o->cache_dir,
@@ -182,7 +183,7 @@ bool vm_opts_parse(vm_opts *o, int argc, char **argv)
 		  "seconds for the guest to come up (default 120)", "S" },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &o->timeout_s,
 		  "seconds for the whole run (default 900)", "S" },
-		{ "memory", 'm', 0, G_OPTION_ARG_INT, &o->memory_mb, "guest memory (default 1024)", "MB" },
+		{ "memory", 0, 0, G_OPTION_ARG_INT, &o->memory_mb, "guest memory (default 1024)", "MB" },
 		{ "cpus", 0, 0, G_OPTION_ARG_INT, &o->cpus, "guest CPUs (default 1)", "N" },
 		{ "accel", 0, 0, G_OPTION_ARG_STRING, &o->accel,
 		  "kvm, tcg, or auto (default: kvm when /dev/kvm opens)", "ACCEL" },
@@ -219,6 +220,12 @@ bool vm_opts_parse(vm_opts *o, int argc, char **argv)
 		return false;
 	}
 	guint n = o->readers ? g_strv_length(o->readers) : 1;
+	/* --reader none: no usb-ccid at all (the guest's USB devices come
+	 * from elsewhere: --device, or a USB/IP server on the host). */
+	if (n == 1 && o->readers != NULL && strcmp(o->readers[0], "none") == 0) {
+		o->n_rd = 0;
+		return true;
+	}
 	if (n > MAX_READERS) {
 		fprintf(stderr, "ccidlab vm: at most %d --reader\n", MAX_READERS);
 		return false;

@@ -38,7 +38,7 @@ static gboolean parse(vscard_opts *o, int argc, char **argv)
 {
 	GOptionEntry entries[] = {
 		{ "card", 'c', 0, G_OPTION_ARG_STRING, &o->card,
-		  "the card on every address: CARD[|FAULT]... (default readertest,t0)", "SPEC" },
+		  "the card on every address: CARD[|FAULT]... (default readertest@t0)", "SPEC" },
 		{ "connect", 0, 0, G_OPTION_ARG_NONE, &o->connect,
 		  "connect to QEMU's server sockets instead of listening", NULL },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &o->timeout_s,
@@ -78,7 +78,7 @@ int vscard_main(int argc, char **argv)
 		return 2;
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
 	g_autoptr(vscard_server) srv = vscard_server_new(log_line, &o);
-	const char *card = o.card != NULL ? o.card : "readertest,t0";
+	const char *card = o.card != NULL ? o.card : "readertest@t0";
 	int rc = 0;
 
 	for (guint i = 0; o.addrs[i] != NULL; i++) {

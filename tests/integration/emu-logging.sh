@@ -14,7 +14,7 @@ log=$(lab_log default)
 # The server logs a client's close on its own thread: the command waits
 # for that line (10 s at most) before the lab stops pcscd.
 ctl_closed="ccidlab: ctl: conn_kill: client [0-9]*: peer closed"
-lab default --conf "$conf" -- sh -c "$client; '$CCIDLAB' list > /dev/null; i=0;
+lab default --allow-refused --conf "$conf" -- sh -c "$client; '$CCIDLAB' list > /dev/null; i=0;
 	while ! grep -q '$ctl_closed' '$log' && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done"
 check "by default the driver says which readers opened" grep -q "open: generic-apdu-irq" "$log"
 check "by default no CCID frame is logged" sh -c "! grep -q 'ccidlab: frame()' '$log'"
@@ -26,7 +26,7 @@ check "a bad log= value is refused with the valid values" \
 # debug line for the client that \`ccidlab list\` closed.
 check "GLib's lines of the layers under the driver reach pcscd's log (ctl: conn_kill)" \
 	grep -q "$ctl_closed" "$log"
-CCIDLAB_LOG_LEVEL=15 lab verbose --conf "$conf" -- sh -c "$client"
+CCIDLAB_LOG_LEVEL=15 lab verbose --allow-refused --conf "$conf" -- sh -c "$client"
 log=$(lab_log verbose)
 check "CCIDLAB_LOG_LEVEL=15 logs the CCID frames in hex" \
 	grep -q "ccidlab: frame() reader [0-9] out 10: 65 00 00 00 00" "$log"

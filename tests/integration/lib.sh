@@ -39,11 +39,16 @@ lab_log() { echo "$LOG_DIR/$TEST_NAME.$1.pcscd.log"; }
 
 # reader_conf FILE FRIENDLYNAME DEVICENAME [LIBPATH]: one reader.conf.d
 # entry, on the installed LIBPATH string of ccidlab's driver, which a lab
-# maps to the driver under test (or on the LIBPATH given: libccid's).
+# maps to the driver under test (or on the LIBPATH given: libccid's).  A
+# DEVICENAME with keys is quoted: pcscd before 1.8.24 takes '=' only in a
+# quoted value (the driver removes the quotes), so the entry loads on every
+# pcsc-lite from 1.8.16 on.
 reader_conf() {
+	dn=$3
+	case "$dn" in *=*) dn="\"$dn\"" ;; esac
 	cat > "$1" <<EOC
 FRIENDLYNAME "$2"
-DEVICENAME   $3
+DEVICENAME   $dn
 LIBPATH      ${4:-/usr/lib/pcsc/drivers/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so}
 EOC
 }
@@ -129,6 +134,43 @@ tap_finish() {
 		fi
 	fi
 	echo "1..$n"
+}
+
+# skip_all REASON: the test's N checks skipped, naming why; exits.
+skip_all() {
+	i=$tap_n
+	while [ $i -lt "$N" ]; do skip "$1"; i=$((i + 1)); done
+	exit 0
+}
+
+# sid_root: ROOT, the Debian sid root of `ccidlab mkroot` (made, or reused,
+# in $CCIDLAB_ROOT_CACHE or /var/cache/ccidlab/roots; its output in
+# $WORK/mkroot.out), and no_root: empty, or why there is none.
+sid_root() {
+	ROOT=${CCIDLAB_ROOT_CACHE:-/var/cache/ccidlab/roots}/sid
+	no_root=
+	if [ "$(id -u)" -ne 0 ]; then
+		no_root="needs root (debootstrap, chroot, mounts)"
+	elif ! command -v debootstrap >/dev/null 2>&1; then
+		no_root="debootstrap is not installed"
+	elif ! "$CCIDLAB" mkroot "$ROOT" > "$WORK/mkroot.out" 2> "$WORK/mkroot.err"; then
+		no_root="mkroot failed: $(tail -n 3 "$WORK/mkroot.err" | tr '\n' ' ')"
+	fi
+}
+
+# pcsc_lite_history: prints where pcsc-lite's git history is (test input,
+# never part of ccidlab: a git directory or its tarball), or fails.
+# $CCIDLAB_PCSC_LITE_SRC, else the project's shared data beside the
+# checkout, else one unpacked into the root cache by an earlier run.
+pcsc_lite_history() {
+	for h in "${CCIDLAB_PCSC_LITE_SRC:-}" \
+		"$top_srcdir/../shared/data/pcsc-lite/pcsc-lite.git.tar.xz" \
+		"$top_srcdir/../../shared/data/pcsc-lite/pcsc-lite.git.tar.xz" \
+		/work/shared/data/pcsc-lite/pcsc-lite.git.tar.xz \
+		"${CCIDLAB_ROOT_CACHE:-/var/cache/ccidlab/roots}"/src/*.d/*.git; do
+		[ -n "$h" ] && [ -e "$h" ] && { echo "$h"; return 0; }
+	done
+	return 1
 }
 
 # alive PID: true while that process exists and is not a zombie.

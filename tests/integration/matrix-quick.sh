@@ -18,23 +18,14 @@
 # The root column, when a root can be had (needs root, debootstrap, and a
 # reachable mirror the first time); otherwise its checks are skipped,
 # naming why.
-CACHE=${CCIDLAB_ROOT_CACHE:-/var/cache/ccidlab/roots}
-ROOT=$CACHE/sid
-no_root=
-if [ "$(id -u)" -ne 0 ]; then
-	no_root="needs root (debootstrap, chroot, mounts)"
-elif ! command -v debootstrap >/dev/null 2>&1; then
-	no_root="debootstrap is not installed"
-elif ! "$CCIDLAB" mkroot "$ROOT" > "$WORK/mkroot.out" 2> "$WORK/mkroot.err"; then
-	no_root="mkroot failed: $(tail -n 3 "$WORK/mkroot.err" | tr '\n' ' ')"
-fi
+sid_root
 set --
 [ -z "$no_root" ] && set -- --root "$ROOT"
-plan 12
+plan 13
 
 start=$(date +%s)
 "$CCIDLAB" matrix --quick --json --duration 8 --driver "$DRIVER" --work-dir "$WORK/m" "$@" \
-	> "$WORK/matrix.json" 2> "$WORK/stderr"
+	--html "$WORK/matrix.html" > "$WORK/matrix.json" 2> "$WORK/stderr"
 rc=$?
 took=$(( $(date +%s) - start ))
 # The table a tester reads, for the log.
@@ -119,5 +110,28 @@ else
 	assert_lost=no label="sid root" want=$(sed -n 's/^pcsc-lite //p' "$WORK/mkroot.out" | sed 's/-[^-]*$//')
 	version_checks 1 "sid root"
 	check "the table has both versions side by side" grep -q "^v1 " "$WORK/facts"
+fi
+# The page (--html, issue 16) in headless Chromium: every class any
+# version counted is on it, with a figure.
+set --
+for c in $("$PYTHON3" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+names = []
+for v in d["versions"]:
+    for c in v["classes"]:
+        if c["count"] > 0 and c["name"] not in names:
+            names.append(c["name"])
+print("\n".join(n.replace(" ", "\x01") for n in names))' "$WORK/matrix.json"); do
+	set -- "$@" "$(echo "$c" | tr '\001' ' ')"
+done
+if [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+	"$PYTHON3" "$top_srcdir/tests/integration/clients/html_check.py" "$WORK/matrix.html" \
+		"$WORK/matrix.png" "$@" "The classes, side by side" > "$WORK/html.facts" 2>&1
+	rc=$?
+	diag "matrix page: $(tr '\n' ';' < "$WORK/html.facts")"
+	check "the matrix's page in Chromium: every class counted ($#), no console message" \
+		[ $rc -eq 0 ]
+else
+	skip "no ${CHROMIUM:-/usr/bin/chromium} (Debian: chromium) for the matrix's page"
 fi
 finish

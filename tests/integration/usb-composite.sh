@@ -36,7 +36,7 @@ cat > "$WORK/run.sh" <<EOS
 kill -0 "\$CCIDLAB_PCSCD_PID" && echo alive > "$WORK/alive"
 EOS
 cd "$top_srcdir/tests/integration/clients" || exit 1
-CCIDLAB_USBSIM_DEBUG=1 lab main --conf "$conf" --usbsim "$USBSIM" -- \
+CCIDLAB_USBSIM_DEBUG=1 lab main --allow-refused --conf "$conf" --usbsim "$USBSIM" -- \
 	sh "$WORK/run.sh" > "$WORK/tap" 2>&1
 rc=$?
 log=$(lab_log main)

@@ -4,8 +4,12 @@
 # ($CCIDLAB_CTL_SOCKET) must raise pcscd's event counter by exactly their
 # number, and the driver's edge stream (`ccidlab events --socket
 # $CCIDLAB_DRIVER_SOCKET`) must show each observed edge with its time.
-# Event mode (interrupt pipe): 50 edges 20 ms apart.  Polling-only (no
-# interrupt pipe; pcscd asks every 400 ms): 10 edges 450 ms apart.
+# Event mode (interrupt pipe): 50 edges 20 ms apart (the driver keeps
+# every report until pcscd looked).  Polling-only (no interrupt pipe;
+# pcscd asks every 400 ms): 10 edges, each once the previous one was
+# counted (open loop 450 ms apart, two fell between two polls with both
+# cores busy).  The driver's stream is read from the seq before the first
+# edge (--since), and until it has shown what pcscd counted.
 # latch=1: the emulator holds each edge until the host has seen it.
 #
 # Profiles: those of the libccid interop suite (usbsim-libccid-ctl.sh).
@@ -150,7 +154,7 @@ log_has "BadSerial: refused, naming file, group and key" "$x" \
 	"'usb:072f/90cc:libusb-1.0:1:4:0' refused: $WORK/bad.conf: [usb serial=emu-3] timeout-cap=0: unknown key or bad value"
 
 log_has "NoIrq: mode=event refused on a reader without an interrupt pipe" "$x" \
-	"'usb:0a89/0030:mode=event' refused: mode=event, but the reader has no interrupt pipe (use mode=poll or auto)"
+	"'\"usb:0a89/0030:mode=event\"' refused: mode=event, but the reader has no interrupt pipe (use mode=poll or auto)"
 
 # One TAP stream: the labs' tests renumbered, the plan at the end.
 awk '/^1\.\.[0-9]+$/ { next }

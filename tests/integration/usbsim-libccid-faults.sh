@@ -10,16 +10,20 @@
 need_libccid "$WORK"
 
 # NAME PROFILE FAULT WHEN EXPECT: one usbsim device (bus 1, addresses 2,
-# 3... in order) and one case of clients/usbsim_faults.py each.
+# 3... in order) and one case of clients/usbsim_faults.py each.  Where a
+# late answer stays queued (desync), pcscd's presence poll may read it
+# before the client's next APDU does (libccid's GetSlotStatus gets
+# LIBUSB_ERROR_OVERFLOW, pcscd makes the reader unavailable): the
+# scheduler's choice, seen with both cores busy, so either is libccid's.
 cat > "$WORK/list" <<'EOL'
-Nak generic-apdu-irq nak/bulk-in@1 transmit desync
+Nak generic-apdu-irq nak/bulk-in@1 transmit desync|unavailable
 NakOut generic-apdu-irq nak/bulk-out@1 transmit at-once
-StallIn generic-apdu-irq stall/bulk-in@1 transmit desync
+StallIn generic-apdu-irq stall/bulk-in@1 transmit desync|unavailable
 StallOut generic-apdu-irq stall/bulk-out@1 transmit at-once
-Halt generic-apdu-irq stall/bulk-in transmit-twice desync
+Halt generic-apdu-irq stall/bulk-in transmit-twice desync|unavailable
 Short generic-apdu-irq short/bulk-in:5@1 transmit at-once
 ShortData generic-apdu-irq short/bulk-in:11@1 transmit at-once
-Zlp generic-apdu-irq zlp/bulk-in@1 transmit desync
+Zlp generic-apdu-irq zlp/bulk-in@1 transmit desync|unavailable
 Babble generic-apdu-irq babble/bulk-in@1 transmit at-once
 T1Short generic-t1-irq short/bulk-in:12@1 transmit reconnect
 T1Zlp generic-t1-irq zlp/bulk-in@1 transmit reconnect

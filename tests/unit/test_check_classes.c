@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "check/check_events.h"
 
@@ -87,6 +88,13 @@ static void ret(check_monitor *m, gint64 call_ms, gint64 ret_ms, LONG rv, const 
 		DWORD st = states ? states[i] : 0;
 		g_array_append_val(m->states, st);
 	}
+}
+
+/* Where the monitor's thread is from at_ms on (check_sampler.c's record). */
+static void sample(check_monitor *m, gint64 at_ms, check_where where)
+{
+	check_sample smp = { .ts_ns = T0 + at_ms * MS, .where = (guint8)where };
+	g_array_append_val(m->samples, smp);
 }
 
 static void listing(check_monitor *m, gint64 at_ms, const char *const *names)
@@ -197,7 +205,8 @@ static void test_lost(void)
 	ret(m, 0, 1, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0) });
 	edge(&f, 0, 100, true); /* never reported, stable for 6.9 s */
 	judge(&f, 7000);
-	assert_only(&f, (const char *[]){ "lost", NULL });
+	/* No record of where its thread was: a call that never reported it. */
+	assert_only(&f, (const char *[]){ "lost", "lost: blocked in call", NULL });
 	const check_class *k = check_classes_find(&f.c, "lost");
 	g_assert_cmpint(k->slot_index, ==, 0);
 	g_assert_cmpint(k->first_ns, ==, T0 + 100 * MS);
@@ -210,6 +219,100 @@ static void test_lost(void)
 	}
 	g_assert_true(marker && the_edge);
 	fixture_clear(&f);
+}
+
+/* The same lost edge, with the client's thread seen waiting for pcscd
+ * through its one call: a missed wakeup. */
+static void lost_blocked_in_a_call_is_a_missed_wakeup(void)
+{
+	fixture f;
+	fixture_init(&f);
+	check_monitor *m = monitor(&f, INFINITE, false, false);
+	sample(m, 0, CHECK_WHERE_OUT);
+	ret(m, 0, 1, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0) });
+	sample(m, 1, CHECK_WHERE_WAIT);
+	edge(&f, 0, 100, true);
+	judge(&f, 7000);
+	assert_only(&f, (const char *[]){ "lost", "lost: blocked in call", NULL });
+	const check_class *k = check_classes_find(&f.c, "lost: blocked in call");
+	g_assert_nonnull(strstr(k->detail, "waiting for pcscd (poll/read) 5.00 s"));
+	fixture_clear(&f);
+}
+
+/* A call made after the edge returns the card absent (the one made
+ * before it is no evidence: it may have fetched before pcscd saw it). */
+static void lost_with_a_stale_return(void)
+{
+	fixture f;
+	fixture_init(&f);
+	check_monitor *m = monitor(&f, INFINITE, false, false);
+	ret(m, 0, 1, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0) });
+	edge(&f, 0, 100, true);
+	ret(m, 1, 300, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0) });
+	ret(m, 300, 900, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(1) });
+	judge(&f, 7000);
+	g_assert_cmpuint(count(&f, "lost"), ==, 1);
+	g_assert_cmpuint(count(&f, "lost: stale return"), ==, 1);
+	g_assert_cmpuint(count(&f, "lost: blocked in call") + count(&f, "lost: could not enter"), ==,
+			 0);
+	fixture_clear(&f);
+}
+
+/* The client's thread waits for a lock from before the edge to its end
+ * (another thread of the process sleeps under it): it could not get on
+ * with its call, and that call's wait is a serialisation wait too. */
+static void lost_behind_a_lock_is_serialisation(void)
+{
+	fixture f;
+	fixture_init(&f);
+	check_monitor *m = monitor(&f, INFINITE, false, false);
+	sample(m, 0, CHECK_WHERE_OUT);
+	ret(m, 0, 1, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0) });
+	sample(m, 1, CHECK_WHERE_LOCK);
+	edge(&f, 0, 100, true);
+	sample(m, 6500, CHECK_WHERE_WAIT);
+	ret(m, 1, 6600, SCARD_S_SUCCESS, (DWORD[]){ PRESENT(1) });
+	sample(m, 6600, CHECK_WHERE_OUT);
+	judge(&f, 9000);
+	g_assert_cmpuint(count(&f, "lost"), ==, 1);
+	g_assert_cmpuint(count(&f, "lost: could not enter"), ==, 1);
+	g_assert_cmpuint(count(&f, "lost: stale return") + count(&f, "lost: blocked in call"), ==, 0);
+	g_assert_cmpuint(count(&f, "serialisation wait"), ==, 1);
+	const check_class *k = check_classes_find(&f.c, "serialisation wait");
+	g_assert_nonnull(strstr(k->detail, "6499.0 ms"));
+	fixture_clear(&f);
+}
+
+/* Short lock waits are not counted; the figures are still there. */
+static void short_lock_waits_are_no_class(void)
+{
+	fixture f;
+	fixture_init(&f);
+	check_monitor *m = monitor(&f, INFINITE, false, false);
+	sample(m, 0, CHECK_WHERE_LOCK);
+	sample(m, 20, CHECK_WHERE_WAIT);
+	ret(m, 0, 99, SCARD_S_SUCCESS, (DWORD[]){ EMPTY(0) });
+	edge(&f, 0, 100, true);
+	ret(m, 99, 101, SCARD_S_SUCCESS, (DWORD[]){ PRESENT(1) });
+	judge(&f, 7000);
+	assert_only(&f, NULL);
+	gint64 where[CHECK_WHERE_COUNT];
+	g_assert_true(check_monitor_where(m, T0, T0 + 99 * MS, where));
+	g_assert_cmpint(where[CHECK_WHERE_LOCK], ==, 20 * MS);
+	g_assert_cmpint(where[CHECK_WHERE_WAIT], ==, 79 * MS);
+	g_assert_false(check_monitor_where(m, T0 - MS, T0, where));
+	fixture_clear(&f);
+}
+
+static void syscall_lines_name_the_place(void)
+{
+	g_assert_cmpint(check_where_of("running"), ==, CHECK_WHERE_RUN);
+	g_autofree char *futex = g_strdup_printf("%d 0x7f 0x80 0x0", (int)SYS_futex);
+	g_assert_cmpint(check_where_of(futex), ==, CHECK_WHERE_LOCK);
+	g_autofree char *sleep = g_strdup_printf("%d 0x0 0x0", (int)SYS_clock_nanosleep);
+	g_assert_cmpint(check_where_of(sleep), ==, CHECK_WHERE_SLEEP);
+	g_autofree char *poll = g_strdup_printf("%d 0x7ffd 0x1 0x1388", (int)SYS_ppoll);
+	g_assert_cmpint(check_where_of(poll), ==, CHECK_WHERE_WAIT);
 }
 
 static void test_late(void)
@@ -409,6 +512,13 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/check-classes/clean-all-zero", test_clean_all_zero);
 	g_test_add_func("/check-classes/lost", test_lost);
+	g_test_add_func("/check-classes/lost-blocked-in-a-call-is-a-missed-wakeup",
+			lost_blocked_in_a_call_is_a_missed_wakeup);
+	g_test_add_func("/check-classes/lost-with-a-stale-return", lost_with_a_stale_return);
+	g_test_add_func("/check-classes/lost-behind-a-lock-is-serialisation",
+			lost_behind_a_lock_is_serialisation);
+	g_test_add_func("/check-classes/short-lock-waits-are-no-class", short_lock_waits_are_no_class);
+	g_test_add_func("/check-classes/syscall-lines-name-the-place", syscall_lines_name_the_place);
 	g_test_add_func("/check-classes/late", test_late);
 	g_test_add_func("/check-classes/phantom", test_phantom);
 	g_test_add_func("/check-classes/errors-by-code", test_errors_by_code);

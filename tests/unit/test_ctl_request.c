@@ -59,6 +59,8 @@ static void test_every_request_name_parses(void)
 			[CTL_REQ_SCENARIO_LOAD] = ",\"data\":\"[step 1]\\nat_ms=0\\n\"",
 			[CTL_REQ_SCENARIO_START] = ",\"scenario\":1",
 			[CTL_REQ_STORM] = ",\"rate\":10,\"duration_ms\":1000",
+			[CTL_REQ_DEVICE_ADD] = ",\"spec\":\"generic-apdu-irq:card=none\"",
+			[CTL_REQ_DEVICE_REMOVE] = ",\"reader\":\"1-1\"",
 		};
 		g_autofree char *line =
 			g_strdup_printf("{\"v\":1,\"id\":%d,\"req\":\"%s\"%s}", k,

@@ -427,6 +427,16 @@ static void test_storm_outlives_its_client(fixture *f, gconstpointer data)
 		   CTL_ERROR_BAD_REQUEST);
 }
 
+/* Readers are added and removed only where the directory can (a USB/IP
+ * server); a driver's server says why it cannot. */
+static void test_device_requests_need_a_hotplug_directory(fixture *f, gconstpointer data)
+{
+	(void)data;
+	call_fails(f->c, "device-add", "\"spec\":\"generic-apdu-irq\"", CTL_ERROR_NOT_EMULATED);
+	call_fails(f->c, "device-remove", "\"reader\":0", CTL_ERROR_NOT_EMULATED);
+	call_fails(f->c, "device-add", NULL, CTL_ERROR_BAD_REQUEST);
+}
+
 static void test_storm_stop_ends_it(fixture *f, gconstpointer data)
 {
 	call_done(f->c, "storm", "\"rate\":50,\"duration_ms\":60000");
@@ -832,6 +842,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/ctl/server/edge-names-are-the-emulators", test_edge_names_are_the_emulators);
 	ADD("/ctl/server/storm-outlives-its-client", test_storm_outlives_its_client);
 	ADD("/ctl/server/storm-stop-ends-it", test_storm_stop_ends_it);
+	ADD("/ctl/server/device-requests-need-a-hotplug-directory",
+	    test_device_requests_need_a_hotplug_directory);
 	ADD("/ctl/server/scenario-runs-its-steps", test_scenario_runs_its_steps);
 	ADD("/ctl/server/trace-streams-frames", test_trace_streams_frames);
 	ADD("/ctl/server/bad-lines-get-errors", test_bad_lines_get_errors);

@@ -135,14 +135,17 @@ static void pipe_faults(libusb_device_handle *h)
 	   libusb_bulk_transfer(h, EP_IN, buf, 32, &got, 1000) == LIBUSB_ERROR_OVERFLOW &&
 	   got == 32 && buf[0] == 0x81 && buf[31] == 0xBB,
 	   "babble/bulk-in@1: LIBUSB_ERROR_OVERFLOW, the buffer full");
-	double t0 = now_s();
+	/* The clocks start once the fault is set: the ccidlab command that
+	 * sets it is a process of its own, which took over 3 s to start and
+	 * answer with both cores busy. */
 	got = -1;
-	ok(ccidlab("fault", "set usbsim-2 nak/bulk-out@1") == 0 &&
+	int set = ccidlab("fault", "set usbsim-2 nak/bulk-out@1");
+	double t0 = now_s();
+	ok(set == 0 &&
 	   libusb_bulk_transfer(h, EP_OUT, (unsigned char *)slot_status, 10, &got, 300) ==
 		   LIBUSB_ERROR_TIMEOUT &&
 	   got == 0 && now_s() - t0 >= 0.29 && now_s() - t0 < 3.0,
 	   "nak/bulk-out@1: LIBUSB_ERROR_TIMEOUT after the transfer's 300 ms, nothing sent");
-	t0 = now_s();
 	ok(ccidlab("fault", "set usbsim-2 nak/bulk-in@1") == 0 && send_status(h) == 0 &&
 	   libusb_bulk_transfer(h, EP_IN, buf, sizeof buf, &got, 300) == LIBUSB_ERROR_TIMEOUT &&
 	   libusb_bulk_transfer(h, EP_IN, buf, sizeof buf, &got, 1000) == 0 && got == 10,
@@ -159,8 +162,9 @@ static void pipe_faults(libusb_device_handle *h)
 	   libusb_control_transfer(h, 0x80, LIBUSB_REQUEST_GET_DESCRIPTOR, 0x0100, 0, buf, 18,
 				   1000) == 18,
 	   "stall/control@1: one control request stalls, the next works");
+	set = ccidlab("fault", "set usbsim-2 nak/control@1");
 	t0 = now_s();
-	ok(ccidlab("fault", "set usbsim-2 nak/control@1") == 0 &&
+	ok(set == 0 &&
 	   libusb_get_string_descriptor_ascii(h, 2, buf, sizeof buf) == LIBUSB_ERROR_TIMEOUT &&
 	   now_s() - t0 < 3.0 && libusb_get_string_descriptor_ascii(h, 2, buf, sizeof buf) > 0,
 	   "nak/control@1: a string descriptor read times out (bounded), the next works");
@@ -207,9 +211,9 @@ static void async_faults(libusb_context *ctx, libusb_device_handle *h)
 	int done = 0;
 	libusb_fill_interrupt_transfer(t, h, EP_IRQ, buf, 8, cb, &done, 0);
 	libusb_submit_transfer(t);
-	double t0 = now_s();
 	ok(ccidlab("fault", "set usbsim-2 disconnect/interrupt:50") == 0,
 	   "disconnect/interrupt:50 set while the transfer is pending");
+	double t0 = now_s();	/* once set: see pipe_faults */
 	for (int i = 0; i < 50 && !done; i++) {
 		struct timeval tv = { 0, 100000 };
 		libusb_handle_events_timeout_completed(ctx, &tv, &done);

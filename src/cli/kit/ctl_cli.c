@@ -100,6 +100,29 @@ int cli_exit_for(const GError *err)
 	}
 }
 
+/* With --json an error is a JSON line on stdout too, carrying the
+ * server's code (ccidlab-ctl(7)) or ccidlab's own ("connect", "io"), so
+ * that a script reads one stream of objects. */
+static void json_error(const cli_common *common, const char *code, const char *message,
+		       int exit_code)
+{
+	if (!common->json)
+		return;
+	g_autoptr(JsonObject) o = json_object_new();
+	json_object_set_string_member(o, "error", code);
+	json_object_set_string_member(o, "message", message);
+	json_object_set_int_member(o, "exit", exit_code);
+	cli_print_json(o);
+}
+
+static const char *code_of(const GError *err)
+{
+	if (err->domain != CTL_ERROR)
+		return "io";
+	const char *name = ctl_error_name((ctl_error)err->code);
+	return name != NULL ? name : "failed";
+}
+
 ctl_client *cli_connect(const cli_common *common, int *exit_code)
 {
 	g_autoptr(GError) err = NULL;
@@ -107,6 +130,7 @@ ctl_client *cli_connect(const cli_common *common, int *exit_code)
 	if (c == NULL) {
 		fprintf(stderr, "ccidlab: %s\n", err->message);
 		*exit_code = CLI_EXIT_CONNECT;
+		json_error(common, "connect", err->message, *exit_code);
 	}
 	return c;
 }
@@ -130,6 +154,7 @@ JsonObject *cli_call_fd(ctl_client *c, const cli_common *common, JsonObject *req
 		/* A refusal at connect time reads as a refused request. */
 		if (g_error_matches(err, CTL_ERROR, CTL_ERROR_PERMISSION))
 			*exit_code = CLI_EXIT_CONNECT;
+		json_error(common, code_of(err), err->message, *exit_code);
 	}
 	return o;
 }
@@ -159,13 +184,22 @@ void cli_readers_clear(cli_readers *rs)
 {
 	g_clear_pointer(&rs->v, g_ptr_array_unref);
 	g_clear_pointer(&rs->list, json_object_unref);
+	g_clear_pointer(&rs->pcsc_why, g_free);
 }
 
-char **cli_pcsc_names(void)
+char **cli_pcsc_names(char **why)
 {
 	SCARDCONTEXT ctx;
-	if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx) != SCARD_S_SUCCESS)
+	LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx);
+	if (rv != SCARD_S_SUCCESS) {
+		/* A client library of another pcsc-lite than the daemon's is
+		 * refused here (a protocol version it does not speak). */
+		if (why != NULL)
+			*why = g_strdup_printf("SCardEstablishContext: %s (0x%08lX); is the client "
+					       "library the daemon's pcsc-lite?",
+					       pcsc_stringify_error(rv), (unsigned long)rv);
 		return NULL;
+	}
 	DWORD len = 0;
 	GPtrArray *out = g_ptr_array_new();
 	if (SCardListReaders(ctx, NULL, NULL, &len) == SCARD_S_SUCCESS && len > 0 &&
@@ -186,7 +220,7 @@ bool cli_readers_load(ctl_client *c, const cli_common *common, cli_readers *out,
 	JsonObject *list = cli_call(c, common, ctl_client_request_new("list"), exit_code);
 	if (list == NULL)
 		return false;
-	g_auto(GStrv) names = cli_pcsc_names();
+	g_auto(GStrv) names = cli_pcsc_names(&out->pcsc_why);
 	out->list = list;
 	out->v = g_ptr_array_new_with_free_func(reader_free);
 	JsonArray *a = json_object_get_array_member(list, "readers");

@@ -80,11 +80,12 @@ typedef struct cli_reader {
 typedef struct cli_readers {
 	GPtrArray *v;		/* cli_reader */
 	JsonObject *list;	/* the whole list reply */
+	char *pcsc_why;		/* why pcscd's names are missing, or NULL */
 } cli_readers;
 
 /* pcscd's reader names (SCardListReaders), or NULL when pcscd does not
- * answer. */
-char **cli_pcsc_names(void);
+ * answer; then *why (when why is not NULL) says what failed. */
+char **cli_pcsc_names(char **why);
 
 /* Asks the server for its list and pcscd (libpcsclite) for its reader
  * names, and joins them on "NAME XX YY" (XX the reader number, YY the

@@ -9,7 +9,7 @@ class Ctl:
     def __init__(self, path=None):
         self.path = path or os.environ["CCIDLAB_CTL_SOCKET"]
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(10)
+        self.sock.settimeout(60)
         self.sock.connect(self.path)
         self.file = self.sock.makefile("rb")
         self.next_id = 1
@@ -43,6 +43,11 @@ class Subscriber(threading.Thread):
         self.ctl = Ctl()
         rep = self.ctl.req("subscribe")
         assert rep and rep["ok"], rep
+        # The reply was bounded (10 s); the stream is not: with the
+        # socket's timeout, a quiet spell of 10 s (a test's other steps on
+        # a busy machine) ended this thread, and every later edge was
+        # missed.  A daemon thread: it ends with the client.
+        self.ctl.sock.settimeout(None)
         self.edges = []
         self.cond = threading.Condition()
         self.start()
@@ -59,6 +64,11 @@ class Subscriber(threading.Thread):
                         self.cond.notify_all()
         except (OSError, ValueError):
             return
+
+    def wait_for_count(self, pred, n, timeout=5.0):
+        """Until n edges match pred, or timeout: whether they did."""
+        with self.cond:
+            return self.cond.wait_for(lambda: sum(1 for e in self.edges if pred(e)) >= n, timeout)
 
     def wait_for(self, pred, timeout=5.0):
         with self.cond:

@@ -60,7 +60,7 @@ def main():
             "list gives the three readers with mode and slots", got)
 
     for reader, mode in (("ev", "event"), ("po", "poll")):
-        r = cli("insert", reader, "--card", "readertest,t1")
+        r = cli("insert", reader, "--card", "readertest@t1")
         pcsc.ok(r.returncode == 0 and edge(sub, reader, 0, "present", "control") and
                 pcsc_state(ctx, reader_name(names, reader), True),
                 "ccidlab insert %s (%s mode): in the edge stream and to a PC/SC client" % (reader, mode),
@@ -160,10 +160,16 @@ def main():
                 (r1.stderr, r2.stderr, r3.stderr, r4.stderr, bytes(rsp).hex(), len(traced)))
 
     # A storm: seeded, its edges all reach the stream.
+    # Counted once the storm is done (its second may stretch on a busy
+    # machine) and the stream has caught up with it, each within a cap.
     r = cli("storm", "--rate", "200", "--duration", "1", "--seed", "7", "--readers", "ev,po")
-    time.sleep(1.0)
+    end = time.monotonic() + 30
     st = c.req("storm-status")
+    while time.monotonic() < end and any(s["state"] == "running" for s in st["storms"]):
+        time.sleep(0.1)
+        st = c.req("storm-status")
     applied = sum(s["applied"] for s in st["storms"])
+    sub.wait_for_count(lambda e: e["source"] == "storm", applied, timeout=10.0)
     seen = len([e for e in sub.edges if e["source"] == "storm"])
     pcsc.ok(r.returncode == 0 and applied > 0 and seen == applied,
             "a storm of %d edges: %d in the stream" % (applied, seen), r.stderr)

@@ -25,7 +25,7 @@ def main():
         time.sleep(0.2)
     applied = st["applied"]
     # The stream drains behind the storm: wait until it has them all.
-    sub.wait_for(lambda e: len([x for x in sub.edges if x["source"] == "storm"]) >= applied, 30)
+    sub.wait_for(lambda e: len([x for x in sub.edges if x["source"] == "storm"]) >= applied, 60)
     edges = [(e["device"], e["slot"], e["state"]) for e in sub.edges if e["source"] == "storm"]
     counted = sum(s["edges"] for r in c.req("list")["readers"] for s in r["slots"])
     with open(out, "w") as f:

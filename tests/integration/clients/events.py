@@ -3,10 +3,11 @@
 
 usage: events.py READER:START(present|empty):EDGES:END(present|empty) ...
 
-For each reader: the state seen at start-up, then every change until the
-reader's event counter (the high 16 bits of dwEventState) stops moving for
-5 s, or 60 s pass.  The counter must end at exactly EDGES, the number of
-edges its scenario injects, and the state at END.
+For each reader: the state seen at start-up, then every change until
+every reader's event counter (the high 16 bits of dwEventState) reached
+its EDGES and none moved for 5 s more (an extra edge would show), or
+90 s pass.  The counter must end at exactly EDGES, the number of edges
+its scenario injects, and the state at END.
 """
 import sys
 import time
@@ -15,7 +16,7 @@ import pcsc
 from smartcard import scard as S
 
 QUIET_S = 5.0
-LIMIT_S = 60.0
+LIMIT_S = 90.0
 
 
 def main():
@@ -33,7 +34,11 @@ def main():
     wakeups = [0] * len(specs)
     last_change = time.monotonic()
     start = last_change
-    while time.monotonic() - last_change < QUIET_S and time.monotonic() - start < LIMIT_S:
+    def reached():
+        return all((ev >> 16) >= int(sp[2]) for sp, (_, ev, _) in zip(specs, states))
+
+    while time.monotonic() - start < LIMIT_S and \
+            (not reached() or time.monotonic() - last_change < QUIET_S):
         current = [(n, ev & ~S.SCARD_STATE_CHANGED) for (n, ev, atr) in states]
         rv, new = S.SCardGetStatusChange(ctx, 1000, current)
         if rv == S.SCARD_E_TIMEOUT:

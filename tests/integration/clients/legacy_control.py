@@ -162,7 +162,7 @@ def main():
     S.SCardReleaseContext(ctx)
 
     # 1. An insert seen by the legacy client alone (no widener).
-    lw = LegacyWait(ccidlab, [tog_name], ["--count", "1", "--timeout", "10000"])
+    lw = LegacyWait(ccidlab, [tog_name], ["--count", "1", "--timeout-ms", "10000"])
     lw.wait_lines(1, PNP_WAIT_S)
     start = lw.reports(0)
     time.sleep(0.3)

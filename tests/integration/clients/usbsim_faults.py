@@ -27,6 +27,12 @@ case-1's), EXPECT:
                driver takes late answers), the ones after answer right;
   "desync":    each APDU gets the answer of the one before (the driver
                takes late answers) until SCardReconnect;
+  "desync|unavailable": desync, or pcscd's presence poll read the late
+               answer before the client's next APDU did (libccid:
+               GetSlotStatus gets LIBUSB_ERROR_OVERFLOW) and pcscd made
+               the reader unavailable: which one comes first is the
+               scheduler's choice (with both cores busy the client
+               lost);
   "reconnect": APDUs fail until SCardReconnect, then answer right;
   "removed":   the reader reports no card (or is gone), and stays so
                after the clear (the driver never reopens the device);
@@ -65,6 +71,9 @@ EXPECTS = {
     "stale": "the next APDUs get the faulted ones' answers, then they answer right",
     "reconnect": "APDUs fail until a reconnect, then answer right",
     "desync": "each APDU gets the answer of the one before until a reconnect",
+    "desync|unavailable": "each APDU gets the answer of the one before until a reconnect, "
+                          "or pcscd's presence poll met the late answer first (reader "
+                          "unavailable)",
     "answers": "the faulted APDU and the next ones answer right",
     "either": "the next APDU answers right",
 }
@@ -162,8 +171,11 @@ def recover(card, proto):
                 return (got, "the next APDUs give %s; after %d SCardReconnect (reset) they "
                         "answer right" % (", ".join(seen), attempt), True)
         time.sleep(0.5)
-    return "broken", "the next APDUs give %s, and a reconnect does not help (%s)" % (
-        ", ".join(seen), rv_name(rv)), False
+    how = "the next APDUs give %s, and a reconnect does not help (%s)" % (
+        ", ".join(seen), rv_name(rv))
+    if rv == S.SCARD_E_READER_UNAVAILABLE and all(x == rv_name(rv) for x in seen):
+        return "unavailable", how, True
+    return "broken", how, False
 
 
 def wait_present(ctx, name, limit):
@@ -283,10 +295,10 @@ def run_case(ctx, c, spec):
             reader, fault, "the next APDUs answer right"), how)
     elif expect != "removed":
         got, how, good = recover(card, proto)
-        want = "at-once" if expect in ("answers", "either") else expect
+        want = ["at-once"] if expect in ("answers", "either") else expect.split("|")
         if expect == "answers":
             good = good and rv == S.SCARD_S_SUCCESS and rsp == SW_OK
-        pcsc.ok(good and got == want, "%s: after %s and fault clear: %s" % (
+        pcsc.ok(good and got in want, "%s: after %s and fault clear: %s" % (
             reader, fault, EXPECTS[expect]), "%s: %s" % (got, how))
         after = {"at-once": "next APDU ok", "stale": "stale answers",
                  "desync": "desync", "reconnect": "reconnect"}.get(got, got)
