@@ -3,7 +3,7 @@
 # module needed): `usbip list -r` speaks OP_REQ_DEVLIST and must list
 # every exported reader with its bus id, VID:PID and interface classes
 # (catalogue profiles of several vendors, a vendor-class reader, a second
-# CCID interface, a composite device); readers added and removed live,
+# CCID interface, a composite device, one with two CCID interfaces); readers added and removed live,
 # and unplugged ones, show in the next listing; `usbip attach` speaks
 # OP_REQ_IMPORT: it takes our reply and only then needs vhci-hcd, and it
 # names the refusals (no such device, busy).
@@ -12,8 +12,9 @@ command -v usbip > /dev/null || { echo "1..0 # SKIP no usbip command (Debian pac
 . "$top_srcdir/tests/integration/usbip_lib.sh"
 usbip_start \
 	ACR38U-CCID.txt CherrySmartTerminalST2XXX.txt ACS_ACR1252_Dual_Reader.txt@2 \
-	CardMan3821.txt Aktiv_Rutoken_ECP.txt generic-apdu-irq:composite=hid
-plan 14
+	CardMan3821.txt Aktiv_Rutoken_ECP.txt generic-apdu-irq:composite=hid \
+	generic-apdu-irq:composite=ccid
+plan 15
 ctl() { "$CCIDLAB" "$@" --socket "$CTL"; }
 list() { usbip --tcp-port "$PORT" list -r 127.0.0.1 2> "$WORK/list.err"; }
 
@@ -37,17 +38,19 @@ check "usbip list -r: 1-4 CardMan 3821 076b:3821" want "1-4 076b:3821  0b/00/00"
 check "usbip list -r: 1-5 Rutoken ECP 0a89:0030 (no interrupt pipe)" want "1-5 0a89:0030  0b/00/00"
 check "usbip list -r: 1-6 composite=hid, HID 03/00/00 then CCID 0b/00/00" \
 	want "1-6 1209:0002  03/00/00 0b/00/00"
-check "exactly six devices" test "$(wc -l < "$WORK/devs")" -eq 6
+check "usbip list -r: 1-7 composite=ccid, two CCID interfaces 0b/00/00" \
+	want "1-7 1209:0002  0b/00/00 0b/00/00"
+check "exactly seven devices" test "$(wc -l < "$WORK/devs")" -eq 7
 
 ctl usbip add Gem_e-SealPro.txt > "$WORK/add.out"
-check "ccidlab usbip add: 1-7" grep -q "^1-7 " "$WORK/add.out"
+check "ccidlab usbip add: 1-8" grep -q "^1-8 " "$WORK/add.out"
 devices > "$WORK/devs"
-check "the next listing has 1-7 08e6:2202, vendor class ff/5c/00" want "1-7 08e6:2202  ff/5c/00"
-ctl usbip remove 1-7 > /dev/null
+check "the next listing has 1-8 08e6:2202, vendor class ff/5c/00" want "1-8 08e6:2202  ff/5c/00"
+ctl usbip remove 1-8 > /dev/null
 ctl fault set 1-3 device-gone > /dev/null
 devices > "$WORK/devs"
-check "removed (1-7) and unplugged (1-3) readers are not listed" \
-	test "$(cut -d' ' -f1 "$WORK/devs" | tr '\n' ' ')" = "1-1 1-2 1-4 1-5 1-6 "
+check "removed (1-8) and unplugged (1-3) readers are not listed" \
+	test "$(cut -d' ' -f1 "$WORK/devs" | tr '\n' ' ')" = "1-1 1-2 1-4 1-5 1-6 1-7 "
 ctl fault clear 1-3 > /dev/null
 check "plugged back, 1-3 is listed again" sh -c "usbip --tcp-port $PORT list -r 127.0.0.1 2>/dev/null | grep -q ' 1-3: '"
 
