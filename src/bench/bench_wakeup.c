@@ -129,6 +129,9 @@ static int run(const bench_opts *o, const char *title, const char *prefix, bool 
 	unsigned n = 0;
 	check_checkpoints cp = { 0 };
 	g_autoptr(GError) err = NULL;
+	/* Before the first goto: a jump past an autoptr's initialisation
+	 * would free whatever its stack slot held. */
+	g_autoptr(GArray) edges = NULL;
 	int status = 1;
 	const char *path = g_getenv("CCIDLAB_CTL_SOCKET");
 
@@ -170,7 +173,7 @@ static int run(const bench_opts *o, const char *title, const char *prefix, bool 
 		if (mons[i]->stuck)
 			goto out;	/* its records are still moving: no figures */
 	check_truth_stop(&t);
-	g_autoptr(GArray) edges = check_truth_snapshot(&t);
+	edges = check_truth_snapshot(&t);
 	bench_wakeup_figures f;
 	bench_wakeup_judge(&t, edges, mons, n, &cp, &f);
 	report(&t, poll, p, &f);

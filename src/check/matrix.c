@@ -116,6 +116,9 @@ int matrix_main(int argc, char **argv)
 	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
 	g_autoptr(GArray) full = o.full ? full_suite() : NULL;
 	g_autoptr(GPtrArray) versions = g_ptr_array_new_with_free_func((GDestroyNotify)matrix_version_free);
+	/* Declared before the first goto: a jump past an autoptr's
+	 * initialisation would free whatever its stack slot held. */
+	g_autoptr(GError) he = NULL;
 	if (rc >= 0)
 		goto out;
 	if (o.work_dir == NULL) {
@@ -156,7 +159,6 @@ int matrix_main(int argc, char **argv)
 		matrix_report_json(stdout, versions, suite, wall);
 	else
 		matrix_report_text(stdout, versions, suite, wall);
-	g_autoptr(GError) he = NULL;
 	if (o.html != NULL && !matrix_report_html(o.html, versions, suite, wall, &he))
 		fprintf(stderr, "ccidlab matrix: --html %s: %s\n", o.html, he->message);
 	fflush(stdout);

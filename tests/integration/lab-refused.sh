@@ -19,7 +19,7 @@ rc=$?
 check "a refused entry stops the lab with status 125 ($rc)" [ "$rc" -eq 125 ]
 check "the command did not run" [ ! -e "$WORK/ran" ]
 check "stderr names the entry, its DEVICENAME and the driver's reason" grep -q \
-	"^ccidlab lab: pcscd refused reader \"Refused\" (DEVICENAME emu:no-such-profile:card=none): unknown profile 'no-such-profile'" \
+	"^ccidlab lab: pcscd refused reader \"Refused\" (DEVICENAME \"\\?emu:no-such-profile:card=none\"\\?): unknown profile 'no-such-profile'" \
 	"$WORK/err"
 check "stderr says how to run the command anyway" grep -q -- "--allow-refused runs it anyway" "$WORK/err"
 [ "$rc" -eq 125 ] || diag "$(cat "$WORK/err")"

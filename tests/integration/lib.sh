@@ -45,7 +45,8 @@ lab_log() { echo "$LOG_DIR/$TEST_NAME.$1.pcscd.log"; }
 # pcsc-lite from 1.8.16 on.
 reader_conf() {
 	dn=$3
-	case "$dn" in *=*) dn="\"$dn\"" ;; esac
+	# Quoted by the caller already, or quoted here when it has keys.
+	case "$dn" in \"*\"|\'*\') ;; *=*) dn="\"$dn\"" ;; esac
 	cat > "$1" <<EOC
 FRIENDLYNAME "$2"
 DEVICENAME   $dn
