@@ -67,7 +67,7 @@ reader "$work/control/w" "Widener"  "emu:generic-apdu-irq:name=wide:card=none"
 rc2=$?
 
 say "benchmarks (ratios against baselines measured in the same run)"
-make -s -C "$builddir" bench BENCH_ARGS="-n 2000 --ext-iterations 20 --event-seconds 3 --poll-seconds 8 --scale-edges 3000" 2>&1 |
+make -s -C "$builddir" bench BENCH_ARGS="--iterations 2000 --ext-iterations 20 --event-seconds 3 --poll-seconds 8 --scale-edges 3000" 2>&1 |
 	grep -E '^\$|^command|x |ratio|target|p99|MB/s|lost' | head -60
 
 say "what this showed"

@@ -242,6 +242,26 @@ static bool pcsc_readers(const char *suite, LONG rv, SCARDCONTEXT ctx, char **li
 	return true;
 }
 
+/* Each reader of the table found in pcscd's list by its friendly name
+ * and connected (a missing one stays not ok and is left out). */
+static void open_table(SCARDCONTEXT ctx, const char *list, DWORD len, bench_reader *rs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		rs[i].name = find_reader(list, len, rs[i].friendly);
+		if (rs[i].name != NULL)
+			connect_reader(ctx, &rs[i]);
+	}
+}
+
+static void close_table(bench_reader *rs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (rs[i].ok)
+			SCardDisconnect(rs[i].card, SCARD_LEAVE_CARD);
+		g_free(rs[i].name);
+	}
+}
+
 static void short_cases(bench_reader *rs, size_t n, int iterations, uint8_t *rsp, DWORD cap)
 {
 	apdu_case cases[2];
@@ -290,12 +310,8 @@ int bench_apdu_libccid_run(const bench_opts *o)
 	DWORD len = SCARD_AUTOALLOCATE;
 	if (!pcsc_readers("apdu-libccid", rv, ctx, &list, &len))
 		return 1;
-	for (size_t i = 0; i < n; i++)
-		rs[i].name = find_reader(list, len, rs[i].friendly);
+	open_table(ctx, list, len, rs, n);
 	SCardFreeMemory(ctx, list);
-	for (size_t i = 0; i < n; i++)
-		if (rs[i].name != NULL)
-			connect_reader(ctx, &rs[i]);
 	if (!rs[0].ok) {
 		fprintf(stderr, "ccidlab bench apdu-libccid: no null reader 'bench-null': no floor, "
 			"no figures\n");
@@ -310,11 +326,7 @@ int bench_apdu_libccid_run(const bench_opts *o)
 	printf("  wrong answers or errors: %u (each is left out of the figures)\n", errors);
 	status = 0;
 out:
-	for (size_t i = 0; i < n; i++) {
-		if (rs[i].ok)
-			SCardDisconnect(rs[i].card, SCARD_LEAVE_CARD);
-		g_free(rs[i].name);
-	}
+	close_table(rs, n);
 	SCardReleaseContext(ctx);
 	return status;
 }
@@ -342,18 +354,10 @@ int bench_apdu_run(const bench_opts *o)
 	DWORD len = SCARD_AUTOALLOCATE;
 	if (!pcsc_readers("apdu", rv, ctx, &list, &len))
 		return 1;
-	for (size_t i = 0; i < n; i++)
-		rs[i].name = find_reader(list, len, rs[i].friendly);
-	for (size_t i = 0; i < n_ext; i++)
-		ext[i].name = find_reader(list, len, ext[i].friendly);
-	SCardFreeMemory(ctx, list);
-	for (size_t i = 0; i < n; i++)
-		if (rs[i].name != NULL)
-			connect_reader(ctx, &rs[i]);
+	open_table(ctx, list, len, rs, n);
 	/* The ext table's null is the same reader: a second handle on it. */
-	for (size_t i = 0; i < n_ext; i++)
-		if (ext[i].name != NULL)
-			connect_reader(ctx, &ext[i]);
+	open_table(ctx, list, len, ext, n_ext);
+	SCardFreeMemory(ctx, list);
 	if (!rs[0].ok || !ext[0].ok) {
 		fprintf(stderr, "ccidlab bench apdu: no null reader 'bench-null': no floor, no figures\n");
 		goto out;
@@ -383,16 +387,8 @@ int bench_apdu_run(const bench_opts *o)
 	printf("  wrong answers or errors: %u (each is left out of the figures)\n", errors);
 	status = 0;
 out:
-	for (size_t i = 0; i < n; i++) {
-		if (rs[i].ok)
-			SCardDisconnect(rs[i].card, SCARD_LEAVE_CARD);
-		g_free(rs[i].name);
-	}
-	for (size_t i = 0; i < n_ext; i++) {
-		if (ext[i].ok)
-			SCardDisconnect(ext[i].card, SCARD_LEAVE_CARD);
-		g_free(ext[i].name);
-	}
+	close_table(rs, n);
+	close_table(ext, n_ext);
 	SCardReleaseContext(ctx);
 	return status;
 }
