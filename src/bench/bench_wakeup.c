@@ -132,6 +132,7 @@ static int run(const bench_opts *o, const char *title, const char *prefix, bool 
 	/* Before the first goto: a jump past an autoptr's initialisation
 	 * would free whatever its stack slot held. */
 	g_autoptr(GArray) edges = NULL;
+	g_autoptr(ctl_client) lc = NULL;	/* the checkpoints' folded edges */
 	int status = 1;
 	const char *path = g_getenv("CCIDLAB_CTL_SOCKET");
 
@@ -145,6 +146,7 @@ static int run(const bench_opts *o, const char *title, const char *prefix, bool 
 			err->message);
 		goto out;
 	}
+	lc = ctl_client_connect(path, CTL_TIMEOUT_MS, NULL);
 	printf("  %u readers %s*, %d client threads in SCardGetStatusChange(INFINITE) on all of "
 	       "them\n", t.n_slots, prefix, o->clients);
 	for (int i = 0; i < o->clients && n < G_N_ELEMENTS(mons); i++) {
@@ -161,13 +163,15 @@ static int run(const bench_opts *o, const char *title, const char *prefix, bool 
 		fprintf(stderr, "ccidlab bench: a client got no first answer from pcscd in 10 s\n");
 		goto out;
 	}
-	bool have_c0 = check_read_counters(&t, cp.c0);
+	bool have_c0 = check_read_counters(&t, cp.c0) &&
+		       check_read_folded(lc, &t, CTL_TIMEOUT_MS, cp.f0);
 	cp.t0_ns = check_now_ns();
 	if (!storm(o, path, &t, p))
 		goto out;
 	check_settle(&t, mons, n, 1000 * 1000000LL, (unsigned)(CHECK_LOST_NS / 1000000) + 700);
 	cp.t1_ns = check_now_ns();
-	cp.counters_read = check_read_counters(&t, cp.c1) && have_c0;
+	cp.counters_read = check_read_counters(&t, cp.c1) &&
+			   check_read_folded(lc, &t, CTL_TIMEOUT_MS, cp.f1) && have_c0;
 	check_stop_monitors(mons, n);
 	for (unsigned i = 0; i < n; i++)
 		if (mons[i]->stuck)

@@ -342,7 +342,8 @@ int check_events_main(int argc, char **argv)
 		goto out;
 	}
 	cp.t0_ns = check_now_ns();
-	have_c0 = check_read_counters(&truth, cp.c0);
+	have_c0 = check_read_counters(&truth, cp.c0) &&
+		  check_read_folded(c, &truth, cli_timeout_ms(&common), cp.f0);
 	if (!o.quiet)
 		fprintf(stderr, "check-events: %u slots, %u monitors (%d legacy) running\n",
 			truth.n_slots, n_mons, o.legacy);
@@ -357,7 +358,8 @@ int check_events_main(int argc, char **argv)
 		fprintf(stderr, "check-events: settling\n");
 	check_settle(&truth, mons, n_mons, 1000 * 1000000LL, (unsigned)(CHECK_LOST_NS / 1000000) + 700);
 	cp.t1_ns = check_now_ns();
-	cp.counters_read = check_read_counters(&truth, cp.c1) && have_c0;
+	cp.counters_read = check_read_counters(&truth, cp.c1) &&
+			   check_read_folded(c, &truth, cli_timeout_ms(&common), cp.f1) && have_c0;
 	check_stop_monitors(mons, n_mons);
 	check_sampler_stop(g_steal_pointer(&sampler));
 	if (st.widener_index >= 0) {

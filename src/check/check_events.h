@@ -242,6 +242,12 @@ void check_stop_monitors(check_monitor **mons, unsigned n);
 /* Reads each slot's event counter now (one non-blocking call).  false
  * when pcscd did not answer. */
 bool check_read_counters(const check_truth *t, guint16 counters[CHECK_MAX_SLOTS]);
+/* Reads each slot's edges the driver folded away before pcscd looked
+ * (the control socket's list, "folded": an event-mode slot keeps its last
+ * two states, issue 20; 0 where the member is absent).  false when the
+ * driver did not answer. */
+bool check_read_folded(ctl_client *c, const check_truth *t, unsigned timeout_ms,
+		       guint32 folded[CHECK_MAX_SLOTS]);
 
 /* ---- the legacy backend (check_legacy.c) ---- */
 
@@ -391,6 +397,7 @@ typedef struct check_counter_result {
 	unsigned delta;		/* counter movement between the checkpoints (mod 2^16) */
 	unsigned lo, hi;	/* the net change; the flips pcscd could see (expected) */
 	unsigned edges, observed;	/* stimulus flips; flips the driver reported */
+	unsigned folded;	/* flips the driver folded away before pcscd looked */
 	bool ok, exact;
 } check_counter_result;
 
@@ -425,10 +432,11 @@ typedef struct check_catch {
 
 void check_oracle_run(const check_truth *t, GArray *edges, check_monitor **mons, unsigned n_mons,
 		      const check_oracle_params *p, check_result *out);
-/* The counter check between two quiet checkpoints. */
+/* The counter check between two quiet checkpoints; f0 and f1 (NULL: none)
+ * the driver's folded edges at each (check_read_folded). */
 void check_oracle_counters(const check_truth *t, GArray *edges, gint64 t0, gint64 t1,
 			   const guint16 c0[CHECK_MAX_SLOTS], const guint16 c1[CHECK_MAX_SLOTS],
-			   check_result *out);
+			   const guint32 *f0, const guint32 *f1, check_result *out);
 void check_result_clear(check_result *r);
 
 /* ---- anomaly classes (check_classes.c, check_classes_report.c) ----
@@ -517,6 +525,7 @@ typedef struct check_checkpoints {
 	gint64 t0_ns, t1_ns;
 	bool counters_read;		/* both readings answered */
 	guint16 c0[CHECK_MAX_SLOTS], c1[CHECK_MAX_SLOTS];
+	guint32 f0[CHECK_MAX_SLOTS], f1[CHECK_MAX_SLOTS];	/* the driver's folded edges */
 } check_checkpoints;
 
 typedef struct check_judge_params {

@@ -28,7 +28,8 @@ void check_judge(const check_truth *t, GArray *edges, check_monitor **mons, unsi
 	/* A stream that dropped edges, or broke, leaves no ground truth. */
 	result->truth_lost = t->lost + (t->stream_error != NULL);
 	if (cp->counters_read)
-		check_oracle_counters(t, edges, cp->t0_ns, cp->t1_ns, cp->c0, cp->c1, result);
+		check_oracle_counters(t, edges, cp->t0_ns, cp->t1_ns, cp->c0, cp->c1, cp->f0, cp->f1,
+				      result);
 	check_verdict_compute(result, p->legacy_must_pass, p->expect_legacy_loss, p->have_legacy,
 			      verdict);
 }

@@ -381,7 +381,7 @@ void check_oracle_run(const check_truth *t, GArray *edges, check_monitor **mons,
 
 void check_oracle_counters(const check_truth *t, GArray *edges, gint64 t0, gint64 t1,
 			   const guint16 c0[CHECK_MAX_SLOTS], const guint16 c1[CHECK_MAX_SLOTS],
-			   check_result *out)
+			   const guint32 *f0, const guint32 *f1, check_result *out)
 {
 	out->counters = g_array_new(FALSE, FALSE, sizeof(check_counter_result));
 	out->counters_read = true;
@@ -401,18 +401,33 @@ void check_oracle_counters(const check_truth *t, GArray *edges, gint64 t0, gint6
 			c.observed += ts > t0 && ts <= t1;
 		}
 		/* pcscd counts each presence change its event thread sees
-		 * (pcscd-driver-facts §2.6).  What it could see is what the
+		 * (pcscd-driver-facts §2.3).  What it could see is what the
 		 * driver reported to it: the "observed" flips, never more
 		 * than the truth's.  Between two quiet checkpoints (no edge in
 		 * flight, every client caught up) the counter must have moved
-		 * by exactly that; toggles shorter than a poll period, which
-		 * the driver never reported (unless latched), drop out here.
-		 * The net change is a floor that needs no observation. */
+		 * by exactly that in event mode, less the flips the driver
+		 * folded while pcscd's event thread lagged (it keeps a slot's
+		 * last two states, issue 20; it counts what it folds); toggles
+		 * shorter than a poll period, which the driver never reported
+		 * (unless latched), drop out here.  The net change is a floor
+		 * that needs no observation, and the count differs from it by
+		 * whole bounces.
+		 * Polling-only mode: every IFDHICCPresence is a GetSlotStatus,
+		 * and pcscd also asks it outside its event thread's look (the
+		 * power-up and auto power-down of IFDPowerICC, a client's
+		 * SCardConnect): a bounce seen there and gone before the event
+		 * thread's next look is observed and never counted.  There
+		 * the observed flips are a ceiling, the net change a floor. */
 		c.delta = (guint16)(c1[i] - c0[i]);
+		c.folded = f0 != NULL && f1 != NULL ? f1[i] - f0[i] : 0;
 		c.lo = s0 != s1;
 		c.hi = MIN(c.edges, c.observed);
 		c.exact = c.edges == c.observed;
-		c.ok = c.delta == c.hi && c.hi >= c.lo;
+		bool whole = c.delta >= c.lo && (c.delta - c.lo) % 2 == 0;
+		if (t->slots[i].mode == CHECK_MODE_POLL)
+			c.ok = whole && c.delta <= c.hi;
+		else
+			c.ok = c.delta + c.folded == c.hi && whole;
 		g_array_append_val(out->counters, c);
 	}
 }

@@ -12,7 +12,8 @@
  *   {"wakeup":{"monitor":N,"call_ns":N,"ts_ns":N,"rv":N,"states":[N...]}}
  *   {"listing":{"monitor":N,"call_ns":N,"ts_ns":N,"rv":N,"names":[..]|null}}
  *   {"errors":{"monitor":N,"rv":N,"count":N}}
- *   {"checkpoints":{"t0_ns":N,"t1_ns":N,"counters_read":B,"c0":[N...],"c1":[N...]}}
+ *   {"checkpoints":{"t0_ns":N,"t1_ns":N,"counters_read":B,"c0":[N...],"c1":[N...],
+ *                   "f0":[N...],"f1":[N...]}}	(f0, f1: the driver's folded edges; optional)
  * A monitor's lines come after its "monitor" line; the stream's edges go
  * through the same decoder and the same feed as live ones.
  */
@@ -161,6 +162,14 @@ static JsonArray *counters_array(const guint16 *c, unsigned n)
 	return a;
 }
 
+static JsonArray *folded_array(const guint32 *f, unsigned n)
+{
+	JsonArray *a = json_array_new();
+	for (unsigned i = 0; i < n; i++)
+		json_array_add_int_element(a, f[i]);
+	return a;
+}
+
 bool check_record_write(const char *path, const check_truth *t, check_monitor **mons,
 			unsigned n_mons, const check_checkpoints *cp, GError **error)
 {
@@ -177,6 +186,8 @@ bool check_record_write(const char *path, const check_truth *t, check_monitor **
 	json_object_set_boolean_member(o, "counters_read", cp->counters_read);
 	json_object_set_array_member(o, "c0", counters_array(cp->c0, t->n_slots));
 	json_object_set_array_member(o, "c1", counters_array(cp->c1, t->n_slots));
+	json_object_set_array_member(o, "f0", folded_array(cp->f0, t->n_slots));
+	json_object_set_array_member(o, "f1", folded_array(cp->f1, t->n_slots));
 	put(out, "checkpoints", o);
 	return g_file_set_contents(path, out->str, (gssize)out->len, error);
 }
@@ -403,13 +414,36 @@ static bool read_counters(reader *rd, JsonObject *o, const char *name, guint16 *
 	return true;
 }
 
+/* The driver's folded edges at a checkpoint: absent from records made
+ * before the driver folded (zeros then). */
+static bool read_folded(reader *rd, JsonObject *o, const char *name, guint32 *out)
+{
+	if (!json_object_has_member(o, name))
+		return true;
+	JsonNode *n = json_object_get_member(o, name);
+	JsonArray *a = JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+	if (a == NULL || json_array_get_length(a) != rd->r->truth.n_slots)
+		return fail(rd, "folded edges are not one per slot");
+	for (unsigned i = 0; i < rd->r->truth.n_slots; i++) {
+		JsonNode *e = json_array_get_element(a, i);
+		if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_INT64)
+			return fail(rd, "a folded count is not a number");
+		gint64 v = json_node_get_int(e);
+		if (v < 0 || v > G_MAXUINT32)
+			return fail(rd, "a folded count is out of range");
+		out[i] = (guint32)v;
+	}
+	return true;
+}
+
 static bool read_checkpoints(reader *rd, JsonObject *o)
 {
 	check_checkpoints *cp = &rd->r->cp;
 	return get_int(rd, o, "t0_ns", 0, G_MAXINT64, &cp->t0_ns) &&
 	       get_int(rd, o, "t1_ns", 0, G_MAXINT64, &cp->t1_ns) &&
 	       (cp->counters_read = get_bool(o, "counters_read"), true) &&
-	       read_counters(rd, o, "c0", cp->c0) && read_counters(rd, o, "c1", cp->c1);
+	       read_counters(rd, o, "c0", cp->c0) && read_counters(rd, o, "c1", cp->c1) &&
+	       read_folded(rd, o, "f0", cp->f0) && read_folded(rd, o, "f1", cp->f1);
 }
 
 static bool read_stream(reader *rd, JsonObject *o)

@@ -345,9 +345,9 @@ void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_mon
 			if (!c->ok)
 				fprintf(out,
 					"  counter of \"%s\": moved %u, expected %u (%u edges, %u "
-					"reported to pcscd, net change %u)\n",
+					"reported to pcscd, %u folded by the driver, net change %u)\n",
 					t->slots[c->slot_index].pcsc_name, c->delta, c->hi, c->edges,
-					c->observed, c->lo);
+					c->observed, c->folded, c->lo);
 		}
 		fprintf(out,
 			"\nevent counters: %u of %u slots moved by the edges pcscd could see; on %u "
@@ -571,7 +571,7 @@ JsonNode *check_report_node(const check_truth *t, GArray *edges, check_monitor *
 			const char *n;
 			gint64 v;
 		} f[] = { { "delta", c->delta }, { "expected", c->hi }, { "net", c->lo },
-			  { "edges", c->edges }, { "observed", c->observed } };
+			  { "edges", c->edges }, { "observed", c->observed }, { "folded", c->folded } };
 		for (unsigned k = 0; k < G_N_ELEMENTS(f); k++) {
 			json_builder_set_member_name(b, f[k].n);
 			json_builder_add_int_value(b, f[k].v);

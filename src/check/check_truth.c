@@ -123,6 +123,39 @@ bool check_truth_start(check_truth *t, const char *socket, unsigned timeout_ms, 
 	return true;
 }
 
+bool check_read_folded(ctl_client *c, const check_truth *t, unsigned timeout_ms,
+		       guint32 folded[CHECK_MAX_SLOTS])
+{
+	g_autoptr(GError) err = NULL;
+
+	memset(folded, 0, CHECK_MAX_SLOTS * sizeof folded[0]);
+	if (c == NULL)
+		return false;
+	g_autoptr(JsonObject) req = ctl_client_request_new("list");
+	g_autoptr(JsonObject) rep = ctl_client_call(c, req, timeout_ms, &err);
+	if (rep == NULL || !json_object_has_member(rep, "readers"))
+		return false;
+	JsonArray *readers = json_object_get_array_member(rep, "readers");
+	for (guint r = 0; readers != NULL && r < json_array_get_length(readers); r++) {
+		JsonObject *ro = json_array_get_object_element(readers, r);
+		JsonArray *slots = ro != NULL && json_object_has_member(ro, "slots")
+					   ? json_object_get_array_member(ro, "slots")
+					   : NULL;
+		gint64 number = ro != NULL ? json_object_get_int_member_with_default(ro, "reader", -1)
+					   : -1;
+		for (unsigned i = 0; slots != NULL && i < t->n_slots; i++) {
+			if ((gint64)t->slots[i].reader != number ||
+			    t->slots[i].slot >= json_array_get_length(slots))
+				continue;
+			JsonObject *so = json_array_get_object_element(slots, t->slots[i].slot);
+			if (so != NULL)
+				folded[i] = (guint32)json_object_get_int_member_with_default(so, "folded",
+											     0);
+		}
+	}
+	return true;
+}
+
 void check_truth_stop(check_truth *t)
 {
 	if (t->thread == NULL)

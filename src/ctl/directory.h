@@ -41,6 +41,11 @@ typedef struct ctl_reader_info {
 	/* Real readers: each slot as the driver last saw it (CTL_SLOT_*);
 	 * emulated ones are asked through emu. */
 	unsigned char slot_state[CTL_MAX_SLOTS];
+	/* Readers the driver runs in event mode: per slot, the edges it
+	 * queued for pcscd and folded away before pcscd looked (the driver
+	 * keeps a slot's last two states, issue 20); listed as "folded". */
+	bool has_folded;
+	uint64_t folded[CTL_MAX_SLOTS];
 	/* The host engine's counters (readers the driver drives itself). */
 	bool has_stats;
 	struct {

@@ -293,6 +293,8 @@ static void add_reader(ctl_server *s, JsonBuilder *b, ctl_reader_info *ri)
 		} else {
 			add_real_slot(s, b, ri, i);
 		}
+		if (ri->has_folded)
+			ctl_member_int(b, "folded", (gint64)ri->folded[i]);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);

@@ -86,6 +86,11 @@ static void fill_info(const ifd_reader *r, ctl_reader_info *out)
 		out->stats.handed_over = st.handed_over;
 		out->stats.max_in_flight = st.max_in_flight;
 	}
+	if (r->mode == IFD_MODE_EVENT && !r->null_reader) {
+		out->has_folded = true;
+		for (unsigned i = 0; i < r->n_slots && i < CTL_MAX_SLOTS; i++)
+			out->folded[i] = ifd_events_folded((ifd_reader *)r, i);
+	}
 	if (r->emu != NULL || r->null_reader)
 		return;
 	const transport_info *ti = host_reader_info(r->host);

@@ -68,14 +68,18 @@ static bool last_state(const ifd_slot *s)
  * edge makes the run !base, base, !base, whose meaning to pcscd is the
  * one of !base alone (a card that went is gone, whatever came and went
  * meanwhile; from absent, the card there now is a new one): the run
- * folds to its last state. */
+ * folds to its last state, and the two edges pcscd will not count are
+ * counted in s->folded.  A fold needs two reports pcscd has not looked
+ * at: it happens only while pcscd's event thread lags behind. */
 static void queue_state(ifd_slot *s, bool present)
 {
 	if (present == last_state(s))
 		return;
 	unsigned pinned = s->shown && s->n_reports > 0 ? 1 : 0;
-	if (s->n_reports - pinned == 2)
+	if (s->n_reports - pinned == 2) {
 		s->n_reports = pinned;
+		s->folded += 2;
+	}
 	s->reports[s->n_reports++] = present;
 }
 
@@ -348,6 +352,14 @@ bool ifd_events_present(ifd_reader *r, unsigned slot)
 	}
 	g_mutex_unlock(&r->ev_lock);
 	return present;
+}
+
+uint64_t ifd_events_folded(ifd_reader *r, unsigned slot)
+{
+	g_mutex_lock(&r->ev_lock);
+	uint64_t n = r->slots[slot].folded;
+	g_mutex_unlock(&r->ev_lock);
+	return n;
 }
 
 bool ifd_events_present_peek(ifd_reader *r, unsigned slot)

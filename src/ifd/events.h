@@ -4,6 +4,7 @@
 #define CCIDLAB_IFD_EVENTS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "ifd/reader.h"
 
@@ -19,6 +20,8 @@ long ifd_events_stop_wait(unsigned long lun);
 bool ifd_events_present(ifd_reader *r, unsigned slot);
 /* The same, consuming nothing (attributes). */
 bool ifd_events_present_peek(ifd_reader *r, unsigned slot);
+/* The slot's edges folded away before pcscd looked (ifd_slot.folded). */
+uint64_t ifd_events_folded(ifd_reader *r, unsigned slot);
 
 /* Real readers have no emulator to log their edges: the driver records
  * what it observes (a NotifySlotChange, a polled change) in the edge log,

@@ -15,6 +15,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <glib.h>
 #include <ifdhandler.h>
@@ -53,6 +54,11 @@ typedef struct ifd_slot {
 	 * wait retires it (events.c). */
 	bool shown;
 	unsigned long changes;	/* NotifySlotChange bits seen, for traces */
+	/* Edges queued for pcscd and folded away before it looked (two per
+	 * fold, events.c): pcscd's event counter moves by the edges queued
+	 * less these.  Shown in the control socket's list ("folded"), so that
+	 * a test can tell a lagging pcscd from a lost edge. */
+	uint64_t folded;
 } ifd_slot;
 
 typedef struct ifd_reader {

@@ -2,10 +2,12 @@
 # Card events on ccidlab's USB readers (usbsim devices, Debian's pcscd),
 # in both modes: live insert/remove requests to the shim's control socket
 # ($CCIDLAB_CTL_SOCKET) must raise pcscd's event counter by exactly their
-# number, and the driver's edge stream (`ccidlab events --socket
-# $CCIDLAB_DRIVER_SOCKET`) must show each observed edge with its time.
-# Event mode (interrupt pipe): 50 edges 20 ms apart (the driver keeps
-# every report until pcscd looked).  Polling-only (no interrupt pipe;
+# number (in event mode, less the edges the driver folded while pcscd
+# lagged: it keeps a slot's last two states and counts what it folds,
+# its list's "folded", issue 20), and the driver's edge stream (`ccidlab
+# events --socket $CCIDLAB_DRIVER_SOCKET`) must show each observed edge
+# with its time.  Event mode (interrupt pipe): 50 edges 20 ms apart.
+# Polling-only (no interrupt pipe;
 # pcscd asks every 400 ms): 10 edges, each once the previous one was
 # counted (open loop 450 ms apart, two fell between two polls with both
 # cores busy).  The driver's stream is read from the seq before the first

@@ -1,6 +1,7 @@
 /* ccidlab — event mode inside the driver (src/ifd/events.c): what pcscd's
- * polling threads are told when a device floods its interrupt pipe, and
- * what the driver says of a reader's slot count (issue 20).
+ * polling threads are told when a device floods its interrupt pipe, the
+ * edges folded away while pcscd lags, and what the driver says of a
+ * reader's slot count (issue 20).
  *
  * The readers are emulated ones opened through the driver's own entry
  * (ifd_reader_open), so the interrupt thread, the report queues and the
@@ -137,6 +138,77 @@ static void test_shown_report_survives_a_flood(void)
 	g_assert_cmpint(ifd_reader_close(LUN(1, 0)), ==, IFD_SUCCESS);
 }
 
+/* One edge on slot: a readertest card in, or the card out; returns once
+ * the interrupt thread has dispatched its NotifySlotChange. */
+static void edge(ifd_reader *r, unsigned slot, bool insert)
+{
+	g_autoptr(GError) err = NULL;
+	unsigned long base = changes_seen(r, slot);
+
+	if (insert) {
+		emu_card *card = emu_card_new_from_spec("readertest", &err);
+		g_assert_no_error(err);
+		g_assert_true(emu_device_insert(r->emu, slot, card, EMU_EVENT_SRC_API, &err));
+	} else {
+		g_assert_true(emu_device_remove(r->emu, slot, EMU_EVENT_SRC_API, &err));
+	}
+	g_assert_no_error(err);
+	gint64 end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+	while (changes_seen(r, slot) == base) {
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		g_usleep(1000);
+	}
+}
+
+/* issue 20: folding keeps a slot's last two states, so pcscd's event
+ * counter moves by fewer edges than came when its event thread lags.
+ * The driver counts what it folded: edges seen + folded = edges made,
+ * exactly.  A pcscd that never looks during 41 edges sees the last one
+ * alone (two reports at most are pending; a third folds two away). */
+static void test_folded_edges_are_counted(void)
+{
+	g_assert_cmpint(ifd_reader_open(LUN(3, 0), "emu:generic-t1-irq:card=none"), ==,
+			IFD_SUCCESS);
+	ifd_reader *r = ifd_reader_get(LUN(3, 0));
+	g_assert_nonnull(r);
+	g_assert_cmpint(r->mode, ==, IFD_MODE_EVENT);
+	g_assert_cmpuint(ifd_events_folded(r, 0), ==, 0);
+
+	for (unsigned i = 0; i < 41; i++)
+		edge(r, 0, i % 2 == 0);
+	bool last;
+	unsigned seen = edges_pcscd_sees(r, 0, false, &last);
+	g_assert_cmpuint(seen + ifd_events_folded(r, 0), ==, 41);
+	g_assert_cmpuint(seen, ==, 1);
+	g_assert_true(last);
+	g_assert_cmpint(ifd_reader_close(LUN(3, 0)), ==, IFD_SUCCESS);
+}
+
+/* The other half: folding happens only when pcscd lags.  A pcscd that
+ * looks after every edge sees all 40 and the driver folds none. */
+static void test_a_pcscd_that_keeps_up_folds_nothing(void)
+{
+	g_assert_cmpint(ifd_reader_open(LUN(4, 0), "emu:generic-t1-irq:card=none"), ==,
+			IFD_SUCCESS);
+	ifd_reader *r = ifd_reader_get(LUN(4, 0));
+	g_assert_nonnull(r);
+
+	bool state = false;
+	unsigned seen = 0;
+	for (unsigned i = 0; i < 40; i++) {
+		edge(r, 0, i % 2 == 0);
+		g_assert_cmpint(ifd_events_wait(LUN(4, 0), 0), ==, IFD_SUCCESS);
+		bool now = ifd_events_present(r, 0);
+		seen += now != state;
+		state = now;
+	}
+	g_assert_cmpint(ifd_events_wait(LUN(4, 0), 0), ==, IFD_SUCCESS);
+	g_assert_cmpuint(seen, ==, 40);
+	g_assert_cmpuint(ifd_events_folded(r, 0), ==, 0);
+	g_assert_false(state);
+	g_assert_cmpint(ifd_reader_close(LUN(4, 0)), ==, IFD_SUCCESS);
+}
+
 /* A catalogue of one row: a reader of 256 slots (bMaxSlotIndex 255). */
 static char *write_catalogue_256(void)
 {
@@ -218,6 +290,10 @@ int main(int argc, char **argv)
 			test_notify_flood_is_one_bounce);
 	g_test_add_func("/ifd/events/a-shown-report-survives-a-flood",
 			test_shown_report_survives_a_flood);
+	g_test_add_func("/ifd/events/edges-folded-while-pcscd-lags-are-counted",
+			test_folded_edges_are_counted);
+	g_test_add_func("/ifd/events/a-pcscd-that-keeps-up-folds-nothing",
+			test_a_pcscd_that_keeps_up_folds_nothing);
 	g_test_add_func("/ifd/caps/a-256-slot-reader-is-not-reported-as-0",
 			test_slot_count_of_256_is_not_zero);
 	int rc = g_test_run();
