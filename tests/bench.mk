@@ -9,7 +9,7 @@
 BENCH_CCIDLAB = $(abs_top_builddir)/src/cli/ccidlab
 BENCH_DRIVER = $(abs_top_builddir)/bundle/ifd-ccidlab.bundle/Contents/Linux/libccidlab.so
 BENCH_DIR = $(abs_top_builddir)/bench-work
-BENCH_LABS = "apdu open" "wakeup-event scale" "wakeup-poll"
+BENCH_LABS = "apdu open slots" "wakeup-event scale" "wakeup-poll"
 BENCH_ARGS =
 # Debian's libccid on usbsim as a peer (issues 8, 9): its own labs, pcscd
 # with the shim preloaded and a copy of libccid's bundle that lists the

@@ -10,6 +10,7 @@
  *                   on the event checker's truth, monitors and settling
  *   bench_judge.c   its figures and verdict, from the checker's oracle
  *   bench_open.c    IFDHCreateChannelByName to ready, driver in-process
+ *   bench_slots.c   two slots of one reader at once, host engine in-process
  *   bench_driver.c  ccidlab vs libccid in-process on usbsim, no pcscd
  *   bench_log.c     pcscd's log_msg/log_xxd for drivers loaded here
  *   bench_stats.c   clocks, percentiles, the figure lines
@@ -106,6 +107,8 @@ int bench_wakeup_libccid_run(const bench_opts *o);
 int bench_wakeup_usb_run(const bench_opts *o);
 /* No lab needed: loads the driver in this process. */
 int bench_open_run(const bench_opts *o);
+/* No lab either: the host engine and the emulator in this process. */
+int bench_slots_run(const bench_opts *o);
 /* No lab either: ccidlab's driver and libccid in this process, on the
  * usbsim devices of --write-conf DIR driver (the shim preloaded). */
 int bench_driver_run(const bench_opts *o);

@@ -35,8 +35,8 @@ typedef struct conf_reader {
  * usbsim test id in its Info.plist) lands at the same path. */
 #define LIBCCID_PATH "/usr/lib/pcsc/drivers/ifd-ccid.bundle/Contents/Linux/libccid.so"
 
-static const char *const suite_names[] = { "apdu", "open", "wakeup-event", "wakeup-poll", "scale",
-					    "apdu-libccid", "wakeup-libccid", "wakeup-usb", "driver" };
+static const char *const suite_names[] = { "apdu", "open", "slots", "wakeup-event",
+					    "wakeup-poll", "scale", "apdu-libccid", "wakeup-libccid", "wakeup-usb", "driver" };
 
 static bool known_suite(const char *s)
 {
@@ -246,7 +246,8 @@ int main(int argc, char **argv)
 	g_option_context_set_summary(ctx,
 		"Prints benchmark figures, each as a ratio to a baseline measured in the\n"
 		"same run.  Suites: apdu (readers bench-null, -apdu, -t1, -t0, -ext),\n"
-		"open (the driver in-process, no pcscd), wakeup-event and scale (16\n"
+		"open (the driver in-process, no pcscd), slots (the host engine in-process,\n"
+		"two slots of one reader at once), wakeup-event and scale (16\n"
 		"readers bench-ev00..15), wakeup-poll (16 readers bench-pl00..15);\n"
 		"Debian's libccid on usbsim (--write-conf also writes DIR.usbsim, the\n"
 		"spec for `ccidlab lab --usbsim`): apdu-libccid (bench-null, -apdu,\n"
@@ -270,15 +271,17 @@ int main(int argc, char **argv)
 	o.seed = (unsigned)seed;
 	o.record = record;
 	if (argc < 2) {
-		fprintf(stderr, "ccidlab bench: name at least one suite (apdu, open, wakeup-event, "
-			"wakeup-poll, scale, apdu-libccid, wakeup-libccid, wakeup-usb, driver)\n");
+		fprintf(stderr, "ccidlab bench: name at least one suite (apdu, open, slots, "
+			"wakeup-event, wakeup-poll, scale, apdu-libccid, wakeup-libccid, wakeup-usb, "
+			"driver)\n");
 		g_free(o.driver);
 		return 2;
 	}
 	for (int i = 1; i < argc; i++)
 		if (!known_suite(view[i])) {
-			fprintf(stderr, "ccidlab bench: unknown suite '%s' (apdu, open, wakeup-event, "
-				"wakeup-poll, scale, apdu-libccid, wakeup-libccid, wakeup-usb, driver)\n", view[i]);
+			fprintf(stderr, "ccidlab bench: unknown suite '%s' (apdu, open, slots, "
+				"wakeup-event, wakeup-poll, scale, apdu-libccid, wakeup-libccid, wakeup-usb, "
+				"driver)\n", view[i]);
 			g_free(o.driver);
 			return 2;
 		}
@@ -316,6 +319,8 @@ int main(int argc, char **argv)
 			rc = bench_apdu_run(&o);
 		else if (strcmp(s, "open") == 0)
 			rc = bench_open_run(&o);
+		else if (strcmp(s, "slots") == 0)
+			rc = bench_slots_run(&o);
 		else if (strcmp(s, "wakeup-event") == 0)
 			rc = bench_wakeup_run(&o, false);
 		else if (strcmp(s, "wakeup-poll") == 0)

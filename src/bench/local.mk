@@ -13,7 +13,7 @@ noinst_LTLIBRARIES += src/bench/libbench.la
 src_bench_libbench_la_SOURCES = \
 	src/bench/bench.h src/bench/bench_stats.c src/bench/bench_apdu.c \
 	src/bench/bench_wakeup.c src/bench/bench_judge.c src/bench/bench_open.c \
-	src/bench/bench_driver.c \
+	src/bench/bench_slots.c src/bench/bench_driver.c \
 	src/bench/bench_floor.h src/bench/bench_floor.c
 # LIBUSB_CFLAGS: bench_floor.c calls the preloaded shim's libusb API
 # (resolved at run time: the program does not link libusb).
@@ -27,8 +27,9 @@ src_bench_ccidlab_bench_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) $(PC
 src_bench_ccidlab_bench_CPPFLAGS = $(AM_CPPFLAGS) -DUSBDROPDIR='"$(usbdropdir)"'
 # liblab: the reader.conf values it writes, quoted for every pcscd
 # (lab_conf_value).
+# The slots suite: the host engine over the emulator (HOST_EMU_LDADD).
 src_bench_ccidlab_bench_LDADD = src/bench/libbench.la src/lab/liblab.la $(CHECK_LIBS) \
-	src/ccid/libccidcore.la $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS) -ldl
+	$(HOST_EMU_LDADD) src/ccid/libccidcore.la $(JSON_LIBS) $(PCSC_LIBS) $(GLIB_LIBS) -ldl
 # pcscd's log_msg and log_xxd, for the drivers it loads.
 src_bench_ccidlab_bench_LDFLAGS = $(AM_LDFLAGS) -Wl,--dynamic-list=$(srcdir)/src/bench/bench.sym
 EXTRA_src_bench_ccidlab_bench_DEPENDENCIES = $(srcdir)/src/bench/bench.sym
