@@ -575,8 +575,9 @@ int vm_run(vm_opts *o)
 		fprintf(stderr, "ccidlab vm: %s\n", err->message);
 		rc = VM_EXIT_FAILED;
 	} else {
-		note(h, "guest starting (%s, %u reader%s), results in %s", vm_qemu_accel(o), o->n_rd,
-		     o->n_rd == 1 ? "" : "s", h->plan.results);
+		note(h, "guest starting (%s, %u reader%s, boot bound %d s), results in %s",
+		     vm_qemu_accel(o), o->n_rd, o->n_rd == 1 ? "" : "s", o->boot_timeout_s,
+		     h->plan.results);
 		h->qmp_timer = g_timeout_add(50, qmp_try, h);
 		h->boot_timer = g_timeout_add_seconds((guint)o->boot_timeout_s, on_boot_timeout, h);
 		h->total_timer = g_timeout_add_seconds((guint)o->timeout_s, on_total_timeout, h);
