@@ -625,6 +625,30 @@ static void test_client_limit_is_enforced(fixture *f, gconstpointer data)
 	call_fails(third, "hello", NULL, CTL_ERROR_LIMIT);
 }
 
+/* Runs this program as uid and gid 65534 (with nogroup its only group
+ * when in_group) with ARGS.  The executable is opened as root: uid 65534
+ * may not reach the build tree by path (a checkout under a 0700
+ * directory, as mktemp -d makes), and an exec through a descriptor checks
+ * only the file's own mode.  An exec, so that the child neither inherits
+ * this process's threads' state nor shows up in valgrind's leak report. */
+static pid_t spawn_nobody(char **args, gboolean in_group)
+{
+	int exe = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	g_assert_cmpint(exe, >=, 0);
+	pid_t pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		gid_t g = 65534;
+		if ((in_group && setgroups(1, &g) != 0) || setresgid(g, g, g) != 0 ||
+		    setresuid(65534, 65534, 65534) != 0)
+			_exit(10);
+		fexecve(exe, args, environ);
+		_exit(13);
+	}
+	close(exe);
+	return pid;
+}
+
 static void test_other_uid_is_refused(fixture *f, gconstpointer data)
 {
 	if (geteuid() != 0) {
@@ -634,16 +658,8 @@ static void test_other_uid_is_refused(fixture *f, gconstpointer data)
 	/* Open the file mode so that only SO_PEERCRED stands in the way. */
 	g_assert_cmpint(chmod(f->path, 0666), ==, 0);
 	g_assert_cmpint(chmod(f->dir, 0755), ==, 0);
-	pid_t pid = fork();
-	g_assert_cmpint(pid, >=, 0);
-	if (pid == 0) {
-		/* exec, so that the child neither inherits this process's
-		 * threads' state nor shows up in valgrind's leak report. */
-		if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
-			_exit(10);
-		execl(self_path, self_path, "--peer-hello", f->path, (char *)NULL);
-		_exit(13);
-	}
+	char *args[] = { self_path, "--peer-hello", f->path, NULL };
+	pid_t pid = spawn_nobody(args, FALSE);
 	int status = 0;
 	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
 	g_assert_true(WIFEXITED(status));
@@ -717,16 +733,8 @@ static void test_group_peer_reaches_no_file(fixture *f, gconstpointer data)
 	g_autofree char *script = g_build_filename(f->dir, "secret.script", NULL);
 	g_assert_true(g_file_set_contents(script, "00 A4 * => 53 45 43 52 45 54 90 00\n", -1, NULL));
 	g_assert_cmpint(chmod(script, 0600), ==, 0);
-	pid_t pid = fork();
-	g_assert_cmpint(pid, >=, 0);
-	if (pid == 0) {
-		gid_t g = 65534;
-		if (setgroups(1, &g) != 0 || setresgid(g, g, g) != 0 ||
-		    setresuid(65534, 65534, 65534) != 0)
-			_exit(10);
-		execl(self_path, self_path, "--peer-files", f->path, f->dir, (char *)NULL);
-		_exit(13);
-	}
+	char *args[] = { self_path, "--peer-files", f->path, f->dir, NULL };
+	pid_t pid = spawn_nobody(args, TRUE);
 	int status = 0;
 	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
 	g_assert_true(WIFEXITED(status));
