@@ -46,22 +46,23 @@ typedef struct slots_worker {
 	unsigned failed;
 } slots_worker;
 
-static int one_apdu(host_reader *h, unsigned slot)
+/* One APDU to the worker's slot; a wrong answer counts as a failure. */
+static void step(slots_worker *w)
 {
 	static const uint8_t apdu[] = { 0x80, 0x50, 0x00, 0x00, 0x00 };
 	uint8_t rsp[16];
 	size_t n = 0;
-	int rc = host_slot_transmit(h, slot, apdu, sizeof apdu, rsp, sizeof rsp, &n);
-	if (rc == CCID_OK && (n != sizeof answer || memcmp(rsp, answer, n) != 0))
-		rc = CCID_E_PROTOCOL;
-	return rc;
+	bool right = host_slot_transmit(w->host, w->slot, apdu, sizeof apdu, rsp, sizeof rsp,
+					&n) == CCID_OK &&
+		     n == sizeof answer && memcmp(rsp, answer, n) == 0;
+	w->failed += !right;
 }
 
 static gpointer worker_run(gpointer data)
 {
 	slots_worker *w = data;
 	for (unsigned i = 0; i < w->apdus; i++)
-		w->failed += one_apdu(w->host, w->slot) != CCID_OK;
+		step(w);
 	return NULL;
 }
 
@@ -130,7 +131,7 @@ static double run(const char *script, unsigned busy, bool serial, unsigned *in_f
 	if (serial) {
 		for (unsigned k = 0; k < SLOTS_APDUS; k++)
 			for (unsigned i = 0; i < 2; i++)
-				w[i].failed += one_apdu(r.host, i) != CCID_OK;
+				step(&w[i]);
 	} else {
 		GThread *t[2];
 		for (unsigned i = 0; i < 2; i++)

@@ -85,6 +85,17 @@ static void wait_present(ifd_reader *r, unsigned slot, bool present)
 	}
 }
 
+/* Opens reader `number` on devname as pcscd does (its slot 0 first) and
+ * returns it, in event mode. */
+static ifd_reader *open_event_reader(unsigned number, const char *devname)
+{
+	g_assert_cmpint(ifd_reader_open(LUN(number, 0), devname), ==, IFD_SUCCESS);
+	ifd_reader *r = ifd_reader_get(LUN(number, 0));
+	g_assert_nonnull(r);
+	g_assert_cmpint(r->mode, ==, IFD_MODE_EVENT);
+	return r;
+}
+
 /* issue 20: every NotifySlotChange queued two reports per slot whose
  * "changed" bit was set, without bound, and slots pcscd never opened
  * were never drained (149 MB after 8,000 messages of 256 slots).  A slot
@@ -92,11 +103,7 @@ static void wait_present(ifd_reader *r, unsigned slot, bool present)
  * bounce to pcscd, and its final state. */
 static void test_notify_flood_is_one_bounce(void)
 {
-	g_assert_cmpint(ifd_reader_open(LUN(0, 0), "emu:generic-t1-irq:slots=4:card=readertest"),
-			==, IFD_SUCCESS);
-	ifd_reader *r = ifd_reader_get(LUN(0, 0));
-	g_assert_nonnull(r);
-	g_assert_cmpint(r->mode, ==, IFD_MODE_EVENT);
+	ifd_reader *r = open_event_reader(0, "emu:generic-t1-irq:slots=4:card=readertest");
 
 	/* Slot 3: never opened, as pcscd leaves the slots it cannot serve. */
 	bool last;
@@ -117,10 +124,7 @@ static void test_notify_flood_is_one_bounce(void)
  * still seen (the card it saw arrive was swapped). */
 static void test_shown_report_survives_a_flood(void)
 {
-	g_assert_cmpint(ifd_reader_open(LUN(1, 0), "emu:generic-t1-irq:slots=2:card=none"), ==,
-			IFD_SUCCESS);
-	ifd_reader *r = ifd_reader_get(LUN(1, 0));
-	g_assert_nonnull(r);
+	ifd_reader *r = open_event_reader(1, "emu:generic-t1-irq:slots=2:card=none");
 	g_autoptr(GError) err = NULL;
 	emu_card *card = emu_card_new_from_spec("readertest", &err);
 	g_assert_no_error(err);
@@ -167,11 +171,7 @@ static void edge(ifd_reader *r, unsigned slot, bool insert)
  * alone (two reports at most are pending; a third folds two away). */
 static void test_folded_edges_are_counted(void)
 {
-	g_assert_cmpint(ifd_reader_open(LUN(3, 0), "emu:generic-t1-irq:card=none"), ==,
-			IFD_SUCCESS);
-	ifd_reader *r = ifd_reader_get(LUN(3, 0));
-	g_assert_nonnull(r);
-	g_assert_cmpint(r->mode, ==, IFD_MODE_EVENT);
+	ifd_reader *r = open_event_reader(3, "emu:generic-t1-irq:card=none");
 	g_assert_cmpuint(ifd_events_folded(r, 0), ==, 0);
 
 	for (unsigned i = 0; i < 41; i++)
@@ -188,10 +188,7 @@ static void test_folded_edges_are_counted(void)
  * looks after every edge sees all 40 and the driver folds none. */
 static void test_a_pcscd_that_keeps_up_folds_nothing(void)
 {
-	g_assert_cmpint(ifd_reader_open(LUN(4, 0), "emu:generic-t1-irq:card=none"), ==,
-			IFD_SUCCESS);
-	ifd_reader *r = ifd_reader_get(LUN(4, 0));
-	g_assert_nonnull(r);
+	ifd_reader *r = open_event_reader(4, "emu:generic-t1-irq:card=none");
 
 	bool state = false;
 	unsigned seen = 0;
@@ -242,10 +239,7 @@ static void test_slot_count_of_256_is_not_zero(void)
 {
 	g_autofree char *cat = write_catalogue_256();
 	g_setenv("CCIDLAB_READERS_TSV", cat, TRUE);
-	g_assert_cmpint(ifd_reader_open(LUN(2, 0), "emu:SLOTS256.txt:mode=event:card=none"), ==,
-			IFD_SUCCESS);
-	ifd_reader *r = ifd_reader_get(LUN(2, 0));
-	g_assert_nonnull(r);
+	ifd_reader *r = open_event_reader(2, "emu:SLOTS256.txt:mode=event:card=none");
 	g_assert_cmpuint(r->n_slots, ==, 256);
 
 	UCHAR v[8] = { 0 };
