@@ -85,5 +85,7 @@ check "inside a lab, a READER completes to the readers ccidlab list shows" \
 t0=$(date +%s)
 none=$(CCIDLAB_CTL_SOCKET=$WORK/no.sock complete_words ccidlab insert '')
 t1=$(date +%s)
-check "with no socket answering, a READER completes to nothing, at once ($((t1 - t0)) s)" \
-	sh -c "[ -z '$none' ] && [ $((t1 - t0)) -le 5 ]"
+# 30 s bounds a hang, it times nothing: loading bash-completion alone took
+# 6 s with both cores busy (make check-loaded), where it takes under one.
+check "with no socket answering, a READER completes to nothing, without hanging ($((t1 - t0)) s)" \
+	sh -c "[ -z '$none' ] && [ $((t1 - t0)) -le 30 ]"
