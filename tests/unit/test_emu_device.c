@@ -789,10 +789,14 @@ static void test_two_busy_slots_concurrent(device_fixture *f, gconstpointer data
 	 * against a 550 ms bound. */
 	g_assert_cmpint(order[0], ==, 1);	/* the shorter work first */
 	g_assert_cmpint(order[1], ==, 0);
-	g_assert_cmpuint(te[0], >=, 2);
-	g_assert_cmpuint(te[1], >=, 1);
-	g_test_message("two busy slots answered in %" G_GINT64_FORMAT " us",
-		       (gint64)(g_get_monotonic_time() - t0));
+	/* The time extensions each slot got are a figure too: the device
+	 * sends one when a read waits past its period, and a host thread
+	 * held by a busy machine reads late, once the work is done (slot
+	 * 1's 200 ms got none under make check-loaded).  Each one that came
+	 * was checked above against its own slot's command; what they mean
+	 * is test_time_extensions'. */
+	g_test_message("two busy slots answered in %" G_GINT64_FORMAT " us, time extensions "
+		       "slot 0 %u, slot 1 %u", (gint64)(g_get_monotonic_time() - t0), te[0], te[1]);
 }
 
 /* The timeout fault loses one slot's answer; the bulk-IN pipe still
