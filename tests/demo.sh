@@ -15,6 +15,28 @@ reader() { # FILE FRIENDLYNAME DEVICENAME (quoted: pcscd before 1.8.24 wants '='
 	printf 'FRIENDLYNAME "%s"\nDEVICENAME   "%s"\nLIBPATH      %s\n' "$2" "$3" "$libpath" > "$1"
 }
 say() { printf '\n== %s\n' "$*"; }
+# Each step's status is kept, never a filter's: a step whose output is
+# shown through grep runs with its output in a file, then the file is
+# filtered (a pipe's status would be the filter's, and a failed step
+# went unnoticed so once).  The demo fails when any step failed, naming
+# it.
+failed=""
+# ran NAME STATUS: records a step's status, saying so when it failed.
+ran() {
+	[ "$2" -eq 0 ] && return 0
+	printf 'demo: step "%s" failed (exit %s)\n' "$1" "$2" >&2
+	failed="$failed${failed:+, }$1 (exit $2)"
+}
+# quietly NAME OUT CMD...: runs CMD with stdout and stderr in OUT and
+# records its status; on failure shows OUT's end, the reason.
+quietly() {
+	name=$1 out=$2; shift 2
+	"$@" > "$out" 2>&1
+	st=$?
+	ran "$name" "$st"
+	[ "$st" -eq 0 ] || tail -n 20 "$out" | sed 's/^/  | /' >&2
+	return "$st"
+}
 
 mkdir -p "$work/lab" "$work/control"
 # Four readers in event mode (one with two slots) and four polling-only,
@@ -38,16 +60,24 @@ EOT
 
 say "the readers (ccidlab list)"
 cat > "$work/run1.sh" <<EOC
-"$ccidlab" list | grep -E '^[0-9]+:|pcscd:'
+# list's status, not grep's; check-events runs either way, and the
+# script's status is list's failure, else check-events'.
+"$ccidlab" list > "$work/list.out" 2>&1
+lrc=\$?
+grep -E '^[0-9]+:|pcscd:' "$work/list.out"
+[ \$lrc -eq 0 ] || { echo "demo: ccidlab list failed (exit \$lrc):"; cat "$work/list.out"; } >&2
 echo
 echo "== an event storm: 20 edges/s for 30 s (seed 2018), then multi-reader bursts"
 echo "   whose inter-reader gap sweeps 0..2000 us in 10 us steps, watched by 8"
 echo "   libpcsclite clients of mixed kinds (ccidlab check-events)"
 "$ccidlab" check-events --clients 8 --storm 20 --duration 30 --seed 2018 --min-hold-ms 500 \\
 	--burst-sweep --sweep-step-us 10 --sweep-max-us 2000 --sweep-step-ms 60
+crc=\$?
+[ \$lrc -eq 0 ] || exit \$lrc
+exit \$crc
 EOC
 "$ccidlab" lab --quiet --driver "$driver" --conf "$work/lab" -- sh "$work/run1.sh"
-rc1=$?
+ran "the readers and the storm (lab, list, check-events)" $?
 
 say "the positive control: a pre-1.8.24 client against the same pcscd"
 cat <<'EOT'
@@ -60,16 +90,21 @@ EOT
 reader "$work/control/a" "Toggle A" "emu:generic-apdu-irq:name=eva:card=none"
 reader "$work/control/b" "Toggle B" "emu:generic-t1-irq:name=evb:card=none"
 reader "$work/control/w" "Widener"  "emu:generic-apdu-irq:name=wide:card=none"
-"$ccidlab" lab --quiet --driver "$driver" --conf "$work/control" -- \
+quietly "the positive control (lab, check-events --expect-legacy-loss)" "$work/control.out" \
+	"$ccidlab" lab --quiet --driver "$driver" --conf "$work/control" -- \
 	"$ccidlab" check-events --quiet --clients 4 --legacy-client 2 --widener --widener-reader wide \
-	--control-pairs 2 --seed 2018 --expect-legacy-loss 2>&1 |
-	grep -E '^(mode|event )|legacy|verdict' | grep -v 'edge to wakeup'
-rc2=$?
+	--control-pairs 2 --seed 2018 --expect-legacy-loss
+grep -E '^(mode|event )|legacy|verdict' "$work/control.out" | grep -v 'edge to wakeup'
 
 say "benchmarks (ratios against baselines measured in the same run)"
-make -s -C "$builddir" bench BENCH_ARGS="--iterations 2000 --ext-iterations 20 --event-seconds 3 --poll-seconds 8 --scale-edges 3000" 2>&1 |
-	grep -E '^\$|^command|x |ratio|target|p99|MB/s|lost' | head -60
+quietly "the benchmarks (make bench)" "$work/bench.out" make -s -C "$builddir" bench \
+	BENCH_ARGS="--iterations 2000 --ext-iterations 20 --event-seconds 3 --poll-seconds 8 --scale-edges 3000"
+grep -E '^\$|^command|x |ratio|target|p99|MB/s|lost' "$work/bench.out" | head -60
 
+if [ -n "$failed" ]; then
+	say "the demo FAILED: $failed"
+	exit 1
+fi
 say "what this showed"
 cat <<'EOT'
 - Every edge the storm and the bursts made reached every libpcsclite
@@ -82,4 +117,3 @@ cat <<'EOT'
 - The benchmarks compare the driver's readers with pcscd's own cost.
 Repeat any part: README ("Event delivery checker", "Benchmarks").
 EOT
-[ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ]
