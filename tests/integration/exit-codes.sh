@@ -1,7 +1,8 @@
 #!/bin/sh
 # Every exit status ccidlab(1) documents, each caused once and checked:
 # the control subcommands' 0-5, the lab's (CMD's status, 128+N, 125, 2),
-# check-events' 0, 1 and 6 and, before the run, 2-5; mkroot's 1 and 2,
+# check-events' 0, 1 and 6 and, before the run, 2-5; scenario run --wait's
+# 1 when a step failed, with the server's reason; mkroot's 1 and 2,
 # with --pcsc-lite 2 and 3; bisect's 0, 1 and 2; repro's 0, 1 and 2;
 # matrix's 2 and 125; usb-ids' 0, 1 and 2; help and version's 0, help of an
 # unknown subcommand and an unknown subcommand's 2.  The other files that
@@ -10,7 +11,7 @@
 # race-2018.sh (mkroot --pcsc-lite's 0), matrix-quick.sh (matrix's 0 or
 # 1, whichever the run's findings call for), tests/vm (vm's).
 . "$top_srcdir/tests/integration/lib.sh"
-plan 58
+plan 61
 conf="$WORK/conf"
 mkdir -p "$conf"
 reader_conf "$conf/x" "Exit X" emu:generic-apdu-irq:card=none:name=x
@@ -47,6 +48,11 @@ r ce-pairs "$c" check-events --clients 1 --duration 1 --control-pairs 1
 "$c" insert x --card readertest,t1 > /dev/null 2> "$w/old-spec.err"; echo "old-spec $?" >> "$w/ctl.codes"
 "$c" remove x > /dev/null 2>&1
 "$c" remove x --json > "$w/json-error.out" 2> /dev/null; echo "json $?" >> "$w/ctl.codes"
+# A scenario whose one step fails (x's slot is empty): --wait's 1, with
+# the server's reason, in the text and in status --json.
+printf '[step 1]\nat_ms=0\nreader=x\nslot=0\naction=remove\n' > "$w/fails.scn"
+"$c" scenario run "$w/fails.scn" --wait > "$w/scenario.out" 2>&1; echo "scn-wait $?" >> "$w/ctl.codes"
+"$c" scenario status --json > "$w/scenario.json" 2>&1
 EOC
 lab ctl --conf "$conf" -- sh "$WORK/ctl.sh" "$CCIDLAB" "$WORK"
 code list; is 0 "list: success is 0"
@@ -75,6 +81,12 @@ check "and says on stderr that ',' is deprecated, with the one syntax" \
 code json; is 1 "remove --json on an empty slot: refused, 1"
 check "and the error is a JSON line on stdout with the server's code" \
 	grep -q '^{"error":"bad-state","message":".*","exit":1}$' "$WORK/json-error.out"
+code scn-wait; is 1 "scenario run --wait with a step that failed: 1"
+check "and it prints the server's reason for the step" \
+	grep -q '^  step 1 failed: remove on reader "x" slot 0: .*slot 0 is empty$' "$WORK/scenario.out"
+check "and scenario status --json carries it" \
+	grep -q '"failed":1,"failures":\[{"step":1,"reason":"remove on reader \\"x\\" slot 0: [^"]*slot 0 is empty"}\]' \
+	"$WORK/scenario.json"
 # The report of the PASS run (one event-mode reader): the bound it used,
 # and no polling-only rows or histogram.
 check "check-events states the bound it used, for the one mode it had" \
