@@ -27,6 +27,8 @@ CACHE=${CCIDLAB_ROOT_CACHE:-/var/cache/ccidlab/roots}
 MARKER=.ccidlab-root
 
 die() { echo "$me: $*" >&2; exit 1; }
+# A usage error exits 2, as ccidlab(1) says for every subcommand.
+misuse() { echo "$me: $* (ccidlab help mkroot)" >&2; exit 2; }
 say() { echo "$me: $*" >&2; }
 usage() {
 	cat <<EOU
@@ -47,8 +49,9 @@ own for ccidlab lab --root, cached by commit id; prints its path ("root DIR").
   --print-src     print the history's git directory ("src DIR") and REF's commit
                   ("commit ID"), and stop
   DIR             also make DIR a symbolic link to the root
-Exit: 0 built or reused, 3 the commit does not build (see its log), 1 other errors
-(among them the --timeout bound reached: no verdict on the commit, nothing cached).
+Exit: 0 built or reused, 3 the commit does not build (see its log), 2 a usage error,
+1 other errors (among them the --timeout bound reached: no verdict on the commit,
+nothing cached).
 EOU
 }
 
@@ -56,17 +59,17 @@ dir="" ref="" src="${CCIDLAB_PCSC_LITE_SRC:-}" suite=bookworm tmo=1800 retry=0 f
 jobs=$(nproc 2>/dev/null || echo 2)
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--pcsc-lite) [ $# -ge 2 ] || die "--pcsc-lite needs a ref"; ref=$2; shift ;;
+	--pcsc-lite) [ $# -ge 2 ] || misuse "--pcsc-lite needs a ref"; ref=$2; shift ;;
 	--pcsc-lite=*) ref=${1#--pcsc-lite=} ;;
-	--src) [ $# -ge 2 ] || die "--src needs a path"; src=$2; shift ;;
+	--src) [ $# -ge 2 ] || misuse "--src needs a path"; src=$2; shift ;;
 	--src=*) src=${1#--src=} ;;
-	--suite) [ $# -ge 2 ] || die "--suite needs a value"; suite=$2; shift ;;
+	--suite) [ $# -ge 2 ] || misuse "--suite needs a value"; suite=$2; shift ;;
 	--suite=*) suite=${1#--suite=} ;;
-	--timeout) [ $# -ge 2 ] || die "--timeout needs a value"; tmo=$2; shift ;;
+	--timeout) [ $# -ge 2 ] || misuse "--timeout needs a value"; tmo=$2; shift ;;
 	--timeout=*) tmo=${1#--timeout=} ;;
-	--jobs) [ $# -ge 2 ] || die "--jobs needs a value"; jobs=$2; shift ;;
+	--jobs) [ $# -ge 2 ] || misuse "--jobs needs a value"; jobs=$2; shift ;;
 	--jobs=*) jobs=${1#--jobs=} ;;
-	--cache) [ $# -ge 2 ] || die "--cache needs a value"; CACHE=$2; shift ;;
+	--cache) [ $# -ge 2 ] || misuse "--cache needs a value"; CACHE=$2; shift ;;
 	--cache=*) CACHE=${1#--cache=} ;;
 	--retry) retry=1 ;;
 	--print-src) print_src=1 ;;
@@ -78,10 +81,10 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$ref" ] || [ "$print_src" -eq 1 ] || { usage >&2; exit 2; }
-case "$suite" in *[!a-z0-9.-]*|"") die "bad suite '$suite'" ;; esac
-case "$tmo" in *[!0-9]*|"") die "--timeout must be seconds" ;; esac
-case "$jobs" in *[!0-9]*|""|0) die "--jobs must be a positive number" ;; esac
-case "$ref" in -*|*..*) die "bad ref '$ref'" ;; esac
+case "$suite" in *[!a-z0-9.-]*|"") misuse "bad suite '$suite'" ;; esac
+case "$tmo" in *[!0-9]*|"") misuse "--timeout must be seconds" ;; esac
+case "$jobs" in *[!0-9]*|""|0) misuse "--jobs must be a positive number" ;; esac
+case "$ref" in -*|*..*) misuse "bad ref '$ref'" ;; esac
 [ "$(id -u)" -eq 0 ] || die "needs root (chroot, and the cache is root's)"
 for tool in git tar chroot unshare timeout flock nice cp; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (./bootstrap deps)"

@@ -114,6 +114,15 @@ static bool truth_had(const GArray *chain, bool present0, gint64 from, gint64 to
 	return false;
 }
 
+/* Did the truth differ from what return r showed a bound before its call
+ * already?  Then r was stale (a loaded pcscd observes late and answers
+ * with the state of then): an edge was pending, and the next counter move
+ * is that edge's (judged late above), not a phantom. */
+static bool was_stale(const GArray *chain, bool present0, const report *r, gint64 bound)
+{
+	return truth_at(chain, present0, r->call_ns - bound) != r->present;
+}
+
 static unsigned edges_between(const GArray *all, int slot, gint64 from, gint64 to)
 {
 	unsigned n = 0;
@@ -212,6 +221,8 @@ static void judge_entry(const check_truth *t, GArray *edges, check_monitor *m, u
 			add_case(out, m->id, si, "phantom", cur->ts_ns, -1, 0);
 		} else if (k > 0 && cur->counter != g_array_index(reps, report, k - 1).counter &&
 			   cur->counter != 0 &&
+			   !was_stale(chain, slot->present0, &g_array_index(reps, report, k - 1),
+				      bound) &&
 			   edges_between(edges, si,
 					 g_array_index(reps, report, k - 1).call_ns - bound,
 					 cur->ts_ns) == 0) {

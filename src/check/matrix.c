@@ -10,6 +10,10 @@
 #include "cli/kit/ctl_cli.h"
 #include "check/matrix.h"
 
+/* ccidlab(1): 125 when the matrix itself failed (as a lab that failed),
+ * apart from 1, a version's finding. */
+#define MATRIX_EXIT_SELF 125
+
 /* The quick suite (CI): every value of every axis at least once, in 8
  * cells; the 32 and 64 reader cells are n/a on a version with the
  * 16-reader limit.  About 3 minutes per version with 12 s storms. */
@@ -126,13 +130,13 @@ int matrix_main(int argc, char **argv)
 		o.work_dir = g_dir_make_tmp("ccidlab-matrix-XXXXXX", &e);
 		if (o.work_dir == NULL) {
 			fprintf(stderr, "ccidlab matrix: %s\n", e->message);
-			rc = CLI_EXIT_IO;
+			rc = MATRIX_EXIT_SELF;
 			goto out;
 		}
 	}
 	if (self == NULL) {
 		fprintf(stderr, "ccidlab matrix: cannot find my own executable\n");
-		rc = CLI_EXIT_IO;
+		rc = MATRIX_EXIT_SELF;
 		goto out;
 	}
 	matrix_run run = { .self = self, .driver = o.driver, .seed = (guint32)o.seed,

@@ -8,6 +8,28 @@
 #include "cli/kit/ctl_cli.h"
 #include "cli/ctl_cmds.h"
 
+/* The server's reason for each failed step it kept ("failures"), and how
+ * many more failed than it kept. */
+static void print_failures(JsonObject *one)
+{
+	JsonNode *n = json_object_get_member(one, "failures");
+	JsonArray *a = n != NULL && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+	guint len = a != NULL ? json_array_get_length(a) : 0;
+	for (guint i = 0; i < len; i++) {
+		JsonNode *e = json_array_get_element(a, i);
+		if (!JSON_NODE_HOLDS_OBJECT(e))
+			continue;
+		JsonObject *f = json_node_get_object(e);
+		const char *why = json_object_get_string_member_with_default(f, "reason", NULL);
+		printf("  step %" G_GINT64_FORMAT " failed: %s\n",
+		       json_object_get_int_member_with_default(f, "step", 0), why ? why : "?");
+	}
+	gint64 failed = json_object_get_int_member_with_default(one, "failed", 0);
+	if (a != NULL && failed > (gint64)len)
+		printf("  (%" G_GINT64_FORMAT " more failed; the server keeps the first %u reasons)\n",
+		       failed - (gint64)len, len);
+}
+
 static void print_status(JsonObject *one)
 {
 	printf("scenario %" G_GINT64_FORMAT ": %s, %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
@@ -17,6 +39,7 @@ static void print_status(JsonObject *one)
 	       json_object_get_int_member_with_default(one, "applied", 0),
 	       json_object_get_int_member_with_default(one, "steps", 0),
 	       json_object_get_int_member_with_default(one, "failed", 0));
+	print_failures(one);
 }
 
 static int run(ctl_client *c, const cli_common *common, const char *file, gboolean wait)

@@ -68,6 +68,23 @@ static const char *job_state(const ctl_job *j)
 	return j->stopped ? "stopped" : job_running(j) ? "running" : "done";
 }
 
+/* Why the steps failed, the first EMU_TIMELINE_FAILURES_KEPT of them:
+ * "failures": [{"step": N, "reason": "..."}] (empty when none failed). */
+static void scenario_failures(const ctl_job *j, JsonBuilder *b)
+{
+	json_builder_set_member_name(b, "failures");
+	json_builder_begin_array(b);
+	g_autoptr(GArray) fs = j->scenario.run ? emu_timeline_run_failures(j->scenario.run) : NULL;
+	for (guint i = 0; fs != NULL && i < fs->len; i++) {
+		const emu_timeline_failure *f = &g_array_index(fs, emu_timeline_failure, i);
+		json_builder_begin_object(b);
+		ctl_member_int(b, "step", f->step);
+		ctl_member_string(b, "reason", f->reason);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
 /* One entry of storm-status or scenario-status. */
 static void job_status(const ctl_job *j, JsonBuilder *b, gint64 now)
 {
@@ -90,6 +107,7 @@ static void job_status(const ctl_job *j, JsonBuilder *b, gint64 now)
 		ctl_member_string(b, "state", job_state(j));
 		ctl_member_int(b, "applied", applied);
 		ctl_member_int(b, "failed", failed);
+		scenario_failures(j, b);
 	}
 	json_builder_end_object(b);
 }

@@ -498,9 +498,24 @@ static GByteArray *hex_bytes(const char *s, size_t max)
 	return b;
 }
 
+/* KEY's value in group G, NULL when the key is absent; false when it is
+ * there but no string GLib can give (a bad escape, invalid UTF-8): taken
+ * as absent, a [getdata] object had no value and GET DATA read NULL. */
+static bool key_string(loader *l, const char *g, const char *key, char **out)
+{
+	g_autoptr(GError) err = NULL;
+	*out = g_key_file_get_string(l->kf, g, key, &err);
+	if (*out != NULL || g_error_matches(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND) ||
+	    g_error_matches(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND))
+		return true;
+	return fail(l, g, key, "the value is not readable text");
+}
+
 static bool hex_key(loader *l, const char *g, const char *key, size_t max, GByteArray **out)
 {
-	g_autofree char *v = g_key_file_get_string(l->kf, g, key, NULL);
+	g_autofree char *v = NULL;
+	if (!key_string(l, g, key, &v))
+		return false;
 	if (v == NULL)
 		return true;
 	*out = hex_bytes(v, max);
@@ -510,7 +525,9 @@ static bool hex_key(loader *l, const char *g, const char *key, size_t max, GByte
 static bool number_key(loader *l, const char *g, const char *key, unsigned long max,
 		       unsigned long *out, bool *present)
 {
-	g_autofree char *v = g_key_file_get_string(l->kf, g, key, NULL);
+	g_autofree char *v = NULL;
+	if (!key_string(l, g, key, &v))
+		return false;
 	*present = v != NULL;
 	if (v == NULL)
 		return true;
@@ -525,7 +542,9 @@ static bool number_key(loader *l, const char *g, const char *key, unsigned long 
 
 static bool load_content_file(loader *l, const char *g, file *f)
 {
-	g_autofree char *name = g_key_file_get_string(l->kf, g, "content-file", NULL);
+	g_autofree char *name = NULL;
+	if (!key_string(l, g, "content-file", &name))
+		return false;
 	if (name == NULL)
 		return true;
 	/* A description that came as text (the control socket's) names no
@@ -550,8 +569,11 @@ static bool load_content_file(loader *l, const char *g, file *f)
 static bool load_records(loader *l, const char *g, file *f)
 {
 	gsize n = 0;
-	g_auto(GStrv) recs = g_key_file_get_string_list(l->kf, g, "records", &n, NULL);
+	g_autoptr(GError) err = NULL;
+	g_auto(GStrv) recs = g_key_file_get_string_list(l->kf, g, "records", &n, &err);
 	f->records = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+	if (recs == NULL && !g_error_matches(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND))
+		return fail(l, g, "records", "the value is not readable text");
 	if (n > EMU_FILES_MAX_RECORDS)
 		return fail(l, g, "records", "too many records");
 	for (gsize i = 0; i < n; i++) {
@@ -568,7 +590,9 @@ static bool load_records(loader *l, const char *g, file *f)
 
 static bool load_type(loader *l, const char *g, file *f)
 {
-	g_autofree char *t = g_key_file_get_string(l->kf, g, "type", NULL);
+	g_autofree char *t = NULL;
+	if (!key_string(l, g, "type", &t))
+		return false;
 	if (t == NULL)
 		f->type = strcmp(g, "MF") == 0 ? F_DF : F_EF;
 	else if (g_ascii_strcasecmp(t, "DF") == 0)
@@ -624,7 +648,9 @@ static bool link_parents(loader *l, files *fs)
 {
 	for (guint i = 1; i < fs->files->len; i++) {
 		file *f = fs_file(fs, (int)i);
-		g_autofree char *p = g_key_file_get_string(l->kf, f->name, "parent", NULL);
+		g_autofree char *p = NULL;
+		if (!key_string(l, f->name, "parent", &p))
+			return false;
 		int pi = index_of(fs, p ? p : "MF");
 		if (pi < 0 || fs_file(fs, pi)->type != F_DF || pi == (int)i)
 			return fail(l, f->name, "parent", "names no other DF group");

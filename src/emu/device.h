@@ -296,6 +296,16 @@ bool emu_timeline_run_wait(emu_timeline_run *r, unsigned timeout_ms);
 void emu_timeline_run_stop(emu_timeline_run *r);
 /* Steps applied and failed so far. */
 void emu_timeline_run_counts(emu_timeline_run *r, unsigned *applied, unsigned *failed);
+/* Why steps failed: the first EMU_TIMELINE_FAILURES_KEPT failures (later
+ * ones are only counted), each with its "[step N]" number and a reason
+ * naming the action, the reader and what went wrong. */
+#define EMU_TIMELINE_FAILURES_KEPT 16u
+typedef struct emu_timeline_failure {
+	unsigned step;
+	char *reason;
+} emu_timeline_failure;
+/* A copy, in run order (g_array_unref frees it and the reasons). */
+GArray *emu_timeline_run_failures(emu_timeline_run *r);
 void emu_timeline_run_free(emu_timeline_run *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(emu_timeline_run, emu_timeline_run_free)
 

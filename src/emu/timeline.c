@@ -241,38 +241,69 @@ struct emu_timeline_run {
 	GCond cond;
 	bool stop, done;
 	unsigned applied, failed;
+	GArray *failures;	/* emu_timeline_failure, the first ..._KEPT */
 	GArray *steps;		/* a deep copy: the run outlives nothing */
 	emu_timeline_resolver resolver;
 	void *data;
 };
 
-static bool apply(const emu_timeline_step *st, emu_device *dev)
+static bool apply(const emu_timeline_step *st, emu_device *dev, GError **error)
 {
 	emu_card *card = NULL;
 
 	switch (st->action) {
 	case EMU_TL_INSERT:
 	case EMU_TL_SWAP:
-		card = emu_card_new_from_spec(st->card, NULL);
+		card = emu_card_new_from_spec(st->card, error);
 		if (card == NULL)
 			return false;
 		if (st->action == EMU_TL_INSERT)
 			return emu_device_insert(dev, (unsigned)st->slot, card, EMU_EVENT_SRC_TIMELINE,
-						 NULL);
-		return emu_device_swap(dev, (unsigned)st->slot, card, EMU_EVENT_SRC_TIMELINE, NULL);
+						 error);
+		return emu_device_swap(dev, (unsigned)st->slot, card, EMU_EVENT_SRC_TIMELINE, error);
 	case EMU_TL_REMOVE:
-		return emu_device_remove(dev, (unsigned)st->slot, EMU_EVENT_SRC_TIMELINE, NULL);
+		return emu_device_remove(dev, (unsigned)st->slot, EMU_EVENT_SRC_TIMELINE, error);
 	case EMU_TL_MUTE:
-		return emu_device_mute(dev, (unsigned)st->slot, EMU_EVENT_SRC_TIMELINE, NULL);
+		return emu_device_mute(dev, (unsigned)st->slot, EMU_EVENT_SRC_TIMELINE, error);
 	case EMU_TL_UNMUTE:
-		return emu_device_unmute(dev, (unsigned)st->slot, EMU_EVENT_SRC_TIMELINE, NULL);
+		return emu_device_unmute(dev, (unsigned)st->slot, EMU_EVENT_SRC_TIMELINE, error);
 	case EMU_TL_FAULT:
-		return emu_device_fault_set(dev, st->slot, &st->fault, NULL);
+		return emu_device_fault_set(dev, st->slot, &st->fault, error);
 	case EMU_TL_CLEAR_FAULTS:
 		emu_device_fault_clear(dev, st->slot, -1);
 		return true;
 	}
+	g_set_error(error, EMU_ERROR, EMU_ERROR_FAILED, "unknown action %d", (int)st->action);
 	return false;
+}
+
+static const char *action_name(emu_timeline_action a)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(actions); i++)
+		if (actions[i].action == a)
+			return actions[i].name;
+	return "?";
+}
+
+/* Runs one step; on failure, why (the reader's own message, or that no
+ * reader has that name). */
+static bool run_step(emu_timeline_run *r, const emu_timeline_step *st, char **reason)
+{
+	g_autoptr(GError) e = NULL;
+	emu_device *dev = r->resolver(st->reader, r->data);
+	bool ok = dev != NULL && apply(st, dev, &e);
+	emu_device_unref(dev);
+	if (!ok)
+		*reason = g_strdup_printf("%s on reader \"%s\" slot %d: %s", action_name(st->action),
+					  st->reader, st->slot,
+					  dev == NULL ? "no reader has that name"
+						      : e != NULL ? e->message : "failed");
+	return ok;
+}
+
+static void failure_clear(emu_timeline_failure *f)
+{
+	g_clear_pointer(&f->reason, g_free);
 }
 
 static gpointer run_thread(gpointer data)
@@ -292,18 +323,19 @@ static gpointer run_thread(gpointer data)
 		if (stop)
 			break;
 
-		emu_device *dev = r->resolver(st->reader, r->data);
-		bool ok = dev != NULL && apply(st, dev);
-		emu_device_unref(dev);
+		char *reason = NULL;
+		bool ok = run_step(r, st, &reason);
 		if (!ok)
-			g_debug("%s: step %u (%s slot %d) failed", __func__, st->n, st->reader,
-				st->slot);
+			g_debug("%s: step %u: %s", __func__, st->n, reason);
 		g_mutex_lock(&r->lock);
-		if (ok)
+		if (ok) {
 			r->applied++;
-		else
-			r->failed++;
+		} else if (r->failed++ < EMU_TIMELINE_FAILURES_KEPT) {
+			emu_timeline_failure f = { st->n, g_steal_pointer(&reason) };
+			g_array_append_val(r->failures, f);
+		}
 		g_mutex_unlock(&r->lock);
+		g_free(reason);
 	}
 	g_mutex_lock(&r->lock);
 	r->done = true;
@@ -322,6 +354,8 @@ emu_timeline_run *emu_timeline_start(const emu_timeline *t, emu_timeline_resolve
 	g_cond_init(&r->cond);
 	r->resolver = resolver;
 	r->data = data;
+	r->failures = g_array_new(FALSE, TRUE, sizeof(emu_timeline_failure));
+	g_array_set_clear_func(r->failures, (GDestroyNotify)failure_clear);
 	r->steps = g_array_sized_new(FALSE, TRUE, sizeof(emu_timeline_step), t->steps->len);
 	g_array_set_clear_func(r->steps, (GDestroyNotify)step_clear);
 	for (guint i = 0; i < t->steps->len; i++) {
@@ -375,11 +409,28 @@ void emu_timeline_run_counts(emu_timeline_run *r, unsigned *applied, unsigned *f
 	g_mutex_unlock(&r->lock);
 }
 
+GArray *emu_timeline_run_failures(emu_timeline_run *r)
+{
+	g_return_val_if_fail(r != NULL, NULL);
+
+	GArray *copy = g_array_new(FALSE, TRUE, sizeof(emu_timeline_failure));
+	g_array_set_clear_func(copy, (GDestroyNotify)failure_clear);
+	g_mutex_lock(&r->lock);
+	for (guint i = 0; i < r->failures->len; i++) {
+		const emu_timeline_failure *f = &g_array_index(r->failures, emu_timeline_failure, i);
+		emu_timeline_failure c = { f->step, g_strdup(f->reason) };
+		g_array_append_val(copy, c);
+	}
+	g_mutex_unlock(&r->lock);
+	return copy;
+}
+
 void emu_timeline_run_free(emu_timeline_run *r)
 {
 	if (r == NULL)
 		return;
 	emu_timeline_run_stop(r);
+	g_array_unref(r->failures);
 	g_array_unref(r->steps);
 	g_mutex_clear(&r->lock);
 	g_cond_clear(&r->cond);

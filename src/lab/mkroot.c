@@ -50,6 +50,12 @@ int mkroot_main(int argc, char **argv)
 		script = g_build_filename(dir, "ccidlab-commit-root", NULL);
 	}
 
+	/* A missing script would be sh's 127; ccidlab(1) says 1 when mkroot
+	 * failed. */
+	if (!g_file_test(script, G_FILE_TEST_IS_REGULAR)) {
+		fprintf(stderr, "ccidlab mkroot: %s is missing (was ccidlab installed?)\n", script);
+		return 1;
+	}
 	g_ptr_array_add(args, "/bin/sh");
 	g_ptr_array_add(args, script);
 	for (int i = 1; i < argc; i++)
@@ -58,5 +64,5 @@ int mkroot_main(int argc, char **argv)
 	fflush(NULL);
 	execv("/bin/sh", (char **)args->pdata);
 	fprintf(stderr, "ccidlab mkroot: cannot run %s: %s\n", script, g_strerror(errno));
-	return 125;
+	return 1;
 }

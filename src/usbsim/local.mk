@@ -7,6 +7,7 @@ src_usbsim_libccidlab_usbsim_la_SOURCES = \
 	src/usbsim/usbsim.h src/usbsim/libusb_result.h \
 	src/usbsim/config.c \
 	src/usbsim/core.c \
+	src/usbsim/config_parse.h src/usbsim/config_parse.c \
 	src/usbsim/desc.c \
 	src/usbsim/xfer.c \
 	src/usbsim/async.c \

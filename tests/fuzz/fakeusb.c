@@ -18,15 +18,13 @@
 #include <glib.h>
 #include <libusb-1.0/libusb.h>
 
-#include "ccid/bytes.h"
 #include "ccid/result.h"
 #include "fuzz_device.h"
 #include "fakeusb.h"
+#include "usbsim/config_parse.h"
 #include "usbsim/libusb_result.h"
 #include "vclock.h"
 
-#define MAX_IFACES 4
-#define MAX_ENDPOINTS 8
 
 struct libusb_context {
 	int unused;
@@ -131,15 +129,7 @@ int libusb_get_device_descriptor(libusb_device *dev, struct libusb_device_descri
 	return LIBUSB_SUCCESS;
 }
 
-/* ---- the configuration, parsed as libusb does (USB 2.0 §9.6.3) ---- */
-
-static void add_extra(const unsigned char **extra, int *len, const uint8_t *p, size_t n)
-{
-	unsigned char *e = g_realloc((void *)*extra, (size_t)*len + n);
-	memcpy(e + *len, p, n);
-	*extra = e;
-	*len += (int)n;
-}
+/* ---- the configuration, parsed as libusb does (usbsim's parser) ---- */
 
 int libusb_get_active_config_descriptor(libusb_device *dev,
 					struct libusb_config_descriptor **config)
@@ -148,68 +138,9 @@ int libusb_get_active_config_descriptor(libusb_device *dev,
 	size_t len = 0;
 
 	(void)dev;
-	if (fdev_config_descriptor(device, buf, sizeof buf, &len) != CCID_OK || len < 9)
+	if (fdev_config_descriptor(device, buf, sizeof buf, &len) != CCID_OK)
 		return LIBUSB_ERROR_IO;
-	struct libusb_config_descriptor *c = g_new0(struct libusb_config_descriptor, 1);
-	struct libusb_interface *ifs = g_new0(struct libusb_interface, MAX_IFACES);
-	struct libusb_interface_descriptor *alt = NULL;
-	struct libusb_endpoint_descriptor *ep = NULL;
-	c->bLength = buf[0];
-	c->bDescriptorType = buf[1];
-	c->wTotalLength = ccid_get_le16(buf + 2);
-	c->bConfigurationValue = buf[5];
-	c->bmAttributes = buf[7];
-	c->interface = ifs;
-	for (size_t off = buf[0]; off + 2 <= len && buf[off] >= 2 && off + buf[off] <= len;
-	     off += buf[off]) {
-		const uint8_t *p = buf + off;
-		if (p[1] == LIBUSB_DT_INTERFACE && p[0] >= 9 && c->bNumInterfaces < MAX_IFACES) {
-			struct libusb_interface *itf = &ifs[c->bNumInterfaces++];
-			alt = g_new0(struct libusb_interface_descriptor, 1);
-			itf->altsetting = alt;
-			itf->num_altsetting = 1;
-			alt->bLength = p[0];
-			alt->bDescriptorType = p[1];
-			alt->bInterfaceNumber = p[2];
-			alt->bAlternateSetting = p[3];
-			alt->bInterfaceClass = p[5];
-			alt->bInterfaceSubClass = p[6];
-			alt->bInterfaceProtocol = p[7];
-			alt->endpoint = g_new0(struct libusb_endpoint_descriptor, MAX_ENDPOINTS);
-			ep = NULL;
-		} else if (p[1] == LIBUSB_DT_ENDPOINT && p[0] >= 7 && alt != NULL &&
-			   alt->bNumEndpoints < MAX_ENDPOINTS) {
-			ep = (struct libusb_endpoint_descriptor *)&alt->endpoint[alt->bNumEndpoints++];
-			ep->bLength = p[0];
-			ep->bDescriptorType = p[1];
-			ep->bEndpointAddress = p[2];
-			ep->bmAttributes = p[3];
-			ep->wMaxPacketSize = ccid_get_le16(p + 4);
-			ep->bInterval = p[6];
-		} else if (ep != NULL) {
-			add_extra(&ep->extra, &ep->extra_length, p, p[0]);
-		} else if (alt != NULL) {
-			add_extra(&alt->extra, &alt->extra_length, p, p[0]);
-		}
-	}
-	*config = c;
-	return LIBUSB_SUCCESS;
-}
-
-void libusb_free_config_descriptor(struct libusb_config_descriptor *c)
-{
-	if (c == NULL)
-		return;
-	for (int i = 0; i < c->bNumInterfaces; i++) {
-		const struct libusb_interface_descriptor *alt = c->interface[i].altsetting;
-		for (int e = 0; e < alt->bNumEndpoints; e++)
-			g_free((void *)alt->endpoint[e].extra);
-		g_free((void *)alt->endpoint);
-		g_free((void *)alt->extra);
-		g_free((void *)alt);
-	}
-	g_free((void *)c->interface);
-	g_free(c);
+	return usbsim_parse_config(buf, len, config);
 }
 
 /* ---- the handle ---- */

@@ -28,6 +28,7 @@ FUZZ_TARGETS += fuzz_host_mt
 # The USB layer over a libusb of its own (fakeusb.c): no libusb-1.0 linked.
 check_PROGRAMS += tests/fuzz/fuzz_usb
 tests_fuzz_fuzz_usb_SOURCES = tests/fuzz/fuzz_usb.c tests/fuzz/fakeusb.h tests/fuzz/fakeusb.c \
+	src/usbsim/config_parse.c \
 	$(FUZZ_DEVICE_SOURCES) $(FUZZ_MAIN)
 tests_fuzz_fuzz_usb_CFLAGS = $(FUZZ_HOST_CFLAGS) $(LIBUSB_CFLAGS)
 tests_fuzz_fuzz_usb_LDADD = src/usb/libusbtransport.la $(FUZZ_HOST_LDADD)

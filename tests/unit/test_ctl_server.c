@@ -194,6 +194,25 @@ static void test_hello_reports_versions(fixture *f, gconstpointer data)
 	g_assert_cmpuint(json_array_get_length(reqs), ==, CTL_REQ_COUNT);
 }
 
+/* Under a sanitizer's allocator, hello says what the process holds (the
+ * soak judges it); elsewhere it says nothing rather than a guess. */
+static void test_hello_reports_heap_under_sanitizers(fixture *f, gconstpointer data)
+{
+	g_autoptr(JsonObject) o = call_ok(f->c, "hello", NULL);
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	gint64 before = json_object_get_int_member(o, "heap_in_use");
+	g_assert_cmpint(before, >, 0);
+	enum { HELD = 8 << 20 };
+	char *held = g_malloc(HELD);
+	memset(held, 1, HELD);
+	g_autoptr(JsonObject) p = call_ok(f->c, "hello", NULL);
+	g_assert_cmpint(json_object_get_int_member(p, "heap_in_use"), >=, before + HELD / 2);
+	g_free(held);
+#else
+	g_assert_false(json_object_has_member(o, "heap_in_use"));
+#endif
+}
+
 static void test_socket_is_private(fixture *f, gconstpointer data)
 {
 	struct stat st;
@@ -450,38 +469,84 @@ static void test_storm_stop_ends_it(fixture *f, gconstpointer data)
 	call_done(f->c, "storm", "\"rate\":50,\"duration_ms\":60000");
 }
 
+/* Loads and starts a timeline, waits until it is done; its status entry. */
+static JsonObject *scenario_run_done(fixture *f, const char *text, gint64 steps)
+{
+	g_autofree char *members = g_strdup_printf("\"data\":\"%s\"", text);
+	g_autoptr(JsonObject) ld = call_ok(f->c, "scenario-load", members);
+	gint64 id = json_object_get_int_member(ld, "scenario");
+	g_assert_cmpint(json_object_get_int_member(ld, "steps"), ==, steps);
+	g_autofree char *which = g_strdup_printf("\"scenario\":%" G_GINT64_FORMAT, id);
+	call_done(f->c, "scenario-start", which);
+	for (int i = 0; i < 300; i++) {
+		JsonObject *s = call_ok(f->c, "scenario-status", which);
+		JsonObject *one =
+			json_array_get_object_element(json_object_get_array_member(s, "scenarios"), 0);
+		if (g_strcmp0(json_object_get_string_member(one, "state"), "done") == 0) {
+			json_object_ref(one);
+			json_object_unref(s);
+			return one;
+		}
+		json_object_unref(s);
+		g_usleep(10000);
+	}
+	g_assert_not_reached();
+}
+
+/* The reason the status gives for the i-th failure kept. */
+static const char *failure_reason(JsonObject *one, guint i, gint64 step)
+{
+	JsonArray *fs = json_object_get_array_member(one, "failures");
+	g_assert_nonnull(fs);
+	g_assert_cmpuint(i, <, json_array_get_length(fs));
+	JsonObject *f = json_array_get_object_element(fs, i);
+	g_assert_cmpint(json_object_get_int_member(f, "step"), ==, step);
+	return json_object_get_string_member(f, "reason");
+}
+
 static void test_scenario_runs_its_steps(fixture *f, gconstpointer data)
 {
 	const char *text = "[step 1]\\nat_ms=0\\nreader=lab-0\\nslot=0\\naction=insert\\n"
 			   "card=readertest\\n\\n[step 2]\\nat_ms=20\\nreader=2\\nslot=1\\n"
 			   "action=insert\\ncard=echo\\n\\n[step 3]\\nat_ms=30\\nreader=nobody\\n"
-			   "slot=0\\naction=remove\\n";
-	g_autofree char *members = g_strdup_printf("\"data\":\"%s\"", text);
-	g_autoptr(JsonObject) ld = call_ok(f->c, "scenario-load", members);
-	gint64 id = json_object_get_int_member(ld, "scenario");
-	g_assert_cmpint(json_object_get_int_member(ld, "steps"), ==, 3);
-	g_autofree char *which = g_strdup_printf("\"scenario\":%" G_GINT64_FORMAT, id);
-	call_done(f->c, "scenario-start", which);
-	JsonObject *one = NULL;
-	g_autoptr(JsonObject) s = NULL;
-	for (int i = 0; i < 300; i++) {
-		g_clear_pointer(&s, json_object_unref);
-		s = call_ok(f->c, "scenario-status", which);
-		one = json_array_get_object_element(json_object_get_array_member(s, "scenarios"), 0);
-		if (g_strcmp0(json_object_get_string_member(one, "state"), "done") == 0)
-			break;
-		g_usleep(10000);
-	}
-	g_assert_cmpstr(json_object_get_string_member(one, "state"), ==, "done");
+			   "slot=0\\naction=remove\\n\\n[step 4]\\nat_ms=40\\nreader=lab-0\\n"
+			   "slot=0\\naction=insert\\ncard=echo\\n";
+	g_autoptr(JsonObject) one = scenario_run_done(f, text, 4);
 	g_assert_cmpint(json_object_get_int_member(one, "applied"), ==, 2);
-	g_assert_cmpint(json_object_get_int_member(one, "failed"), ==, 1);
+	g_assert_cmpint(json_object_get_int_member(one, "failed"), ==, 2);
 	g_assert_cmpstr(slot_state(f->c, 0, 0), ==, "present");
 	g_assert_cmpstr(slot_state(f->c, 2, 1), ==, "present");
+	/* Each failed step with its reason: no such reader, and the
+	 * reader's own refusal. */
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(one, "failures")), ==, 2);
+	g_assert_cmpstr(failure_reason(one, 0, 3), ==,
+			"remove on reader \"nobody\" slot 0: no reader has that name");
+	const char *occupied = failure_reason(one, 1, 4);
+	g_assert_true(g_str_has_prefix(occupied, "insert on reader \"lab-0\" slot 0: "));
+	g_assert_nonnull(strstr(occupied, "already holds a card"));
 
 	call_fails(f->c, "scenario-load", "\"data\":\"[oops]\\nx=1\\n\"", CTL_ERROR_BAD_REQUEST);
 	call_fails(f->c, "scenario-start", "\"scenario\":77", CTL_ERROR_NOT_FOUND);
 	g_autoptr(JsonObject) stop = call_ok(f->c, "scenario-stop", NULL);
 	g_assert_cmpint(json_object_get_int_member(stop, "stopped"), ==, 0);
+}
+
+/* A scenario whose every step fails keeps the first reasons only: its
+ * status stays bounded whatever the timeline's length. */
+static void test_scenario_keeps_the_first_failures(fixture *f, gconstpointer data)
+{
+	const unsigned n = EMU_TIMELINE_FAILURES_KEPT + 4;
+	g_autoptr(GString) text = g_string_new(NULL);
+	for (unsigned i = 1; i <= n; i++)
+		g_string_append_printf(text, "[step %u]\\nat_ms=0\\nreader=nobody\\nslot=0\\n"
+					     "action=remove\\n\\n", i);
+	g_autoptr(JsonObject) one = scenario_run_done(f, text->str, n);
+	g_assert_cmpint(json_object_get_int_member(one, "failed"), ==, n);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(one, "failures")), ==,
+			 EMU_TIMELINE_FAILURES_KEPT);
+	g_assert_nonnull(strstr(failure_reason(one, EMU_TIMELINE_FAILURES_KEPT - 1,
+					       EMU_TIMELINE_FAILURES_KEPT),
+				"no reader has that name"));
 }
 
 static void test_trace_streams_frames(fixture *f, gconstpointer data)
@@ -840,6 +905,8 @@ int main(int argc, char **argv)
 #define ADD(path, fn) g_test_add(path, fixture, NULL, setup, fn, teardown)
 #define ADD_NOSTART(path, fn) g_test_add(path, fixture, "no-start", setup, fn, teardown)
 	ADD("/ctl/server/hello-reports-versions", test_hello_reports_versions);
+	ADD("/ctl/server/hello-reports-heap-under-sanitizers",
+	    test_hello_reports_heap_under_sanitizers);
 	ADD("/ctl/server/socket-is-private", test_socket_is_private);
 	ADD("/ctl/server/edge-counts-of-usb-reader-n-and-emulated-device-n-are-apart",
 	    test_edge_counts_of_usb_and_emulated_ids_are_apart);
@@ -853,6 +920,7 @@ int main(int argc, char **argv)
 	ADD("/ctl/server/device-requests-need-a-hotplug-directory",
 	    test_device_requests_need_a_hotplug_directory);
 	ADD("/ctl/server/scenario-runs-its-steps", test_scenario_runs_its_steps);
+	ADD("/ctl/server/scenario-keeps-the-first-failures", test_scenario_keeps_the_first_failures);
 	ADD("/ctl/server/trace-streams-frames", test_trace_streams_frames);
 	ADD("/ctl/server/bad-lines-get-errors", test_bad_lines_get_errors);
 	ADD_NOSTART("/ctl/server/client-that-does-not-read-is-dropped",

@@ -619,6 +619,14 @@ static void test_files_bad_descriptions_are_refused(void)
 		"[a]\nfid=1234\ntype=DF\nparent=b\n[b]\nfid=1235\ntype=DF\nparent=a\n",
 		"[a]\nfid=1234\ncontent-file=/nonexistent\n",
 		"[getdata]\nzz=01\n",
+		/* Values GLib cannot give as text (a bad escape, invalid
+		 * UTF-8): taken as absent, a GET DATA object had no value
+		 * (fuzz_emu_apps' finding, a NULL read). */
+		"[getdata]\n9F7F=\\q01\n",
+		"[getdata]\n9F7F=\xff" "01\n",
+		"[a]\nfid=1234\ntype=\\q\n",
+		"[a]\nfid=1234\ntype=linear-fixed\nrecords=\\q01\n",
+		"[a]\nfid=1234\nparent=\\q\n",
 		"[MF]\nfid=3F01\ntype=DF\n",
 		"not a key file",
 	};
