@@ -74,10 +74,15 @@ esac
 check "it explains each lost edge by the thread's calls and where it spent the 5 s" \
 	sh -c "grep -q 'in the 5 s after the edge:' '$WORK/sid-lost.out' &&
 		grep -q ' call -> ' '$WORK/sid-lost.out' && grep -q '=> ' '$WORK/sid-lost.out'"
-v=$(run sid-unknown "$WORK/unknown" --root "$ROOT")
-diag "state UNKNOWN on sid's $sid: $v"
+# A race: one run in this stop's CI (3,000 tests beside it) saw no UNKNOWN
+# in 17 edges x 16 threads; up to three runs, the first FAIL is the verdict.
+for try in 1 2 3; do
+	v=$(run sid-unknown "$WORK/unknown" --root "$ROOT")
+	diag "state UNKNOWN on sid's $sid, run $try: $v"
+	case "$v" in verdict:\ FAIL*) break ;; esac
+done
 case "$sid" in
-2.5.*) check "the state UNKNOWN reproducer fails on sid's $sid ($v)" \
+2.5.*) check "the state UNKNOWN reproducer fails on sid's $sid within 3 runs (run $try: $v)" \
 	sh -c "echo '$v' | grep -q '^verdict: FAIL.*exit 1)'" ;;
 *) skip "sid's pcsc-lite is $sid, not 2.5.x ($v)" ;;
 esac
