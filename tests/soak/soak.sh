@@ -26,7 +26,7 @@ if [ ! -f "$UDEVSIM_LIB" ]; then
 fi
 mkdir -p "$WORK/b" "$WORK/conf"
 cp -r "$top_builddir/bundle/ifd-ccidlab.bundle" "$WORK/b/"
-"$top_builddir/src/cli/ccidlab-usb-ids" -q -c "$top_srcdir/tests/data/readers.tsv" \
+"$top_builddir/src/cli/ccidlab-usb-ids" -q --catalogue "$top_srcdir/tests/data/readers.tsv" \
 	-b "$WORK/b/ifd-ccidlab.bundle" 1209:0002 || exit 1
 reader_conf "$WORK/conf/emu" Emu "emu:generic-t1-irq:slots=2:name=Emu:card=readertest@t1"
 USBSIM="generic-apdu-irq:name=Hot0:card=readertest,t1"
