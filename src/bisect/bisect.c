@@ -95,20 +95,19 @@ static int parse(int *argc, char ***argv, options *o)
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "no step lines on stderr", NULL },
 		{ NULL },
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("- find the commit of an anomaly class");
-	g_option_context_set_summary(
-		ctx, "Builds pcsc-lite at the commits between --good and --bad (ccidlab mkroot\n"
-		     "--pcsc-lite) and runs the checker in each, to name the first commit that\n"
-		     "shows CLASS, or with the ends swapped the first that no longer does.  A\n"
-		     "commit is bad at its first occurrence of the class, good after enough\n"
-		     "clean runs for --confidence given the rate at the bad end.  Builds and runs\n"
-		     "are cached: an interrupted bisect resumes.  See ccidlab(1).");
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_autoptr(GError) e = NULL;
-	if (!g_option_context_parse(ctx, argc, argv, &e)) {
-		fprintf(stderr, "ccidlab bisect: %s\n", e->message);
-		return CLI_EXIT_USAGE;
-	}
+	const cli_grammar g = {
+		"bisect", "- find the commit of an anomaly class",
+		"Builds pcsc-lite at the commits between --good and --bad (ccidlab mkroot\n"
+		"--pcsc-lite) and runs the checker in each, to name the first commit that\n"
+		"shows CLASS, or with the ends swapped the first that no longer does.  A\n"
+		"commit is bad at its first occurrence of the class, good after enough\n"
+		"clean runs for --confidence given the rate at the bad end.  Builds and runs\n"
+		"are cached: an interrupted bisect resumes.  See ccidlab(1).",
+		NULL,
+	};
+	int rc = cli_options_parse(&g, entries, NULL, argc, argv);
+	if (rc >= 0)
+		return rc;
 	if (o->replay != NULL && *argc == 1)
 		return -1;
 	if (*argc != 1 || o->good == NULL || o->bad == NULL || o->klass == NULL ||
@@ -118,12 +117,10 @@ static int parse(int *argc, char ***argv, options *o)
 	    o->seed < 0 || o->seed > G_MAXUINT32 / 2 || o->build_timeout < 0 ||
 	    (strcmp(o->timeout, "inf") != 0 && strcmp(o->timeout, "500") != 0) ||
 	    (strcmp(o->pnp, "yes") != 0 && strcmp(o->pnp, "no") != 0) ||
-	    (strcmp(o->mute, "yes") != 0 && strcmp(o->mute, "no") != 0)) {
-		fprintf(stderr, "ccidlab bisect: bad arguments: --good REF --bad REF --class CLASS "
-				"[--runs 1..100] [--confidence 0.5<P<1] [--suite pairs|storm] "
-				"(try --help)\n");
-		return CLI_EXIT_USAGE;
-	}
+	    (strcmp(o->mute, "yes") != 0 && strcmp(o->mute, "no") != 0))
+		return cli_usage("bisect", "bad arguments: --good REF --bad REF --class CLASS "
+					   "[--runs 1..100] [--confidence 0.5<P<1] "
+					   "[--suite pairs|storm] (try --help)");
 	return -1;
 }
 

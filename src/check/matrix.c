@@ -74,24 +74,21 @@ static int parse(int *argc, char ***argv, options *o)
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "no progress lines on stderr", NULL },
 		{ NULL },
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("- the pcsc-lite version matrix");
-	g_option_context_set_summary(
-		ctx, "Runs check-events' storm suite against the host's pcsc-lite and each\n"
-		     "--root's, each cell in its own lab, and prints the anomaly classes side by\n"
-		     "side.  Exit 1 when a version lost a wakeup, crashed, or showed an\n"
-		     "unclassified anomaly; other findings are reported, not asserted.  See ccidlab(1).");
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_autoptr(GError) e = NULL;
-	if (!g_option_context_parse(ctx, argc, argv, &e)) {
-		fprintf(stderr, "ccidlab matrix: %s\n", e->message);
-		return CLI_EXIT_USAGE;
-	}
+	const cli_grammar g = {
+		"matrix", "- the pcsc-lite version matrix",
+		"Runs check-events' storm suite against the host's pcsc-lite and each\n"
+		"--root's, each cell in its own lab, and prints the anomaly classes side by\n"
+		"side.  Exit 1 when a version lost a wakeup, crashed, or showed an\n"
+		"unclassified anomaly; other findings are reported, not asserted.  See ccidlab(1).",
+		NULL,
+	};
+	int rc = cli_options_parse(&g, entries, NULL, argc, argv);
+	if (rc >= 0)
+		return rc;
 	if (*argc != 1 || (o->quick && o->full) || o->duration < 0 || o->duration > 3600 ||
-	    o->seed < 0 || o->seed > G_MAXUINT32 / 2) {
-		fprintf(stderr, "ccidlab matrix: bad arguments: [--root DIR]... [--quick|--full] "
-				"[--duration 1..3600] [--json]\n");
-		return CLI_EXIT_USAGE;
-	}
+	    o->seed < 0 || o->seed > G_MAXUINT32 / 2)
+		return cli_usage("matrix", "bad arguments: [--root DIR]... [--quick|--full] "
+					   "[--duration 1..3600] [--json]");
 	return -1;
 }
 

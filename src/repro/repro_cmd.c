@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "cli/kit/cli_opts.h"
 #include "repro/repro.h"
 #include "lab/labfiles.h"
 
@@ -229,28 +230,25 @@ int repro_main(int argc, char **argv)
 		{ "list", 'l', 0, G_OPTION_ARG_NONE, &list, "list the classes it can reproduce", NULL },
 		{ NULL },
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("CLASS --emit DIR");
-	g_option_context_set_summary(
-		ctx, "Writes a standalone C program against libpcsclite, with its reader.conf.d,\n"
-		     "a Makefile and a README, that reproduces one anomaly class within a minute\n"
-		     "and prints a verdict: made to attach to an upstream report.  See ccidlab(1).");
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_autoptr(GError) e = NULL;
-	if (!g_option_context_parse(ctx, &argc, &argv, &e)) {
-		fprintf(stderr, "ccidlab repro: %s\n", e->message);
-		return 2;
-	}
+	const cli_grammar g = {
+		"repro", "CLASS --emit DIR",
+		"Writes a standalone C program against libpcsclite, with its reader.conf.d,\n"
+		"a Makefile and a README, that reproduces one anomaly class within a minute\n"
+		"and prints a verdict: made to attach to an upstream report.  See ccidlab(1).",
+		NULL,
+	};
+	int rc = cli_options_parse(&g, entries, NULL, &argc, &argv);
+	if (rc >= 0)
+		return rc;
 	if (list) {
 		printf("classes ccidlab repro writes a reproducer for:\n");
 		list_kinds(stdout);
 		return 0;
 	}
 	const repro_kind *k = argc == 2 ? find_kind(argv[1], variant) : NULL;
-	if (argc != 2 || dir == NULL || threads < 0 || threads > 64 || edges < 0 || edges > 1000) {
-		fprintf(stderr, "ccidlab repro: usage: ccidlab repro CLASS --emit DIR [--variant NAME] "
-				"[--threads 1..64] [--edges N]\n");
-		return 2;
-	}
+	if (argc != 2 || dir == NULL || threads < 0 || threads > 64 || edges < 0 || edges > 1000)
+		return cli_usage("repro", "usage: ccidlab repro CLASS --emit DIR [--variant NAME] "
+					  "[--threads 1..64] [--edges N]");
 	if (k == NULL) {
 		fprintf(stderr, "ccidlab repro: no reproducer for \"%s\"%s%s; there are:\n", argv[1],
 			variant ? " --variant " : "", variant ? variant : "");
@@ -258,6 +256,7 @@ int repro_main(int argc, char **argv)
 		return 2;
 	}
 	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	g_autoptr(GError) e = NULL;
 	if (d != NULL && g_dir_read_name(d) != NULL && !force) {
 		fprintf(stderr, "ccidlab repro: %s is not empty (--force writes into it)\n", dir);
 		return 1;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/kit/cli_opts.h"
 #include "ctl/client.h"
 #include "ctl/server.h"
 #include "usbip/usbip.h"
@@ -67,22 +68,20 @@ static int client_main(int argc, char **argv, bool add)
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "print the replies as JSON lines", NULL },
 		{ NULL },
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new(add ? "SPEC..." : "BUSID|NAME...");
-	g_option_context_set_summary(ctx, add ? "Export more emulated readers on a running "
-						"ccidlab usbip server (each SPEC is "
-						"PROFILE[:KEY=VALUE...])."
-					      : "Unplug and remove exported readers.");
-	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_autofree char *cmd = g_strdup_printf("usbip %s", argv[0]);
+	const cli_grammar g = {
+		cmd, add ? "SPEC..." : "BUSID|NAME...",
+		add ? "Export more emulated readers on a running ccidlab usbip server (each SPEC is "
+		      "PROFILE[:KEY=VALUE...])."
+		    : "Unplug and remove exported readers.",
+		NULL,
+	};
+	int rc = cli_options_parse(&g, entries, NULL, &argc, &argv);
+	if (rc >= 0)
+		return rc;
+	if (argc < 2)
+		return cli_usage(cmd, "give at least one %s", add ? "SPEC" : "BUSID or NAME");
 	g_autoptr(GError) err = NULL;
-	if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-		fprintf(stderr, "ccidlab usbip %s: %s (try --help)\n", argv[0], err->message);
-		return EXIT_USAGE;
-	}
-	if (argc < 2) {
-		fprintf(stderr, "ccidlab usbip %s: give at least one %s\n", argv[0],
-			add ? "SPEC" : "BUSID or NAME");
-		return EXIT_USAGE;
-	}
 	if (socket == NULL)
 		socket = usbip_default_socket();
 	g_autoptr(ctl_client) c = ctl_client_connect(socket, CALL_TIMEOUT_MS, &err);
@@ -90,7 +89,7 @@ static int client_main(int argc, char **argv, bool add)
 		fprintf(stderr, "ccidlab usbip %s: %s\n", argv[0], err->message);
 		return EXIT_CONNECT;
 	}
-	int rc = EXIT_OK;
+	rc = EXIT_OK;
 	for (int i = 1; i < argc; i++) {
 		JsonObject *q = ctl_client_request_new(add ? "device-add" : "device-remove");
 		gint64 number = add ? -1 : reader_of(c, argv[i]);
@@ -149,18 +148,14 @@ static bool parse_server(int *argc, char ***argv, server_opts *o)
 		  "no log line per import and release", NULL },
 		{ NULL },
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("[SPEC...] | add SPEC... | remove BUSID...");
-	g_option_context_set_summary(
-		ctx, "Export emulated CCID readers as USB devices over USB/IP (protocol 0x0111): "
-		     "on a Linux host with vhci-hcd, `usbip attach -r ADDR -b 1-1` makes one a USB "
-		     "device of that host.  SPEC is PROFILE[:KEY=VALUE...] (ccidlab-usbip(1)).");
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_autoptr(GError) err = NULL;
-	if (!g_option_context_parse(ctx, argc, argv, &err)) {
-		fprintf(stderr, "ccidlab usbip: %s (try --help)\n", err->message);
-		return false;
-	}
-	return true;
+	const cli_grammar g = {
+		"usbip", "[SPEC...] | add SPEC... | remove BUSID...",
+		"Export emulated CCID readers as USB devices over USB/IP (protocol 0x0111): "
+		"on a Linux host with vhci-hcd, `usbip attach -r ADDR -b 1-1` makes one a USB "
+		"device of that host.  SPEC is PROFILE[:KEY=VALUE...] (ccidlab-usbip(1)).",
+		NULL,
+	};
+	return cli_options_parse(&g, entries, NULL, argc, argv) < 0;
 }
 
 static void server_opts_clear(server_opts *o)

@@ -13,7 +13,7 @@ src_usbip_libusbip_la_SOURCES = \
 src_usbip_libusbip_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
 src_usbip_libusbip_la_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN='"ccidlab-usbip"'
 src_usbip_libusbip_la_LIBADD =
-USBIP_LIBS = src/usbip/libusbip.la src/usbdev/libusbdev.la
+USBIP_LIBS = src/usbip/libusbip.la src/usbdev/libusbdev.la src/cli/kit/libclikit.la
 # Into the ccidlab command (after src/cli/local.mk), before the libraries
 # it uses.
 src_cli_ccidlab_LDADD += $(USBIP_LIBS) $(CTL_LIBS) $(JSON_LIBS) $(GLIB_LIBS)

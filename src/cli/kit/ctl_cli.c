@@ -4,7 +4,6 @@
 #include "cli/kit/ctl_cli.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,21 +30,13 @@ int cli_parse(int *argc, char ***argv, const char *params, const char *summary,
 		  "S" },
 		{ NULL },
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new(params);
-	g_option_context_set_summary(ctx, summary);
-	g_option_context_set_description(ctx, "See ccidlab(1) and ccidlab-ctl(7).");
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (extra != NULL)
-		g_option_context_add_main_entries(ctx, extra, NULL);
-	g_autoptr(GError) err = NULL;
-	if (!g_option_context_parse(ctx, argc, argv, &err)) {
-		cli_error((*argv)[0], "%s (try --help)", err->message);
-		return CLI_EXIT_USAGE;
-	}
-	if (!(common->timeout_s >= 0 && common->timeout_s <= 86400)) {
-		cli_error((*argv)[0], "--timeout %g: give 0 < S <= 86400 seconds", common->timeout_s);
-		return CLI_EXIT_USAGE;
-	}
+	const cli_grammar g = { (*argv)[0], params, summary, "See ccidlab(1) and ccidlab-ctl(7)." };
+	int rc = cli_options_parse(&g, entries, extra, argc, argv);
+	if (rc >= 0)
+		return rc;
+	if (!(common->timeout_s >= 0 && common->timeout_s <= 86400))
+		return cli_usage((*argv)[0], "--timeout %g: give 0 < S <= 86400 seconds",
+				 common->timeout_s);
 	return -1;
 }
 
@@ -69,16 +60,6 @@ unsigned cli_timeout_ms(const cli_common *common)
 	if (common->timeout_s <= 0)
 		return 10000;
 	return (unsigned)MIN(common->timeout_s * 1000.0, 10000.0 * 6);
-}
-
-void cli_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "ccidlab %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int cli_exit_for(const GError *err)

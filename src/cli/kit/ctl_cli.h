@@ -13,17 +13,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "cli/kit/cli_opts.h"
 #include "ctl/client.h"
-
-/* Exit codes (ccidlab(1), EXIT STATUS). */
-enum {
-	CLI_EXIT_OK = 0,
-	CLI_EXIT_REFUSED = 1,	/* the server refused the request */
-	CLI_EXIT_USAGE = 2,	/* bad arguments */
-	CLI_EXIT_CONNECT = 3,	/* no server, or not allowed to use it */
-	CLI_EXIT_NOT_FOUND = 4,	/* a reader name matched none, or several */
-	CLI_EXIT_IO = 5,	/* the connection failed or timed out mid-way */
-};
 
 #define CLI_DEFAULT_SOCKET "/run/pcscd/ccidlab.sock"
 
@@ -33,7 +24,8 @@ typedef struct cli_common {
 	double timeout_s;	/* --timeout; 0 when not given */
 } cli_common;
 
-/* Parses argv with the common options plus `extra` (may be NULL).
+/* Parses argv with the common options plus `extra` (may be NULL), as
+ * cli_options_parse (cli_opts.h) does for every subcommand.
  * params/summary go to --help.  Returns -1 when the command should go
  * on, else the exit code (--help: 0; bad option: 2).  On -1, argv keeps
  * the positional arguments (argv[0] is the subcommand). */
@@ -55,8 +47,6 @@ JsonObject *cli_call_fd(ctl_client *c, const cli_common *common, JsonObject *req
 			int *exit_code);
 /* Maps a CTL_ERROR to an exit code. */
 int cli_exit_for(const GError *err);
-/* Prints "ccidlab CMD: message" to stderr. */
-void cli_error(const char *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* Prints an object as one JSON line to stdout. */
 void cli_print_json(JsonObject *o);
 
