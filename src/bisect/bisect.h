@@ -16,34 +16,9 @@
 #include <json-glib/json-glib.h>
 
 #include "check/matrix.h"
+#include "report/json_member.h"
 
 int bisect_main(int argc, char **argv);
-
-/* One member of the object being built (its JSON: results and the run
- * cache). */
-static inline void bisect_json_str(JsonBuilder *b, const char *name, const char *v)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_add_string_value(b, v);
-}
-
-static inline void bisect_json_int(JsonBuilder *b, const char *name, gint64 v)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_add_int_value(b, v);
-}
-
-static inline void bisect_json_double(JsonBuilder *b, const char *name, double v)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_add_double_value(b, v);
-}
-
-static inline void bisect_json_bool(JsonBuilder *b, const char *name, bool v)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_add_boolean_value(b, v);
-}
 
 /* ---- statistics (bisect_stats.c, pure) ----
  *

@@ -95,13 +95,13 @@ static int index_of(const bisect_result *r, const bisect_point *p)
 static void json_point(JsonBuilder *b, const bisect_result *r, const bisect_point *p)
 {
 	json_builder_begin_object(b);
-	bisect_json_int(b, "index", index_of(r, p));
-	bisect_json_str(b, "commit", p->commit->id);
-	bisect_json_str(b, "describe", p->commit->describe);
-	bisect_json_str(b, "subject", p->commit->subject);
-	bisect_json_int(b, "step", p->step);
-	bisect_json_str(b, "verdict", bisect_verdict_name(p->verdict));
-	bisect_json_bool(b, "build_failed", p->build_failed);
+	report_json_int(b, "index", index_of(r, p));
+	report_json_str(b, "commit", p->commit->id);
+	report_json_str(b, "describe", p->commit->describe);
+	report_json_str(b, "subject", p->commit->subject);
+	report_json_int(b, "step", p->step);
+	report_json_str(b, "verdict", bisect_verdict_name(p->verdict));
+	report_json_bool(b, "build_failed", p->build_failed);
 	json_builder_set_member_name(b, "counts");
 	json_builder_begin_array(b);
 	for (guint i = 0; p->runs != NULL && i < p->runs->len; i++) {
@@ -117,19 +117,18 @@ void bisect_report_json(FILE *out, const bisect_result *r)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
-	bisect_json_str(b, "class", r->klass);
-	if (r->error != NULL) {
-		bisect_json_str(b, "error", r->error);
-	}
-	bisect_json_bool(b, "fixed", r->fixed);
-	bisect_json_int(b, "commits", r->points ? r->points->len : 0);
-	bisect_json_int(b, "bad_runs", r->bad_runs);
-	bisect_json_int(b, "bad_hits", r->bad_hits);
-	bisect_json_double(b, "rate", r->rate);
-	bisect_json_int(b, "clean_runs", r->clean_runs);
-	bisect_json_double(b, "confidence", r->confidence);
-	bisect_json_double(b, "answer_confidence", r->answer_confidence);
-	bisect_json_double(b, "wall_s", r->wall_s);
+	report_json_str(b, "class", r->klass);
+	if (r->error != NULL)
+		report_json_str(b, "error", r->error);
+	report_json_bool(b, "fixed", r->fixed);
+	report_json_int(b, "commits", r->points ? r->points->len : 0);
+	report_json_int(b, "bad_runs", r->bad_runs);
+	report_json_int(b, "bad_hits", r->bad_hits);
+	report_json_double(b, "rate", r->rate);
+	report_json_int(b, "clean_runs", r->clean_runs);
+	report_json_double(b, "confidence", r->confidence);
+	report_json_double(b, "answer_confidence", r->answer_confidence);
+	report_json_double(b, "wall_s", r->wall_s);
 	json_builder_set_member_name(b, "steps");
 	json_builder_begin_array(b);
 	for (guint i = 0; r->steps != NULL && i < r->steps->len; i++)

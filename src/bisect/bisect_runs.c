@@ -169,23 +169,22 @@ static void save_runs(const bisect_env *e, const bisect_point *p)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
-	bisect_json_str(b, "commit", p->commit->id);
-	bisect_json_str(b, "suite", e->spec_label);
+	report_json_str(b, "commit", p->commit->id);
+	report_json_str(b, "suite", e->spec_label);
 	json_builder_set_member_name(b, "runs");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < p->runs->len; i++) {
 		const bisect_run *r = g_ptr_array_index(p->runs, i);
 		json_builder_begin_object(b);
-		bisect_json_str(b, "outcome", r->outcome);
-		bisect_json_double(b, "wall_s", r->wall_s);
+		report_json_str(b, "outcome", r->outcome);
+		report_json_double(b, "wall_s", r->wall_s);
 		json_builder_set_member_name(b, "classes");
 		json_builder_begin_object(b);
 		GHashTableIter it;
 		gpointer k, v;
 		g_hash_table_iter_init(&it, r->counts);
 		while (g_hash_table_iter_next(&it, &k, &v)) {
-			json_builder_set_member_name(b, k);
-			json_builder_add_int_value(b, (gint64)GPOINTER_TO_SIZE(v));
+			report_json_int(b, k, (gint64)GPOINTER_TO_SIZE(v));
 		}
 		json_builder_end_object(b);
 		json_builder_end_object(b);

@@ -8,6 +8,7 @@
 
 #include "check/check_events.h"
 #include "report/html.h"
+#include "report/json_member.h"
 
 typedef struct line {
 	gint64 ts;
@@ -159,24 +160,6 @@ void check_classes_text(FILE *out, const check_truth *t, GArray *edges, check_mo
 	}
 }
 
-static void member_int(JsonBuilder *b, const char *name, gint64 v)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_add_int_value(b, v);
-}
-
-static void member_double(JsonBuilder *b, const char *name, double v)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_add_double_value(b, v);
-}
-
-static void member_string(JsonBuilder *b, const char *name, const char *v)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_add_string_value(b, v);
-}
-
 static void example_json(JsonBuilder *b, const check_truth *t, GArray *edges,
 			 check_monitor **mons, unsigned n_mons, const check_class *k)
 {
@@ -186,12 +169,12 @@ static void example_json(JsonBuilder *b, const check_truth *t, GArray *edges,
 		return;
 	}
 	json_builder_begin_object(b);
-	member_double(b, "at_s", (k->first_ns - t->start_ns) / 1e9);
-	member_int(b, "client", k->monitor);
+	report_json_double(b, "at_s", (k->first_ns - t->start_ns) / 1e9);
+	report_json_int(b, "client", k->monitor);
 	const check_monitor *m = check_monitor_by_id(mons, n_mons, k->monitor);
-	member_string(b, "kind", m ? m->label : "");
-	member_string(b, "reader", k->slot_index >= 0 ? t->slots[k->slot_index].pcsc_name : "");
-	member_string(b, "detail", k->detail ? k->detail : "");
+	report_json_str(b, "kind", m ? m->label : "");
+	report_json_str(b, "reader", k->slot_index >= 0 ? t->slots[k->slot_index].pcsc_name : "");
+	report_json_str(b, "detail", k->detail ? k->detail : "");
 	json_builder_set_member_name(b, "timeline");
 	json_builder_begin_array(b);
 	g_autoptr(GPtrArray) tl = check_class_timeline(t, edges, mons, n_mons, k, 14);
@@ -214,23 +197,22 @@ void check_classes_json(JsonBuilder *b, const check_truth *t, GArray *edges, che
 	double s = seconds(c);
 	json_builder_set_member_name(b, "totals");
 	json_builder_begin_object(b);
-	member_int(b, "calls", (gint64)c->calls);
-	member_int(b, "listings", (gint64)c->listings);
-	member_int(b, "edges", (gint64)c->edges);
-	member_double(b, "duration_s", s);
+	report_json_int(b, "calls", (gint64)c->calls);
+	report_json_int(b, "listings", (gint64)c->listings);
+	report_json_int(b, "edges", (gint64)c->edges);
+	report_json_double(b, "duration_s", s);
 	json_builder_end_object(b);
 	json_builder_set_member_name(b, "classes");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < c->v->len; i++) {
 		const check_class *k = g_ptr_array_index(c->v, i);
 		json_builder_begin_object(b);
-		member_string(b, "name", k->name);
-		member_string(b, "what", k->what);
-		json_builder_set_member_name(b, "asserted");
-		json_builder_add_boolean_value(b, k->asserted);
-		member_int(b, "count", (gint64)k->count);
-		member_double(b, "per_call", per(k->count, (double)c->calls));
-		member_double(b, "per_s", per(k->count, s));
+		report_json_str(b, "name", k->name);
+		report_json_str(b, "what", k->what);
+		report_json_bool(b, "asserted", k->asserted);
+		report_json_int(b, "count", (gint64)k->count);
+		report_json_double(b, "per_call", per(k->count, (double)c->calls));
+		report_json_double(b, "per_s", per(k->count, s));
 		example_json(b, t, edges, mons, n_mons, k);
 		json_builder_end_object(b);
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check/check_events.h"
+#include "report/json_member.h"
 
 static double pct_ms(const GArray *sorted, double q)
 {
@@ -388,26 +389,21 @@ void check_report_text(FILE *out, const check_truth *t, GArray *edges, check_mon
 static void stats_json(JsonBuilder *b, const check_stats *s)
 {
 	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "edges");
-	json_builder_add_int_value(b, (gint64)s->edges);
+	report_json_int(b, "edges", (gint64)s->edges);
 	static const struct {
 		const char *name;
 		double q;
 	} ps[] = { { "p50_ms", 0.5 }, { "p90_ms", 0.9 }, { "p99_ms", 0.99 }, { "max_ms", 1.0 } };
-	for (unsigned i = 0; i < G_N_ELEMENTS(ps); i++) {
-		json_builder_set_member_name(b, ps[i].name);
-		json_builder_add_double_value(b, pct_ms(s->latency_ns, ps[i].q));
-	}
+	for (unsigned i = 0; i < G_N_ELEMENTS(ps); i++)
+		report_json_double(b, ps[i].name, pct_ms(s->latency_ns, ps[i].q));
 	const struct {
 		const char *name;
 		guint64 v;
 	} cs[] = { { "late", s->late },		    { "lost", s->lost },
 		   { "phantom", s->phantom },	    { "superseded", s->superseded },
 		   { "unresolved", s->unresolved } };
-	for (unsigned i = 0; i < G_N_ELEMENTS(cs); i++) {
-		json_builder_set_member_name(b, cs[i].name);
-		json_builder_add_int_value(b, (gint64)cs[i].v);
-	}
+	for (unsigned i = 0; i < G_N_ELEMENTS(cs); i++)
+		report_json_int(b, cs[i].name, (gint64)cs[i].v);
 	guint64 hist[CHECK_HIST_N];
 	check_histogram(s->latency_ns, hist);
 	json_builder_set_member_name(b, "histogram");
@@ -427,8 +423,7 @@ static void errors_json(JsonBuilder *b, GHashTable *h)
 	while (g_hash_table_iter_next(&it, &key, &val)) {
 		char name[16];
 		g_snprintf(name, sizeof name, "0x%08lX", (unsigned long)(LONG)GPOINTER_TO_INT(key));
-		json_builder_set_member_name(b, name);
-		json_builder_add_int_value(b, GPOINTER_TO_UINT(val));
+		report_json_int(b, name, GPOINTER_TO_UINT(val));
 	}
 	json_builder_end_object(b);
 }
@@ -448,12 +443,9 @@ JsonNode *check_report_node(const check_truth *t, GArray *edges, check_monitor *
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "schema");
-	json_builder_add_string_value(b, "ccidlab-check-events/1");
-	json_builder_set_member_name(b, "version");
-	json_builder_add_string_value(b, PACKAGE_VERSION);
-	json_builder_set_member_name(b, "verdict");
-	json_builder_add_string_value(b, v->pass ? "PASS" : "FAIL");
+	report_json_str(b, "schema", "ccidlab-check-events/1");
+	report_json_str(b, "version", PACKAGE_VERSION);
+	report_json_str(b, "verdict", v->pass ? "PASS" : "FAIL");
 	json_builder_set_member_name(b, "reasons");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < v->reasons->len; i++)
@@ -462,26 +454,18 @@ JsonNode *check_report_node(const check_truth *t, GArray *edges, check_monitor *
 
 	json_builder_set_member_name(b, "bound_ms");
 	json_builder_begin_object(b);
-	for (unsigned k = 0; k < CHECK_MODE_COUNT; k++) {
-		json_builder_set_member_name(b, check_mode_name(k));
-		json_builder_add_double_value(b, r->bound_ns[k] / 1e6);
-	}
+	for (unsigned k = 0; k < CHECK_MODE_COUNT; k++)
+		report_json_double(b, check_mode_name(k), r->bound_ns[k] / 1e6);
 	json_builder_end_object(b);
-	json_builder_set_member_name(b, "widener_extra_ms");
-	json_builder_add_double_value(b, 2 * CHECK_WIDENER_SLEEP_NS / 1e6);
+	report_json_double(b, "widener_extra_ms", 2 * CHECK_WIDENER_SLEEP_NS / 1e6);
 
 	json_builder_set_member_name(b, "stimuli");
 	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "storm_rate");
-	json_builder_add_double_value(b, s->storm_rate);
-	json_builder_set_member_name(b, "duration_s");
-	json_builder_add_double_value(b, s->duration_s);
-	json_builder_set_member_name(b, "seed");
-	json_builder_add_int_value(b, s->seed);
-	json_builder_set_member_name(b, "burst_sweep");
-	json_builder_add_boolean_value(b, s->burst_sweep);
-	json_builder_set_member_name(b, "sweep_step_us");
-	json_builder_add_int_value(b, s->sweep_step_us);
+	report_json_double(b, "storm_rate", s->storm_rate);
+	report_json_double(b, "duration_s", s->duration_s);
+	report_json_int(b, "seed", s->seed);
+	report_json_bool(b, "burst_sweep", s->burst_sweep);
+	report_json_int(b, "sweep_step_us", s->sweep_step_us);
 	json_builder_set_member_name(b, "widener");
 	if (s->widener_index >= 0)
 		json_builder_add_string_value(b, t->slots[s->widener_index].pcsc_name);
@@ -493,27 +477,20 @@ JsonNode *check_report_node(const check_truth *t, GArray *edges, check_monitor *
 	json_builder_begin_array(b);
 	for (unsigned i = 0; i < t->n_slots; i++) {
 		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "name");
-		json_builder_add_string_value(b, t->slots[i].pcsc_name);
-		json_builder_set_member_name(b, "reader");
-		json_builder_add_int_value(b, t->slots[i].reader);
-		json_builder_set_member_name(b, "slot");
-		json_builder_add_int_value(b, t->slots[i].slot);
-		json_builder_set_member_name(b, "mode");
-		json_builder_add_string_value(b, check_mode_name(t->slots[i].mode));
+		report_json_str(b, "name", t->slots[i].pcsc_name);
+		report_json_int(b, "reader", t->slots[i].reader);
+		report_json_int(b, "slot", t->slots[i].slot);
+		report_json_str(b, "mode", check_mode_name(t->slots[i].mode));
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
 
 	json_builder_set_member_name(b, "edges");
 	json_builder_begin_object(b);
-	for (unsigned k = 0; k < CHECK_MODE_COUNT; k++) {
-		json_builder_set_member_name(b, check_mode_name(k));
-		json_builder_add_int_value(b, (gint64)r->stimulus_edges[k]);
-	}
+	for (unsigned k = 0; k < CHECK_MODE_COUNT; k++)
+		report_json_int(b, check_mode_name(k), (gint64)r->stimulus_edges[k]);
 	json_builder_end_object(b);
-	json_builder_set_member_name(b, "truth_lost");
-	json_builder_add_int_value(b, (gint64)r->truth_lost);
+	report_json_int(b, "truth_lost", (gint64)r->truth_lost);
 
 	/* Headline: the libpcsclite clients merged, per mode. */
 	json_builder_set_member_name(b, "modes");
@@ -532,12 +509,9 @@ JsonNode *check_report_node(const check_truth *t, GArray *edges, check_monitor *
 	for (guint i = 0; i < r->groups->len; i++) {
 		const check_group *g = g_ptr_array_index(r->groups, i);
 		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "kind");
-		json_builder_add_string_value(b, g->kind);
-		json_builder_set_member_name(b, "legacy");
-		json_builder_add_boolean_value(b, g->legacy);
-		json_builder_set_member_name(b, "wakeups");
-		json_builder_add_int_value(b, (gint64)g->wakeups);
+		report_json_str(b, "kind", g->kind);
+		report_json_bool(b, "legacy", g->legacy);
+		report_json_int(b, "wakeups", (gint64)g->wakeups);
 		json_builder_set_member_name(b, "errors");
 		errors_json(b, g->errors);
 		for (unsigned k = 0; k < CHECK_MODE_COUNT; k++) {
@@ -550,36 +524,28 @@ JsonNode *check_report_node(const check_truth *t, GArray *edges, check_monitor *
 
 	json_builder_set_member_name(b, "legacy");
 	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "lost");
-	json_builder_add_int_value(b, (gint64)v->legacy_lost);
-	json_builder_set_member_name(b, "late");
-	json_builder_add_int_value(b, (gint64)v->legacy_late);
+	report_json_int(b, "lost", (gint64)v->legacy_lost);
+	report_json_int(b, "late", (gint64)v->legacy_late);
 	json_builder_end_object(b);
 
 	json_builder_set_member_name(b, "counters");
 	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "ok");
-	json_builder_add_boolean_value(b, r->counters_read && v->counter_ok);
+	report_json_bool(b, "ok", r->counters_read && v->counter_ok);
 	json_builder_set_member_name(b, "slots");
 	json_builder_begin_array(b);
 	for (guint i = 0; r->counters != NULL && i < r->counters->len; i++) {
 		const check_counter_result *c = &g_array_index(r->counters, check_counter_result, i);
 		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "name");
-		json_builder_add_string_value(b, t->slots[c->slot_index].pcsc_name);
+		report_json_str(b, "name", t->slots[c->slot_index].pcsc_name);
 		const struct {
 			const char *n;
 			gint64 v;
 		} f[] = { { "delta", c->delta }, { "expected", c->hi }, { "net", c->lo },
 			  { "edges", c->edges }, { "observed", c->observed }, { "folded", c->folded } };
-		for (unsigned k = 0; k < G_N_ELEMENTS(f); k++) {
-			json_builder_set_member_name(b, f[k].n);
-			json_builder_add_int_value(b, f[k].v);
-		}
-		json_builder_set_member_name(b, "ok");
-		json_builder_add_boolean_value(b, c->ok);
-		json_builder_set_member_name(b, "exact");
-		json_builder_add_boolean_value(b, c->exact);
+		for (unsigned k = 0; k < G_N_ELEMENTS(f); k++)
+			report_json_int(b, f[k].n, f[k].v);
+		report_json_bool(b, "ok", c->ok);
+		report_json_bool(b, "exact", c->exact);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -591,18 +557,12 @@ JsonNode *check_report_node(const check_truth *t, GArray *edges, check_monitor *
 		const check_case *c = &g_array_index(r->cases, check_case, i);
 		check_monitor *m = monitor_by_id(mons, n_mons, c->monitor);
 		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "what");
-		json_builder_add_string_value(b, c->what);
-		json_builder_set_member_name(b, "client");
-		json_builder_add_int_value(b, c->monitor);
-		json_builder_set_member_name(b, "kind");
-		json_builder_add_string_value(b, m ? m->label : "?");
-		json_builder_set_member_name(b, "reader");
-		json_builder_add_string_value(b, slot_name(t, c->slot_index));
-		json_builder_set_member_name(b, "seq");
-		json_builder_add_int_value(b, (gint64)c->seq);
-		json_builder_set_member_name(b, "at_s");
-		json_builder_add_double_value(b, (c->edge_ns - t->start_ns) / 1e9);
+		report_json_str(b, "what", c->what);
+		report_json_int(b, "client", c->monitor);
+		report_json_str(b, "kind", m ? m->label : "?");
+		report_json_str(b, "reader", slot_name(t, c->slot_index));
+		report_json_int(b, "seq", (gint64)c->seq);
+		report_json_double(b, "at_s", (c->edge_ns - t->start_ns) / 1e9);
 		json_builder_set_member_name(b, "latency_ms");
 		if (c->latency_ns >= 0)
 			json_builder_add_double_value(b, c->latency_ns / 1e6);
@@ -621,8 +581,7 @@ JsonNode *check_report_node(const check_truth *t, GArray *edges, check_monitor *
 	json_builder_end_array(b);
 
 	check_classes_json(b, t, edges, mons, n_mons, classes);
-	json_builder_set_member_name(b, "pass");
-	json_builder_add_boolean_value(b, v->pass);
+	report_json_bool(b, "pass", v->pass);
 	json_builder_end_object(b);
 	return json_builder_get_root(b);
 }

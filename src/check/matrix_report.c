@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check/matrix.h"
+#include "report/json_member.h"
 
 #define CRASH_ROW "crash"
 
@@ -207,15 +208,13 @@ void matrix_report_text(FILE *out, GPtrArray *versions, const char *suite, doubl
 static void version_json(JsonBuilder *b, const matrix_version *v)
 {
 	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "version");
-	json_builder_add_string_value(b, v->version);
+	report_json_str(b, "version", v->version);
 	json_builder_set_member_name(b, "root");
 	if (v->root)
 		json_builder_add_string_value(b, v->root);
 	else
 		json_builder_add_null_value(b);
-	json_builder_set_member_name(b, "max_readers");
-	json_builder_add_int_value(b, v->max_readers);
+	report_json_int(b, "max_readers", v->max_readers);
 	const struct {
 		const char *n;
 		double x;
@@ -223,38 +222,27 @@ static void version_json(JsonBuilder *b, const matrix_version *v)
 		    { "edges", (double)v->edges }, { "duration_s", v->duration_s },
 		    { "wall_s", v->wall_s }, { "cells_run", v->cells_run },
 		    { "cells_na", v->cells_na } };
-	for (unsigned i = 0; i < G_N_ELEMENTS(tot); i++) {
-		json_builder_set_member_name(b, tot[i].n);
-		json_builder_add_double_value(b, tot[i].x);
-	}
-	json_builder_set_member_name(b, "pass");
-	json_builder_add_boolean_value(b, matrix_version_pass(v));
+	for (unsigned i = 0; i < G_N_ELEMENTS(tot); i++)
+		report_json_double(b, tot[i].n, tot[i].x);
+	report_json_bool(b, "pass", matrix_version_pass(v));
 	json_builder_set_member_name(b, "classes");
 	json_builder_begin_array(b);
 	for (guint k = 0; k < v->rows->len; k++) {
 		const matrix_row *r = g_ptr_array_index(v->rows, k);
 		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "name");
-		json_builder_add_string_value(b, r->name);
-		json_builder_set_member_name(b, "asserted");
-		json_builder_add_boolean_value(b, r->asserted);
-		json_builder_set_member_name(b, "count");
-		json_builder_add_int_value(b, (gint64)r->count);
-		json_builder_set_member_name(b, "per_call");
-		json_builder_add_double_value(b, per(r->count, (double)v->calls));
-		json_builder_set_member_name(b, "per_s");
-		json_builder_add_double_value(b, per(r->count, v->duration_s));
-		json_builder_set_member_name(b, "what");
-		json_builder_add_string_value(b, r->what ? r->what : "");
+		report_json_str(b, "name", r->name);
+		report_json_bool(b, "asserted", r->asserted);
+		report_json_int(b, "count", (gint64)r->count);
+		report_json_double(b, "per_call", per(r->count, (double)v->calls));
+		report_json_double(b, "per_s", per(r->count, v->duration_s));
+		report_json_str(b, "what", r->what ? r->what : "");
 		json_builder_set_member_name(b, "example");
 		if (r->cell == NULL) {
 			json_builder_add_null_value(b);
 		} else {
 			json_builder_begin_object(b);
-			json_builder_set_member_name(b, "cell");
-			json_builder_add_string_value(b, r->cell);
-			json_builder_set_member_name(b, "detail");
-			json_builder_add_string_value(b, r->detail ? r->detail : "");
+			report_json_str(b, "cell", r->cell);
+			report_json_str(b, "detail", r->detail ? r->detail : "");
 			json_builder_set_member_name(b, "timeline");
 			json_builder_begin_array(b);
 			for (guint l = 0; l < r->timeline->len; l++)
@@ -306,14 +294,10 @@ JsonNode *matrix_report_node(GPtrArray *versions, const char *suite, double wall
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "schema");
-	json_builder_add_string_value(b, "ccidlab-matrix/1");
-	json_builder_set_member_name(b, "version");
-	json_builder_add_string_value(b, PACKAGE_VERSION);
-	json_builder_set_member_name(b, "suite");
-	json_builder_add_string_value(b, suite);
-	json_builder_set_member_name(b, "wall_s");
-	json_builder_add_double_value(b, wall_s);
+	report_json_str(b, "schema", "ccidlab-matrix/1");
+	report_json_str(b, "version", PACKAGE_VERSION);
+	report_json_str(b, "suite", suite);
+	report_json_double(b, "wall_s", wall_s);
 	bool pass = true;
 	json_builder_set_member_name(b, "versions");
 	json_builder_begin_array(b);
@@ -323,8 +307,7 @@ JsonNode *matrix_report_node(GPtrArray *versions, const char *suite, double wall
 		version_json(b, v);
 	}
 	json_builder_end_array(b);
-	json_builder_set_member_name(b, "pass");
-	json_builder_add_boolean_value(b, pass);
+	report_json_bool(b, "pass", pass);
 	json_builder_end_object(b);
 	return json_builder_get_root(b);
 }

@@ -3,7 +3,7 @@
 # strings it returns).
 noinst_LTLIBRARIES += src/report/libreport.la
 src_report_libreport_la_SOURCES = \
-	src/report/html.h src/report/html.c src/report/html_svg.c src/report/html_json.c
+	src/report/html.h src/report/json_member.h src/report/html.c src/report/html_svg.c src/report/html_json.c
 src_report_libreport_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS)
 src_report_libreport_la_LIBADD = -lm
 REPORT_LIBS = src/report/libreport.la
