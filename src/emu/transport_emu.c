@@ -95,31 +95,11 @@ static void op_close(void *p)
 	g_free(t);
 }
 
-static const transport_ops ops_with_interrupt = {
-	.name = "emu",
-	.bulk_out = op_bulk_out,
-	.bulk_in = op_bulk_in,
-	.interrupt_in = op_interrupt_in,
-	.interrupt_stop = op_interrupt_stop,
-	.control = op_control,
-	.config_descriptor = op_config_descriptor,
-	.info = op_info,
-	.close = op_close,
-};
+static const transport_ops ops_with_interrupt = { TRANSPORT_OPS("emu", op_) };
 
 /* A profile without the pipe: polling only (DESIGN.md "event mode and
  * polling-only mode"). */
-static const transport_ops ops_polling = {
-	.name = "emu",
-	.bulk_out = op_bulk_out,
-	.bulk_in = op_bulk_in,
-	.interrupt_in = NULL,
-	.interrupt_stop = NULL,
-	.control = op_control,
-	.config_descriptor = op_config_descriptor,
-	.info = op_info,
-	.close = op_close,
-};
+static const transport_ops ops_polling = { TRANSPORT_OPS_POLLING("emu", op_) };
 
 int emu_transport_open(emu_device *dev, transport *out)
 {

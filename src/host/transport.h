@@ -90,6 +90,19 @@ typedef struct transport {
 	void *dev;
 } transport;
 
+/* The table of a transport whose members are named PREFIX##bulk_out,
+ * PREFIX##bulk_in, ... after the fields they fill (NAME: its name in
+ * logs): every transport fills the same contract, so each names its
+ * functions once here instead of listing the fields again.  _POLLING
+ * leaves the interrupt pair out (a reader without the pipe). */
+#define TRANSPORT_OPS_POLLING(NAME, PREFIX)                                              \
+	.name = (NAME), .bulk_out = PREFIX##bulk_out, .bulk_in = PREFIX##bulk_in,         \
+	.control = PREFIX##control, .config_descriptor = PREFIX##config_descriptor,       \
+	.info = PREFIX##info, .close = PREFIX##close
+#define TRANSPORT_OPS(NAME, PREFIX)                                                      \
+	TRANSPORT_OPS_POLLING(NAME, PREFIX), .interrupt_in = PREFIX##interrupt_in,        \
+	.interrupt_stop = PREFIX##interrupt_stop
+
 /* CCID_OK when every mandatory member is there and the interrupt pair is
  * both or neither; CCID_E_INVALID_ARG otherwise (checked at registration). */
 int transport_check(const transport_ops *ops);

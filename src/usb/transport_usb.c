@@ -173,27 +173,9 @@ static void op_close(void *p)
 	usb_ctx_unref();
 }
 
-const transport_ops usb_transport_ops = {
-	.name = "usb",
-	.bulk_out = op_bulk_out,
-	.bulk_in = op_bulk_in,
-	.interrupt_in = op_interrupt_in,
-	.interrupt_stop = op_interrupt_stop,
-	.control = op_control,
-	.config_descriptor = op_config_descriptor,
-	.info = op_info,
-	.close = op_close,
-};
+const transport_ops usb_transport_ops = { TRANSPORT_OPS("usb", op_) };
 
-const transport_ops usb_transport_ops_noirq = {
-	.name = "usb",
-	.bulk_out = op_bulk_out,
-	.bulk_in = op_bulk_in,
-	.control = op_control,
-	.config_descriptor = op_config_descriptor,
-	.info = op_info,
-	.close = op_close,
-};
+const transport_ops usb_transport_ops_noirq = { TRANSPORT_OPS_POLLING("usb", op_) };
 
 unsigned usb_transport_location(const transport *t)
 {

@@ -549,7 +549,7 @@ static int op_control(void *p, uint8_t bRequest, uint16_t wValue, uint8_t *data,
 	return fdev_control(p, bRequest, wValue, data, cap, len, timeout_ms);
 }
 
-static int op_config(void *p, uint8_t *buf, size_t cap, size_t *len)
+static int op_config_descriptor(void *p, uint8_t *buf, size_t cap, size_t *len)
 {
 	return fdev_config_descriptor(p, buf, cap, len);
 }
@@ -564,17 +564,7 @@ static void op_close(void *p)
 	(void)p;
 }
 
-static const transport_ops ops = {
-	.name = "fuzz",
-	.bulk_out = op_bulk_out,
-	.bulk_in = op_bulk_in,
-	.interrupt_in = op_interrupt_in,
-	.interrupt_stop = op_interrupt_stop,
-	.control = op_control,
-	.config_descriptor = op_config,
-	.info = op_info,
-	.close = op_close,
-};
+static const transport_ops ops = { TRANSPORT_OPS("fuzz", op_) };
 
 transport fdev_transport(fdev *d)
 {

@@ -273,7 +273,7 @@ static int deaf_control(void *p, uint8_t bRequest, uint16_t wValue, uint8_t *dat
 	return d->inner.ops->control(d->inner.dev, bRequest, wValue, data, cap, len, timeout_ms);
 }
 
-static int deaf_config(void *p, uint8_t *buf, size_t cap, size_t *len)
+static int deaf_config_descriptor(void *p, uint8_t *buf, size_t cap, size_t *len)
 {
 	deaf *d = p;
 	return d->inner.ops->config_descriptor(d->inner.dev, buf, cap, len);
@@ -291,15 +291,7 @@ static void deaf_close(void *p)
 	d->inner.ops->close(d->inner.dev);
 }
 
-static const transport_ops deaf_ops = {
-	.name = "deaf",
-	.bulk_out = deaf_bulk_out,
-	.bulk_in = deaf_bulk_in,
-	.control = deaf_control,
-	.config_descriptor = deaf_config,
-	.info = deaf_info,
-	.close = deaf_close,
-};
+static const transport_ops deaf_ops = { TRANSPORT_OPS_POLLING("deaf", deaf_) };
 
 static void test_late_answer_dropped(void)
 {

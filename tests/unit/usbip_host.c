@@ -265,7 +265,7 @@ static int get_descriptor(uclient *c, uint8_t type, uint8_t index, uint16_t lang
 	return xfer(c, 0, true, buf, cap, setup, 5000, len);
 }
 
-static int t_config(void *dev, uint8_t *buf, size_t cap, size_t *len)
+static int t_config_descriptor(void *dev, uint8_t *buf, size_t cap, size_t *len)
 {
 	return to_ccid(get_descriptor(dev, 2, 0, 0, buf, MIN(cap, 1024u), len));
 }
@@ -305,17 +305,7 @@ static void t_close(void *dev)
 	(void)dev;	/* the socket is the test's */
 }
 
-static const transport_ops usbip_ops = {
-	.name = "usbip-test",
-	.bulk_out = t_bulk_out,
-	.bulk_in = t_bulk_in,
-	.interrupt_in = t_interrupt_in,
-	.interrupt_stop = t_interrupt_stop,
-	.control = t_control,
-	.config_descriptor = t_config,
-	.info = t_info,
-	.close = t_close,
-};
+static const transport_ops usbip_ops = { TRANSPORT_OPS("usbip-test", t_) };
 
 /* ---- the session ---- */
 
