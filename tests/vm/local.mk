@@ -9,7 +9,8 @@ VM_TESTS = \
 	tests/vm/vm-hotplug.sh \
 	tests/vm/vm-usbip.sh
 TESTS += $(VM_TESTS)
-EXTRA_DIST += $(VM_TESTS) tests/vm/lib.sh tests/vm/drivers.sh tests/vm/clients
+EXTRA_DIST += $(VM_TESTS) tests/vm/lib.sh tests/vm/drivers.sh tests/vm/clients \
+	tests/vm/usbip-readers.txt
 
 VM_1 = tests/vm/vm-basics.log
 VM_2 = tests/vm/vm-cleanup.log

@@ -28,35 +28,10 @@ if ! command -v usbip > /dev/null; then
 	exit 0
 fi
 
-# BUSID-order list: profile, card protocol, group, slots.  Group q is the
-# quick set; the full set is every line: the catalogue readers of the
-# libccid interop suite (tests/integration/usb-readertest.sh) and more.
-cat > "$WORK/readers" <<'EOL'
-ACS_ACR1251_Dual_Reader.txt@1 1 q 1
-ATMEL_AT91SO.txt@1 0 q 2
-Aktiv_Rutoken_ECP.txt@1 1 q 1
-SCM_SDI011.txt@1 1 f 2
-ACR122U_PICC.txt@1 1 f 1
-ACS_ACR1251_Dual_Reader.txt@2 1 f 1
-ACS_ACR1281U.txt@1 1 f 3
-Aktiv_Rutoken_PINPad_2.txt@1 1 f 1
-Aladdin_R.D._JaCarta.txt@1 1 f 1
-Athena_IDProtect_Key.txt@1 1 f 1
-AvestUA_AvestKey.txt@1 1 f 1
-Covadis_Auriga.txt@1 1 f 3
-GemCoreSIMPro.txt@1 1 f 2
-SpringCard_CSB6_Secure.txt@1 0 f 3
-sysmocom_sysmoOCTSIM.txt@1 0 f 8
-ACR38U-CCID.txt@1 0 f 1
-ACS_ACR39U_ICC_Reader.txt@1 1 f 1
-Cherry_KC_1000_SC.txt@1 1 f 1
-GemPCTwin.txt@1 1 f 1
-HID_Global_OMNIKEY_3x21_Smart_Card_Reader.txt@1 1 f 1
-BIT4ID_miniLector_AIR_NFC_v3.txt@1 1 f 1
-Bit4id_Digital_DNA_Key_v2.txt@1 1 f 1
-Cherry_Smart_Card_Reader_USB.txt@1 1 f 1
-Cherry_KC_1000_SC_DI.txt@1 1 f 1
-EOL
+# tests/vm/usbip-readers.txt, in BUSID order, a reader a line: profile,
+# card protocol, group, slots.  Group q is the quick set; the full set is
+# every line: the catalogue readers of the libccid interop suite
+# (tests/integration/usb-readertest.sh) and more.
 # VM_USBIP: quick (make check), full (make check-vm-usbip), bench (make
 # bench: the quick set and ACR38U, every length, figures only).
 mode=${VM_USBIP:-quick}
@@ -79,7 +54,7 @@ while read -r profile t set slots; do
 	if [ "$slots" -eq 1 ] && [ "$nburst" -lt 16 ]; then
 		burst="$burst 1-$i" nburst=$((nburst + 1))
 	fi
-done < "$WORK/readers"
+done < "$top_srcdir/tests/vm/usbip-readers.txt"
 groups="$groups${groups:+|}$group"
 # shellcheck disable=SC2086
 usbip_start --quiet $specs
