@@ -600,8 +600,8 @@ int main(int argc, char **argv)
 	if (k_count > 0)
 		printf("verdict: FAIL: this pcsc-lite shows \"%s\" (%ld)\n", klass, k_count);
 	else
-		printf("verdict: PASS: no \"%s\" in %d edges x %d threads\n", klass, edges_done,
-		       n_threads);
+		printf("verdict: PASS: no \"%s\" in %d edges%s x %d threads\n", klass, edges_done,
+		       moves > 0 ? " and their storms" : "", n_threads);
 	/* Threads may be blocked for ever in a faulty library: no join. */
 	stopping = 1;
 	fflush(NULL);
