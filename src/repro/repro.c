@@ -51,6 +51,33 @@
 #define LOST_S 5.0		/* an edge not reported within this is lost */
 #define N_READERS 3		/* rpa, rpb, rpm */
 
+/* The storms: card moves alternately in rpa and rpb (a reader moved twice
+ * before pcscd looks shows no change), a round of them, then a quiet second
+ * and one edge alone, judged.  -m storm: 40 moves, each 10 to 60 ms after
+ * the last.  -m burst: 200 moves, each 0 to 3 ms after the last, aimed at a
+ * window of pcsc-lite 2.5.x.  Every move makes pcscd signal each waiting
+ * thread; the threads then fetch the reader states again, one at a time
+ * (libpcsclite serialises the fetch on one lock for the whole process).
+ * Since 2.5.0 a fetch is three messages: CMD_WAIT_READER_STATE_CHANGE
+ * registers the thread for the next signal, then CMD_GET_READERS_STATE_SIZE
+ * and CMD_GET_READERS_STATE_ARRAY each get a reply.  A signal that pcscd
+ * writes to a thread between the size and the array is read as the array's
+ * first bytes: every reader name is shifted, none matches, and the call
+ * reports each reader UNKNOWN | UNAVAILABLE with event counter 0 (a fetch at
+ * the start of a call says SCARD_E_UNKNOWN_READER instead).  So the next
+ * move must come while the threads still fetch after the last one, a few ms
+ * for 16 threads on an idle machine: moves 10 ms apart or more hit it only
+ * on a machine so loaded that the fetches drag on. */
+struct storm {
+	const char *mode;
+	int moves;
+	unsigned gap_min_us, gap_max_us;
+};
+static const struct storm storms[] = {
+	{ "storm", 40, 10000, 60000 },
+	{ "burst", 200, 0, 3000 },
+};
+
 enum { ST_RUN, ST_LOCK, ST_SLEEP, ST_WAIT, ST_OUT, ST_N };
 static const char *st_name[ST_N] = { "running", "waiting for a lock (futex)",
 				     "sleeping (nanosleep)", "waiting for pcscd (poll/read)",
@@ -150,6 +177,7 @@ static int ctl_request(const char *req, const char *reader, const char *card)
 }
 
 static int present_now[N_READERS];
+static long moves;	/* card moves of the storm */
 
 /* Toggles reader i: removes its card, or inserts one. */
 static void toggle(int i)
@@ -447,9 +475,17 @@ static void find_names(SCARDCONTEXT ctx)
 	}
 }
 
+static const struct storm *storm_for(const char *mode)
+{
+	for (size_t i = 0; i < sizeof storms / sizeof storms[0]; i++)
+		if (strcmp(storms[i].mode, mode) == 0)
+			return &storms[i];
+	return NULL;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: repro [-c CLASS] [-m toggle|pairs|storm] [-t THREADS] [-e EDGES] "
+	fprintf(stderr, "usage: repro [-c CLASS] [-m toggle|pairs|storm|burst] [-t THREADS] [-e EDGES] "
 			"[-M|-n] [-S CONTROL-SOCKET]\n"
 			"  -M: a mute card in rpm (present, no ATR); -n: a working one\n");
 	exit(2);
@@ -473,8 +509,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (n_threads < 1 || n_threads > MAX_THREADS || edges < 1 || edges > 1000 ||
-	    (strcmp(mode, "toggle") != 0 && strcmp(mode, "pairs") != 0 && strcmp(mode, "storm") != 0))
+	    (strcmp(mode, "toggle") != 0 && strcmp(mode, "pairs") != 0 && storm_for(mode) == NULL))
 		usage();
+	const struct storm *storm = storm_for(mode);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	t0 = 0;
 	t0 = now();
@@ -533,13 +570,14 @@ int main(int argc, char **argv)
 			judge_edge(2 * e - 1, 0, a);
 			judge_edge(2 * e, 1, b);
 			usleep(1000000);
-		} else if (strcmp(mode, "storm") == 0) {
-			/* Edges 10..60 ms apart on both readers (pcscd may see two
-			 * close toggles as none), then, after a quiet second, one
-			 * edge alone, judged. */
-			for (int k = 0; k < 40; k++) {
+		} else if (storm != NULL) {
+			/* The round stops at the class's first sign: the verdict
+			 * needs no more. */
+			for (int k = 0; k < storm->moves && class_count(klass) == 0; k++) {
 				toggle(k % 2);
-				usleep(10000 + (rand_r(&seed) % 50000));
+				moves++;
+				usleep(storm->gap_min_us +
+				       rand_r(&seed) % (storm->gap_max_us - storm->gap_min_us + 1));
 			}
 			usleep(1000000);
 			double t = now();
@@ -554,14 +592,16 @@ int main(int argc, char **argv)
 		edges_done = strcmp(mode, "pairs") == 0 ? 2 * e : e;
 	}
 	long k_count = class_count(klass);
-	printf("repro: %.1f s, %d edges: lost %ld, state UNKNOWN %ld, counter backwards %ld, "
-	       "errors %ld\n", now(), edges_done, counts_lost, counts_unknown, counts_backwards,
-	       counts_error);
+	printf("repro: %.1f s, %d edges", now(), edges_done);
+	if (moves > 0)
+		printf(" (and %ld card moves in storms)", moves);
+	printf(": lost %ld, state UNKNOWN %ld, counter backwards %ld, errors %ld\n", counts_lost,
+	       counts_unknown, counts_backwards, counts_error);
 	if (k_count > 0)
 		printf("verdict: FAIL: this pcsc-lite shows \"%s\" (%ld)\n", klass, k_count);
 	else
-		printf("verdict: PASS: no \"%s\" in %d edges x %d threads\n", klass, edges_done,
-		       n_threads);
+		printf("verdict: PASS: no \"%s\" in %d edges%s x %d threads\n", klass, edges_done,
+		       moves > 0 ? " and their storms" : "", n_threads);
 	/* Threads may be blocked for ever in a faulty library: no join. */
 	stopping = 1;
 	fflush(NULL);

@@ -46,6 +46,11 @@ run() {
 	[ -n "${root:-}" ] && rm -rf "$root/var/tmp/ccidlab-repro.$$"
 	echo "$(grep '^verdict' "$WORK/$name.out") ($(( $(date +%s) - t0 )) s, exit $rc)"
 }
+# failed_within_a_minute LINE: run's line says FAIL with exit 1, in 60 s or less.
+failed_within_a_minute() {
+	echo "$1" | grep -q '^verdict: FAIL.*exit 1)' &&
+		[ "$(echo "$1" | sed -n 's/.*(\([0-9]*\) s,.*/\1/p')" -le 60 ]
+}
 host=$(pcscd -v 2>/dev/null | sed -n 's/^pcsc-lite version \(.*\)\.$/\1/p')
 v=$(run host-lost "$WORK/lost")
 diag "lost on the host's $host: $v"
@@ -67,23 +72,21 @@ diag "lost on sid's $sid: $v"
 diag "$(grep -m 3 'class "lost"\|=>' "$WORK/sid-lost.out")"
 case "$sid" in
 2.5.*) check "the lost reproducer fails on sid's $sid within a minute ($v)" \
-	sh -c "echo '$v' | grep -q '^verdict: FAIL.*exit 1)' &&
-		[ \$(echo '$v' | sed -n 's/.*(\([0-9]*\) s,.*/\1/p') -le 60 ]" ;;
+	failed_within_a_minute "$v" ;;
 *) skip "sid's pcsc-lite is $sid, not 2.5.x: its lost verdict is reported ($v)" ;;
 esac
 check "it explains each lost edge by the thread's calls and where it spent the 5 s" \
 	sh -c "grep -q 'in the 5 s after the edge:' '$WORK/sid-lost.out' &&
 		grep -q ' call -> ' '$WORK/sid-lost.out' && grep -q '=> ' '$WORK/sid-lost.out'"
-# A race: one run in this stop's CI (3,000 tests beside it) saw no UNKNOWN
-# in 17 edges x 16 threads; up to three runs, the first FAIL is the verdict.
-for try in 1 2 3; do
-	v=$(run sid-unknown "$WORK/unknown" --root "$ROOT")
-	diag "state UNKNOWN on sid's $sid, run $try: $v"
-	case "$v" in verdict:\ FAIL*) break ;; esac
-done
+# A race, hit within a few card moves of the storm's first burst (20 runs
+# of 20 at load 20 and at real-time priority): one run, as for "lost".
+v=$(run sid-unknown "$WORK/unknown" --root "$ROOT")
+diag "state UNKNOWN on sid's $sid: $v"
+diag "$(grep '^repro: [0-9]' "$WORK/sid-unknown.out")"
+diag "$(grep -m 1 '(class "state UNKNOWN")' "$WORK/sid-unknown.out")"
 case "$sid" in
-2.5.*) check "the state UNKNOWN reproducer fails on sid's $sid within 3 runs (run $try: $v)" \
-	sh -c "echo '$v' | grep -q '^verdict: FAIL.*exit 1)'" ;;
+2.5.*) check "the state UNKNOWN reproducer fails on sid's $sid within a minute ($v)" \
+	failed_within_a_minute "$v" ;;
 *) skip "sid's pcsc-lite is $sid, not 2.5.x ($v)" ;;
 esac
 finish
