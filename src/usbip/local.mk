@@ -41,3 +41,11 @@ tests_unit_usbip_host_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_usbip_host_LDADD = src/host/libhost.la src/ccid/libccidcore.la $(GLIB_LIBS)
 TESTS += tests/integration/usbip-host.sh
 EXTRA_DIST += tests/integration/usbip-host.sh
+
+# A connection whose device leaves while URBs run: the statuses told
+# (tests/unit/test_usbip_unplug.c), the drain's race made deterministic.
+check_PROGRAMS += tests/unit/test_usbip_unplug
+tests_unit_test_usbip_unplug_SOURCES = tests/unit/test_usbip_unplug.c
+tests_unit_test_usbip_unplug_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS)
+tests_unit_test_usbip_unplug_LDADD = $(USBIP_LIBS) $(CTL_LIBS) $(JSON_LIBS) $(GLIB_LIBS)
+TESTS += tests/unit/test_usbip_unplug

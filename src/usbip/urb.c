@@ -56,8 +56,11 @@ int usbip_urb_run(usbdev *d, usbip_urb *u, unsigned timeout_ms)
 			st = -EREMOTEIO;
 	}
 	/* An unlinked URB that moved nothing was cancelled, whatever the
-	 * wait it was in said. */
-	if (atomic_load(&u->cancel) && u->actual == 0 && st != 0)
+	 * wait it was in said; but not one whose device left: a cancel never
+	 * makes -ENODEV, and the disconnect fault's unplug ends the session,
+	 * whose drain may cancel this URB before it is back here (the device
+	 * leaving is still what ended it, not -ECONNRESET/-ESHUTDOWN). */
+	if (atomic_load(&u->cancel) && u->actual == 0 && st != 0 && st != -ENODEV)
 		st = -ECONNRESET;
 	u->status = st;
 	return st;

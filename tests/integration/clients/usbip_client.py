@@ -79,8 +79,10 @@ class Usbip:
         out, self.buf = self.buf[:n], self.buf[n:]
         return out
 
-    def closed_by_server(self, timeout=3.0):
-        """True when the server closes the connection within timeout."""
+    def closed_by_server(self, timeout=20.0):
+        """True when the server closes the connection within timeout (a
+        cap, met only when the close never comes: a loaded server takes
+        its time to stop a session's threads)."""
         try:
             while True:
                 self.recv_exact(1, timeout)
@@ -142,7 +144,11 @@ class Usbip:
         if cmd == RET_UNLINK:
             return {"kind": "unlink", "seq": seq, "status": status}
         assert cmd == RET_SUBMIT, "unexpected command %d" % cmd
-        data = self.recv_exact(actual, timeout) if actual and self.in_flight_dir(seq) else b""
+        try:
+            data = self.recv_exact(actual, timeout) if actual and self.in_flight_dir(seq) else b""
+        except TimeoutError:
+            self.buf = head + self.buf  # whole replies only: the next read starts here
+            raise
         return {"kind": "submit", "seq": seq, "status": status, "actual": actual, "data": data}
 
     def in_flight_dir(self, seq):

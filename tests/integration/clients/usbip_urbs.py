@@ -30,6 +30,11 @@ HOST, PORT, SOCK, CCIDLAB = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv
 EP_OUT, EP_IN, EP_IRQ = 0x01, 0x02, 0x03
 AID = bytes([0xA0, 0x00, 0x00, 0x00, 0x18, 0xFF])
 SW_OK = b"\x90\x00"
+# The cap on a reply or an event that must come (an interrupt URB after
+# an edge, a close, a release): met only when it never comes, so it is
+# generous, for a loaded machine and the sanitizer build.  The checks
+# are bound by the events themselves, not by how soon they come.
+CAP = 20
 n = 0
 failed = False
 
@@ -69,8 +74,8 @@ def connect():
 
 def imported(busid):
     """Imports busid; a device its last client just left may still be
-    being released (ST_DEV_BUSY): try again for up to 10 s."""
-    deadline = time.monotonic() + 10
+    being released (ST_DEV_BUSY): try again for up to CAP s."""
+    deadline = time.monotonic() + CAP
     while True:
         u = connect()
         st, dev = u.import_(busid)
@@ -82,15 +87,17 @@ def imported(busid):
         time.sleep(0.05)
 
 
-def drain_interrupts(u):
-    """Reads the interrupt messages queued (the reader's start
-    announcement); returns them and the URB left pending."""
+def drain_interrupts(u, expect=1):
+    """Reads the interrupt messages queued: the `expect` first ones (the
+    reader's start announcement after an import) waited for up to CAP s
+    each, however slow the server is to run the URB; then any more until
+    1 s passes with none.  Returns them and the URB left pending."""
     got = []
     while True:
         seq = u.submit(EP_IRQ, DIR_IN, 64)
-        if u.quiet(1.0):
+        if len(got) >= expect and u.quiet(1.0):
             return got, seq
-        got.append(u.wait(seq)["data"])
+        got.append(u.wait(seq, CAP)["data"])
 
 
 def pattern(k):
@@ -248,43 +255,45 @@ def test_interrupt(u):
     ok(first == [b"\x50\x03"], "the start announcement: NotifySlotChange 50 03 (card present)",
        [f.hex() for f in first])
     ccidlab("remove", "1-1")
-    r = u.wait(seq, 5)
+    r = u.wait(seq, CAP)
     ok(r["status"] == 0 and r["data"] == b"\x50\x02",
        "remove: the pending interrupt URB completes with 50 02", r)
     seq = u.submit(EP_IRQ, DIR_IN, 64)
     ok(u.quiet(0.3), "the next interrupt URB stays pending")
     ccidlab("insert", "1-1", "--card", "readertest,t1")
-    r = u.wait(seq, 5)
+    r = u.wait(seq, CAP)
     ok(r["status"] == 0 and r["data"] == b"\x50\x03",
        "insert: the pending interrupt URB completes with 50 03", r)
     # UNLINK of a pending interrupt URB: RET_UNLINK -ECONNRESET, no RET_SUBMIT.
     seq = u.submit(EP_IRQ, DIR_IN, 64)
     time.sleep(0.2)
     useq = u.unlink(seq)
-    r = u.wait(useq, 5)
+    r = u.wait(useq, CAP)
     ok(r["kind"] == "unlink" and r["status"] == -ECONNRESET,
        "UNLINK of the pending interrupt URB: RET_UNLINK -ECONNRESET", r)
     ok(u.quiet(0.5) and seq not in u.pending, "and no RET_SUBMIT for it")
     # UNLINK of a URB already answered: status 0.
     r = u.control(0x80, 0, 0, 0, 2)
     useq = u.unlink(r["seq"])
-    r = u.wait(useq, 5)
+    r = u.wait(useq, CAP)
     ok(r["kind"] == "unlink" and r["status"] == 0,
        "UNLINK of a URB already answered: RET_UNLINK 0", r)
     # The edge after the unlink still reaches the next URB (nothing lost).
     ccidlab("remove", "1-1")
-    r = u.xfer(EP_IRQ | 0, DIR_IN, 64, timeout=5)
+    r = u.xfer(EP_IRQ | 0, DIR_IN, 64, timeout=CAP)
     ok(r["status"] == 0 and r["data"] == b"\x50\x02",
        "an edge made after the unlink reaches the next interrupt URB", r)
     ccidlab("insert", "1-1", "--card", "readertest,t1")
-    r = u.xfer(EP_IRQ, DIR_IN, 64, timeout=5)
+    r = u.xfer(EP_IRQ, DIR_IN, 64, timeout=CAP)
     ok(r["data"] == b"\x50\x03", "re-inserted", r)
     # A bulk-IN with nothing to read waits; its unlink ends it.
     seq = u.submit(EP_IN, DIR_IN, 65546)
     ok(u.quiet(0.4), "a bulk-IN with no command before it waits")
     t0 = time.monotonic()
-    r = u.wait(u.unlink(seq), 5)
-    ok(r["status"] == -ECONNRESET and time.monotonic() - t0 < 3.0,
+    r = u.wait(u.unlink(seq), CAP)
+    # Without the cancel it would wait for ever: any bound proves the
+    # unlink ended it; 10 s leaves a loaded machine its slices (250 ms).
+    ok(r["status"] == -ECONNRESET and time.monotonic() - t0 < 10.0,
        "UNLINK of a waiting bulk-IN: -ECONNRESET within %.2f s" % (time.monotonic() - t0), r)
 
 
@@ -318,23 +327,38 @@ def test_streams(u):
        out)
     # A storm on 1-1 while the interrupt pipe is read: one NotifySlotChange
     # per edge, none lost, the last one the slot's state.
-    _, seq = drain_interrupts(u)
+    _, seq = drain_interrupts(u, expect=0)
     before = listing()["1-1"]["slots"][0]["edges"]
     st = subprocess.Popen([CCIDLAB, "storm", "--socket", SOCK, "--readers", "1-1", "--rate",
                            "50", "--duration", "2", "--seed", "7"], stdout=subprocess.PIPE,
                           text=True)
     got = []
-    while True:
-        try:
-            r = u.wait(seq, 10 if st.poll() is None else 1.5)
-        except TimeoutError:
-            break
-        got.append(r["data"])
+
+    def read_one(timeout):
+        nonlocal seq
+        got.append(u.wait(seq, timeout)["data"])
         seq = u.submit(EP_IRQ, DIR_IN, 64)
-    u.wait(u.unlink(seq), 5)
+
+    while st.poll() is None:
+        try:
+            read_one(0.5)
+        except TimeoutError:
+            pass
     st.wait(timeout=30)
     info = listing()["1-1"]["slots"][0]
     made = info["edges"] - before
+    # The storm is over: the edges it made are counted; each one's
+    # message must come, however late a loaded server sends it.
+    try:
+        while len(got) < made:
+            read_one(CAP)
+    except TimeoutError:
+        pass
+    # One too many would complete the pending URB before its unlink's
+    # RET_UNLINK (the server answers in order).
+    u.wait(u.unlink(seq), CAP)
+    if seq in u.pending:
+        got.append(u.pending.pop(seq)["data"])
     last = b"\x50\x03" if info["state"] == "present" else b"\x50\x02"
     ok(st.returncode == 0 and made > 20 and len(got) == made and got[-1] == last and
        all(g in (b"\x50\x02", b"\x50\x03") for g in got),
@@ -342,7 +366,7 @@ def test_streams(u):
        % (made, len(got)), (st.returncode, made, [g.hex() for g in got[-3:]], info))
     if info["state"] != "present":
         ccidlab("insert", "1-1", "--card", "readertest,t1")
-        u.xfer(EP_IRQ, DIR_IN, 64, timeout=5)
+        u.xfer(EP_IRQ, DIR_IN, 64, timeout=CAP)
 
 
 # ---- USB faults as URB statuses (1-4, no card) ----
@@ -393,7 +417,7 @@ def test_faults():
     out(4)
     seq = u.submit(EP_IN, DIR_IN, 65546)
     ok(u.quiet(0.5), "nak/bulk-in@1: the URB stays pending (USB/IP has no URB timeout)")
-    r = u.wait(u.unlink(seq), 5)
+    r = u.wait(u.unlink(seq), CAP)
     r2 = bulk_in()
     ok(r["status"] == -ECONNRESET and r2["status"] == 0 and r2["data"][6] == 4,
        "the client's timeout unlinks it (-ECONNRESET); the answer stays queued", (r, r2))
@@ -401,7 +425,7 @@ def test_faults():
     fault("nak/control@1")
     seq = u.submit(0, DIR_IN, 18, setup=struct.pack("<BBHHH", 0x80, 6, 0x100, 0, 18))
     ok(u.quiet(0.4), "nak/control@1: GET_DESCRIPTOR stays pending")
-    r = u.wait(u.unlink(seq), 5)
+    r = u.wait(u.unlink(seq), CAP)
     ok(r["status"] == -ECONNRESET, "and its unlink ends it", r)
 
     fault("stall/control@1")
@@ -431,17 +455,18 @@ def test_faults():
     ok(r["status"] == -EOVERFLOW and r["actual"] == 64 and r["data"][10:] == b"\xbb" * 54,
        "babble/bulk-in@1: -EOVERFLOW, the buffer filled", r)
 
-    first, seq = drain_interrupts(u)
+    # No card: the reader announces nothing at the start.
+    first, seq = drain_interrupts(u, expect=0)
     fault("short/interrupt:1@1")
     ccidlab("insert", "1-4")
-    r = u.wait(seq, 5)
+    r = u.wait(seq, CAP)
     ok(r["status"] == 0 and r["data"] == b"\x50", "short/interrupt:1@1: 1 byte of 50 03", r)
     fault("babble/interrupt@1")
     ccidlab("remove", "1-4")
-    r = u.xfer(EP_IRQ, DIR_IN, 8, timeout=5)
+    r = u.xfer(EP_IRQ, DIR_IN, 8, timeout=CAP)
     ok(r["status"] == -EOVERFLOW and r["actual"] == 8, "babble/interrupt@1: -EOVERFLOW", r)
     fault("stall/interrupt@1")
-    r = u.xfer(EP_IRQ, DIR_IN, 8, timeout=5)
+    r = u.xfer(EP_IRQ, DIR_IN, 8, timeout=CAP)
     ok(r["status"] == -EPIPE, "stall/interrupt@1: -EPIPE", r)
 
     cnt = counters("1-4")
@@ -454,7 +479,7 @@ def test_faults():
     t0 = time.monotonic()
     r = bulk_in()
     dt = time.monotonic() - t0
-    ok(r["status"] == -ENODEV and 0.05 <= dt < 5, "disconnect/bulk-in:100: -ENODEV after %.2f s"
+    ok(r["status"] == -ENODEV and 0.05 <= dt < 10, "disconnect/bulk-in:100: -ENODEV after %.2f s"
        % dt, r)
     ok(u.closed_by_server(), "and the server closes the connection (an unplug)")
     busids = [d["busid"] for d in connect().devlist()]
@@ -478,7 +503,7 @@ def test_composite():
     u, _ = imported("1-3")
     seq = u.submit(3, DIR_IN, 8)  # the HID interface's endpoint 0x83
     ok(u.quiet(0.4), "1-3 (composite=hid): the HID endpoint NAKs (the URB stays pending)")
-    r = u.wait(u.unlink(seq), 5)
+    r = u.wait(u.unlink(seq), CAP)
     ok(r["status"] == -ECONNRESET, "and its unlink ends it", r)
     r = u.control(0x21, 1, 0x7700, 0, 0)   # ABORT, slot 0, bSeq 0x77
     r0 = u.control(0x21, 1, 0x7700, 1, 0)
@@ -505,7 +530,7 @@ def test_vanish():
     u.submit(EP_IN, DIR_IN, 65546)
     u.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     u.close()  # a reset: the peer vanished mid-URB
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + CAP
     while time.monotonic() < deadline and counters("1-5")["imported"]:
         time.sleep(0.05)
     ok(counters("1-5")["imported"] == 0, "the server released 1-5 once its peer vanished")
@@ -572,7 +597,7 @@ def test_hostile():
     r = u.xfer(EP_IN, DIR_IN, 1)
     ok(r["status"] == -ENOMEM, "1 MiB of buffers in flight: one more URB gets -ENOMEM", r)
     for s in big:
-        r = u.wait(u.unlink(s), 5)
+        r = u.wait(u.unlink(s), CAP)
     ok(r["status"] == -ECONNRESET, "and they unlink")
     _, first = drain_interrupts(u)
     seqs = [first] + [u.submit(EP_IRQ, DIR_IN, 8) for _ in range(63)]
