@@ -103,6 +103,9 @@ static void run_version(const matrix_run *run, matrix_version *v, const matrix_s
 	if (!matrix_probe(run, v, &e)) {
 		fprintf(stderr, "ccidlab matrix: %s\n", e->message);
 		matrix_note_crash(v, "probe", e->message);
+		g_autofree char *what = g_strdup_printf("%s: probe failed, %u cells not run",
+							v->root ? v->root : "host", n);
+		cli_progress_add(run->progress, n, what);
 	} else {
 		if (!run->quiet)
 			fprintf(stderr, "matrix: %s: pcsc-lite %s, reader limit %u\n",
@@ -149,6 +152,7 @@ int matrix_main(int argc, char **argv)
 			o.full ? "full" : "quick", n, run.duration_s, o.work_dir);
 	gint64 t0 = g_get_monotonic_time();
 	guint nroots = o.roots ? g_strv_length(o.roots) : 0;
+	run.progress = cli_progress_stderr("matrix", n * (nroots + 1), o.quiet);
 	for (guint i = 0; i <= nroots; i++) {
 		const char *root = i == 0 ? NULL : o.roots[i - 1];
 		g_autofree char *dir = g_strdup_printf("%s/v%u", o.work_dir, i);
@@ -157,6 +161,7 @@ int matrix_main(int argc, char **argv)
 		g_ptr_array_add(versions, v);
 		run_version(&run, v, cells, n);
 	}
+	g_clear_pointer(&run.progress, cli_progress_free);
 	double wall = (g_get_monotonic_time() - t0) / 1e6;
 	const char *suite = o.full ? "full" : "quick";
 	if (o.json)
