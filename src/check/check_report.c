@@ -449,7 +449,7 @@ JsonNode *check_report_node(const check_truth *t, GArray *edges, check_monitor *
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "schema");
-	json_builder_add_string_value(b, "ccidlab-check-events/1");
+	json_builder_add_string_value(b, CHECK_REPORT_SCHEMA);
 	json_builder_set_member_name(b, "version");
 	json_builder_add_string_value(b, PACKAGE_VERSION);
 	json_builder_set_member_name(b, "verdict");

@@ -132,13 +132,13 @@ int matrix_main(int argc, char **argv)
 		g_autoptr(GError) e = NULL;
 		o.work_dir = g_dir_make_tmp("ccidlab-matrix-XXXXXX", &e);
 		if (o.work_dir == NULL) {
-			fprintf(stderr, "ccidlab matrix: %s\n", e->message);
+			cli_error("matrix", "%s", e->message);
 			rc = MATRIX_EXIT_SELF;
 			goto out;
 		}
 	}
 	if (self == NULL) {
-		fprintf(stderr, "ccidlab matrix: cannot find my own executable\n");
+		cli_error("matrix", "cannot find my own executable");
 		rc = MATRIX_EXIT_SELF;
 		goto out;
 	}
@@ -176,6 +176,9 @@ int matrix_main(int argc, char **argv)
 		if (!matrix_version_pass(g_ptr_array_index(versions, i)))
 			rc = CLI_EXIT_REFUSED;
 out:
+	/* --json: the matrix's own failure as ccidlab(1)'s error object. */
+	if (o.json && rc == MATRIX_EXIT_SELF)
+		cli_json_error_last(rc);
 	g_strfreev(o.roots);
 	g_free(o.driver);
 	g_free(o.work_dir);

@@ -307,7 +307,7 @@ JsonNode *matrix_report_node(GPtrArray *versions, const char *suite, double wall
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "schema");
-	json_builder_add_string_value(b, "ccidlab-matrix/1");
+	json_builder_add_string_value(b, MATRIX_REPORT_SCHEMA);
 	json_builder_set_member_name(b, "version");
 	json_builder_add_string_value(b, PACKAGE_VERSION);
 	json_builder_set_member_name(b, "suite");
