@@ -57,6 +57,13 @@ tests_unit_test_result_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_result_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test_result
 
+# The progress line of matrix, bench and check-events (src/cli/kit).
+check_PROGRAMS += tests/unit/test_progress
+tests_unit_test_progress_SOURCES = tests/unit/test_progress.c
+tests_unit_test_progress_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_progress_LDADD = src/cli/kit/libclikit.la $(GLIB_LIBS)
+TESTS += tests/unit/test_progress
+
 # check-events' anomaly classes over synthetic timelines: the oracle and
 # the classifier are pure, so they link here without pcscd.
 check_PROGRAMS += tests/unit/test_check_classes

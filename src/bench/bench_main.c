@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "bench/bench.h"
+#include "cli/kit/progress.h"
 #include "lab/labfiles.h"
 
 /* pcscd allows 16 reader contexts (PCSCLITE_MAX_READERS_CONTEXTS, slots
@@ -312,9 +313,13 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	print_command(full_argc, full_argv);
 	int status = 0;
+	/* k/N over the suites named, on stderr (stdout holds the figures). */
+	g_autoptr(cli_progress) p = cli_progress_stderr("bench", (unsigned)argc - 1, false);
 	for (int i = 1; i < argc; i++) {
 		const char *s = view[i];
 		int rc;
+		g_autofree char *what = g_strdup_printf("suite %s", s);
+		cli_progress_step(p, (unsigned)i - 1, what);
 		if (strcmp(s, "apdu") == 0)
 			rc = bench_apdu_run(&o);
 		else if (strcmp(s, "open") == 0)
@@ -337,6 +342,9 @@ int main(int argc, char **argv)
 			rc = bench_scale_run(&o);
 		if (rc != 0)
 			status = 1;
+		g_free(what);
+		what = g_strdup_printf("suite %s %s", s, rc == 0 ? "done" : "failed");
+		cli_progress_step(p, (unsigned)i, what);
 	}
 	g_free(o.driver);
 	return status;

@@ -136,6 +136,8 @@ typedef struct bisect_result {
 
 void bisect_print_step(FILE *out, const bisect_result *r, const bisect_point *p);
 void bisect_report_text(FILE *out, const bisect_result *r);
+/* The JSON report's "schema" (ccidlab(1), OUTPUT). */
+#define BISECT_REPORT_SCHEMA "ccidlab-bisect/1"
 void bisect_report_json(FILE *out, const bisect_result *r);
 /* A result printed with --json, read back (bisect_replay.c): for its text
  * and its page without running anything again. */

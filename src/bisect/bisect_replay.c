@@ -83,8 +83,10 @@ bool bisect_result_load(const char *path, bisect_result *r, GError **error)
 	static char klass[256];
 	g_strlcpy(klass, json_object_get_string_member_with_default(o, "class", "?"), sizeof klass);
 	r->klass = klass;
-	if (json_object_has_member(o, "error"))
-		r->error = g_strdup(json_object_get_string_member_with_default(o, "error", ""));
+	/* "failure"; results written before the schema field said "error". */
+	const char *why = json_object_has_member(o, "failure") ? "failure" : "error";
+	if (json_object_has_member(o, why))
+		r->error = g_strdup(json_object_get_string_member_with_default(o, why, ""));
 	r->fixed = json_object_get_boolean_member_with_default(o, "fixed", FALSE);
 	r->bad_runs = (unsigned)json_object_get_int_member_with_default(o, "bad_runs", 0);
 	r->bad_hits = (unsigned)json_object_get_int_member_with_default(o, "bad_hits", 0);

@@ -117,9 +117,14 @@ void bisect_report_json(FILE *out, const bisect_result *r)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
+	/* ccidlab(1), OUTPUT: every report names its schema and the version
+	 * that wrote it.  Why a search stopped is "failure": "error" is the
+	 * member of the error object, which a report is not. */
+	report_json_str(b, "schema", BISECT_REPORT_SCHEMA);
+	report_json_str(b, "version", PACKAGE_VERSION);
 	report_json_str(b, "class", r->klass);
 	if (r->error != NULL)
-		report_json_str(b, "error", r->error);
+		report_json_str(b, "failure", r->error);
 	report_json_bool(b, "fixed", r->fixed);
 	report_json_int(b, "commits", r->points ? r->points->len : 0);
 	report_json_int(b, "bad_runs", r->bad_runs);

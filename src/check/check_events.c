@@ -204,9 +204,11 @@ static bool keep_readers(check_truth *t, unsigned n, bool json)
 		return true;
 	if (t->n_slots < n) {
 		if (json)
-			printf("{\"na\":\"pcscd serves %u of the %u readers wanted\",\"served\":%u,"
+			printf("{\"schema\":\"%s\",\"version\":\"%s\","
+			       "\"na\":\"pcscd serves %u of the %u readers wanted\",\"served\":%u,"
 			       "\"declared\":%u,\"wanted\":%u}\n",
-			       t->n_slots, n, t->n_slots, t->n_declared, n);
+			       CHECK_REPORT_SCHEMA, PACKAGE_VERSION, t->n_slots, n, t->n_slots,
+			       t->n_declared, n);
 		else
 			printf("check-events: n/a: pcscd serves %u of the %u readers wanted (%u "
 			       "declared)\n",
@@ -388,6 +390,10 @@ int check_events_main(int argc, char **argv)
 	fflush(stdout);
 	rc = verdict.pass ? CLI_EXIT_OK : CLI_EXIT_REFUSED;
 out:
+	/* --json: a run that stopped before its report says why on stdout
+	 * too (6 printed its "na" report). */
+	if (common.json && rc > CLI_EXIT_REFUSED && rc != CHECK_EXIT_NA)
+		cli_json_error_last(rc);
 	check_sampler_stop(sampler);
 	check_stop_monitors(mons, n_mons);
 	for (unsigned i = 0; i < n_mons; i++)

@@ -48,6 +48,9 @@
 /* check-events' exit status when pcscd serves fewer readers than
  * --readers asked for (the matrix's "n/a"). */
 #define CHECK_EXIT_NA 6
+/* The report's "schema" (ccidlab(1), OUTPUT): its major number changes
+ * when a member changes meaning or goes. */
+#define CHECK_REPORT_SCHEMA "ccidlab-check-events/1"
 
 int check_events_main(int argc, char **argv);
 

@@ -443,7 +443,7 @@ JsonNode *check_report_node(const check_truth *t, GArray *edges, check_monitor *
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
-	report_json_str(b, "schema", "ccidlab-check-events/1");
+	report_json_str(b, "schema", CHECK_REPORT_SCHEMA);
 	report_json_str(b, "version", PACKAGE_VERSION);
 	report_json_str(b, "verdict", v->pass ? "PASS" : "FAIL");
 	json_builder_set_member_name(b, "reasons");

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check/check_events.h"
+#include "cli/kit/progress.h"
 
 #define CALL_TIMEOUT_MS 10000u
 
@@ -53,28 +54,22 @@ static gint64 storm_start(ctl_client *c, const check_truth *t, const check_stimu
 	return json_object_get_int_member_with_default(o, "storm", -1);
 }
 
-/* A live progress line on a terminal: edges applied and elapsed time. */
-static void progress(bool show, JsonObject *storm)
+/* The storm's progress in whole seconds of its duration (k/N s). */
+static void progress(cli_progress *p, JsonObject *storm)
 {
-	if (!show)
-		return;
-	if (storm == NULL) {
-		fputs("\r\033[K", stderr);
-		return;
-	}
-	fprintf(stderr, "\r\033[K  storm: %" G_GINT64_FORMAT " edges applied, %.1f / %.1f s",
-		json_object_get_int_member_with_default(storm, "applied", 0),
-		json_object_get_int_member_with_default(storm, "elapsed_ms", 0) / 1000.0,
-		json_object_get_int_member_with_default(storm, "duration_ms", 0) / 1000.0);
-	fflush(stderr);
+	gint64 elapsed = json_object_get_int_member_with_default(storm, "elapsed_ms", 0);
+	g_autofree char *what = g_strdup_printf(
+		"%" G_GINT64_FORMAT " edges applied",
+		json_object_get_int_member_with_default(storm, "applied", 0));
+	cli_progress_step(p, (unsigned)(MAX(elapsed, 0) / 1000), what);
 }
 
 /* Polls storm-status until the storm is no longer running, within
  * budget_ms. */
-static bool storm_wait(ctl_client *c, gint64 id, unsigned budget_ms, bool quiet, GError **error)
+static bool storm_wait(ctl_client *c, gint64 id, unsigned budget_ms, cli_progress *p,
+		       GError **error)
 {
 	gint64 deadline = g_get_monotonic_time() + (gint64)budget_ms * 1000;
-	bool show = !quiet && isatty(STDERR_FILENO);
 	for (;;) {
 		JsonObject *q = ctl_client_request_new("storm-status");
 		json_object_set_int_member(q, "storm", id);
@@ -88,10 +83,12 @@ static bool storm_wait(ctl_client *c, gint64 id, unsigned budget_ms, bool quiet,
 					  : NULL;
 		if (one == NULL ||
 		    strcmp(json_object_get_string_member_with_default(one, "state", ""), "running") != 0) {
-			progress(show, NULL);
+			if (p != NULL)
+				cli_progress_step(p, cli_progress_total(p), "storm over");
 			return true;
 		}
-		progress(show, one);
+		if (p != NULL)
+			progress(p, one);
 		if (g_get_monotonic_time() > deadline) {
 			g_set_error(error, CTL_ERROR, CTL_ERROR_TIMEOUT,
 				    "storm %" G_GINT64_FORMAT " still running after %u ms", id, budget_ms);
@@ -145,7 +142,10 @@ static bool control_pairs(ctl_client *c, const check_truth *t, const check_stimu
 	if (!quiet)
 		fprintf(stderr, "check-events: %u control pairs on %s and %s, %u ms quiet each\n",
 			s->control_pairs, a->pcsc_name, b->pcsc_name, CHECK_PAIR_QUIET_MS);
+	g_autoptr(cli_progress) p = cli_progress_stderr("check-events: pairs", s->control_pairs,
+							 quiet);
 	for (unsigned i = 0; i < s->control_pairs; i++) {
+		cli_progress_step(p, i, NULL);
 		if (!toggle(c, a, error))
 			return false;
 		/* The second edge must land inside the second call: the first call
@@ -156,6 +156,7 @@ static bool control_pairs(ctl_client *c, const check_truth *t, const check_stimu
 			return false;
 		g_usleep(CHECK_PAIR_QUIET_MS * 1000);
 	}
+	cli_progress_step(p, s->control_pairs, NULL);
 	return true;
 }
 
@@ -171,7 +172,10 @@ bool check_stimuli_run(ctl_client *c, const check_truth *t, const check_stimuli 
 				s->storm_rate, s->duration_s, s->seed);
 		gint64 id = storm_start(c, t, s, s->storm_rate, ms, s->seed, s->min_hold_ms, 0, 0,
 					error);
-		if (id < 0 || !storm_wait(c, id, ms + 10000, quiet, error))
+		/* Steps of whole seconds: a line a second in a log. */
+		g_autoptr(cli_progress) p =
+			cli_progress_stderr("check-events: storm seconds", (ms + 999) / 1000, quiet);
+		if (id < 0 || !storm_wait(c, id, ms + 10000, p, error))
 			return false;
 	}
 	if (s->burst_sweep) {
@@ -188,7 +192,10 @@ bool check_stimuli_run(ctl_client *c, const check_truth *t, const check_stimuli 
 				n, s->sweep_max_us, s->sweep_step_us, s->sweep_step_ms);
 		gint64 last = -1;
 		gint64 t0 = g_get_monotonic_time();
+		g_autoptr(cli_progress) p = cli_progress_stderr("check-events: sweep", steps, quiet);
 		for (unsigned i = 0; i < steps; i++) {
+			g_autofree char *what = g_strdup_printf("gap %u us", i * s->sweep_step_us);
+			cli_progress_step(p, i, what);
 			unsigned gap = i * s->sweep_step_us;
 			unsigned dur = 50 + (n * gap) / 1000;
 			last = storm_start(c, t, s, 1000.0, dur, s->seed + 1 + i, dur, n, gap, error);
@@ -201,8 +208,9 @@ bool check_stimuli_run(ctl_client *c, const check_truth *t, const check_stimuli 
 			if (left > 0)
 				g_usleep((gulong)left);
 		}
-		if (last >= 0 && !storm_wait(c, last, s->sweep_step_ms + 10000, quiet, error))
+		if (last >= 0 && !storm_wait(c, last, s->sweep_step_ms + 10000, NULL, error))
 			return false;
+		cli_progress_step(p, steps, "sweep over");
 	}
 	return true;
 }

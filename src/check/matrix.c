@@ -100,6 +100,9 @@ static void run_version(const matrix_run *run, matrix_version *v, const matrix_s
 	if (!matrix_probe(run, v, &e)) {
 		fprintf(stderr, "ccidlab matrix: %s\n", e->message);
 		matrix_note_crash(v, "probe", e->message);
+		g_autofree char *what = g_strdup_printf("%s: probe failed, %u cells not run",
+							v->root ? v->root : "host", n);
+		cli_progress_add(run->progress, n, what);
 	} else {
 		if (!run->quiet)
 			fprintf(stderr, "matrix: %s: pcsc-lite %s, reader limit %u\n",
@@ -126,13 +129,13 @@ int matrix_main(int argc, char **argv)
 		g_autoptr(GError) e = NULL;
 		o.work_dir = g_dir_make_tmp("ccidlab-matrix-XXXXXX", &e);
 		if (o.work_dir == NULL) {
-			fprintf(stderr, "ccidlab matrix: %s\n", e->message);
+			cli_error("matrix", "%s", e->message);
 			rc = MATRIX_EXIT_SELF;
 			goto out;
 		}
 	}
 	if (self == NULL) {
-		fprintf(stderr, "ccidlab matrix: cannot find my own executable\n");
+		cli_error("matrix", "cannot find my own executable");
 		rc = MATRIX_EXIT_SELF;
 		goto out;
 	}
@@ -146,6 +149,7 @@ int matrix_main(int argc, char **argv)
 			o.full ? "full" : "quick", n, run.duration_s, o.work_dir);
 	gint64 t0 = g_get_monotonic_time();
 	guint nroots = o.roots ? g_strv_length(o.roots) : 0;
+	run.progress = cli_progress_stderr("matrix", n * (nroots + 1), o.quiet);
 	for (guint i = 0; i <= nroots; i++) {
 		const char *root = i == 0 ? NULL : o.roots[i - 1];
 		g_autofree char *dir = g_strdup_printf("%s/v%u", o.work_dir, i);
@@ -154,6 +158,7 @@ int matrix_main(int argc, char **argv)
 		g_ptr_array_add(versions, v);
 		run_version(&run, v, cells, n);
 	}
+	g_clear_pointer(&run.progress, cli_progress_free);
 	double wall = (g_get_monotonic_time() - t0) / 1e6;
 	const char *suite = o.full ? "full" : "quick";
 	if (o.json)
@@ -168,6 +173,9 @@ int matrix_main(int argc, char **argv)
 		if (!matrix_version_pass(g_ptr_array_index(versions, i)))
 			rc = CLI_EXIT_REFUSED;
 out:
+	/* --json: the matrix's own failure as ccidlab(1)'s error object. */
+	if (o.json && rc == MATRIX_EXIT_SELF)
+		cli_json_error_last(rc);
 	g_strfreev(o.roots);
 	g_free(o.driver);
 	g_free(o.work_dir);

@@ -14,7 +14,12 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "cli/kit/progress.h"
+
 int matrix_main(int argc, char **argv);
+
+/* The JSON report's "schema" (ccidlab(1), OUTPUT). */
+#define MATRIX_REPORT_SCHEMA "ccidlab-matrix/1"
 
 /* One point of the suite's axes. */
 typedef struct matrix_spec {
@@ -67,6 +72,7 @@ typedef struct matrix_run {
 	double duration_s;	/* each cell's storm */
 	guint32 seed;
 	bool quiet;
+	cli_progress *progress;	/* k/N over every version's cells, on stderr */
 } matrix_run;
 
 /* Reads the version and its reader limit from `pcscd -v` in a lab. */

@@ -363,7 +363,8 @@ void matrix_cell_run(const matrix_run *run, matrix_version *v, const matrix_spec
 		take_report(v, rep, label);
 	}
 	cell_summary(v, label, outcome, wall);
-	if (!run->quiet)
-		fprintf(stderr, "matrix: %s: %s: %s (%.1f s)\n", v->version, label, outcome, wall);
+	g_autofree char *what = g_strdup_printf("%s: %s: %s (%.1f s)", v->version, label, outcome,
+						wall);
+	cli_progress_add(run->progress, 1, what);
 	spawned_clear(&sp);
 }

@@ -294,7 +294,7 @@ JsonNode *matrix_report_node(GPtrArray *versions, const char *suite, double wall
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_builder_begin_object(b);
-	report_json_str(b, "schema", "ccidlab-matrix/1");
+	report_json_str(b, "schema", MATRIX_REPORT_SCHEMA);
 	report_json_str(b, "version", PACKAGE_VERSION);
 	report_json_str(b, "suite", suite);
 	report_json_double(b, "wall_s", wall_s);

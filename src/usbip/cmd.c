@@ -57,6 +57,22 @@ static gint64 reader_of(ctl_client *c, const char *busid)
 	return -1;
 }
 
+/* --json: an error as ccidlab(1)'s error object on stdout, with the
+ * server's code (ccidlab-ctl(7)) or "connect". */
+static void json_error(bool json, const char *code, const GError *e, int exit_code)
+{
+	if (!json)
+		return;
+	if (e->domain == CTL_ERROR && ctl_error_name((ctl_error)e->code) != NULL)
+		code = ctl_error_name((ctl_error)e->code);
+	g_autoptr(JsonObject) o = json_object_new();
+	json_object_set_string_member(o, "error", code);
+	json_object_set_string_member(o, "message", e->message);
+	json_object_set_int_member(o, "exit", exit_code);
+	g_autofree char *line = ctl_object_to_line(o, NULL);
+	fputs(line, stdout);
+}
+
 static int client_main(int argc, char **argv, bool add)
 {
 	g_autofree char *socket = NULL;
@@ -87,6 +103,7 @@ static int client_main(int argc, char **argv, bool add)
 	g_autoptr(ctl_client) c = ctl_client_connect(socket, CALL_TIMEOUT_MS, &err);
 	if (c == NULL) {
 		fprintf(stderr, "ccidlab usbip %s: %s\n", argv[0], err->message);
+		json_error(json, "connect", err, EXIT_CONNECT);
 		return EXIT_CONNECT;
 	}
 	rc = EXIT_OK;
@@ -105,6 +122,7 @@ static int client_main(int argc, char **argv, bool add)
 		if (o == NULL) {
 			fprintf(stderr, "ccidlab usbip %s %s: %s\n", argv[0], argv[i], e->message);
 			rc = EXIT_REFUSED;
+			json_error(json, "refused", e, rc);
 			continue;
 		}
 		if (json) {

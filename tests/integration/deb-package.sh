@@ -8,10 +8,11 @@
 # tmpfs of a private mount namespace: the machine's root is not touched),
 # where the installed `ccidlab lab` runs the autopkgtest (debian/tests,
 # with autopkgtest's null runner inside the root when it is installed,
-# else the same script by hand), and an upgrade and a purge keep and
+# else the same script by hand), README's examples run as written with the
+# installed copy (readme.sh, README_INSTALLED=yes), and an upgrade and a purge keep and
 # remove what they must.
 . "$top_srcdir/tests/integration/lib.sh"
-N=11
+N=12
 plan $N
 skip_all() { i=0; while [ $i -lt $N ]; do skip "$1"; i=$((i + 1)); done; exit 0; }
 
@@ -76,7 +77,7 @@ if ! probe=$(unshare -m --propagation private sh -c '
 	mount -t tmpfs ccidlab-probe "$1" && mkdir "$1/u" "$1/w" "$1/r" &&
 	mount -t overlay overlay -o "lowerdir=/,upperdir=$1/u,workdir=$1/w" "$1/r"' sh "$(mkdir -p "$WORK/probe" && echo "$WORK/probe")" 2>&1); then
 	i=0
-	while [ $i -lt 5 ]; do
+	while [ $i -lt 6 ]; do
 		skip "no overlay of / in a private mount namespace here: $probe"
 		i=$((i + 1))
 	done
@@ -107,6 +108,10 @@ else
 	sh /pkg/tests/lab-smoke >> $out/autopkgtest.txt 2>&1
 fi
 echo "rc $?" >> $out/autopkgtest.txt
+echo "== README's examples, with the installed ccidlab"
+top_srcdir=/pkg/readme top_builddir=/pkg/readme README_INSTALLED=yes \
+	sh /pkg/readme/tests/integration/readme.sh > $out/readme.tap 2>&1
+echo "rc $?" >> $out/readme.tap
 echo "== upgrade keeps the USB ids chosen"
 ccidlab usb-ids -q none 072F:90CC 1209:0002 > $out/upgrade.txt 2>&1
 dpkg -i /pkg/ccidlab.deb >> $out/upgrade.txt 2>&1
@@ -120,6 +125,11 @@ done
 exit 0
 EOS
 cp "$WORK/src/debian/control" "$WORK/src/debian/changelog" "$WORK/"
+# README and its test (readme.sh in README_INSTALLED mode), from the export.
+mkdir -p "$WORK/readme/tests/integration"
+cp "$WORK/src/README" "$WORK/readme/"
+cp "$WORK/src/tests/integration/readme.sh" "$WORK/src/tests/integration/lib.sh" \
+	"$WORK/readme/tests/integration/"
 mkdir -p "$WORK/results"
 t0=$(date +%s)
 unshare -m --propagation private sh -c '
@@ -139,6 +149,7 @@ unshare -m --propagation private sh -c '
 	mount --bind "$w/results" "$r/results"
 	cp "$w/ccidlab.deb" "$w/control" "$w/changelog" "$w/inroot.sh" "$r/pkg/"
 	cp -a "$w/tests-src" "$r/pkg/tests"
+	cp -a "$w/readme" "$r/pkg/readme"
 	exec chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 		DEBIAN_FRONTEND=noninteractive sh /pkg/inroot.sh
 ' sh "$WORK" > "$WORK/root.log" 2>&1
@@ -158,6 +169,16 @@ check "the autopkgtest (the installed ccidlab lab smoke test) passes" \
 		! grep -q 'lab-smoke: FAIL' '$WORK/results/autopkgtest.txt'"
 [ -s "$WORK/results/autopkgtest.txt" ] && ! grep -qx 'rc 0' "$WORK/results/autopkgtest.txt" &&
 	diag "$(tail -n 30 "$WORK/results/autopkgtest.txt")"
+# readme.sh's TAP, run in the root: every example of README, as written,
+# with the installed command, driver, catalogue and /etc.
+readme_plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$WORK/results/readme.tap")
+readme_ok=$(grep -c '^ok ' "$WORK/results/readme.tap")
+readme_bad=$(grep '^not ok ' "$WORK/results/readme.tap")
+diag "$(grep '^# the installed copy' "$WORK/results/readme.tap")"
+check "README's examples run as written with the installed ccidlab (readme.sh: $readme_ok of ${readme_plan:-?} ok)" \
+	sh -c "grep -qx 'rc 0' '$WORK/results/readme.tap' && [ -n '$readme_plan' ] &&
+		[ '$readme_ok' = '$readme_plan' ] && ! grep -q '# SKIP' '$WORK/results/readme.tap'"
+[ -z "$readme_bad" ] || diag "$readme_bad" "$(grep '^# ' "$WORK/results/readme.tap" | tail -n 40)"
 check "an upgrade keeps the USB ids chosen ($(cut -d ' ' -f 1 "$WORK/results/upgrade-list.txt" | tr '\n' ' '))" \
 	sh -c "grep -qx 'rc 0' '$WORK/results/upgrade.txt' &&
 		[ \"\$(cut -d ' ' -f 1 '$WORK/results/upgrade-list.txt' | tr '\n' ' ')\" = '072F:90CC 1209:0002 ' ]"

@@ -10,8 +10,11 @@
 # refused entry), lab-root.sh (mkroot's 0, made and reused),
 # race-2018.sh (mkroot --pcsc-lite's 0), matrix-quick.sh (matrix's 0 or
 # 1, whichever the run's findings call for), tests/vm (vm's).
+# Beside the statuses, --json's shapes (ccidlab(1), OUTPUT: a report with
+# schema and version first, the error object) and the progress lines of
+# check-events and bench (k/N with an ETA, on stderr only).
 . "$top_srcdir/tests/integration/lib.sh"
-plan 61
+plan 72
 conf="$WORK/conf"
 mkdir -p "$conf"
 reader_conf "$conf/x" "Exit X" emu:generic-apdu-irq:card=none:name=x
@@ -53,6 +56,14 @@ r ce-pairs "$c" check-events --clients 1 --duration 1 --control-pairs 1
 printf '[step 1]\nat_ms=0\nreader=x\nslot=0\naction=remove\n' > "$w/fails.scn"
 "$c" scenario run "$w/fails.scn" --wait > "$w/scenario.out" 2>&1; echo "scn-wait $?" >> "$w/ctl.codes"
 "$c" scenario status --json > "$w/scenario.json" 2>&1
+# --json's shapes (ccidlab(1), OUTPUT): a report alone on stdout, its
+# progress ("k/N, ETA") on stderr; an error that stops the run as the
+# error object.
+"$c" check-events --json --clients 1 --storm 2 --duration 3 --seed 3 > "$w/ce.json" 2> "$w/ce.progress"
+echo "ce-json $?" >> "$w/ctl.codes"
+"$c" check-events --json --clients 1 --duration 1 --widener --widener-reader no-such \
+	> "$w/ce-error.json" 2> /dev/null
+echo "ce-json-error $?" >> "$w/ctl.codes"
 EOC
 lab ctl --conf "$conf" -- sh "$WORK/ctl.sh" "$CCIDLAB" "$WORK"
 code list; is 0 "list: success is 0"
@@ -87,6 +98,26 @@ check "and it prints the server's reason for the step" \
 check "and scenario status --json carries it" \
 	grep -q '"failed":1,"failures":\[{"step":1,"reason":"remove on reader \\"x\\" slot 0: [^"]*slot 0 is empty"}\]' \
 	"$WORK/scenario.json"
+code ce-json; check "check-events --json: its verdict, 0 or 1 ($st)" [ "$st" -le 1 ]
+version=$("$CCIDLAB" version | sed -n '1s/.* //p')
+report_is() { # report_is FILE SCHEMA: FILE is one line, a report of SCHEMA and this version
+	"$PYTHON3" -c 'import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, "%d lines" % len(lines)
+d = json.loads(lines[0])
+assert list(d)[:2] == ["schema", "version"], list(d)[:3]
+assert d["schema"] == sys.argv[2] and d["version"] == sys.argv[3], (d["schema"], d["version"])' \
+		"$1" "$2" "$version"
+}
+check "and stdout is the report alone, schema and version first" \
+	report_is "$WORK/ce.json" ccidlab-check-events/1
+check "and stderr shows the storm's progress as k/N with an ETA, to 3/3" \
+	sh -c "grep -Eq '^check-events: storm seconds: [0-3]/3, ETA [0-9?][0-9hms]*: ' '$WORK/ce.progress' &&
+		grep -q '^check-events: storm seconds: 3/3, ETA 0s: storm over\$' '$WORK/ce.progress'"
+code ce-json-error; is 4 "check-events --json --widener-reader naming no reader: 4"
+check "and stdout is the error object, not-found, exit 4" \
+	grep -qx '{"error":"not-found","message":"no reader named \\"no-such\\" for --widener-reader","exit":4}' \
+	"$WORK/ce-error.json"
 # The report of the PASS run (one event-mode reader): the bound it used,
 # and no polling-only rows or histogram.
 check "check-events states the bound it used, for the one mode it had" \
@@ -153,6 +184,10 @@ st "$CCIDLAB" bisect --good v1 --bad v2; is 2 "bisect without --class: usage err
 st "$CCIDLAB" bisect --replay "$top_srcdir/tests/data/bisect-lost-1.8.23-1.8.24.json"
 is 0 "bisect with an answer (--replay of a recorded bisect): 0"
 check "and the answer is printed" grep -q 'first fixed commit: 984f84df' "$WORK/out"
+st "$CCIDLAB" bisect --replay "$top_srcdir/tests/data/bisect-lost-1.8.23-1.8.24.json" --json
+is 0 "bisect --replay --json: 0"
+check "and stdout is its report alone, schema and version first" \
+	report_is "$WORK/out" ccidlab-bisect/1
 st "$CCIDLAB" bisect --good v1 --bad v2 --class lost --src "$WORK/no-such-history" \
 	--work-dir "$WORK/bisect2"
 is 1 "bisect over a history that is not there: no answer, 1"
@@ -170,6 +205,16 @@ st "$CCIDLAB" repro lost --emit "$WORK/a-file/repro"; is 1 "repro into a DIR it 
 st "$CCIDLAB" matrix --no-such-option; is 2 "matrix: usage error, 2"
 st env TMPDIR="$WORK/no-such-tmp" "$CCIDLAB" matrix --quick --duration 1
 is 125 "matrix that cannot make its work dir: 125"
+st env TMPDIR="$WORK/no-such-tmp" "$CCIDLAB" matrix --quick --duration 1 --json
+is 125 "matrix --json that cannot make its work dir: 125"
+check "and stdout is the error object, failed, exit 125" \
+	grep -qx '{"error":"failed","message":".*no-such-tmp.*","exit":125}' "$WORK/out"
+# bench's progress: k/N over the suites named, on stderr only.
+st "$CCIDLAB" bench open --open-rounds 1 --open-readers 1 --driver "$DRIVER"
+is 0 "bench open, one round: 0"
+check "and stderr counts the suites, 0/1 then 1/1 with an ETA; stdout has no progress" \
+	sh -c "grep -qx 'bench: 0/1, ETA ?: suite open' '$WORK/err' &&
+		grep -Eqx 'bench: 1/1, ETA 0s: suite open done' '$WORK/err' && ! grep -q 'ETA' '$WORK/out'"
 st "$CCIDLAB" usb-ids -q --catalogue "$CCIDLAB_DATA/readers.tsv" -o - none; is 0 "usb-ids none: 0"
 st "$CCIDLAB" usb-ids -q --catalogue "$CCIDLAB_DATA/readers.tsv" -o - no-such-word; is 2 "usb-ids with an unknown word: 2"
 mkdir -p "$WORK/b/Contents"

@@ -21,7 +21,7 @@
 sid_root
 set --
 [ -z "$no_root" ] && set -- --root "$ROOT"
-plan 14
+plan 16
 
 start=$(date +%s)
 "$CCIDLAB" matrix --quick --json --duration 8 --driver "$DRIVER" --work-dir "$WORK/m" "$@" \
@@ -56,6 +56,20 @@ failed=$("$PYTHON3" -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 print(" ".join("%s:%s=%d" % (v["version"], c["name"], c["count"]) for v in d["versions"]
                for c in v["classes"] if c["asserted"] and c["count"] > 0))' "$WORK/matrix.json" 2>&1)
+# ccidlab(1), OUTPUT: the report alone on stdout, schema and version
+# first; the progress on stderr, a line per cell: k/N over every
+# version's cells, with an ETA, to N/N.
+cells=$(( $([ -z "$no_root" ] && echo 2 || echo 1) * 8 ))
+check "stdout is the report alone, schema ccidlab-matrix/1 and version first" \
+	"$PYTHON3" -c 'import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1
+d = json.loads(lines[0])
+assert list(d)[:2] == ["schema", "version"] and d["schema"] == "ccidlab-matrix/1" and d["version"]' \
+	"$WORK/matrix.json"
+steps=$(grep -Ec "^matrix: [0-9]+/$cells, ETA [0-9?][0-9hms]*: " "$WORK/stderr")
+check "stderr has a k/$cells line with an ETA per cell ($steps), the last $cells/$cells" \
+	sh -c "[ '$steps' -eq $cells ] && grep -q '^matrix: $cells/$cells, ETA 0s: ' '$WORK/stderr'"
 check "matrix's status is 1 exactly when a version counted an asserted class (exit $rc: ${failed:-none})" \
 	sh -c "{ [ $rc -eq 0 ] && [ -z '$failed' ]; } || { [ $rc -eq 1 ] && [ -n '$failed' ] &&
 		! echo '$failed' | grep -q Traceback; }"

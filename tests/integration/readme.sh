@@ -10,12 +10,21 @@
 # only what changes from run to run is normalised (normalise() below).
 # The comparison is also run against a copy of README with one shown
 # output changed by hand, which it must catch.
+#
+# README_INSTALLED=yes: the same examples with the `ccidlab` on PATH as it
+# is (the installed one, its bundle, catalogue and /etc), not the build
+# tree's: deb-package.sh runs this so in the root where it installed the
+# package.
 . "$top_srcdir/tests/integration/lib.sh"
 plan 12
 unset CCIDLAB_READERS_TSV
 README=$top_srcdir/README
-PATH="$top_builddir/src/cli:$PATH"
-export PATH
+if [ "${README_INSTALLED:-no}" = yes ]; then
+	diag "the installed copy: $(command -v ccidlab), $(ccidlab version 2>&1 | head -n 1)"
+else
+	PATH="$top_builddir/src/cli:$PATH"
+	export PATH
+fi
 command -v pcsc_scan > /dev/null || { echo "1..0 # SKIP pcsc_scan (pcsc-tools) is not installed"; exit 0; }
 
 # block_after FILE PATTERN: the first block indented by 4 spaces after the

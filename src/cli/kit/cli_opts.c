@@ -25,11 +25,20 @@ int cli_options_parse(const cli_grammar *g, const GOptionEntry *entries,
 	return -1;
 }
 
+/* The last message printed, for cli_json_error_last (ctl_cli.h). */
+static char *last_error;
+
 static void verror(const char *cmd, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "ccidlab %s: ", cmd);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	fprintf(stderr, "ccidlab %s: %s\n", cmd, msg);
+	g_free(last_error);
+	last_error = g_steal_pointer(&msg);
+}
+
+const char *cli_last_error(void)
+{
+	return last_error;
 }
 
 void cli_error(const char *cmd, const char *fmt, ...)

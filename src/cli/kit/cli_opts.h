@@ -39,6 +39,8 @@ int cli_options_parse(const cli_grammar *g, const GOptionEntry *entries,
 
 /* Prints "ccidlab CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* What cli_error or cli_usage printed last, or NULL. */
+const char *cli_last_error(void);
 
 /* The same, for arguments the options allow but the command does not;
  * returns CLI_EXIT_USAGE. */

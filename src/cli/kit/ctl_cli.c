@@ -62,6 +62,45 @@ unsigned cli_timeout_ms(const cli_common *common)
 	return (unsigned)MIN(common->timeout_s * 1000.0, 10000.0 * 6);
 }
 
+/* Whether a JSON error line went out already (one per run). */
+static bool json_error_sent;
+
+void cli_json_error(const char *code, const char *message, int exit_code)
+{
+	g_autoptr(JsonObject) o = json_object_new();
+	json_object_set_string_member(o, "error", code);
+	json_object_set_string_member(o, "message", message);
+	json_object_set_int_member(o, "exit", exit_code);
+	cli_print_json(o);
+	json_error_sent = true;
+}
+
+const char *cli_exit_code_name(int exit_code)
+{
+	switch (exit_code) {
+	case CLI_EXIT_REFUSED:
+		return "refused";
+	case CLI_EXIT_USAGE:
+		return "usage";
+	case CLI_EXIT_CONNECT:
+		return "connect";
+	case CLI_EXIT_NOT_FOUND:
+		return "not-found";
+	case CLI_EXIT_IO:
+		return "io";
+	default:
+		return "failed";
+	}
+}
+
+void cli_json_error_last(int exit_code)
+{
+	if (json_error_sent)
+		return;
+	cli_json_error(cli_exit_code_name(exit_code), cli_last_error() ? cli_last_error() : "failed",
+		       exit_code);
+}
+
 int cli_exit_for(const GError *err)
 {
 	if (err == NULL || err->domain != CTL_ERROR)
@@ -87,13 +126,8 @@ int cli_exit_for(const GError *err)
 static void json_error(const cli_common *common, const char *code, const char *message,
 		       int exit_code)
 {
-	if (!common->json)
-		return;
-	g_autoptr(JsonObject) o = json_object_new();
-	json_object_set_string_member(o, "error", code);
-	json_object_set_string_member(o, "message", message);
-	json_object_set_int_member(o, "exit", exit_code);
-	cli_print_json(o);
+	if (common->json)
+		cli_json_error(code, message, exit_code);
 }
 
 static const char *code_of(const GError *err)

@@ -49,6 +49,15 @@ JsonObject *cli_call_fd(ctl_client *c, const cli_common *common, JsonObject *req
 int cli_exit_for(const GError *err);
 /* Prints an object as one JSON line to stdout. */
 void cli_print_json(JsonObject *o);
+/* With --json, an error is one line on stdout (ccidlab(1), OUTPUT):
+ * {"error": CODE, "message": TEXT, "exit": STATUS}, CODE the control
+ * server's (ccidlab-ctl(7)) or cli_exit_code_name's. */
+void cli_json_error(const char *code, const char *message, int exit_code);
+/* "usage", "connect", "not-found", "io", "refused"; "failed" for others. */
+const char *cli_exit_code_name(int exit_code);
+/* The error cli_error printed last, as cli_json_error, unless a JSON
+ * error line went out already: for a subcommand's exit path. */
+void cli_json_error_last(int exit_code);
 
 /* A file of the client's (the server opens none for it: pcscd runs as
  * root), read whole: a regular file of at most max bytes, as text
