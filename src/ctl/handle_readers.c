@@ -6,6 +6,9 @@
 #include "config.h"
 
 #include <string.h>
+#ifdef HAVE_MALLINFO2
+#include <malloc.h>
+#endif
 #include <unistd.h>
 
 #include "ctl/server_priv.h"
@@ -158,15 +161,32 @@ int ctl_server_reader_of(ctl_server *s, unsigned dev_id, bool *refreshed)
  * high-water mark), so a soak judges the bytes the program holds. */
 extern size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
 
+/* The bytes the process holds from its allocator, and whose count it is.
+ * Without a sanitizer, glibc's own count over every arena (mallinfo2:
+ * chunks in use plus mmapped ones): a soak can then tell a leak (this
+ * grows) from the arenas' fragmentation (VmRSS grows, this does not). */
+static void add_heap(JsonBuilder *b)
+{
+	if (__sanitizer_get_current_allocated_bytes != NULL) {
+		ctl_member_int(b, "heap_in_use",
+			       (gint64)__sanitizer_get_current_allocated_bytes());
+		ctl_member_string(b, "heap_counted_by", "sanitizer");
+		return;
+	}
+#ifdef HAVE_MALLINFO2
+	struct mallinfo2 mi = mallinfo2();
+	ctl_member_int(b, "heap_in_use", (gint64)(mi.uordblks + mi.hblkhd));
+	ctl_member_string(b, "heap_counted_by", "glibc");
+#endif
+}
+
 bool ctl_do_hello(ctl_server *s, ctl_conn *c, const ctl_request *r, JsonBuilder *b,
 		  GError **error)
 {
 	ctl_member_int(b, "protocol", CTL_PROTOCOL_VERSION);
 	ctl_member_string(b, "driver", s->driver_version);
 	ctl_member_int(b, "pid", getpid());
-	if (__sanitizer_get_current_allocated_bytes != NULL)
-		ctl_member_int(b, "heap_in_use",
-			       (gint64)__sanitizer_get_current_allocated_bytes());
+	add_heap(b);
 	json_builder_set_member_name(b, "requests");
 	json_builder_begin_array(b);
 	for (unsigned k = 0; k < CTL_REQ_COUNT; k++)

@@ -104,8 +104,21 @@ static void retire_head(ifd_slot *s)
  * polls the interrupt endpoint: after the open's drain and first look,
  * within a few bInterval.  In that first message a changed bit on a slot
  * whose state equals the first look is that announcement, not a removal
- * and re-insertion pcscd missed. */
-#define ANNOUNCE_BASE_MS 100
+ * and re-insertion pcscd missed.  The window opens at the interrupt
+ * thread's first poll, the device's cue: timed from the thread's creation
+ * it had closed before the thread ran on a loaded machine (a CPU hog on
+ * both cores: pcscd logged a removal and re-insertion of a card nobody
+ * moved).  A reader that does not announce loses, at most, a swap within
+ * this window of its open, its card still seen present. */
+#define ANNOUNCE_BASE_MS 250
+
+static void open_announcement_window(ifd_reader *r)
+{
+	g_mutex_lock(&r->ev_lock);
+	if (r->announce_ms > 0)
+		r->announce_until = g_get_monotonic_time() + (gint64)r->announce_ms * 1000;
+	g_mutex_unlock(&r->ev_lock);
+}
 
 static bool announcement(ifd_reader *r)
 {
@@ -180,6 +193,7 @@ static gpointer irq_main(gpointer data)
 {
 	ifd_reader *r = data;
 
+	open_announcement_window(r);
 	for (;;) {
 		ccid_interrupt in;
 		if (quitting(r))
@@ -275,8 +289,7 @@ void ifd_events_start(ifd_reader *r, gint64 end)
 	if (r->emu == NULL) {
 		/* bInterval in ms (full speed; an over-estimate at high speed). */
 		unsigned interval = host_reader_interface(r->host)->interrupt_in.bInterval;
-		r->announce_until = g_get_monotonic_time() +
-				    (gint64)(ANNOUNCE_BASE_MS + 2 * interval) * 1000;
+		r->announce_ms = ANNOUNCE_BASE_MS + 2 * interval;
 	}
 	r->irq_thread = g_thread_new("ccidlab-irq", irq_main, r);
 }

@@ -89,8 +89,10 @@ typedef struct ifd_reader {
 	bool irq_quit;
 	/* Real readers, under ev_lock: until then (monotonic µs) the first
 	 * NotifySlotChange may be the reader's announcement of the cards it
-	 * holds (events.c); 0 once a message came. */
+	 * holds (events.c); 0 once a message came.  The window is
+	 * announce_ms long from the interrupt thread's first poll. */
 	gint64 announce_until;
+	unsigned announce_ms;
 	/* The device vanished (CCID_E_NO_DEVICE): set by the interrupt thread
 	 * or a polling thread, read by all; changes also under ev_lock, for
 	 * the waits on ev_cond. */

@@ -631,14 +631,14 @@ static void test_abort_handshake(device_fixture *f, gconstpointer data)
 	test_host_send(&f->h, &cmd, CCID_PC_TO_RDR_ABORT, 0, 0, 0, 0, NULL, 0);
 	g_assert_cmphex(cmd.bSeq, ==, seq);
 	/* The aborted command answers first, then the Abort. */
-	int64_t t0 = g_get_monotonic_time();
 	g_assert_cmpint(test_host_recv(&f->h, &work, &rsp, 1000), ==, CCID_OK);
 	g_assert_cmpuint(TEST_CMD(&rsp), ==, CCID_CMD_FAILED);
 	g_assert_cmphex(rsp.p.rdr.bError, ==, CCID_ERR_CMD_ABORTED);
 	g_assert_cmpint(test_host_recv(&f->h, &cmd, &rsp, 1000), ==, CCID_OK);
 	g_assert_cmphex(rsp.bMessageType, ==, CCID_RDR_TO_PC_SLOT_STATUS);
 	g_assert_cmpuint(TEST_CMD(&rsp), ==, CCID_CMD_PROCESSED);
-	g_assert_cmpint(g_get_monotonic_time() - t0, <, 1000000);
+	/* CMD_ABORTED, not the work's 90 00, proves the abort came first:
+	 * no bound on the time (a busy machine decides it). */
 
 	/* Bulk Abort first: it waits for the class request. */
 	test_host_send(&f->h, &cmd, CCID_PC_TO_RDR_ABORT, 0, 0, 0, 0, NULL, 0);
@@ -818,30 +818,31 @@ static void test_lost_answer_spares_other_slot(device_fixture *f, gconstpointer 
 	g_assert_true(emu_device_fault_set(f->dev, 0, &fault, &err));
 	test_host_send(&f->h, &lost, CCID_PC_TO_RDR_XFR_BLOCK, 0, 0, 0, 0, now, sizeof now);
 	test_host_send(&f->h, &other, CCID_PC_TO_RDR_XFR_BLOCK, 1, 0, 0, 0, wait100, sizeof wait100);
-	int64_t t0 = g_get_monotonic_time();
+	/* Within the read's own timeout (CCID_OK): the lost answer held
+	 * nothing back. */
 	g_assert_cmpint(test_host_recv(&f->h, &other, &rsp, 1000), ==, CCID_OK);
-	g_assert_cmpint(g_get_monotonic_time() - t0, <, 500000);
 	g_assert_cmphex(rsp.abData[0], ==, 0x90);
 }
 
 static void test_time_extensions(device_fixture *f, gconstpointer data)
 {
 	ccid_msg work, rsp;
-	static const uint8_t wait[] = { 0x80, 0x38, 0x00, 0x14 }; /* 200 ms */
+	/* 2.55 s of work: time extensions every 50 ms, and at least two
+	 * even when a busy machine leaves this thread out for a second. */
+	static const uint8_t wait[] = { 0x80, 0x38, 0x00, 0xFF };
+	static const uint8_t wait200[] = { 0x80, 0x38, 0x00, 0x14 }; /* 200 ms */
 
 	test_insert(f->dev, 0, "readertest");
 	test_power_on(&f->h, 0);
 	select_readertest(&f->h, 0);
 	test_host_send(&f->h, &work, CCID_PC_TO_RDR_XFR_BLOCK, 0, 0, 0, 0, wait, sizeof wait);
 	int64_t t0 = g_get_monotonic_time();
-	/* Raw reads: every one within its timeout, time extensions until
-	 * the work is done. */
+	/* Raw reads: every one within its timeout (CCID_OK, not a timeout),
+	 * time extensions until the work is done. */
 	unsigned te = 0;
 	for (;;) {
-		int64_t before = g_get_monotonic_time();
 		int rc = f->h.t.ops->bulk_in(f->h.t.dev, f->h.rx, sizeof f->h.rx, &f->h.rx_len, 1000);
 		g_assert_cmpint(rc, ==, CCID_OK);
-		g_assert_cmpint(g_get_monotonic_time() - before, <, 1000000);
 		rc = ccid_message_check(&work, f->h.rx, f->h.rx_len, &f->h.lim, &rsp, NULL);
 		if (rc == CCID_R_TIME_EXTENSION) {
 			g_assert_cmphex(rsp.p.rdr.bStatus & 0xC0, ==, 0x80);
@@ -854,14 +855,13 @@ static void test_time_extensions(device_fixture *f, gconstpointer data)
 		break;
 	}
 	int64_t took = g_get_monotonic_time() - t0;
-	g_assert_cmpint(took, >=, 190000);
+	g_assert_cmpint(took, >=, 2540000);
 	g_assert_cmpuint(te, >=, 2);
 	g_assert_cmphex(rsp.abData[0], ==, 0x90);
-	/* A short host timeout: the time extension comes within it. */
-	test_host_send(&f->h, &work, CCID_PC_TO_RDR_XFR_BLOCK, 0, 0, 0, 0, wait, sizeof wait);
-	int64_t before = g_get_monotonic_time();
+	/* A short host timeout: the time extension comes within it (at
+	 * half of it: CCID_OK and a time extension, not CCID_E_TIMEOUT). */
+	test_host_send(&f->h, &work, CCID_PC_TO_RDR_XFR_BLOCK, 0, 0, 0, 0, wait200, sizeof wait200);
 	g_assert_cmpint(f->h.t.ops->bulk_in(f->h.t.dev, f->h.rx, sizeof f->h.rx, &f->h.rx_len, 20), ==, CCID_OK);
-	g_assert_cmpint(g_get_monotonic_time() - before, <, 20000 + 15000);
 	g_assert_cmpint(ccid_message_check(&work, f->h.rx, f->h.rx_len, &f->h.lim, &rsp, NULL), ==,
 			CCID_R_TIME_EXTENSION);
 	g_assert_cmpint(test_host_recv(&f->h, &work, &rsp, 1000), ==, CCID_OK);
@@ -874,7 +874,7 @@ static void test_bulk_in_bounded(device_fixture *f, gconstpointer data)
 			CCID_E_TIMEOUT);
 	int64_t took = g_get_monotonic_time() - before;
 	g_assert_cmpint(took, >=, 45000);
-	g_assert_cmpint(took, <, 500000);
+	g_assert_cmpint(took, <, 5000000);	/* bounded: no hang */
 	/* A buffer too small: CCID_E_BUFFER, the answer is dropped. */
 	ccid_msg cmd;
 	test_host_send(&f->h, &cmd, CCID_PC_TO_RDR_GET_SLOT_STATUS, 0, 0, 0, 0, NULL, 0);
@@ -991,7 +991,9 @@ static void test_interrupt_stop_sticky(device_fixture *f, gconstpointer data)
 	int64_t before = g_get_monotonic_time();
 	g_assert_cmpint(f->h.t.ops->interrupt_in(f->h.t.dev, buf, sizeof buf, &n, 5000), ==, CCID_OK);
 	g_assert_cmpuint(n, ==, 0);
-	g_assert_cmpint(g_get_monotonic_time() - before, <, 100000);
+	/* Sticky: at once, not at the 5 s timeout (the margin is a busy
+	 * machine's). */
+	g_assert_cmpint(g_get_monotonic_time() - before, <, 2500000);
 	/* Consumed: the next wait times out. */
 	g_assert_cmpint(f->h.t.ops->interrupt_in(f->h.t.dev, buf, sizeof buf, &n, 20), ==,
 			CCID_E_TIMEOUT);
@@ -1019,7 +1021,7 @@ static void test_interrupt_stop_ends_wait(device_fixture *f, gconstpointer data)
 	int64_t before = g_get_monotonic_time();
 	g_assert_cmpint(f->h.t.ops->interrupt_in(f->h.t.dev, buf, sizeof buf, &n, 5000), ==, CCID_OK);
 	g_assert_cmpuint(n, ==, 0);
-	g_assert_cmpint(g_get_monotonic_time() - before, <, 2000000);
+	g_assert_cmpint(g_get_monotonic_time() - before, <, 4500000);	/* not the timeout */
 	g_thread_join(th);
 }
 

@@ -24,8 +24,11 @@ def main():
             break
         time.sleep(0.2)
     applied = st["applied"]
-    # The stream drains behind the storm: wait until it has them all.
-    sub.wait_for(lambda e: len([x for x in sub.edges if x["source"] == "storm"]) >= applied, 60)
+    # The stream drains behind the storm: wait until it has them all.  A
+    # count, not a predicate that recounts the list for every edge in it
+    # (quadratic under the subscriber's lock: with a CPU hog on both cores
+    # the 60 s ran out at 9,740 of 9,991 edges while the stream had them).
+    sub.wait_for_count(lambda e: e["source"] == "storm", applied, 120)
     edges = [(e["device"], e["slot"], e["state"]) for e in sub.edges if e["source"] == "storm"]
     counted = sum(s["edges"] for r in c.req("list")["readers"] for s in r["slots"])
     with open(out, "w") as f:
