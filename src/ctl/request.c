@@ -136,8 +136,42 @@ void ctl_request_free(ctl_request *r)
 	g_free(r);
 }
 
-/* Rejects what json-glib should not see: NUL bytes, invalid UTF-8 and
- * nesting deeper than CTL_MAX_DEPTH (counted outside strings). */
+#define REQUEST_EXAMPLE "{\"v\":1,\"id\":1,\"req\":\"hello\"}"
+
+static bool json_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Only one object per line: json-glib 1.6 leaks the value it was building
+ * when it meets a second one (`{...} {...}`: a control-socket peer could
+ * grow pcscd by sending such lines), so what follows the first value's
+ * closing brace must be blank, and a line must start with one. */
+static bool one_object(const char *line, size_t len, size_t end, GError **error)
+{
+	size_t i = 0;
+	while (i < len && json_space(line[i]))
+		i++;
+	if (i < len && line[i] != '{') {
+		g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_JSON,
+			    "the line does not start with '{': a request is one JSON object, "
+			    "like " REQUEST_EXAMPLE);
+		return false;
+	}
+	for (i = end; i < len; i++) {
+		if (!json_space(line[i])) {
+			g_set_error(error, CTL_ERROR, CTL_ERROR_BAD_JSON,
+				    "more after the object (byte %zu): send one object per line, "
+				    "like " REQUEST_EXAMPLE, i);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Rejects what json-glib should not see: NUL bytes, invalid UTF-8,
+ * nesting deeper than CTL_MAX_DEPTH (counted outside strings) and more
+ * than one value on the line. */
 static bool prescan(const char *line, size_t len, GError **error)
 {
 	if (len >= CTL_LINE_MAX) {
@@ -158,7 +192,8 @@ static bool prescan(const char *line, size_t len, GError **error)
 	}
 	unsigned depth = 0;
 	bool in_string = false, escaped = false;
-	for (size_t i = 0; i < len; i++) {
+	size_t end = len;
+	for (size_t i = 0; i < len && end == len; i++) {
 		char c = line[i];
 		if (in_string) {
 			if (escaped)
@@ -180,10 +215,11 @@ static bool prescan(const char *line, size_t len, GError **error)
 				return false;
 			}
 		} else if ((c == '}' || c == ']') && depth > 0) {
-			depth--;
+			if (--depth == 0)
+				end = i + 1;
 		}
 	}
-	return true;
+	return one_object(line, len, end, error);
 }
 
 static const char *json_kind(JsonNode *n)

@@ -241,6 +241,10 @@ static void test_malformed_lines_are_refused(void)
 		{ "42", 2, CTL_ERROR_BAD_JSON },
 		{ "\"hello\"", 7, CTL_ERROR_BAD_JSON },
 		{ "{\"v\":1,\"req\":\"hello\"}x", 22, CTL_ERROR_BAD_JSON },
+		/* A second value: json-glib 1.6 leaked the one it was building
+		 * (LSan, fuzz_ctl_request's bad_trailing with G_SLICE=always-malloc). */
+		{ "{\"v\":1,\"req\":\"hello\"} {\"v\":1}", 29, CTL_ERROR_BAD_JSON },
+		{ "\"a\" {\"v\":1,\"req\":\"hello\"}", 26, CTL_ERROR_BAD_JSON },
 		{ "{\"v\":1,\0\"req\":\"hello\"}", 22, CTL_ERROR_BAD_JSON },
 		{ "{\"v\":1,\"req\":\"h\xff\"}", 19, CTL_ERROR_BAD_JSON },
 	};
@@ -248,6 +252,9 @@ static void test_malformed_lines_are_refused(void)
 		g_autofree char *m = parse_fails(bad[i].line, bad[i].len, bad[i].code, NULL);
 		g_test_message("%zu -> %s", i, m);
 	}
+	/* Blanks around the one object are no second value. */
+	g_autoptr(ctl_request) r = parse_ok(" {\"v\":1,\"req\":\"hello\"} \r");
+	g_assert_nonnull(r);
 }
 
 static void test_deep_nesting_is_refused_before_json_glib(void)
