@@ -205,14 +205,29 @@ static GPtrArray *cell_argv(const matrix_run *run, const matrix_version *v, cons
 	return a;
 }
 
+/* A member that is an object (or array), or NULL: a cell's report may
+ * lack one (a mode no reader ran, an n/a report), and json-glib's own
+ * getters cry CRITICAL at a missing member, fatal under G_DEBUG. */
+static JsonObject *object_member(JsonObject *o, const char *name)
+{
+	JsonNode *n = o != NULL ? json_object_get_member(o, name) : NULL;
+	return n != NULL && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
+static JsonArray *array_member(JsonObject *o, const char *name)
+{
+	JsonNode *n = o != NULL ? json_object_get_member(o, name) : NULL;
+	return n != NULL && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+}
+
 /* The cell's latency histograms into the version's. */
 static void take_histograms(matrix_version *v, JsonObject *rep)
 {
-	JsonObject *modes = json_object_get_object_member(rep, "modes");
+	JsonObject *modes = object_member(rep, "modes");
 	const char *mode_names[] = { "event", "poll" };
 	for (unsigned m = 0; modes != NULL && m < 2; m++) {
-		JsonObject *s = json_object_get_object_member(modes, mode_names[m]);
-		JsonArray *h = s ? json_object_get_array_member(s, "histogram") : NULL;
+		JsonObject *s = object_member(modes, mode_names[m]);
+		JsonArray *h = array_member(s, "histogram");
 		for (guint k = 0; h != NULL && k < MIN(json_array_get_length(h), MATRIX_HIST_N); k++)
 			v->hist[m][k] += (guint64)MAX(json_array_get_int_element(h, k), 0);
 	}
@@ -222,25 +237,25 @@ static void take_histograms(matrix_version *v, JsonObject *rep)
 static void take_report(matrix_version *v, JsonObject *rep, const char *label)
 {
 	take_histograms(v, rep);
-	JsonObject *tot = json_object_get_object_member(rep, "totals");
+	JsonObject *tot = object_member(rep, "totals");
 	if (tot != NULL) {
 		v->calls += (guint64)json_object_get_int_member_with_default(tot, "calls", 0);
 		v->listings += (guint64)json_object_get_int_member_with_default(tot, "listings", 0);
 		v->edges += (guint64)json_object_get_int_member_with_default(tot, "edges", 0);
 		v->duration_s += json_object_get_double_member_with_default(tot, "duration_s", 0);
 	}
-	JsonArray *classes = json_object_get_array_member(rep, "classes");
+	JsonArray *classes = array_member(rep, "classes");
 	for (guint i = 0; classes != NULL && i < json_array_get_length(classes); i++) {
-		JsonObject *k = json_array_get_object_element(classes, i);
+		JsonNode *kn = json_array_get_element(classes, i);
+		if (!JSON_NODE_HOLDS_OBJECT(kn))
+			continue;
+		JsonObject *k = json_node_get_object(kn);
 		const char *name = json_object_get_string_member_with_default(k, "name", "?");
 		matrix_row *row = matrix_row_get(
 			v, name, json_object_get_boolean_member_with_default(k, "asserted", FALSE));
 		gint64 n = json_object_get_int_member_with_default(k, "count", 0);
 		row->count += (guint64)MAX(n, 0);
-		JsonObject *ex = json_object_get_member(k, "example") != NULL &&
-						 JSON_NODE_HOLDS_OBJECT(json_object_get_member(k, "example"))
-					 ? json_object_get_object_member(k, "example")
-					 : NULL;
+		JsonObject *ex = object_member(k, "example");
 		if (row->what == NULL)
 			row->what = g_strdup(json_object_get_string_member_with_default(k, "what", ""));
 		if (n <= 0 || ex == NULL || row->cell != NULL)
@@ -250,7 +265,7 @@ static void take_report(matrix_version *v, JsonObject *rep, const char *label)
 		JsonNode *fig = json_object_get_member(ex, "figure");
 		if (fig != NULL && JSON_NODE_HOLDS_OBJECT(fig))
 			row->figure = json_node_copy(fig);
-		JsonArray *tl = json_object_get_array_member(ex, "timeline");
+		JsonArray *tl = array_member(ex, "timeline");
 		for (guint l = 0; tl != NULL && l < json_array_get_length(tl); l++)
 			g_ptr_array_add(row->timeline, g_strdup(json_array_get_string_element(tl, l)));
 	}
@@ -319,7 +334,10 @@ void matrix_cell_run(const matrix_run *run, matrix_version *v, const matrix_spec
 	g_autofree char *fail = failure_of(&sp);
 	g_autoptr(JsonObject) rep = parse_object(sp.out);
 	const char *outcome = "ran";
-	if (*fail == '\0' && rep == NULL && sp.err != NULL &&
+	/* With --json the checker says why it made no report in an error
+	 * object (ccidlab(1), OUTPUT); nothing at all when it died. */
+	bool no_report = rep == NULL || json_object_has_member(rep, "error");
+	if (*fail == '\0' && no_report && sp.err != NULL &&
 	    strstr(sp.err, "no first answer from pcscd") != NULL) {
 		/* pcscd did not answer a monitor's first SCardGetStatusChange
 		 * within 10 s: a finding on that version (reported), not a
@@ -332,12 +350,17 @@ void matrix_cell_run(const matrix_run *run, matrix_version *v, const matrix_spec
 					       "in 10 s; the cell stopped there");
 		}
 		outcome = "first call unanswered";
-	} else if (*fail != '\0' || rep == NULL) {
-		g_autofree char *why = *fail != '\0'
-					       ? g_strdup_printf("%s; pcscd log %s", fail, log)
-					       : g_strdup_printf("the checker printed no report (status %d): "
-								 "%.300s",
-								 sp.status, sp.err ? sp.err : "");
+	} else if (*fail != '\0' || no_report) {
+		const char *said = rep != NULL ? json_object_get_string_member_with_default(
+							 rep, "message", "?")
+					       : NULL;
+		g_autofree char *why =
+			*fail != '\0' ? g_strdup_printf("%s; pcscd log %s", fail, log)
+			: said != NULL ? g_strdup_printf("the checker made no report (status %d): %.300s",
+							 sp.status, said)
+				       : g_strdup_printf("the checker printed no report (status %d): "
+							 "%.300s",
+							 sp.status, sp.err ? sp.err : "");
 		matrix_note_crash(v, label, why);
 		outcome = "crash";
 	} else if (json_object_has_member(rep, "na") &&
